@@ -1,0 +1,89 @@
+"""RFC 8785 (JCS) canonical JSON, and the strict parser that feeds it.
+
+Every hash and signature in the ledger is over ``canonical_bytes``; nothing calls
+``json.dumps`` before hashing. Parsing is strict so that two parties can never read
+the same bytes as different values: duplicate member names and NaN/Infinity are rejected,
+and integers beyond 2^53 are read as the double a JavaScript reader would see.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import rfc8785
+
+from ledger.core.errors import MalformedError
+
+MAX_SAFE_INTEGER = 2**53 - 1
+
+
+def canonical_bytes(value: Any) -> bytes:
+    """The RFC 8785 canonical UTF-8 bytes of a JSON value."""
+    try:
+        return rfc8785.dumps(value)
+    except rfc8785.CanonicalizationError as exc:
+        # Translated once, here: callers only ever see the ledger's own errors.
+        raise MalformedError(f"this value has no canonical JSON form: {exc}", code="not_canonicalizable") from exc
+
+
+def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    obj: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in obj:
+            raise MalformedError(
+                f"the JSON object has the member {key!r} twice; each name may appear only once",
+                code="duplicate_member",
+            )
+        obj[key] = value
+    return obj
+
+
+def _reject_constant(name: str) -> Any:
+    raise MalformedError(f"{name} is not a JSON number", code="bad_number")
+
+
+def _parse_int(text: str) -> int | float:
+    value = int(text)
+    if abs(value) > MAX_SAFE_INTEGER:
+        # I-JSON (RFC 7493) semantics, as every JavaScript reader sees it: a double.
+        return _parse_float(text)
+    return value
+
+
+def _parse_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise MalformedError(f"the number {text} is out of range", code="bad_number")
+    return value
+
+
+def parse_json(data: bytes | str, *, max_bytes: int | None = None) -> Any:
+    """Parse JSON strictly (UTF-8, no duplicate names, no NaN; numbers as I-JSON doubles)."""
+    if isinstance(data, bytes):
+        if max_bytes is not None and len(data) > max_bytes:
+            raise MalformedError(
+                f"the document is {len(data)} bytes; at most {max_bytes} are accepted",
+                code="too_large",
+            )
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise MalformedError("the document is not valid UTF-8 text", code="bad_encoding") from exc
+    else:
+        text = data
+    try:
+        return json.loads(
+            text,
+            object_pairs_hook=_reject_duplicates,
+            parse_constant=_reject_constant,
+            parse_int=_parse_int,
+            parse_float=_parse_float,
+        )
+    except json.JSONDecodeError as exc:
+        raise MalformedError(
+            f"the document is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})",
+            code="bad_json",
+        ) from exc
+    except RecursionError as exc:
+        raise MalformedError("the document is nested too deeply", code="bad_json") from exc
