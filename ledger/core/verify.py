@@ -1,0 +1,149 @@
+"""Whole-log verification as a pure function of entry bytes, checkpoint notes and the
+operator's key. It streams: feed entries and checkpoints in log order, then ``finish``.
+
+Every failure is reported (entry index, check, reason); after a bad entry the chain is
+re-synchronised on that entry's own hash so one tampered entry is named once, not blamed
+for the rest of the log.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from ledger.core.checkpoint import Checkpoint, parse_checkpoint
+from ledger.core.entries import GENESIS_PREV, Entry, parse_entry
+from ledger.core.errors import LedgerError, SignatureError
+from ledger.core.hashing import leaf_hash
+from ledger.core.merkle import Frontier
+from ledger.core.note import NoteVerifier, open_note
+from ledger.core.registry import Genesis, Registry, admit
+from ledger.core.timefmt import parse_time
+
+
+@dataclass(frozen=True)
+class Failure:
+    """One thing that does not hold: where (entry index, or None for the log as a whole),
+    which check, and why."""
+
+    index: int | None
+    check: str
+    message: str
+
+    def __str__(self) -> str:
+        where = "log" if self.index is None else f"entry {self.index}"
+        return f"{where}: {self.check}: {self.message}"
+
+
+@dataclass
+class Report:
+    """The outcome of a verification run."""
+
+    entries: int = 0
+    checkpoints: int = 0
+    root: bytes = b""
+    failures: list[Failure] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+
+def check_name(error: LedgerError) -> str:
+    """The report's check name for an error raised by the rules (its stable code)."""
+    return "signature" if isinstance(error, SignatureError) else error.code
+
+
+class LogVerifier:
+    """Replays a log from its bytes and checks every rule of docs/FORMAT.md."""
+
+    def __init__(self, operator: NoteVerifier, *, since: Checkpoint | None = None) -> None:
+        self.operator = operator
+        self.since = since
+        self.registry = Registry()
+        self.frontier = Frontier()
+        self.report = Report()
+        self._prev = GENESIS_PREV
+        self._last_time: datetime | None = None
+        self._statement_ids: set[bytes] = set()
+        self.last_nodes: list[tuple[tuple[int, int], bytes]] = []
+
+    def _fail(self, index: int | None, check: str, message: str) -> None:
+        self.report.failures.append(Failure(index, check, message))
+
+    def add_entry(self, raw: bytes) -> Entry | None:
+        """Check the next entry (given as its exact bytes); return it when it parses."""
+        position = self.frontier.size
+        entry_hash = leaf_hash(raw)
+        # The perfect subtrees this entry completes, for callers that audit stored nodes.
+        self.last_nodes = self.frontier.append(entry_hash)
+        self.report.entries += 1
+        try:
+            entry = parse_entry(raw)
+        except LedgerError as exc:
+            self._fail(position, "canonical_bytes" if exc.code == "not_canonical" else "entry_shape", exc.message)
+            self._prev = entry_hash
+            return None
+        if entry.index != position:
+            self._fail(position, "index_sequence", f"the entry says index {entry.index}, but it is entry {position}")
+        if entry.prev != self._prev:
+            self._fail(position, "chain_link", "prev does not match the hash of the entry before it")
+        self._prev = entry_hash
+        time = parse_time(entry.time, field="time")
+        if self._last_time is not None and time < self._last_time:
+            self._fail(position, "time_order", "its time is earlier than the entry before it")
+        self._last_time = time if self._last_time is None else max(time, self._last_time)
+        statement_id = entry.statement.statement_id
+        if statement_id in self._statement_ids:
+            self._fail(position, "duplicate_statement", "this statement is already in the log")
+        self._statement_ids.add(statement_id)
+        try:
+            admission = admit(entry.statement, index=position, time=time, view=self.registry)
+        except LedgerError as exc:
+            self._fail(position, check_name(exc), exc.message)
+            return entry
+        if isinstance(admission, Genesis) and (
+            admission.operator_key != self.operator.public_key or admission.origin != self.operator.name
+        ):
+            self._fail(position, "genesis", "the genesis entry names another operator key or origin")
+        self.registry.apply(admission)
+        if self.since is not None and self.frontier.size == self.since.size:
+            self._check_since()
+        return entry
+
+    def _check_since(self) -> None:
+        assert self.since is not None
+        if self.frontier.root() != self.since.root:
+            self._fail(
+                None,
+                "since_root",
+                f"the log's first {self.since.size} entries do not reproduce the saved checkpoint's root",
+            )
+
+    def add_checkpoint(self, note: str | bytes) -> Checkpoint | None:
+        """Check a signed checkpoint against the entries fed so far (it must be at their size)."""
+        self.report.checkpoints += 1
+        position = self.frontier.size - 1 if self.frontier.size else None
+        try:
+            checkpoint = parse_checkpoint(open_note(note, [self.operator]).text)
+        except LedgerError as exc:
+            self._fail(position, "checkpoint_signature", exc.message)
+            return None
+        if checkpoint.origin != self.operator.name:
+            self._fail(position, "checkpoint_origin", f"origin {checkpoint.origin!r} is not this log's")
+        if checkpoint.size != self.frontier.size:
+            self._fail(
+                position,
+                "checkpoint_size",
+                f"a checkpoint of size {checkpoint.size} stands after entry {self.frontier.size - 1}",
+            )
+        elif checkpoint.root != self.frontier.root():
+            self._fail(position, "checkpoint_root", f"the root signed for size {checkpoint.size} is not the log's")
+        return checkpoint
+
+    def finish(self) -> Report:
+        """End of input: final checks, and the report."""
+        if self.since is not None and self.frontier.size < self.since.size:
+            self._fail(None, "since_root", f"the log has {self.frontier.size} entries, fewer than the saved checkpoint's {self.since.size}")
+        self.report.root = self.frontier.root()
+        return self.report

@@ -1,0 +1,129 @@
+"""The ledger as one object: a database, the operator's public identity and, on the
+operator's own server, its note signer. The web app and the CLI both go through it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import IO
+
+from sqlalchemy import Engine
+
+from ledger.core.errors import ConflictError, NotFoundError, StoreError
+from ledger.core.note import NoteSigner, NoteVerifier
+from ledger.core.signing import SigningKey
+from ledger.core.statements import Statement, sign_statement
+from ledger.core.timefmt import format_time
+from ledger.core.verify import Report
+from ledger.service import audit, export, queries
+from ledger.service.checkpoints import SignedCheckpoint, latest_checkpoint
+from ledger.service.reindex import reindex
+from ledger.service.sequencer import Appended, Clock, Sequencer, system_clock
+from ledger.service.state import BatchState
+from ledger.store import schema
+
+Progress = Callable[[int, int], None]
+
+
+def genesis_statement(operator_key: SigningKey, origin: str, created: datetime) -> Statement:
+    """The statement that opens a log (FORMAT.md 3.1)."""
+    payload = {"origin": origin, "operator_key": operator_key.public_key.b64, "created": format_time(created)}
+    return sign_statement("genesis", payload, operator_key)
+
+
+class Ledger:
+    """One ledger database. ``signer`` is present only where checkpoints are signed."""
+
+    def __init__(self, engine: Engine, *, signer: NoteSigner | None = None, clock: Clock = system_clock,
+                 checkpoint_interval: float = 1.0) -> None:
+        if not schema.is_initialised(engine):
+            raise StoreError("this database holds no ledger yet: run `ledger init` first", code="not_initialised")
+        self.engine = engine
+        self.clock = clock
+        with engine.connect() as conn:
+            genesis = BatchState(conn).genesis()
+        if genesis is None:
+            raise StoreError("this ledger has no genesis entry: run `ledger init` first", code="not_initialised")
+        self.operator = NoteVerifier.for_key(genesis.origin, genesis.operator_key)
+        if signer is not None and signer.verifier != self.operator:
+            raise ConflictError("the signing key is not this ledger's operator key", code="wrong_operator_key")
+        self.signer = signer
+        self.sequencer = Sequencer(engine, signer=signer, clock=clock, checkpoint_interval=checkpoint_interval)
+
+    @classmethod
+    def create(cls, engine: Engine, operator_key: SigningKey, origin: str, *, clock: Clock = system_clock,
+               checkpoint_interval: float = 1.0) -> "Ledger":
+        """Create the schema and the genesis entry (idempotent for the same key and origin)."""
+        schema.upgrade(engine)
+        signer = NoteSigner(origin, operator_key)
+        with engine.connect() as conn:
+            existing = BatchState(conn).genesis()
+        if existing is None:
+            Sequencer(engine, signer=signer, clock=clock).append([genesis_statement(operator_key, origin, clock())])
+        elif existing.origin != origin or existing.operator_key != operator_key.public_key:
+            raise ConflictError("this database already holds another operator's ledger", code="ledger_exists")
+        return cls(engine, signer=signer, clock=clock, checkpoint_interval=checkpoint_interval)
+
+    # -- writing -------------------------------------------------------------------------
+
+    def append(self, statements: Sequence[Statement]) -> list[Appended]:
+        """Append statements atomically (see ``Sequencer.append``)."""
+        return self.sequencer.append(statements)
+
+    def checkpoint(self) -> SignedCheckpoint:
+        """Sign a checkpoint if the log grew since the last one; return the latest."""
+        self.sequencer.checkpoint()
+        latest = self.latest_checkpoint()
+        assert latest is not None
+        return latest
+
+    # -- reading -------------------------------------------------------------------------
+
+    def size(self) -> int:
+        with self.engine.connect() as conn:
+            return queries.log_size(conn)
+
+    def latest_checkpoint(self) -> SignedCheckpoint | None:
+        """The newest signed checkpoint; on the operator's server, first signs one if the log grew."""
+        with self.engine.connect() as conn:
+            latest = latest_checkpoint(conn)
+            size = queries.log_size(conn)
+        if self.signer is not None and (latest is None or latest.tree_size < size):
+            self.sequencer.checkpoint()
+            with self.engine.connect() as conn:
+                latest = latest_checkpoint(conn)
+        return latest
+
+    def entries(self, start: int, end: int) -> list[queries.StoredEntry]:
+        with self.engine.connect() as conn:
+            return queries.entries(conn, start, end)
+
+    def inclusion_proof(self, index: int, tree_size: int) -> tuple[bytes, list[bytes]]:
+        with self.engine.connect() as conn:
+            return queries.inclusion_proof(conn, index, tree_size)
+
+    def consistency_proof(self, first: int, second: int) -> list[bytes]:
+        with self.engine.connect() as conn:
+            return queries.consistency_proof(conn, first, second)
+
+    def history(self, object_id: str) -> list[queries.StoredEntry]:
+        """Every entry about one object (a canonical GS1 Digital Link URI)."""
+        with self.engine.connect() as conn:
+            found = queries.object_history(conn, object_id)
+        if not found:
+            raise NotFoundError(f"the ledger has no events about {object_id}", code="unknown_object")
+        return found
+
+    # -- auditing and maintenance ------------------------------------------------------------
+
+    def verify(self, progress: Progress | None = None) -> Report:
+        """Verify the whole database (see ``ledger.service.audit``)."""
+        return audit.verify_database(self.engine, self.operator, progress)
+
+    def export(self, out: IO[str], progress: Progress | None = None) -> int:
+        """Write the export file (FORMAT.md section 8)."""
+        return export.write_export(self.engine, self.operator, out, progress)
+
+    def reindex(self, progress: Progress | None = None) -> int:
+        """Rebuild every derived table from the log."""
+        return reindex(self.engine, self.size(), progress)

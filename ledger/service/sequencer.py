@@ -1,0 +1,175 @@
+"""The append pipeline: parse -> validate -> authorise -> verify signature -> sequence -> store,
+all in one transaction that holds the sequencer lock (FORMAT.md sections 3 and 4).
+
+A batch is all or nothing: the first statement that breaks a rule rejects the whole batch,
+and the error says which one (``index`` = its position in the batch). One durable commit
+covers the whole batch, which is what makes batched appends fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import Connection, Engine, insert, select
+
+from ledger.core.entries import GENESIS_PREV, make_entry
+from ledger.core.errors import LedgerError
+from ledger.core.merkle import Frontier, range_nodes
+from ledger.core.note import NoteSigner
+from ledger.core.registry import AcceptedEvent, admit
+from ledger.core.statements import Statement
+from ledger.core.timefmt import format_time, parse_time
+from ledger.service import event_effects
+from ledger.service.checkpoints import latest_checkpoint, sign_checkpoint
+from ledger.service.state import BatchState
+from ledger.store.db import write_transaction
+from ledger.store.models import LogEntry, MerkleNode
+
+Clock = Callable[[], datetime]
+MAX_BATCH = 1000
+
+
+def system_clock() -> datetime:
+    """The wall clock, in UTC."""
+    return datetime.now(timezone.utc)
+
+
+@dataclass(frozen=True)
+class Appended:
+    """Where a statement sits in the log. ``created`` is False for an idempotent resubmission."""
+
+    index: int
+    entry_hash: bytes
+    created: bool
+
+
+@dataclass(frozen=True)
+class Head:
+    size: int
+    last_hash: bytes
+    last_time: str | None
+
+
+def read_head(conn: Connection) -> Head:
+    """The log's size, last entry hash and last time."""
+    row = conn.execute(
+        select(LogEntry.idx, LogEntry.entry_hash, LogEntry.time).order_by(LogEntry.idx.desc()).limit(1)
+    ).first()
+    if row is None:
+        return Head(0, GENESIS_PREV, None)
+    return Head(row.idx + 1, row.entry_hash, row.time)
+
+
+def load_frontier(conn: Connection, size: int) -> Frontier:
+    """The tree's right edge at ``size``, from O(log n) stored nodes."""
+    wanted = range_nodes(0, size)
+    if not wanted:
+        return Frontier()
+    found = {}
+    for node in wanted:  # at most ~64 tiny primary-key reads
+        row = conn.execute(
+            select(MerkleNode.hash).where(MerkleNode.level == node[0], MerkleNode.idx == node[1])
+        ).first()
+        if row is None:
+            raise LedgerError(f"Merkle node {node} is missing: run `ledger reindex`", code="store_error")
+        found[node] = row.hash
+    return Frontier.from_nodes(size, found.__getitem__)
+
+
+class Sequencer:
+    """Appends statements to the log held in ``engine``; signs checkpoints when a signer is given."""
+
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        signer: NoteSigner | None = None,
+        clock: Clock = system_clock,
+        checkpoint_interval: float = 1.0,
+    ) -> None:
+        self.engine = engine
+        self.signer = signer
+        self.clock = clock
+        self.checkpoint_interval = checkpoint_interval
+
+    def append(self, statements: Sequence[Statement]) -> list[Appended]:
+        """Append a batch atomically; return where each statement is."""
+        if not statements:
+            return []
+        if len(statements) > MAX_BATCH:
+            raise LedgerError(f"a batch holds at most {MAX_BATCH} statements", code="batch_too_large")
+        with write_transaction(self.engine) as conn:
+            results, frontier = self._append_locked(conn, statements)
+            self._maybe_checkpoint(conn, frontier)
+        return results
+
+    def _append_locked(
+        self, conn: Connection, statements: Sequence[Statement]
+    ) -> tuple[list[Appended], Frontier]:
+        head = read_head(conn)
+        time = format_time(self.clock())
+        if head.last_time is not None and time < head.last_time:
+            time = head.last_time  # entry times never go backwards, whatever the clock does
+        moment = parse_time(time, field="time")
+
+        ids = [s.statement_id for s in statements]
+        known: dict[bytes, Appended] = {
+            row.statement_id: Appended(row.idx, row.entry_hash, False)
+            for row in conn.execute(
+                select(LogEntry.statement_id, LogEntry.idx, LogEntry.entry_hash).where(LogEntry.statement_id.in_(ids))
+            )
+        }
+        frontier = load_frontier(conn, head.size)
+        state = BatchState(conn)
+        size, prev = head.size, head.last_hash
+        results: list[Appended] = []
+        entry_rows: list[dict[str, object]] = []
+        node_rows: list[dict[str, object]] = []
+        for position, statement in enumerate(statements):
+            sid = ids[position]
+            if sid in known:
+                results.append(known[sid])
+                continue
+            try:
+                admission = admit(statement, index=size, time=moment, view=state)
+                if isinstance(admission, AcceptedEvent):
+                    event_effects.apply(state, admission, size)
+            except LedgerError as exc:
+                exc.index = position
+                raise
+            state.apply(admission)
+            entry = make_entry(size, prev, statement, time)
+            entry_rows.append(
+                {"idx": size, "leaf": entry.raw, "entry_hash": entry.hash, "prev_hash": prev,
+                 "statement_id": sid, "kind": statement.kind, "signer": statement.signer, "time": time}
+            )
+            node_rows.extend({"level": lv, "idx": ix, "hash": h} for (lv, ix), h in frontier.append(entry.hash))
+            results.append(Appended(size, entry.hash, True))
+            known[sid] = Appended(size, entry.hash, False)
+            prev = entry.hash
+            size += 1
+        if entry_rows:
+            conn.execute(insert(LogEntry), entry_rows)
+            conn.execute(insert(MerkleNode), node_rows)
+            state.flush()
+        return results, frontier
+
+    def _maybe_checkpoint(self, conn: Connection, frontier: Frontier, *, force: bool = False) -> None:
+        if self.signer is None:
+            return
+        latest = latest_checkpoint(conn)
+        if latest is not None and latest.tree_size == frontier.size:
+            return
+        now = self.clock()
+        if not force and latest is not None:
+            age = (now - parse_time(latest.signed_at, field="signed_at")).total_seconds()
+            if age < self.checkpoint_interval:
+                return
+        sign_checkpoint(conn, self.signer, frontier.size, frontier.root(), format_time(now))
+
+    def checkpoint(self) -> None:
+        """Sign a checkpoint now if the log has grown since the last one."""
+        with write_transaction(self.engine) as conn:
+            self._maybe_checkpoint(conn, load_frontier(conn, read_head(conn).size), force=True)

@@ -1,0 +1,181 @@
+"""The ledger's derived state as seen from inside one append transaction.
+
+Reads go to the database once and are cached; the effects of statements earlier in the
+same batch are kept in memory so later ones see them, and are written in bulk at the end
+(``flush``). The same class rebuilds the derived tables in ``reindex``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from ledger.core.entries import parse_entry
+from ledger.core.registry import ActorRecord, Admission, Genesis, KeyRecord, Revocation
+from ledger.core.signing import PublicKey, b64decode
+from ledger.core.timefmt import format_time, parse_time
+from ledger.store.models import ActorRow, CustodyRow, FlagRow, KeyRow, LogEntry, ObjectEntry
+
+_MISSING = object()
+
+
+@dataclass
+class Custody:
+    """Who holds an object now, and who is due to receive it."""
+
+    holder: str | None
+    pending_receiver: str | None = None
+    consumed: bool = False
+
+
+@dataclass
+class BatchState:
+    """Registry and custody lookups over one connection, with an in-memory overlay."""
+
+    conn: Connection
+    _genesis: Genesis | None | object = _MISSING
+    _actors: dict[str, ActorRecord | None] = field(default_factory=dict)
+    _glns: dict[str, ActorRecord | None] = field(default_factory=dict)
+    _keys: dict[str, KeyRecord | None] = field(default_factory=dict)
+    _custody: dict[str, Custody | None] = field(default_factory=dict)
+    _custody_in_db: set[str] = field(default_factory=set)
+    new_actors: list[ActorRecord] = field(default_factory=list)
+    new_keys: list[KeyRecord] = field(default_factory=list)
+    revocations: list[Revocation] = field(default_factory=list)
+    dirty_custody: set[str] = field(default_factory=set)
+    object_rows: list[dict[str, object]] = field(default_factory=list)
+    flag_rows: list[dict[str, object]] = field(default_factory=list)
+
+    # -- RegistryView -------------------------------------------------------------------
+
+    def genesis(self) -> Genesis | None:
+        if self._genesis is _MISSING:
+            row = self.conn.execute(select(LogEntry.leaf).where(LogEntry.idx == 0)).first()
+            self._genesis = None if row is None else _genesis_from_leaf(row.leaf)
+        return self._genesis  # type: ignore[return-value]
+
+    def actor(self, actor_id: str) -> ActorRecord | None:
+        if actor_id not in self._actors:
+            row = self.conn.execute(select(ActorRow).where(ActorRow.actor == actor_id)).first()
+            self._actors[actor_id] = None if row is None else _actor_record(row)
+        return self._actors[actor_id]
+
+    def actor_by_gln(self, gln: str) -> ActorRecord | None:
+        if gln not in self._glns:
+            row = self.conn.execute(select(ActorRow).where(ActorRow.gln == gln)).first()
+            self._glns[gln] = None if row is None else _actor_record(row)
+        return self._glns[gln]
+
+    def key(self, key_id: str) -> KeyRecord | None:
+        if key_id not in self._keys:
+            row = self.conn.execute(select(KeyRow).where(KeyRow.key_id == key_id)).first()
+            self._keys[key_id] = None if row is None else _key_record(row)
+        return self._keys[key_id]
+
+    # -- custody --------------------------------------------------------------------------
+
+    def prefetch_custody(self, object_ids: Iterable[str]) -> None:
+        """Load the custody of many objects in one query (a batch's worth)."""
+        wanted = [o for o in set(object_ids) if o not in self._custody]
+        for start in range(0, len(wanted), 500):
+            chunk = wanted[start : start + 500]
+            rows = self.conn.execute(select(CustodyRow).where(CustodyRow.object_id.in_(chunk))).all()
+            found = {r.object_id: r for r in rows}
+            for object_id in chunk:
+                row = found.get(object_id)
+                if row is None:
+                    self._custody[object_id] = None
+                else:
+                    self._custody[object_id] = Custody(row.holder, row.pending_receiver, row.consumed)
+                    self._custody_in_db.add(object_id)
+
+    def custody(self, object_id: str) -> Custody | None:
+        if object_id not in self._custody:
+            self.prefetch_custody([object_id])
+        return self._custody[object_id]
+
+    def set_custody(self, object_id: str, custody: Custody) -> None:
+        self._custody[object_id] = custody
+        self.dirty_custody.add(object_id)
+
+    # -- effects ----------------------------------------------------------------------------
+
+    def apply(self, admission: Admission) -> None:
+        """Record a registry effect (genesis, actor, key, revocation) in the overlay."""
+        if isinstance(admission, Genesis):
+            self._genesis = admission
+        elif isinstance(admission, ActorRecord):
+            self._actors[admission.actor] = admission
+            self._glns[admission.gln] = admission
+            self.new_actors.append(admission)
+        elif isinstance(admission, KeyRecord):
+            self._keys[admission.key_id] = admission
+            self.new_keys.append(admission)
+        elif isinstance(admission, Revocation):
+            old = self.key(admission.key_id)
+            assert old is not None  # admit() checked it exists
+            self._keys[admission.key_id] = KeyRecord(old.key_id, old.actor, old.public_key, old.index, admission.effective)
+            self.revocations.append(admission)
+
+    def flush(self) -> None:
+        """Write every pending derived row."""
+        conn = self.conn
+        if self.new_actors:
+            conn.execute(
+                insert(ActorRow),
+                [
+                    {"actor": a.actor, "name": a.name, "roles": " ".join(a.roles), "region": a.region,
+                     "gln": a.gln, "entry_idx": a.index}
+                    for a in self.new_actors
+                ],
+            )
+        if self.new_keys:
+            conn.execute(
+                insert(KeyRow),
+                [
+                    {"key_id": k.key_id, "actor": k.actor, "public_key": k.public_key.raw, "entry_idx": k.index,
+                     "revoked_effective": None, "revoked_idx": None}
+                    for k in self.new_keys
+                ],
+            )
+        for r in self.revocations:
+            conn.execute(
+                update(KeyRow)
+                .where(KeyRow.key_id == r.key_id)
+                .values(revoked_effective=format_time(r.effective), revoked_idx=r.index)
+            )
+        if self.dirty_custody:
+            existing = sorted(self.dirty_custody & self._custody_in_db)
+            if existing:
+                conn.execute(delete(CustodyRow).where(CustodyRow.object_id.in_(existing)))
+            rows = []
+            for object_id in sorted(self.dirty_custody):
+                c = self._custody[object_id]
+                assert c is not None
+                rows.append({"object_id": object_id, "holder": c.holder,
+                             "pending_receiver": c.pending_receiver, "consumed": c.consumed})
+            conn.execute(insert(CustodyRow), rows)
+            self._custody_in_db |= self.dirty_custody
+        if self.object_rows:
+            conn.execute(insert(ObjectEntry), self.object_rows)
+        if self.flag_rows:
+            conn.execute(insert(FlagRow), self.flag_rows)
+        self.new_actors, self.new_keys, self.revocations = [], [], []
+        self.dirty_custody, self.object_rows, self.flag_rows = set(), [], []
+
+
+def _genesis_from_leaf(leaf: bytes) -> Genesis:
+    payload = parse_entry(leaf).statement.payload
+    key = PublicKey(b64decode(payload["operator_key"], field="operator_key"))
+    return Genesis(payload["origin"], key, payload["created"])
+
+
+def _actor_record(row: ActorRow) -> ActorRecord:
+    return ActorRecord(row.actor, row.name, tuple(row.roles.split()), row.region, row.gln, row.entry_idx)
+
+
+def _key_record(row: KeyRow) -> KeyRecord:
+    revoked = None if row.revoked_effective is None else parse_time(row.revoked_effective, field="revoked_effective")
+    return KeyRecord(row.key_id, row.actor, PublicKey(row.public_key), row.entry_idx, revoked)

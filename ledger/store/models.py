@@ -1,0 +1,109 @@
+"""The database schema (SQLAlchemy 2.x declarative). Alembic migrations create it.
+
+``log_entries`` is the source of truth: the exact entry bytes. Every other table is
+derived from it and can be rebuilt (``ledger reindex``). Unique constraints make a fork
+impossible to store: one entry per index, one successor per entry hash, one entry per
+statement.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import BigInteger, Boolean, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+# SQLite only auto-increments an INTEGER PRIMARY KEY; elsewhere ids are 64-bit.
+_ID = BigInteger().with_variant(Integer, "sqlite")
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class LogEntry(Base):
+    __tablename__ = "log_entries"
+
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    leaf: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    entry_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False, unique=True)
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False, unique=True)
+    statement_id: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False, unique=True)
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    signer: Mapped[str] = mapped_column(String(32), nullable=False)
+    time: Mapped[str] = mapped_column(String(24), nullable=False)
+
+
+class MerkleNode(Base):
+    """Hashes of perfect subtrees: (level, index) covers leaves [index*2^level, (index+1)*2^level)."""
+
+    __tablename__ = "merkle_nodes"
+
+    level: Mapped[int] = mapped_column(SmallInteger, primary_key=True, autoincrement=False)
+    idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+
+
+class CheckpointRecord(Base):
+    __tablename__ = "checkpoints"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    tree_size: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    root: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    note: Mapped[str] = mapped_column(Text, nullable=False)
+    signed_at: Mapped[str] = mapped_column(String(24), nullable=False)
+
+
+class ActorRow(Base):
+    __tablename__ = "actors"
+
+    actor: Mapped[str] = mapped_column(String(63), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), nullable=False)
+    roles: Mapped[str] = mapped_column(String(200), nullable=False)  # space-separated
+    region: Mapped[str] = mapped_column(String(200), nullable=False)
+    gln: Mapped[str] = mapped_column(String(13), nullable=False, unique=True)
+    entry_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class KeyRow(Base):
+    __tablename__ = "keys"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    actor: Mapped[str] = mapped_column(String(63), nullable=False, index=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    entry_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    revoked_effective: Mapped[str | None] = mapped_column(String(24))
+    revoked_idx: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class ObjectEntry(Base):
+    """Which entries mention which object (a GS1 Digital Link URI on id.gs1.org)."""
+
+    __tablename__ = "object_entries"
+
+    object_id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    entry_idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class CustodyRow(Base):
+    __tablename__ = "custody"
+
+    object_id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    holder: Mapped[str | None] = mapped_column(String(63))
+    pending_receiver: Mapped[str | None] = mapped_column(String(63))
+    consumed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+
+
+class FlagRow(Base):
+    """Anomalies recorded and shown, never rejected: a temperature excursion, a failed test."""
+
+    __tablename__ = "flags"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    entry_idx: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
+    code: Mapped[str] = mapped_column(String(64), nullable=False)
+    severity: Mapped[str] = mapped_column(String(16), nullable=False)
+    message_en: Mapped[str] = mapped_column(Text, nullable=False)
+    message_zh: Mapped[str] = mapped_column(Text, nullable=False)
+
+
+DERIVED_TABLES = (ActorRow, KeyRow, ObjectEntry, CustodyRow, FlagRow, MerkleNode)
