@@ -1,0 +1,260 @@
+"""The producer and verifier HTTP API at ``/api/v1`` (docs/FORMAT.md section 7).
+
+Views only translate between HTTP and the ``Ledger`` facade: parse and check the request,
+call one facade method, shape the JSON. Every rule lives below, in ``ledger``.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from flask import Blueprint, Response, current_app, jsonify, request, url_for
+from werkzeug.exceptions import UnsupportedMediaType
+
+from ledger.core import gs1
+from ledger.core.canonical import parse_json
+from ledger.core.errors import LedgerError, MalformedError, NotFoundError
+from ledger.core.signing import b64encode
+from ledger.core.statements import Statement, parse_statement
+from ledger.service.ledger import Ledger
+from ledger.service.queries import MAX_PAGE, StoredEntry
+from ledger.service.sequencer import MAX_BATCH, Appended
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+OPENAPI_PATH = Path(__file__).parent / "openapi.json"
+IMMUTABLE = "public, max-age=31536000, immutable"
+# Query integers are plain ASCII digits: int() alone would also take "1_0", " 7" or "٣".
+_UINT = re.compile(r"[0-9]{1,19}")
+MAX_INT = 2**63 - 1  # the database's BIGINT; larger values could only overflow it
+
+
+def ledger() -> Ledger:
+    """The app's one Ledger."""
+    return current_app.extensions["ledger"]  # type: ignore[no-any-return]
+
+
+@bp.after_request
+def allow_cross_origin_reads(response: Response) -> Response:
+    """Let anyone's page read the log and its proofs (DESIGN: verify at the edge)."""
+    if request.method in ("GET", "HEAD"):
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+# -- parameters -----------------------------------------------------------------------------
+
+
+def bad_parameter(name: str, message: str) -> MalformedError:
+    """The error for a missing or malformed query parameter."""
+    return MalformedError(message, code="bad_parameter", field=name)
+
+
+def int_param(name: str, *, default: int | None = None, minimum: int = 0) -> int:
+    """A non-negative integer query parameter, at least ``minimum``."""
+    values = request.args.getlist(name)
+    if not values:
+        if default is None:
+            raise bad_parameter(name, f"the query parameter {name!r} is required")
+        return default
+    if len(values) > 1:
+        raise bad_parameter(name, f"give the query parameter {name!r} once, not {len(values)} times")
+    raw = values[0]
+    if not _UINT.fullmatch(raw) or not minimum <= int(raw) <= MAX_INT:
+        raise bad_parameter(name, f"{name} must be a whole number from {minimum} to {MAX_INT}, not {raw[:40]!r}")
+    return int(raw)
+
+
+def str_param(name: str) -> str:
+    """A required text query parameter, given once."""
+    values = request.args.getlist(name)
+    if len(values) != 1 or not values[0]:
+        raise bad_parameter(name, f"the query parameter {name!r} is required, once")
+    return values[0]
+
+
+# -- JSON shapes ----------------------------------------------------------------------------
+
+
+def entry_json(entry: StoredEntry) -> dict[str, Any]:
+    """One log entry as FORMAT.md section 7 shows it."""
+    return {"index": entry.index, "leaf": b64encode(entry.leaf), "hash": entry.entry_hash.hex()}
+
+
+def appended_json(appended: Appended) -> dict[str, Any]:
+    """Where an accepted statement sits in the log."""
+    return {"index": appended.index, "entry_hash": appended.entry_hash.hex(), "created": appended.created}
+
+
+def immutable(response: Response) -> Response:
+    """Mark a response about a fixed tree size as cacheable forever."""
+    response.headers["Cache-Control"] = IMMUTABLE
+    return response
+
+
+# -- appending ------------------------------------------------------------------------------
+
+
+def require_json_body() -> bytes:
+    """The request body, if it is declared as UTF-8 JSON."""
+    charset = request.mimetype_params.get("charset", "utf-8").lower()
+    if request.mimetype != "application/json" or charset not in ("utf-8", "utf8"):
+        raise UnsupportedMediaType(
+            "send statements as JSON with the header Content-Type: application/json (UTF-8)"
+        )
+    # Werkzeug stops reading at MAX_CONTENT_LENGTH and answers 413 itself.
+    return request.get_data(cache=False)
+
+
+def parse_body(body: Any) -> tuple[list[Statement], bool]:
+    """Statements from a single statement object or ``{"statements": [...]}``; True for a batch."""
+    if not (isinstance(body, dict) and "statements" in body):
+        return [parse_statement(body)], False
+    extra = sorted(body.keys() - {"statements"})
+    if extra:
+        raise MalformedError(
+            f"a batch has only the member 'statements', not {extra[0]!r}", code="unknown_field", field=extra[0]
+        )
+    items = body["statements"]
+    if not isinstance(items, list):
+        raise MalformedError("statements must be a JSON array", code="wrong_type", field="statements")
+    if not 1 <= len(items) <= MAX_BATCH:
+        raise MalformedError(
+            f"a batch holds 1 to {MAX_BATCH} statements, not {len(items)}", code="bad_batch_size", field="statements"
+        )
+    statements = []
+    for position, item in enumerate(items):
+        try:
+            statements.append(parse_statement(item))
+        except LedgerError as exc:
+            exc.index = position  # the client needs to know which statement to fix
+            raise
+    return statements, True
+
+
+@bp.post("/statements")
+def post_statements() -> tuple[Response, int]:
+    """Append one statement or an all-or-nothing batch; resubmissions answer the same entry."""
+    body = parse_json(require_json_body(), max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    try:
+        statements, batch = parse_body(body)
+    except RecursionError as exc:
+        # parse_json stops at the parser's depth limit, but canonicalising a payload nested
+        # almost that deep can still exhaust the stack: it is malformed input, not a crash.
+        raise MalformedError("the document is nested too deeply", code="bad_json") from exc
+    try:
+        results = ledger().append(statements)
+    except LedgerError as exc:
+        if not batch:
+            exc.index = None  # the sequencer numbers batch positions; one statement has none
+        raise
+    status = 201 if any(r.created for r in results) else 200
+    if batch:
+        return jsonify({"entries": [appended_json(r) for r in results]}), status
+    response = jsonify(appended_json(results[0]))
+    response.headers["Location"] = url_for(
+        "api.log_entries", start=results[0].index, end=results[0].index + 1
+    )
+    return response, status
+
+
+# -- the log and its proofs -----------------------------------------------------------------
+
+
+@bp.get("/checkpoint")
+def checkpoint() -> Response:
+    """The latest signed checkpoint note, exactly as signed."""
+    latest = ledger().latest_checkpoint()
+    if latest is None:
+        raise NotFoundError("the operator has not signed a checkpoint yet", code="no_checkpoint")
+    response = Response(latest.note, content_type="text/plain; charset=utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/log/entries")
+def log_entries() -> Response:
+    """Entries ``[start, end)``, at most MAX_PAGE of them; fewer past the end of the log."""
+    start = int_param("start")
+    end = int_param("end", default=start + MAX_PAGE)
+    if end < start:
+        raise bad_parameter("end", "end must not be smaller than start")
+    if end - start > MAX_PAGE:
+        raise bad_parameter("end", f"ask for at most {MAX_PAGE} entries at a time")
+    size = ledger().size()
+    found = ledger().entries(start, min(end, size)) if start < size else []
+    response = jsonify({"entries": [entry_json(e) for e in found]})
+    # A full page never changes; a page that reaches past the log's end will grow.
+    return immutable(response) if end <= size else response
+
+
+@bp.get("/log/proof/inclusion")
+def inclusion_proof() -> Response:
+    """The RFC 9162 inclusion proof of entry ``index`` in the tree of size ``tree_size``."""
+    index = int_param("index")
+    tree_size = int_param("tree_size", minimum=1)
+    if index >= tree_size:
+        raise bad_parameter("index", f"entry {index} is not in a tree of size {tree_size}")
+    leaf_hash, proof = ledger().inclusion_proof(index, tree_size)
+    return immutable(
+        jsonify({"index": index, "tree_size": tree_size, "leaf_hash": leaf_hash.hex(), "proof": [p.hex() for p in proof]})
+    )
+
+
+@bp.get("/log/proof/consistency")
+def consistency_proof() -> Response:
+    """The RFC 9162 consistency proof from tree ``first`` to tree ``second``."""
+    first = int_param("first", minimum=1)  # no proof exists from the empty tree
+    second = int_param("second", minimum=1)
+    if first > second:
+        raise bad_parameter("first", "first must not be larger than second")
+    proof = ledger().consistency_proof(first, second)
+    return immutable(jsonify({"first": first, "second": second, "proof": [p.hex() for p in proof]}))
+
+
+@bp.get("/operator")
+def operator() -> Response:
+    """The operator's identity: origin, C2SP verifier key and raw public key."""
+    verifier = ledger().operator
+    return jsonify({"origin": verifier.name, "verifier_key": verifier.vkey, "public_key": verifier.public_key.b64})
+
+
+# -- object histories -----------------------------------------------------------------------
+
+
+def history_response(object_id: str) -> Response:
+    """Every entry about one object, each with its statement decoded for convenience."""
+    found = ledger().history(object_id)
+    entries = [{**entry_json(e), "statement": parse_json(e.leaf)["statement"]} for e in found]
+    return jsonify({"object": object_id, "entries": entries})
+
+
+@bp.get("/history")
+def history() -> Response:
+    """History of the object named by a GS1 Digital Link URI (any host; normalised)."""
+    uri = str_param("object")
+    return history_response(gs1.parse_identifier(uri, field="object").canonical())
+
+
+@bp.get("/lots/<gtin>/<path:lot>")
+def lot_history(gtin: str, lot: str) -> Response:
+    """History of a lot: GTIN plus lot number."""
+    gtin14 = gs1.validate_gtin(gtin, field="gtin")
+    return history_response(gs1.gtin_uri(gtin14, lot=lot, field="lot"))
+
+
+@bp.get("/units/<gtin>/<path:serial>")
+def unit_history(gtin: str, serial: str) -> Response:
+    """History of a serialised unit: GTIN plus serial number."""
+    gtin14 = gs1.validate_gtin(gtin, field="gtin")
+    return history_response(gs1.gtin_uri(gtin14, serial=serial, field="serial"))
+
+
+@bp.get("/openapi.json")
+def openapi() -> Response:
+    """The OpenAPI 3.1 description of this API, served as written."""
+    response = Response(OPENAPI_PATH.read_bytes(), content_type="application/json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response

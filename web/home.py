@@ -1,0 +1,28 @@
+"""A plain index page: who runs this ledger and where its API is. Server-rendered, no script."""
+
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template
+
+bp = Blueprint("home", __name__)
+
+# What the page lists: (method, path, what it is for).
+API_ROUTES = (
+    ("POST", "/api/v1/statements", "append a signed statement, or a batch of them"),
+    ("GET", "/api/v1/checkpoint", "the latest signed checkpoint (C2SP signed note)"),
+    ("GET", "/api/v1/log/entries?start=S&end=E", "log entries S to E-1"),
+    ("GET", "/api/v1/log/proof/inclusion?index=I&tree_size=N", "inclusion proof"),
+    ("GET", "/api/v1/log/proof/consistency?first=M&second=N", "consistency proof"),
+    ("GET", "/api/v1/operator", "the operator's verifier key"),
+    ("GET", "/api/v1/history?object=URI", "every entry about one object"),
+    ("GET", "/api/v1/lots/GTIN/LOT", "history of a lot"),
+    ("GET", "/api/v1/units/GTIN/SERIAL", "history of a serialised unit"),
+    ("GET", "/api/v1/openapi.json", "the OpenAPI 3.1 description"),
+)
+
+
+@bp.get("/")
+def index() -> str:
+    """The index page."""
+    operator = current_app.extensions["ledger"].operator
+    return render_template("index.html", operator=operator, routes=API_ROUTES)
