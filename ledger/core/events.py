@@ -136,8 +136,8 @@ _MEMBER_HINTS = {
     "persistentDisposition": "use disposition",
 }
 
-_UNITS = ("unit", "sscc")
-_CLASSES = ("lot", "product")
+_UNITS: tuple[gs1.IdentifierKind, ...] = ("unit", "sscc")
+_CLASSES: tuple[gs1.IdentifierKind, ...] = ("lot", "product")
 
 # ---------------------------------------------------------------------------------------
 # Dataclasses
@@ -1129,13 +1129,21 @@ def _check_step_content(event: Event, p: str) -> None:
             raise _err("missing_field", f"{p}.inputQuantityList", "a transformation needs inputs")
         if not event.outputs:
             raise _err("missing_field", f"{p}.outputQuantityList", "a transformation needs outputs")
-        both = set(event.inputs) & set(event.outputs)
-        if both:
-            raise _err(
-                "duplicate",
-                f"{p}.outputEPCList",
-                f"{min(both)} is both an input and an output of the transformation",
-            )
+        inputs = set(event.inputs)
+        for i, oid in enumerate(event.output_epc_list):
+            if oid in inputs:
+                raise _err(
+                    "duplicate",
+                    f"{p}.outputEPCList[{i}]",
+                    f"{oid} is both an input and an output of the transformation",
+                )
+        for i, q in enumerate(event.output_quantity_list):
+            if q.epc_class in inputs:
+                raise _err(
+                    "duplicate",
+                    f"{p}.outputQuantityList[{i}].epcClass",
+                    f"{q.epc_class} is both an input and an output of the transformation",
+                )
     elif event.event_type == "AggregationEvent":
         if step == "packing" and not event.children:
             raise _err(
@@ -1320,7 +1328,10 @@ def history_flags(
         if any(inspected(a, seen) for a in ancestors.get(object_id, ())):
             return True
         inside = contents.get(object_id)
-        return bool(inside) and all(inspected(c, set(seen)) for c in inside)
+        if not inside:
+            return False
+        # Each item gets its own copy of "seen": items may share a lot that must pass for each.
+        return all(inspected(c, set(seen)) for c in inside)
 
     for index, _actor, event in events:
         step = event.biz_step
@@ -1330,18 +1341,18 @@ def history_flags(
                 index, event.location, event.local_date, interval, event.farm_input.product
             )
             sprays.append(spray)
-            for h_index, plot, day, ids in harvests:
+            for _harvest_index, plot, day, ids in harvests:
                 # A spraying posted after the harvest but dated before it: flag it here.
                 if too_soon(spray, plot, day):
                     found.append(phi_flag(spray, index, day, ids))
         elif event.is_harvest and event.plot is not None and event.ilmd is not None:
-            day = event.ilmd.harvest_date
-            assert day is not None
+            harvest_day = event.ilmd.harvest_date
+            assert harvest_day is not None  # is_harvest
             ids = event.object_ids()
-            harvests.append((index, event.plot, day, ids))
+            harvests.append((index, event.plot, harvest_day, ids))
             for spray in sprays:
-                if too_soon(spray, event.plot, day):
-                    found.append(phi_flag(spray, index, day, ids))
+                if too_soon(spray, event.plot, harvest_day):
+                    found.append(phi_flag(spray, index, harvest_day, ids))
         elif step == "shipping":
             party = event.destination_party
             to_retailer = retailer_glns is None or (

@@ -955,12 +955,9 @@ def parse_identifier(
     """
     if not isinstance(uri, str):
         raise _fail("an identifier must be a text string (a GS1 Digital Link URI)", field)
-    link = parse_digital_link(
-        uri,
-        zero_suppressed_gtin=not canonical_only,
-        convenience_alphas=not canonical_only,
-        field=field,
-    )
+    # Parse leniently even in canonical_only mode, so that the error can spell out the
+    # canonical form of a valid but differently written link.
+    link = parse_digital_link(uri, zero_suppressed_gtin=True, convenience_alphas=True, field=field)
     values = {e.ai: e.value for e in link.path}
     key_ai = link.path[0].ai
     supported = {"01": {"10", "21"}, "00": set(), "414": {"254"}, "417": set()}
