@@ -253,7 +253,10 @@ def _fail(message: str, field: str | None, code: str = "bad_identifier") -> Vali
 
 
 def check_digit(body: str) -> int:
-    """The GS1 mod-10 check digit for ``body`` (all the digits before the check digit)."""
+    """The GS1 mod-10 check digit for ``body`` (all the digits before the check digit).
+
+    Raises ValueError (a programming error, not bad input) unless ``body`` is digits.
+    """
     if not body or not set(body) <= _DIGITS:
         raise ValueError("check_digit needs a non-empty string of digits")
     total = 0
@@ -272,8 +275,10 @@ def has_valid_check_digit(digits: str) -> bool:
 
 def _check_key(value: str, name: str, lengths: Iterable[int], field: str | None) -> None:
     lengths = tuple(lengths)
-    if not isinstance(value, str) or not value:
-        raise _fail(f"the {name} is empty; it must be {_lengths_words(lengths)} digits", field)
+    if not isinstance(value, str):
+        raise _fail(f"the {name} must be written as text of digits", field)
+    if not value:
+        raise _fail(f"the {name} is empty; it must have {_lengths_words(lengths)} digits", field)
     if not set(value) <= _DIGITS:
         raise _fail(f"the {name} {value!r} must contain digits only", field)
     if len(value) not in lengths:
