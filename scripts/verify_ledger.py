@@ -936,6 +936,12 @@ class Registry:
         self.failed_key_entry: int | None = None  # the latest failed key registration
         self.dependents: dict[int, list[Any]] = {}  # failed index -> [count, [first indexes]]
 
+    def note_unreadable(self, index: int) -> None:
+        """An entry whose statement cannot be read may have registered actors or keys: later
+        failures that it could explain are counted against it."""
+        self.failed_actor_entry = index
+        self.failed_key_entry = index
+
     def note_dependent(self, taint: int, index: int) -> None:
         d = self.dependents.get(taint)
         if d is None:
@@ -1414,6 +1420,7 @@ class ExportVerifier:
         self.genesis_key_checkpoints = 0
         self.started = _time.monotonic()
         self._started = False
+        self._replayed = False
 
     # -- failure helpers ------------------------------------------------------------------
 
@@ -1592,6 +1599,7 @@ class ExportVerifier:
         wf = 0
         if leaf is None:
             rec.fail("malformed", "leaf is not valid base64")
+            self.registry.note_unreadable(rec.idx if rec.idx is not None else pos)
         else:
             rec.H = hashlib.sha256(b"\x00" + leaf).digest()
             wf = self._check_entry(leaf, rec, wrapper_index)
@@ -1610,6 +1618,13 @@ class ExportVerifier:
     def _check_entry(self, leaf: bytes, rec: EntryRec, wrapper_index: Any) -> int:
         """All checks of one entry that do not need its neighbours. Returns 1 if the entry is
         canonical and well-shaped (its statement ID can later be recomputed by slicing)."""
+        self._replayed = False
+        wf = self._check_entry_inner(leaf, rec, wrapper_index)
+        if not self._replayed:  # its statement could not be read, let alone replayed
+            self.registry.note_unreadable(rec.idx if rec.idx is not None else rec.pos)
+        return wf
+
+    def _check_entry_inner(self, leaf: bytes, rec: EntryRec, wrapper_index: Any) -> int:
         try:
             text = leaf.decode("utf-8")
             entry = _STRICT.loads(text)
@@ -1710,6 +1725,7 @@ class ExportVerifier:
         payload = st.get("payload")
         if type(signer) is not str or type(payload) is not dict:
             return 0
+        self._replayed = True
         self._authorise(kind, signer, payload, sig, message, rec, at, t, t_ms, bool(problems))
         return 1 if (canonical_ok and ok_shape and not problems) else 0
 

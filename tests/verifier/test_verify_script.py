@@ -1,0 +1,869 @@
+"""Tests of scripts/verify_ledger.py, the auditor's independent verifier.
+
+The script is not a package: it is imported from its path (importlib) and also run as a
+subprocess. Its own RFC 8785, Merkle and signed-note code is checked against the published
+vectors; whole exports (built with the library by export_builder) must verify, and every
+kind of tampering must fail with the right entry index and check name, without a cascade
+of failures over the rest of the log. The library's verifier (ledger.core.verify) must
+reach the same verdict on entry and checkpoint tampering.
+"""
+
+from __future__ import annotations
+
+import base64
+import importlib.util
+import io
+import json
+import struct
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from ledger.core.canonical import canonical_bytes, parse_json
+from ledger.core.checkpoint import Checkpoint
+from ledger.core.entries import make_entry
+from ledger.core.hashing import leaf_hash
+from ledger.core.note import NoteSigner, NoteVerifier
+from ledger.core.statements import sign_statement
+from ledger.core.verify import LogVerifier
+from tests.core import event_examples as ex
+from tests.vectors_path import VECTORS
+from tests.verifier import export_builder as eb
+
+ROOT = Path(__file__).resolve().parents[2]
+SCRIPT = ROOT / "scripts" / "verify_ledger.py"
+
+
+def _load_script() -> Any:
+    spec = importlib.util.spec_from_file_location("verify_ledger_script", SCRIPT)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    return module
+
+
+vl = _load_script()
+
+
+# -- helpers ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fx() -> eb.Fixture:
+    return eb.build()
+
+
+def operator(fx: eb.Fixture) -> Any:
+    return vl.parse_vkey(fx.vkey)
+
+
+def verify_lines(lines: list[str], fx: eb.Fixture, tmp_path: Path, *, since: Any = None,
+                 name: str = "export.jsonl") -> Any:
+    path = tmp_path / name
+    path.write_text("".join(lines), encoding="utf-8")
+    return vl.verify_export(str(path), operator(fx), since=since)
+
+
+def pairs(report: Any) -> set[tuple[int | None, str]]:
+    return {(f.index, f.check) for f in report.failures}
+
+
+def entry_line_no(lines: list[str], index: int) -> int:
+    """Position in `lines` of the entry line with this (wrapper) index."""
+    for n, line in enumerate(lines):
+        obj = json.loads(line)
+        if obj["type"] == "entry" and obj["index"] == index:
+            return n
+    raise KeyError(index)
+
+
+def replace_leaf(lines: list[str], index: int, leaf: bytes, wrapper_index: int | None = None) -> list[str]:
+    out = list(lines)
+    n = entry_line_no(lines, index)
+    idx = index if wrapper_index is None else wrapper_index
+    out[n] = json.dumps({"type": "entry", "index": idx, "leaf": base64.b64encode(leaf).decode()},
+                        separators=(",", ":")) + "\n"
+    return out
+
+
+def lib_verdict(lines: list[str], fx: eb.Fixture) -> bool:
+    """The library's verifier fed the same entries and checkpoints in file order."""
+    v = LogVerifier(NoteVerifier.parse(fx.vkey))
+    for line in lines:
+        obj = json.loads(line)
+        if obj.get("type") == "entry":
+            try:
+                raw = base64.b64decode(obj["leaf"], validate=True)
+            except Exception:  # noqa: BLE001
+                return False
+            v.add_entry(raw)
+        elif obj.get("type") == "checkpoint":
+            v.add_checkpoint(obj["note"])
+    return v.finish().ok
+
+
+def assert_local(report: Any, j: int, check: str) -> None:
+    """The failures name entry j with `check`, and nothing else than entry j (or its
+    successor's chain link)."""
+    got = pairs(report)
+    assert (j, check) in got, got
+    for f in report.failures:
+        assert f.index == j or (f.index == j + 1 and f.check == "chain_link"), (f, got)
+
+
+# -- canonical JSON: RFC 8785 vectors ---------------------------------------------------------
+
+JCS = VECTORS / "jcs"
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (JCS / "input").iterdir()))
+def test_jcs_published_files(name: str) -> None:
+    data = (JCS / "input" / name).read_bytes()
+    expected = (JCS / "output" / name).read_bytes()
+    hexed = bytes.fromhex((JCS / "outhex" / (Path(name).stem + ".txt")).read_text().replace("\n", " ").replace(" ", ""))
+    assert expected == hexed
+    assert vl.jcs_canonicalize(data) == expected
+    # the fast path, where it applies, agrees with the complete implementation
+    value = vl.jcs_loads(data)
+    if not vl._STRICT.unsafe and not vl._NON_BMP_BYTES.search(expected):
+        assert vl.jcs_fast(value).encode() == expected
+
+
+def test_jcs_number_samples() -> None:
+    samples = json.loads((JCS / "rfc8785_number_samples.json").read_text())["samples"]
+    assert len(samples) >= 30
+    for s in samples:
+        x = struct.unpack(">d", bytes.fromhex(s["ieee754_hex"]))[0]
+        if s["valid"]:
+            assert vl.es_number(x) == s["expected"], s
+        else:
+            with pytest.raises(vl.JSONError):
+                vl.es_number(x)
+
+
+def test_jcs_derived_numbers() -> None:
+    got = vl.jcs_canonicalize((JCS / "derived_numbers_input.json").read_bytes())
+    assert got == (JCS / "derived_numbers_output.json").read_bytes().strip()
+
+
+def test_jcs_sorting_sample() -> None:
+    value = vl.jcs_loads((JCS / "rfc8785_sorting_sample_input.json").read_bytes())
+    order = json.loads((JCS / "rfc8785_sorting_sample_expected.json").read_text())["expected_value_order"]
+    text = vl.jcs_canonicalize(json.dumps(value))
+    assert list(json.loads(text, object_pairs_hook=lambda p: [v for _, v in p])) == order
+
+
+@pytest.mark.parametrize("text", ['{"a":1,"a":2}', '{"x":{"b":1,"b":1}}', "NaN", '{"a":Infinity}',
+                                  "[-Infinity]", "1e400", "[1,]", "{'a':1}", '"\\u00"'])
+def test_strict_parse_rejects(text: str) -> None:
+    with pytest.raises(vl.JSONError):
+        vl.jcs_loads(text)
+
+
+def test_lone_surrogate_cannot_be_canonicalised() -> None:
+    with pytest.raises(vl.JSONError):
+        vl.jcs_canonicalize('"\\ud800"')
+    assert vl.jcs_canonicalize('"\\ud83d\\ude00"') == "\U0001F600".join('""').encode()
+
+
+@pytest.mark.parametrize("value", [
+    {"z": 1, "a": [1.5, 0.0001, 123456789012345.6, "é\u2028\x7f", None, True, False, -0]},
+    {"n": [1e21, 1e-7, 2**53, 2**53 + 1, -(2**60), 5e-324, 0.1, 100.0, 1.0, 1e16, 1e-5]},
+    {"\ue000": 1, "\U0001f600": 2, "a\x00\n\"\\": {"": []}},
+    ["稻花香", {"b": 1, "a": {"d": 2.25, "c": -3}}],
+])
+def test_jcs_agrees_with_library(value: Any) -> None:
+    text = json.dumps(value, ensure_ascii=False)
+    assert vl.jcs_canonicalize(text) == canonical_bytes(parse_json(text))
+
+
+def test_jcs_agrees_with_library_on_random_values() -> None:
+    hypothesis = pytest.importorskip("hypothesis")
+    st = pytest.importorskip("hypothesis.strategies")
+    scalars = (st.none() | st.booleans() | st.integers(-(2**64), 2**64)
+               | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8))
+    values = st.recursive(scalars, lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=5), c, max_size=4),
+                          max_leaves=20)
+
+    @hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
+    @hypothesis.given(values)
+    def check(value: Any) -> None:
+        text = json.dumps(value, ensure_ascii=False)
+        try:
+            expected = canonical_bytes(parse_json(text))
+        except Exception:  # noqa: BLE001 - surrogates etc.: both must refuse
+            with pytest.raises((vl.JSONError, UnicodeError)):
+                vl.jcs_canonicalize(text)
+            return
+        assert vl.jcs_canonicalize(text) == expected
+        parsed = vl.jcs_loads(text)
+        if not vl._STRICT.unsafe and not vl._NON_BMP_BYTES.search(expected):
+            assert vl.jcs_fast(parsed).encode() == expected
+
+    check()
+
+
+# -- Merkle tree -----------------------------------------------------------------------------
+
+
+def test_merkle_roots_of_the_8_leaf_tree() -> None:
+    m = json.loads((VECTORS / "merkle" / "rfc6962_tree_8leaves.json").read_text())
+    leaves = [bytes.fromhex(h) for h in m["leaves_hex"]]
+    for n in range(len(leaves) + 1):
+        cr = vl.CompactRange()
+        for leaf in leaves[:n]:
+            cr.append(leaf)
+        assert cr.size == n
+        assert cr.root().hex() == m["roots_by_tree_size"][str(n)]
+        assert vl.mth(leaves[:n]).hex() == m["roots_by_tree_size"][str(n)]
+    assert [vl.leaf_hash(x).hex() for x in leaves] == m["node_hashes_by_level"]["levels"][0]
+
+
+def test_compact_range_stays_small() -> None:
+    cr = vl.CompactRange()
+    for i in range(5000):
+        cr.append(i.to_bytes(4, "big"))
+        assert len(cr._hashes) == bin(cr.size).count("1")
+
+
+# -- signed notes, verifier keys, checkpoints --------------------------------------------------
+
+NOTES = json.loads((VECTORS / "signed_note" / "signed_note_vectors.json").read_text())
+
+
+def _vkeys(names: list[str]) -> list[Any]:
+    return [vl.parse_vkey(NOTES["verifier_keys"][n]) for n in names]
+
+
+@pytest.mark.parametrize("case", NOTES["cases"], ids=lambda c: c["name"])
+def test_signed_note_cases(case: dict[str, Any]) -> None:
+    keys = _vkeys(case["known_verifier_keys"])
+    if case["expect_accept"]:
+        _, verified = vl.verify_note(case["note"], keys)
+        assert sorted(k.name for k in verified) == sorted(case["expect_verified_signers"])
+    else:
+        with pytest.raises(vl.NoteError):
+            vl.verify_note(case["note"], keys)
+
+
+def test_signed_note_not_utf8() -> None:
+    for case in NOTES["cases_not_utf8"]:
+        with pytest.raises(vl.NoteError):
+            vl.verify_note(bytes.fromhex(case["note_hex"]), _vkeys(case["known_verifier_keys"]))
+
+
+def test_signed_note_too_many_signatures() -> None:
+    for case in NOTES["implementation_limits"]:
+        note = case["note_text"] + "\n" + case["signature_line"] * case["copies"]
+        with pytest.raises(vl.NoteError):
+            vl.verify_note(note, _vkeys(["PeterNeumann"]))
+        ok = case["note_text"] + "\n" + case["signature_line"] * 16
+        vl.verify_note(ok, _vkeys(["PeterNeumann"]))
+
+
+def test_verifier_keys() -> None:
+    for name, text in NOTES["verifier_keys"].items():
+        k = vl.parse_vkey(text)
+        assert k.name == name and len(k.public_key) == 32
+    for bad in NOTES["bad_verifier_keys"]:
+        with pytest.raises(vl.NoteError):
+            vl.parse_vkey(bad["vkey"])
+
+
+def test_checkpoint_body_parsing() -> None:
+    for case in NOTES["checkpoint_body_parsing"]["cases"]:
+        if case["valid"]:
+            cp = vl.parse_checkpoint_text(case["text"], strict=False)
+            exp = case["expected"]
+            assert cp.origin == exp["origin"] and cp.size == exp["size"]
+            if "root_hash_hex" in exp:
+                assert cp.root.hex() == exp["root_hash_hex"]
+            if "extension_lines" in exp:
+                assert cp.extensions == exp["extension_lines"]
+        else:
+            with pytest.raises(vl.NoteError):
+                vl.parse_checkpoint_text(case["text"], strict=False)
+    sum_db = NOTES["sumdb_checkpoint_fields"]
+    cp = vl.parse_checkpoint_text(f"{sum_db['origin']}\n{sum_db['size']}\n{sum_db['root_hash_b64']}\n")
+    assert cp.size == sum_db["size"]
+    with pytest.raises(vl.NoteError):  # FORMAT.md 6.1: no extension lines, 32-byte roots
+        vl.parse_checkpoint_text("Log\n9944\n" + base64.b64encode(bytes(32)).decode() + "\next\n")
+
+
+def test_note_key_id_matches_library(fx: eb.Fixture) -> None:
+    k = vl.parse_vkey(fx.vkey)
+    assert k.public_key == fx.operator.public_key.raw
+    assert vl.key_id(k.public_key) == fx.operator.public_key.key_id
+
+
+# -- whole exports: the good one ------------------------------------------------------------------
+
+
+def test_good_export_passes(fx: eb.Fixture, tmp_path: Path) -> None:
+    report = verify_lines(fx.lines(), fx, tmp_path)
+    assert report.ok, report.failures
+    assert report.entries == 31 and report.checkpoints == len(fx.checkpoints) == 9
+    assert lib_verdict(fx.lines(), fx)
+
+
+def test_good_export_subprocess(fx: eb.Fixture, tmp_path: Path) -> None:
+    path = fx.write(tmp_path / "good.jsonl")
+    (tmp_path / "operator.vkey").write_text(fx.vkey + "\n")
+    r = subprocess.run([sys.executable, str(SCRIPT), str(path), "--operator-key", str(tmp_path / "operator.vkey"),
+                        "--progress-every", "10"], capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert r.stdout.startswith("OK: 31 entries and 9 checkpoints")
+    assert "entries/s" in r.stderr and "30 entries verified" in r.stderr
+    r = subprocess.run([sys.executable, str(SCRIPT), "-", "--operator-key", fx.vkey, "--json", "--quiet"],
+                       input=path.read_bytes(), capture_output=True)
+    assert r.returncode == 0 and r.stderr == b""
+    assert json.loads(r.stdout) == {"ok": True, "entries": 31, "checkpoints": 9, "failures": []}
+
+
+def test_tampered_export_subprocess_json(fx: eb.Fixture, tmp_path: Path) -> None:
+    lines = replace_leaf(fx.lines(), 20, eb.mutate(fx.leaves[20], lambda o: o["statement"].update(sig=eb.flip_char(o["statement"]["sig"]))))
+    path = tmp_path / "bad.jsonl"
+    path.write_text("".join(lines))
+    r = subprocess.run([sys.executable, str(SCRIPT), str(path), "--operator-key", fx.vkey, "--json", "--quiet"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    out = json.loads(r.stdout)
+    assert out["ok"] is False and out["entries"] == 31 and out["checkpoints"] == 9
+    assert {(f["index"], f["check"]) for f in out["failures"]} == {(20, "signature"), (20, "chain_link")}
+    assert all(set(f) >= {"index", "check", "message"} for f in out["failures"])
+    r = subprocess.run([sys.executable, str(SCRIPT), str(path), "--operator-key", fx.vkey, "--quiet"],
+                       capture_output=True, text=True)
+    assert r.returncode == 1
+    fail_lines = [x for x in r.stdout.splitlines() if x.startswith("FAIL ")]
+    assert len(fail_lines) == 2 and all("entry 20" in x for x in fail_lines)
+    assert r.stdout.splitlines()[-1].startswith("FAILED: 2 failure(s)")
+
+
+@pytest.mark.parametrize("argv", [
+    [],
+    ["x.jsonl"],
+    ["missing.jsonl", "--operator-key", "VKEY"],
+    ["EXPORT", "--operator-key", "not-a-vkey"],
+    ["EXPORT", "--operator-key", "VKEY", "--since", "missing-checkpoint"],
+    ["EXPORT", "--operator-key", "VKEY", "--since", "BADSINCE"],
+])
+def test_usage_errors_exit_2(argv: list[str], fx: eb.Fixture, tmp_path: Path) -> None:
+    path = fx.write(tmp_path / "good.jsonl")
+    bad_since = tmp_path / "since.txt"
+    other = NoteSigner(fx.origin, eb.fixed_key("someone else"))
+    bad_since.write_text(other.sign(Checkpoint(fx.origin, 4, bytes(32)).text()))
+    argv = [{"EXPORT": str(path), "VKEY": fx.vkey, "BADSINCE": str(bad_since)}.get(a, a) for a in argv]
+    err = io.StringIO()
+    assert vl.main(argv, stdout=io.StringIO(), stderr=err) == 2
+
+
+# -- tampering: a flipped byte in each field of each kind of entry ------------------------------
+
+KINDS = {"genesis": 0, "actor": 1, "key": 8, "event": 20, "revoke": 28}
+EVENT_MEMBERS = ("eventTime", "bizStep", "eventID")
+
+
+def _field_cases() -> list[tuple[str, str, str]]:
+    cases = []
+    payload_members = {
+        "genesis": ("origin", "operator_key", "created"),
+        "actor": ("actor", "name", "roles", "region", "gln"),
+        "key": ("actor", "public_key"),
+        "revoke": ("actor", "key_id", "effective", "reason"),
+        "event": EVENT_MEMBERS,
+    }
+    for kind in KINDS:
+        for f in ("index", "prev", "time", "v", "kind", "signer", "sig"):
+            cases.append((kind, f, ""))
+        for m in payload_members[kind]:
+            cases.append((kind, "payload", m))
+    return cases
+
+
+def _tamper(obj: dict[str, Any], field: str, member: str) -> str:
+    """Flip one character (or value) of a field; return the check expected at the entry."""
+    st = obj["statement"]
+    if field == "index":
+        obj["index"] = int(eb.flip_char(str(obj["index"]), 0))
+        return "index_sequence"
+    if field == "prev":
+        obj["prev"] = eb.flip_char(obj["prev"])
+        return "chain_link"
+    if field == "time":
+        obj["time"] = eb.flip_char(obj["time"], 18)  # a seconds digit: still a valid time
+        return "chain_link"
+    if field == "v":
+        obj["v"] = 2
+        return "version"
+    if field == "kind":
+        st["kind"] = eb.flip_char(st["kind"])
+        return "statement_shape"
+    if field == "signer":
+        st["signer"] = eb.flip_char(st["signer"])
+        return "unknown_key" if st["kind"] == "event" else "operator_only"
+    if field == "sig":
+        st["sig"] = eb.flip_char(st["sig"], 10)
+        return "signature"
+    value = st["payload"][member]
+    if isinstance(value, list):
+        st["payload"][member] = ["lab" if value[0] != "lab" else "farm"] + value[1:]
+    else:
+        st["payload"][member] = eb.flip_char(value)
+    return "signature"
+
+
+@pytest.mark.parametrize("kind,field,member", _field_cases(), ids=lambda x: str(x))
+def test_flipped_field(kind: str, field: str, member: str, fx: eb.Fixture, tmp_path: Path) -> None:
+    j = KINDS[kind]
+    expected: list[str] = []
+
+    def change(obj: dict[str, Any]) -> None:
+        expected.append(_tamper(obj, field, member))
+
+    leaf = eb.mutate(fx.leaves[j], change)
+    assert leaf != fx.leaves[j]
+    lines = replace_leaf(fx.lines(), j, leaf, wrapper_index=json.loads(leaf)["index"])
+    report = verify_lines(lines, fx, tmp_path)
+    assert not report.ok
+    assert_local(report, j, expected[0])
+    assert lib_verdict(lines, fx) is False
+
+
+def test_flipped_byte_in_leaf_bytes(fx: eb.Fixture, tmp_path: Path) -> None:
+    """A raw byte flip (not re-canonicalised): the bytes no longer parse or are not canonical."""
+    for j in KINDS.values():
+        raw = bytearray(fx.leaves[j])
+        raw[len(raw) // 3] ^= 0x01
+        lines = replace_leaf(fx.lines(), j, bytes(raw))
+        report = verify_lines(lines, fx, tmp_path)
+        assert not report.ok
+        assert any(f.index == j for f in report.failures), report.failures
+        assert all(f.index in (j, j + 1) for f in report.failures), report.failures
+        assert lib_verdict(lines, fx) is False
+
+
+def test_non_canonical_leaf(fx: eb.Fixture, tmp_path: Path) -> None:
+    j = 20
+    obj = json.loads(fx.leaves[j])
+    loose = json.dumps(obj, ensure_ascii=False, indent=None).encode()  # spaces after , and :
+    report = verify_lines(replace_leaf(fx.lines(), j, loose), fx, tmp_path)
+    assert_local(report, j, "canonical_bytes")
+
+
+def test_bad_base64_and_json(fx: eb.Fixture, tmp_path: Path) -> None:
+    lines = fx.lines()
+    n = entry_line_no(lines, 20)
+    bad = list(lines)
+    bad[n] = '{"type":"entry","index":20,"leaf":"not base64!"}\n'
+    report = verify_lines(bad, fx, tmp_path)
+    assert_local(report, 20, "malformed")
+    bad[n] = '{"type":"entry","index":20,"leaf":"' + base64.b64encode(b'{"index":20,').decode() + '"}\n'
+    report = verify_lines(bad, fx, tmp_path)
+    assert_local(report, 20, "malformed")
+    bad[n] = '{"type":"entry","index":20 "leaf":""}\n'
+    report = verify_lines(bad, fx, tmp_path)
+    assert (None, "malformed") in pairs(report)
+
+
+def test_time_later_than_the_next_entry_is_blamed_on_that_entry(fx: eb.Fixture, tmp_path: Path) -> None:
+    j = 20
+    leaf = eb.mutate(fx.leaves[j], lambda o: o.update(time="2024-11-01T01:00:00.000Z"))
+    report = verify_lines(replace_leaf(fx.lines(), j, leaf), fx, tmp_path)
+    assert pairs(report) == {(j, "time_order"), (j, "chain_link")}
+    leaf = eb.mutate(fx.leaves[j], lambda o: o.update(time="2024-10-31T00:00:00.000Z"))
+    report = verify_lines(replace_leaf(fx.lines(), j, leaf), fx, tmp_path)
+    assert pairs(report) == {(j, "time_order"), (j, "chain_link")}
+
+
+# -- tampering: dropped, duplicated, reordered, inserted, truncated --------------------------------
+
+
+def test_dropped_entry(fx: eb.Fixture, tmp_path: Path) -> None:
+    j = 21
+    lines = fx.lines()
+    del lines[entry_line_no(lines, j)]
+    report = verify_lines(lines, fx, tmp_path)
+    assert (j, "index_sequence") in pairs(report)
+    assert (None, "truncated") in pairs(report)
+    for f in report.failures:
+        assert f.index in (None, j - 1, j), f
+    assert not any(f.check == "checkpoint_root" for f in report.failures)
+    assert lib_verdict(lines, fx) is False
+
+
+def test_duplicated_entry(fx: eb.Fixture, tmp_path: Path) -> None:
+    j = 21
+    lines = fx.lines()
+    n = entry_line_no(lines, j)
+    lines.insert(n + 1, lines[n])
+    report = verify_lines(lines, fx, tmp_path)
+    assert {(j, "index_sequence"), (j, "duplicate_statement"), (None, "truncated")} == pairs(report)
+    assert lib_verdict(lines, fx) is False
+
+
+def test_reordered_entries(fx: eb.Fixture, tmp_path: Path) -> None:
+    j = 21
+    lines = fx.lines()
+    a, b = entry_line_no(lines, j), entry_line_no(lines, j + 1)
+    lines[a], lines[b] = lines[b], lines[a]
+    report = verify_lines(lines, fx, tmp_path)
+    got = pairs(report)
+    assert (j + 1, "index_sequence") in got
+    for f in report.failures:
+        assert f.index in (j, j + 1) and f.check == "index_sequence", f
+    assert lib_verdict(lines, fx) is False
+
+
+def test_inserted_entry(fx: eb.Fixture, tmp_path: Path) -> None:
+    """A forged but validly signed event, chained after entry j and numbered j+1."""
+    j = 21
+    forged = sign_statement("event", ex.storing(eid=ex.event_id("forged")), fx.keys["wuchang-mill"])
+    entry = make_entry(j + 1, leaf_hash(fx.leaves[j]), forged, eb.clock_time(j + 1))
+    lines = fx.lines()
+    n = entry_line_no(lines, j)
+    lines.insert(n + 1, json.dumps({"type": "entry", "index": j + 1, "leaf": base64.b64encode(entry.raw).decode()}) + "\n")
+    report = verify_lines(lines, fx, tmp_path)
+    assert pairs(report) == {(j + 1, "chain_link"), (None, "truncated")}
+    assert lib_verdict(lines, fx) is False
+
+
+def test_truncated_log(fx: eb.Fixture, tmp_path: Path) -> None:
+    lines = fx.lines()
+    cut = lines[: entry_line_no(lines, 25) + 1]  # header still says 31
+    report = verify_lines(cut, fx, tmp_path)
+    assert pairs(report) == {(None, "truncated")}
+    assert "31" in report.failures[0].message and "26" in report.failures[0].message
+    half = lines[:-1] + [lines[-1][:40]]  # the last line cut in the middle
+    report = verify_lines(half, fx, tmp_path)
+    assert not report.ok and "truncated" in {c for _, c in pairs(report)}
+
+
+def test_header_tree_size_too_small(fx: eb.Fixture, tmp_path: Path) -> None:
+    report = verify_lines(fx.lines(tree_size=20), fx, tmp_path)
+    assert pairs(report) == {(None, "truncated")}
+
+
+def test_header_problems(fx: eb.Fixture, tmp_path: Path) -> None:
+    report = verify_lines(fx.lines(header={"format": "other"}), fx, tmp_path)
+    assert pairs(report) == {(None, "header")}
+    report = verify_lines(fx.lines()[1:], fx, tmp_path)
+    assert (None, "header") in pairs(report)
+
+
+# -- tampering: keys ------------------------------------------------------------------------------
+
+
+def _resign(fx: eb.Fixture, j: int, key: Any, change: Callable[[dict[str, Any]], None] | None = None,
+            signer: str | None = None) -> bytes:
+    obj = json.loads(fx.leaves[j])
+    st = obj["statement"]
+    payload = st["payload"]
+    if change:
+        change(payload)
+    new = sign_statement(st["kind"], payload, key)
+    data = new.to_json()
+    if signer is not None:
+        data["signer"] = signer
+    obj["statement"] = data
+    return canonical_bytes(obj)
+
+
+def test_event_signed_by_another_actors_key(fx: eb.Fixture, tmp_path: Path) -> None:
+    j = fx.at["event:12:transporting"]  # the carrier's event, re-signed with the mill's key
+    leaf = _resign(fx, j, fx.keys["wuchang-mill"])
+    report = verify_lines(replace_leaf(fx.lines(), j, leaf), fx, tmp_path)
+    assert pairs(report) == {(j, "role_not_permitted"), (j, "chain_link")}
+
+
+def test_event_naming_one_key_signed_by_another(fx: eb.Fixture, tmp_path: Path) -> None:
+    j = fx.at["event:12:transporting"]
+    leaf = _resign(fx, j, fx.keys["wuchang-mill"], signer=fx.keys["coldchain-express"].public_key.key_id)
+    report = verify_lines(replace_leaf(fx.lines(), j, leaf), fx, tmp_path)
+    assert pairs(report) == {(j, "signature"), (j, "chain_link")}
+
+
+def test_key_statement_replaced(fx: eb.Fixture, tmp_path: Path) -> None:
+    """The carrier's key entry now registers another key (signed by the operator): the entry
+    is named, and so are the carrier's events, which its real key no longer authorises."""
+    j = fx.at["key:coldchain-express"]
+    other = eb.fixed_key("intruder")
+    leaf = _resign(fx, j, fx.operator, lambda p: p.update(public_key=other.public_key.b64))
+    report = verify_lines(replace_leaf(fx.lines(), j, leaf), fx, tmp_path)
+    carrier_event = fx.at["event:12:transporting"]
+    assert pairs(report) == {(j, "chain_link"), (carrier_event, "unknown_key")}
+
+
+def test_key_statement_tampered_without_resigning(fx: eb.Fixture, tmp_path: Path) -> None:
+    """An unsigned change to a key entry: one failed entry, its dependents counted there."""
+    j = fx.at["key:coldchain-express"]
+    leaf = eb.mutate(fx.leaves[j], lambda o: o["statement"]["payload"].update(
+        public_key=eb.fixed_key("intruder").public_key.b64))
+    report = verify_lines(replace_leaf(fx.lines(), j, leaf), fx, tmp_path)
+    assert pairs(report) == {(j, "signature"), (j, "chain_link"), (j, "depends_on_failed")}
+
+
+def test_revoked_unknown_role_future(tmp_path: Path) -> None:
+    """Authorisation failures in a log that is otherwise whole (all chained and checkpointed)."""
+    b = eb.LogBuilder()
+    b.genesis()
+    for actor in ("wuchang-coop", "hlj-lab"):
+        b.actor(actor, ex.ACTORS[actor])
+        b.keys[actor] = eb.fixed_key(f"actor:{actor}")
+        b.add_key(actor, b.keys[actor])
+    ok = b.append("event", ex.sowing(), b.keys["wuchang-coop"])
+    b.append("revoke", {"actor": "wuchang-coop", "key_id": b.keys["wuchang-coop"].public_key.key_id,
+                        "effective": eb.clock_time(ok), "reason": "lost"}, b.operator)
+    revoked = b.append("event", ex.fertilising(), b.keys["wuchang-coop"])
+    wrong_role = b.append("event", ex.spraying(), b.keys["hlj-lab"])
+    unknown = b.append("event", ex.harvest(), eb.fixed_key("never registered"))
+    future = b.append("event", ex.inspection(time="2024-11-01T08:30:00+08:00"), b.keys["hlj-lab"])
+    b.checkpoint()
+    fx2 = b.fixture()
+    report = verify_lines(fx2.lines(), fx2, tmp_path)
+    assert pairs(report) == {(revoked, "key_revoked"), (wrong_role, "role_not_permitted"),
+                             (unknown, "unknown_key"), (future, "event_in_future")}
+    assert lib_verdict(fx2.lines(), fx2) is False
+
+
+def test_operator_statement_signed_by_a_producer(tmp_path: Path) -> None:
+    b = eb.LogBuilder()
+    b.genesis()
+    b.actor("wuchang-coop", ex.ACTORS["wuchang-coop"])
+    farm = eb.fixed_key("farm")
+    b.add_key("wuchang-coop", farm)
+    bad = b.append("actor", {"actor": "rogue", **ex.ACTORS["hlj-lab"]}, farm)
+    b.checkpoint()
+    fx2 = b.fixture()
+    report = verify_lines(fx2.lines(), fx2, tmp_path)
+    assert pairs(report) == {(bad, "operator_only")}
+
+
+# -- tampering: checkpoints and the operator key -------------------------------------------------
+
+
+def _checkpoint_line_no(lines: list[str], size: int) -> int:
+    for n, line in enumerate(lines):
+        obj = json.loads(line)
+        if obj["type"] == "checkpoint" and obj["note"].split("\n")[1] == str(size):
+            return n
+    raise KeyError(size)
+
+
+def _set_note(lines: list[str], n: int, note: str) -> list[str]:
+    out = list(lines)
+    out[n] = json.dumps({"type": "checkpoint", "note": note}, ensure_ascii=False) + "\n"
+    return out
+
+
+def test_checkpoint_size_altered(fx: eb.Fixture, tmp_path: Path) -> None:
+    lines = fx.lines()
+    n = _checkpoint_line_no(lines, 12)
+    note = json.loads(lines[n])["note"].replace("\n12\n", "\n13\n", 1)
+    report = verify_lines(_set_note(lines, n, note), fx, tmp_path)
+    got = pairs(report)
+    assert (11, "checkpoint_signature") in got and (11, "checkpoint_size") in got
+    assert all(f.index == 11 and f.check.startswith("checkpoint") for f in report.failures)
+    assert lib_verdict(_set_note(lines, n, note), fx) is False
+
+
+def test_checkpoint_root_altered(fx: eb.Fixture, tmp_path: Path) -> None:
+    lines = fx.lines()
+    n = _checkpoint_line_no(lines, 12)
+    text, sig = json.loads(lines[n])["note"].split("\n\n")
+    origin, size, root = text.split("\n")
+    wrong = base64.b64encode(bytes(32)).decode()
+    report = verify_lines(_set_note(lines, n, f"{origin}\n{size}\n{wrong}\n\n{sig}"), fx, tmp_path)
+    assert pairs(report) == {(11, "checkpoint_signature"), (11, "checkpoint_root")}
+    # the operator itself signs a wrong root
+    resigned = fx.sign_checkpoint(12, bytes(32))
+    report = verify_lines(_set_note(lines, n, resigned), fx, tmp_path)
+    assert pairs(report) == {(11, "checkpoint_root")}
+    assert lib_verdict(_set_note(lines, n, resigned), fx) is False
+
+
+def test_checkpoint_signature_altered(fx: eb.Fixture, tmp_path: Path) -> None:
+    lines = fx.lines()
+    n = _checkpoint_line_no(lines, 12)
+    note = json.loads(lines[n])["note"]
+    text, sigline = note.split("\n\n")
+    name, b64sig = sigline.rstrip("\n").rsplit(" ", 1)
+    bad = eb.flip_char(b64sig, 30)
+    report = verify_lines(_set_note(lines, n, f"{text}\n\n{name} {bad}\n"), fx, tmp_path)
+    assert pairs(report) == {(11, "checkpoint_signature")}
+    # a witness cosignature from an unknown key is ignored
+    witness = NoteSigner("witness.example/w1", eb.fixed_key("witness"))
+    cosigned = note + witness.signature_line(text + "\n")
+    assert verify_lines(_set_note(lines, n, cosigned), fx, tmp_path).ok
+
+
+def test_checkpoint_origin_altered(fx: eb.Fixture, tmp_path: Path) -> None:
+    lines = fx.lines()
+    n = _checkpoint_line_no(lines, 12)
+    from ledger.core.merkle import root_of
+    root = root_of([leaf_hash(x) for x in fx.leaves[:12]])
+    note = fx.signer.sign(Checkpoint("ledger.example/other", 12, root).text())
+    report = verify_lines(_set_note(lines, n, note), fx, tmp_path)
+    assert pairs(report) == {(11, "checkpoint_origin")}
+
+
+def test_misplaced_checkpoint(fx: eb.Fixture, tmp_path: Path) -> None:
+    lines = fx.lines()
+    n = _checkpoint_line_no(lines, 12)
+    line = lines.pop(n)
+    lines.insert(entry_line_no(lines, 13) + 1, line)
+    report = verify_lines(lines, fx, tmp_path)
+    assert (13, "checkpoint_size") in pairs(report)
+    assert all(f.check.startswith("checkpoint") for f in report.failures)
+
+
+def test_wrong_operator_key(fx: eb.Fixture, tmp_path: Path) -> None:
+    other = NoteSigner(fx.origin, eb.fixed_key("another operator")).verifier.vkey
+    path = fx.write(tmp_path / "good.jsonl")
+    report = vl.verify_export(str(path), vl.parse_vkey(other))
+    got = pairs(report)
+    assert (None, "header") in got and (0, "genesis") in got and (None, "checkpoint_signature") in got
+    assert {c for _, c in got} == {"header", "genesis", "checkpoint_signature"}
+    assert len(report.failures) <= 6  # summarised, not one per statement and checkpoint
+    assert vl.main([str(path), "--operator-key", other, "--quiet"], stdout=io.StringIO()) == 1
+
+
+# -- --since ------------------------------------------------------------------------------------
+
+
+def test_since_own_checkpoint(fx: eb.Fixture, tmp_path: Path) -> None:
+    since = tmp_path / "seen.txt"
+    since.write_text(dict(fx.checkpoints)[12])
+    path = fx.write(tmp_path / "good.jsonl")
+    assert vl.main([str(path), "--operator-key", fx.vkey, "--since", str(since), "--quiet"],
+                   stdout=io.StringIO()) == 0
+
+
+def test_since_from_a_different_history(fx: eb.Fixture, tmp_path: Path) -> None:
+    leaves = list(fx.leaves)
+    leaves[5] = eb.mutate(leaves[5], lambda o: o["statement"]["payload"].update(region="上海市"))
+    other_root = eb.root_of_leaves(eb.relink(leaves)[:24])
+    since = tmp_path / "seen.txt"
+    since.write_text(fx.sign_checkpoint(24, other_root))
+    path = fx.write(tmp_path / "good.jsonl")
+    out = io.StringIO()
+    assert vl.main([str(path), "--operator-key", fx.vkey, "--since", str(since), "--quiet", "--json"],
+                   stdout=out) == 1
+    failures = json.loads(out.getvalue())["failures"]
+    assert [(f["index"], f["check"]) for f in failures] == [(None, "since_root")]
+
+
+def test_since_beyond_the_export(fx: eb.Fixture, tmp_path: Path) -> None:
+    since = tmp_path / "seen.txt"
+    since.write_text(fx.sign_checkpoint(40, bytes(32)))
+    report = vl.verify_export(str(fx.write(tmp_path / "good.jsonl")), operator(fx),
+                              since=vl.load_since(str(since), operator(fx)))
+    assert pairs(report) == {(None, "since_root")}
+
+
+# -- duplicate statements: Bloom filter and the confirming second pass ------------------------------
+
+
+def _with_resequenced_statement(fx: eb.Fixture, j: int) -> eb.Fixture:
+    """The statement of entry j sequenced again at the end (chain and checkpoints whole)."""
+    b = eb.LogBuilder()
+    for leaf in fx.leaves:
+        b.leaves.append(leaf)
+        b.frontier.append(leaf_hash(leaf))
+        b.prev = leaf_hash(leaf)
+    b.checkpoints = list(fx.checkpoints)
+    obj = json.loads(fx.leaves[j])
+    st = obj["statement"]
+    from ledger.core.statements import parse_statement
+    statement = parse_statement(st)
+    entry = make_entry(len(b.leaves), b.prev, statement, b.now())
+    b.leaves.append(entry.raw)
+    b.frontier.append(entry.hash)
+    b.checkpoint()
+    return b.fixture()
+
+
+def test_duplicate_statement_file_and_stdin(fx: eb.Fixture, tmp_path: Path) -> None:
+    fx2 = _with_resequenced_statement(fx, 20)
+    report = verify_lines(fx2.lines(), fx2, tmp_path)
+    assert pairs(report) == {(31, "duplicate_statement")}
+    assert "entry 20" in report.failures[0].message
+    data = "".join(fx2.lines()).encode()
+    report = vl.Report()
+    vl.verify_export("-", operator(fx2), report=report, stdin=io.BytesIO(data))
+    assert pairs(report) == {(31, "duplicate_statement")}
+    assert lib_verdict(fx2.lines(), fx2) is False
+
+
+def test_bloom_false_positives_are_not_reported(fx: eb.Fixture, tmp_path: Path, monkeypatch: Any) -> None:
+    class TinyBloom(vl.BloomFilter):
+        def __init__(self, expected: int, bits_per_entry: int = 10) -> None:
+            super().__init__(expected, bits_per_entry)
+            self.bits, self.mask = 16, 15
+            self.array = bytearray(2)
+
+    monkeypatch.setattr(vl, "BloomFilter", TinyBloom)
+    path = fx.write(tmp_path / "good.jsonl")
+    v = vl.ExportVerifier(operator(fx))
+    with open(path, "rb") as f:
+        v.run(f)
+    assert len(v.candidates) > 5  # the filter is saturated: many possible duplicates
+    with open(path, "rb") as f:
+        v.confirm_duplicates(f)
+    assert v.report.ok, v.report.failures
+    fx2 = _with_resequenced_statement(fx, 7)
+    report = verify_lines(fx2.lines(), fx2, tmp_path, name="dup.jsonl")
+    assert pairs(report) == {(31, "duplicate_statement"), (31, "registry")}
+
+
+def test_statement_id_by_slicing_matches_library(fx: eb.Fixture) -> None:
+    from ledger.core.entries import parse_entry
+    for leaf in fx.leaves:
+        assert vl.statement_id_from_canonical_leaf(leaf) == parse_entry(leaf).statement.statement_id
+
+
+# -- many failures are all reported -----------------------------------------------------------------
+
+
+def test_every_bad_entry_is_named(fx: eb.Fixture, tmp_path: Path) -> None:
+    lines = fx.lines()
+    bad = [14, 17, 23, 26]
+    for j in bad:
+        lines = replace_leaf(lines, j, eb.mutate(fx.leaves[j], lambda o: o["statement"].update(
+            sig=eb.flip_char(o["statement"]["sig"], 5))))
+    report = verify_lines(lines, fx, tmp_path)
+    assert {i for i, c in pairs(report) if c == "signature"} == set(bad)
+    assert {i for i, _ in pairs(report)} == set(bad)
+
+
+# -- the service's own export ---------------------------------------------------------------------------
+
+
+def test_service_export_verifies(tmp_path: Path) -> None:
+    from tests.conftest import ORIGIN, StepClock, fixed_key, make_test_engine
+    from ledger.service.ledger import Ledger
+
+    engine, _ = make_test_engine("sqlite", tmp_path)
+    op = fixed_key("operator")
+    ledger = Ledger.create(engine, op, ORIGIN, clock=StepClock(), checkpoint_interval=0)
+    keys = {}
+    for actor, details in ex.ACTORS.items():
+        keys[actor] = fixed_key(f"actor:{actor}")
+        ledger.append([sign_statement("actor", {"actor": actor, **details}, op)])
+        ledger.append([sign_statement("key", {"actor": actor, "public_key": keys[actor].public_key.b64}, op)])
+    ledger.checkpoint()
+    for actor, payload in ex.wuchang_chain()[:5]:
+        ledger.append([sign_statement("event", payload, keys[actor])])
+    ledger.checkpoint()
+    out = io.StringIO()
+    ledger.export(out)
+    path = tmp_path / "service.jsonl"
+    path.write_text(out.getvalue(), encoding="utf-8")
+    vkey = NoteSigner(ORIGIN, op).verifier.vkey
+    r = subprocess.run([sys.executable, str(SCRIPT), str(path), "--operator-key", vkey, "--quiet"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout
+    engine.dispose()
