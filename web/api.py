@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from werkzeug.exceptions import UnsupportedMediaType
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from ledger.core import gs1
 from ledger.core.canonical import parse_json
@@ -104,8 +104,13 @@ def require_json_body() -> bytes:
         raise UnsupportedMediaType(
             "send statements as JSON with the header Content-Type: application/json (UTF-8)"
         )
-    # Werkzeug stops reading at MAX_CONTENT_LENGTH and answers 413 itself.
-    return request.get_data(cache=False)
+    # Werkzeug answers 413 itself when Content-Length is too large; a chunked body is
+    # only cut off at the limit, silently, so a chunked body that fills it is too large.
+    data = request.get_data(cache=False)
+    limit = current_app.config["MAX_CONTENT_LENGTH"]
+    if request.content_length is None and len(data) >= limit:
+        raise RequestEntityTooLarge(f"a request body may be at most {limit - 1} bytes when sent chunked")
+    return data
 
 
 def parse_body(body: Any) -> tuple[list[Statement], bool]:
