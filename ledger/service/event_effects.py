@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ledger.core import events
+from ledger.core.custody import custody_effects
 from ledger.core.registry import AcceptedEvent
 from ledger.service.state import BatchState
 
@@ -10,7 +11,17 @@ from ledger.service.state import BatchState
 def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:
     """Check custody (raising the rule broken) and record the event's derived rows."""
     event = accepted.event
+    state.prefetch_custody(event.object_ids())
+
+    def actor_by_gln(gln: str) -> str | None:
+        found = state.actor_by_gln(gln)
+        return None if found is None else found.actor
+
+    state.apply_custody(custody_effects(event, accepted.actor.actor, actor_by_gln, state))
     state.object_rows.extend({"object_id": o, "entry_idx": index} for o in event.object_ids())
+    # Flags that one event shows by itself (a reading outside its band, a failed test).
+    # Flags that need history (pre-harvest interval, missing inspection) are computed
+    # where the history is read, from the same log, by events.history_flags.
     state.flag_rows.extend(
         {"entry_idx": index, "code": f.code, "severity": f.severity, "message_en": f.message_en,
          "message_zh": f.message_zh}

@@ -8,10 +8,11 @@ same batch are kept in memory so later ones see them, and are written in bulk at
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import Connection, delete, insert, select, update
 
+from ledger.core.custody import CustodyChanges
 from ledger.core.entries import parse_entry
 from ledger.core.registry import ActorRecord, Admission, Genesis, KeyRecord, Revocation
 from ledger.core.signing import PublicKey, b64decode
@@ -23,11 +24,11 @@ _MISSING = object()
 
 @dataclass
 class Custody:
-    """Who holds an object now, and who is due to receive it."""
+    """Who holds an object now, who is due to receive it, and what it is packed in."""
 
     holder: str | None
     pending_receiver: str | None = None
-    consumed: bool = False
+    container: str | None = None
 
 
 @dataclass
@@ -74,10 +75,10 @@ class BatchState:
             self._keys[key_id] = None if row is None else _key_record(row)
         return self._keys[key_id]
 
-    # -- custody --------------------------------------------------------------------------
+    # -- custody (ledger.core.custody.CustodyState) -------------------------------------
 
     def prefetch_custody(self, object_ids: Iterable[str]) -> None:
-        """Load the custody of many objects in one query (a batch's worth)."""
+        """Load the custody of many objects in one query per 500."""
         wanted = [o for o in set(object_ids) if o not in self._custody]
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
@@ -88,17 +89,54 @@ class BatchState:
                 if row is None:
                     self._custody[object_id] = None
                 else:
-                    self._custody[object_id] = Custody(row.holder, row.pending_receiver, row.consumed)
+                    self._custody[object_id] = Custody(row.holder, row.pending_receiver, row.container)
                     self._custody_in_db.add(object_id)
 
-    def custody(self, object_id: str) -> Custody | None:
+    def _get(self, object_id: str) -> Custody | None:
         if object_id not in self._custody:
             self.prefetch_custody([object_id])
         return self._custody[object_id]
 
-    def set_custody(self, object_id: str, custody: Custody) -> None:
-        self._custody[object_id] = custody
-        self.dirty_custody.add(object_id)
+    def exists(self, object_id: str) -> bool:
+        return self._get(object_id) is not None
+
+    def holder(self, object_id: str) -> str | None:
+        found = self._get(object_id)
+        return None if found is None else found.holder
+
+    def pending_receiver(self, object_id: str) -> str | None:
+        found = self._get(object_id)
+        return None if found is None else found.pending_receiver
+
+    def container(self, object_id: str) -> str | None:
+        found = self._get(object_id)
+        return None if found is None else found.container
+
+    def contents(self, object_id: str) -> tuple[str, ...]:
+        stored = self.conn.execute(select(CustodyRow.object_id).where(CustodyRow.container == object_id)).scalars()
+        candidates = set(stored) | self.dirty_custody
+        self.prefetch_custody(candidates)
+        return tuple(sorted(o for o in candidates if (c := self._custody[o]) is not None and c.container == object_id))
+
+    def apply_custody(self, changes: CustodyChanges) -> None:
+        """Record the custody changes of one accepted event (in CustodyChanges' field order)."""
+        def update(object_id: str, **values: str | None) -> None:
+            current = self._get(object_id) or Custody(None)
+            self._custody[object_id] = replace(current, **values)
+            self.dirty_custody.add(object_id)
+
+        for object_id in changes.created:
+            update(object_id)
+        for object_id in changes.consumed:
+            update(object_id, holder=None, pending_receiver=None)
+        for object_id, holder in changes.holders:
+            update(object_id, holder=holder)
+        for _parent, child in changes.unpacked:
+            update(child, container=None)
+        for parent, child in changes.packed:
+            update(child, container=parent)
+        for object_id, receiver in changes.pending:
+            update(object_id, pending_receiver=receiver)
 
     # -- effects ----------------------------------------------------------------------------
 
@@ -155,7 +193,7 @@ class BatchState:
                 c = self._custody[object_id]
                 assert c is not None
                 rows.append({"object_id": object_id, "holder": c.holder,
-                             "pending_receiver": c.pending_receiver, "consumed": c.consumed})
+                             "pending_receiver": c.pending_receiver, "container": c.container})
             conn.execute(insert(CustodyRow), rows)
             self._custody_in_db |= self.dirty_custody
         if self.object_rows:

@@ -8,7 +8,7 @@ statement.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Boolean, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -85,12 +85,15 @@ class ObjectEntry(Base):
 
 
 class CustodyRow(Base):
+    """Who holds each object now. A row exists once the object was created; a used-up
+    object has no holder; ``container`` is the case or pallet it is packed in."""
+
     __tablename__ = "custody"
 
     object_id: Mapped[str] = mapped_column(String(400), primary_key=True)
     holder: Mapped[str | None] = mapped_column(String(63))
     pending_receiver: Mapped[str | None] = mapped_column(String(63))
-    consumed: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    container: Mapped[str | None] = mapped_column(String(400), index=True)
 
 
 class FlagRow(Base):

@@ -82,9 +82,10 @@ def upgrade() -> None:
         sa.Column("object_id", sa.String(400), nullable=False),
         sa.Column("holder", sa.String(63), nullable=True),
         sa.Column("pending_receiver", sa.String(63), nullable=True),
-        sa.Column("consumed", sa.Boolean(), nullable=False),
+        sa.Column("container", sa.String(400), nullable=True),
         sa.PrimaryKeyConstraint("object_id"),
     )
+    op.create_index("ix_custody_container", "custody", ["container"])
     op.create_table(
         "flags",
         sa.Column("id", _ID, autoincrement=True, nullable=False),
