@@ -22,7 +22,18 @@ from ledger.core.note import NoteVerifier, open_note
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from tests.core import event_examples as ex
-from tests.web.conftest import CARRIER, FARM, MILL, NOW, OPERATOR, ORIGIN, REVOKED, STRANGER, event, harvest
+from tests.web.conftest import (
+    CARRIER,
+    FARM,
+    MILL,
+    NOW,
+    OPERATOR,
+    ORIGIN,
+    REVOKED,
+    STRANGER,
+    event,
+    harvest,
+)
 from web import create_app
 
 API = "/api/v1"
@@ -210,8 +221,9 @@ def test_deeply_nested_payload_that_parses_is_still_rejected_cleanly(client: Fla
     # the recursive canonicaliser after it (seen at depths 981-983 in a Flask request).
     for depth in range(940, 1010):
         payload = "[" * depth + "]" * depth
-        data = ('{"kind":"event","payload":{"x":%s},"signer":"%s","sig":"%s"}'
-                % (payload, FARM.public_key.key_id, base64.b64encode(bytes(64)).decode())).encode()
+        sig = base64.b64encode(bytes(64)).decode()
+        data = '{"kind":"event","payload":{"x":' + payload + '},"signer":"' + FARM.public_key.key_id
+        data += '","sig":"' + sig + '"}'
         response = post_raw(client, data)
         assert 400 <= response.status_code < 500
     assert ledger.size() == 9
