@@ -332,7 +332,59 @@ def jcs_fast(value: Any) -> str:
     raise JSONError(f"cannot canonicalise a {t.__name__}")
 
 
-_NON_BMP_BYTES = re.compile(rb"[\xf0-\xff]")
+_NON_BMP_LEAD_BYTES = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")  # UTF-8 of U+10000 and up
+
+
+def has_non_bmp(data: bytes) -> bool:
+    """Whether valid UTF-8 bytes hold a character beyond U+FFFF (keys would then sort
+    differently by UTF-16 code units than by code points)."""
+    return not data.isascii() and any(b in data for b in _NON_BMP_LEAD_BYTES)
+
+
+_leaf_state = [False]
+
+
+def _leaf_int(s: str) -> int:
+    if len(s) > 15:  # possibly beyond 2**53: only the complete implementation prints it right
+        _leaf_state[0] = True
+        n = int(s)
+        if not (-1.7976931348623157e308 <= n <= 1.7976931348623157e308):
+            raise JSONError(f"number {s} is beyond the range of IEEE 754 doubles")
+        return n
+    return int(s)
+
+
+def _leaf_float(s: str) -> float:
+    f = float(s)
+    if f in (math.inf, -math.inf):
+        raise JSONError(f"number {s} is beyond the range of IEEE 754 doubles")
+    a = abs(f)
+    if not (1e-4 <= a < 1e16) or a.is_integer():
+        _leaf_state[0] = True
+    return f
+
+
+# Entry bytes are parsed without the duplicate-name hook, for speed: a duplicate member
+# cannot survive the byte-for-byte comparison with the canonical form (the parsed object
+# has fewer members than the bytes), and when that comparison fails the bytes are parsed
+# again strictly to say why.
+_LEAF_DECODER = json.JSONDecoder(parse_float=_leaf_float, parse_int=_leaf_int)
+
+
+def parse_leaf(text: str) -> tuple[Any, bool]:
+    """Parse entry bytes (as text) quickly: (value, whether jcs_fast may not be exact)."""
+    _leaf_state[0] = False
+    try:
+        value, end = _LEAF_DECODER.raw_decode(text)
+    except JSONError:
+        raise
+    except RecursionError:
+        raise JSONError("JSON nested too deeply") from None
+    except ValueError as e:
+        raise JSONError(str(e)) from None
+    if end != len(text):
+        raise JSONError(f"extra data after the JSON value at character {end}")
+    return value, _leaf_state[0]
 
 # ---------------------------------------------------------------------------------------
 # Small helpers: base64, hex, times
@@ -362,10 +414,6 @@ def b64encode(data: bytes) -> str:
 _HEX32 = re.compile(r"[0-9a-f]{32}\Z")
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
 _STRICT_TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3})Z\Z")
-_RFC3339 = re.compile(
-    r"([0-9]{4})-([0-9]{2})-([0-9]{2})[Tt]([0-9]{2}):([0-9]{2}):([0-9]{2})(\.[0-9]+)?"
-    r"(?:([Zz])|([+-])([0-9]{2}):([0-9]{2}))\Z"
-)
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 
 
@@ -373,21 +421,28 @@ def _day_seconds(y: int, mo: int, d: int) -> int:
     return (_dt.date(y, mo, d).toordinal() - _EPOCH_ORDINAL) * 86400
 
 
+_DAY_CACHE: dict[str, int] = {}
+
+
 def parse_strict_time_ms(s: Any) -> int | None:
     """Milliseconds since the epoch of a `YYYY-MM-DDTHH:MM:SS.sssZ` time; None if malformed."""
     if type(s) is not str or len(s) != 24:
         return None
-    m = _STRICT_TIME.match(s)
-    if m is None:
+    if _STRICT_TIME.match(s) is None:
         return None
-    y, mo, d, h, mi, sec, ms = (int(g) for g in m.groups())
+    h, mi, sec = int(s[11:13]), int(s[14:16]), int(s[17:19])
     if h > 23 or mi > 59 or sec > 59:
         return None
-    try:
-        day = _day_seconds(y, mo, d)
-    except ValueError:
-        return None
-    return (day + h * 3600 + mi * 60 + sec) * 1000 + ms
+    day = _DAY_CACHE.get(s[:10])
+    if day is None:
+        try:
+            day = _day_seconds(int(s[0:4]), int(s[5:7]), int(s[8:10]))
+        except ValueError:
+            return None
+        if len(_DAY_CACHE) > 4096:
+            _DAY_CACHE.clear()
+        _DAY_CACHE[s[:10]] = day
+    return (day + h * 3600 + mi * 60 + sec) * 1000 + int(s[20:23])
 
 
 def parse_rfc3339_ns(s: Any) -> int | None:
@@ -398,29 +453,55 @@ def parse_rfc3339_ns(s: Any) -> int | None:
     """
     if type(s) is not str:
         return None
-    m = _RFC3339.match(s)
-    if m is None:
+    if s == _rfc3339_last[0]:
+        return _rfc3339_last[1]
+    ns = _parse_rfc3339_ns(s)
+    _rfc3339_last[0], _rfc3339_last[1] = s, ns
+    return ns
+
+
+_rfc3339_last: list[Any] = [None, None]
+
+
+def _parse_rfc3339_ns(s: str) -> int | None:
+    n = len(s)
+    if n < 20 or not s.isascii():
         return None
-    y, mo, d, h, mi, sec = (int(m.group(i)) for i in range(1, 7))
+    if s[4] != "-" or s[7] != "-" or s[10] not in "Tt" or s[13] != ":" or s[16] != ":":
+        return None
+    digits = s[0:4] + s[5:7] + s[8:10] + s[11:13] + s[14:16] + s[17:19]
+    if not digits.isdigit():
+        return None
+    h, mi, sec = int(s[11:13]), int(s[14:16]), int(s[17:19])
     if h > 23 or mi > 59 or sec > 60:
         return None
-    try:
-        day = _day_seconds(y, mo, d)
-    except ValueError:
-        return None
-    frac = m.group(7)
+    i = 19
     ns = 0
-    if frac:
-        digits = frac[1:]
-        ns = int(digits[:9].ljust(9, "0"))
-        if digits[9:].strip("0"):
-            ns += 1
-    offset = 0
-    if m.group(9):
-        oh, om = int(m.group(10)), int(m.group(11))
+    if s[i] == ".":
+        j = i + 1
+        while j < n and "0" <= s[j] <= "9":
+            j += 1
+        frac = s[i + 1 : j]
+        if not frac:
+            return None
+        ns = int(frac[:9].ljust(9, "0"))
+        if frac[9:].strip("0"):
+            ns += 1  # finer than a nanosecond: round up
+        i = j
+    rest = s[i:]
+    if rest == "Z" or rest == "z":
+        offset = 0
+    elif len(rest) == 6 and rest[0] in "+-" and rest[3] == ":" and (rest[1:3] + rest[4:6]).isdigit():
+        oh, om = int(rest[1:3]), int(rest[4:6])
         if oh > 23 or om > 59:
             return None
-        offset = (oh * 3600 + om * 60) * (1 if m.group(9) == "+" else -1)
+        offset = (oh * 3600 + om * 60) * (1 if rest[0] == "+" else -1)
+    else:
+        return None
+    try:
+        day = _day_seconds(int(s[0:4]), int(s[5:7]), int(s[8:10]))
+    except ValueError:
+        return None
     return (day + h * 3600 + mi * 60 + sec - offset) * 1_000_000_000 + ns
 
 
@@ -1086,8 +1167,13 @@ class Failure:
     def as_line(self) -> str:
         if "checkpoint" in self.extra:
             where = f"checkpoint {self.extra['checkpoint']}"
+            bits = []
             if self.extra.get("tree_size") is not None:
-                where += f" (tree size {self.extra['tree_size']})"
+                bits.append(f"tree size {self.extra['tree_size']}")
+            if self.index is not None:
+                bits.append(f"after entry {self.index}")
+            if bits:
+                where += f" ({', '.join(bits)})"
         elif self.index is not None:
             where = f"entry {self.index}"
         elif "line" in self.extra:
@@ -1210,6 +1296,7 @@ class ChainTracker:
         self.on_leaf = on_leaf
         self.on_gap = on_gap
         self.fail_at = fail_at
+        self.skipped: dict[int, bytes | None] = {}  # recent out-of-place entries: index -> hash
 
     def push(self, rec: EntryRec) -> None:
         self.window.append(rec)
@@ -1267,12 +1354,18 @@ class ChainTracker:
                 else:
                     msg = f"entry with index {idx} appears out of order, before entry {k} (line {e.line})"
                 e.fail("index_sequence", msg)
+                if len(self.skipped) > 64:
+                    self.skipped.clear()
+                self.skipped[idx] = e.H
                 self.emit(e, idx)
                 return
             else:
                 missing = idx - k
                 what = f"entry {k} is" if missing == 1 else f"entries {k} to {idx - 1} are"
-                self.fail_at(k, "index_sequence", f"{what} missing (the next entry has index {idx})")
+                if not (missing == 1 and e.P is not None and self.skipped.get(k) == e.P):
+                    # (an entry k seen out of order, whose hash is what entry k+1 records, is
+                    # already reported)
+                    self.fail_at(k, "index_sequence", f"{what} missing (the next entry has index {idx})")
                 if missing == 1 and e.P is not None:
                     self._commit_leaf(e.P)  # the missing entry's hash, as its successor records it
                 else:
@@ -1332,23 +1425,23 @@ class ChainTracker:
 
 
 class BloomFilter:
-    """A Bloom filter over SHA-256 outputs (already uniform): k slices of the digest."""
+    """A Bloom filter over SHA-256 outputs (already uniform): four 32-bit slices of the
+    digest pick the bits. About 12 bits per expected entry: under 1% false positives."""
 
-    def __init__(self, expected: int, bits_per_entry: int = 10) -> None:
+    def __init__(self, expected: int, bits_per_entry: int = 12) -> None:
         m = max(1 << 16, expected * bits_per_entry)
-        m = min(m, 1 << 31)
+        m = min(m, 1 << 32)
         self.bits = 1 << (m - 1).bit_length()
         self.mask = self.bits - 1
-        self.k = 7
         self.array = bytearray(self.bits >> 3)
 
     def add_check(self, h: bytes) -> bool:
         """Add h; return True if it was possibly present before."""
         arr, mask = self.array, self.mask
         present = True
-        for i in range(0, 28, 4):
-            pos = int.from_bytes(h[i : i + 4], "big") & mask
-            byte, bit = pos >> 3, 1 << (pos & 7)
+        for p in (int.from_bytes(h[0:4], "big") & mask, int.from_bytes(h[4:8], "big") & mask,
+                  int.from_bytes(h[8:12], "big") & mask, int.from_bytes(h[12:16], "big") & mask):
+            byte, bit = p >> 3, 1 << (p & 7)
             if not arr[byte] & bit:
                 present = False
                 arr[byte] |= bit
@@ -1384,6 +1477,9 @@ def statement_id_from_canonical_leaf(leaf: bytes) -> bytes | None:
     if prefix is None:
         return None
     return hashlib.sha256(prefix + st[:i] + st[j:]).digest()
+
+
+_FAST_ENTRY_LINE = re.compile(rb'\{"type":"entry","index":(0|[1-9][0-9]*),"leaf":"([A-Za-z0-9+/]*={0,2})"\}\n?\Z')
 
 
 class ExportVerifier:
@@ -1627,14 +1723,15 @@ class ExportVerifier:
     def _check_entry_inner(self, leaf: bytes, rec: EntryRec, wrapper_index: Any) -> int:
         try:
             text = leaf.decode("utf-8")
-            entry = _STRICT.loads(text)
+            entry, unsafe = parse_leaf(text)
         except UnicodeDecodeError:
             rec.fail("malformed", "leaf is not UTF-8")
             return 0
         except JSONError as e:
             rec.fail("malformed", f"leaf is not valid JSON: {e}")
             return 0
-        unsafe = _STRICT.unsafe or (not leaf.isascii() and _NON_BMP_BYTES.search(leaf) is not None)
+        if not unsafe:
+            unsafe = has_non_bmp(leaf)
         ser = jcs_text if unsafe else jcs_fast
         if type(entry) is not dict:
             rec.fail("entry_shape", "entry is not a JSON object")
@@ -1664,6 +1761,11 @@ class ExportVerifier:
             return 0
         canonical_ok = canonical == leaf
         if not canonical_ok:
+            try:
+                _STRICT.loads(text)  # duplicate names, NaN, ...: say so
+            except JSONError as e:
+                rec.fail("malformed", f"leaf is not acceptable JSON: {e}")
+                return 0
             rec.fail("canonical_bytes", "leaf bytes are not the RFC 8785 canonical form of the entry")
 
         # -- entry members
@@ -1911,13 +2013,18 @@ class ExportVerifier:
         pos = -1
         wf = self.well_formed
         started = _time.monotonic()
+        fast_line = _FAST_ENTRY_LINE.match
         for raw in lines:
-            try:
-                obj = _STRICT.loads(raw.decode("utf-8").rstrip("\n"), exact=False)
-            except (UnicodeDecodeError, JSONError):
-                continue
-            if type(obj) is not dict or obj.get("type") != "entry":
-                continue
+            m = fast_line(raw)
+            if m is not None:  # the usual writer's form; anything else is parsed in full
+                obj = {"index": int(m.group(1)), "leaf": m.group(2).decode("ascii")}
+            else:
+                try:
+                    obj = _STRICT.loads(raw.decode("utf-8").rstrip("\n"), exact=False)
+                except (UnicodeDecodeError, JSONError):
+                    continue
+                if type(obj) is not dict or obj.get("type") != "entry":
+                    continue
             pos += 1
             if pos > last_pos:
                 break

@@ -1,0 +1,92 @@
+"""Speed of scripts/verify_ledger.py against the "verify-bound rate", measured in one run.
+
+    .venv/bin/python -m tests.verifier.bench_verify --entries 100000 --export /tmp/big.jsonl
+
+The verify-bound rate is what one statement minimally costs: canonical JSON of the
+statement (without its signature), SHA-256 of the signed message and one Ed25519
+verification. It is measured on the same export, with the library's canonical JSON
+(ledger.core.canonical, RFC 8785) and, as a floor, with the standard library's
+json.dumps (not RFC 8785, but the cheapest serialisation there is). The verifier's rate is
+wall time for the whole run (both passes, every check), as printed on its progress line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import hashlib
+import json
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import nacl.bindings
+
+from ledger.core.canonical import canonical_bytes
+from ledger.core.signing import domain_prefix
+from tests.verifier import export_builder as eb
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def baseline(path: Path, limit: int, fast: bool) -> float:
+    """Entries per second of canonical JSON + SHA-256 + one Ed25519 verify per statement."""
+    pks: dict[str, bytes] = {}
+    items = []
+    with path.open("rb") as f:
+        for line in f:
+            obj = json.loads(line)
+            if obj["type"] != "entry":
+                continue
+            entry = json.loads(base64.b64decode(obj["leaf"]))
+            st = entry["statement"]
+            if st["kind"] == "key":
+                pk = base64.b64decode(st["payload"]["public_key"])
+                pks[hashlib.sha256(pk).hexdigest()[:32]] = pk
+            if st["kind"] == "event":
+                items.append(st)
+            if len(items) >= limit:
+                break
+    dumps = (lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()) if fast else canonical_bytes
+    t = time.perf_counter()
+    for st in items:
+        body = dumps({"kind": st["kind"], "payload": st["payload"], "signer": st["signer"]})
+        message = domain_prefix(st["kind"]) + body
+        hashlib.sha256(message).digest()
+        nacl.bindings.crypto_sign_open(base64.b64decode(st["sig"]) + message, pks[st["signer"]])
+    return len(items) / (time.perf_counter() - t)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--entries", type=int, default=100_000)
+    ap.add_argument("--export", type=Path, default=Path("/tmp/traceledger-big.jsonl"))
+    ap.add_argument("--rebuild", action="store_true")
+    ap.add_argument("--baseline-sample", type=int, default=20_000)
+    args = ap.parse_args()
+    if args.rebuild or not args.export.exists():
+        t = time.perf_counter()
+        fx = eb.build_big(args.export, args.entries)
+        print(f"built {args.entries + 5} entries in {time.perf_counter() - t:.0f} s -> {args.export}")
+        args.export.with_suffix(".vkey").write_text(fx.vkey)
+    vkey = args.export.with_suffix(".vkey").read_text()
+    lib = baseline(args.export, args.baseline_sample, fast=False)
+    floor = baseline(args.export, args.baseline_sample, fast=True)
+    t = time.perf_counter()
+    r = subprocess.run([sys.executable, str(ROOT / "scripts" / "verify_ledger.py"), str(args.export),
+                        "--operator-key", vkey, "--progress-every", "1000000000"],
+                       capture_output=True, text=True)
+    wall = time.perf_counter() - t
+    n = sum(1 for _ in args.export.open("rb")) - 1
+    child = resource.getrusage(resource.RUSAGE_CHILDREN)
+    rate = n / wall
+    print(r.stdout.strip().splitlines()[-1])
+    print(f"verifier: {rate:,.0f} lines/s wall ({wall:.1f} s, exit {r.returncode}), peak RSS {child.ru_maxrss / 1024:.0f} MiB")
+    print(f"verify-bound (library RFC 8785 canonical JSON): {lib:,.0f} /s -> verifier at {rate / lib:.0%}")
+    print(f"verify-bound (json.dumps floor):                 {floor:,.0f} /s -> verifier at {rate / floor:.0%}")
+
+
+if __name__ == "__main__":
+    main()
