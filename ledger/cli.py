@@ -133,7 +133,7 @@ def progress_bar(label: str, total: int) -> Iterator[Progress]:
 
 
 def post_statement(url: str, statement: Statement) -> dict[str, Any]:
-    """POST a statement to a server's API; its error answers become LedgerErrors."""
+    """POST a statement to a server's API; return its answer. Error answers become LedgerErrors."""
     endpoint = url.rstrip("/") + "/api/v1/statements"
     request = urllib.request.Request(
         endpoint,
@@ -143,24 +143,26 @@ def post_statement(url: str, statement: Statement) -> dict[str, Any]:
     )
     try:
         with urllib.request.urlopen(request, timeout=HTTP_TIMEOUT) as response:
-            return _json_answer(response.read())
+            answer = _json_object(response.read())
     except urllib.error.HTTPError as exc:
-        error = _json_answer(exc.read()).get("error", {})
-        raise LedgerError(
-            str(error.get("message", f"the server answered {exc.code}")), code=str(error.get("code", "http_error"))
-        ) from exc
+        error = (_json_object(exc.read()) or {}).get("error")
+        if not isinstance(error, dict):
+            raise LedgerError(f"{endpoint} answered {exc.code} {exc.reason}", code="http_error") from exc
+        raise LedgerError(str(error.get("message")), code=str(error.get("code", "http_error"))) from exc
     except urllib.error.URLError as exc:
         raise LedgerError(f"cannot reach {endpoint}: {exc.reason}", code="unreachable") from exc
+    if answer is None or not {"index", "entry_hash", "created"} <= answer.keys():
+        raise LedgerError(f"{endpoint} did not answer like a ledger server", code="bad_answer")
+    return answer
 
 
-def _json_answer(data: bytes) -> dict[str, Any]:
+def _json_object(data: bytes) -> dict[str, Any] | None:
+    """``data`` as a JSON object, or None if it is anything else (an HTML error page, say)."""
     try:
         answer = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise LedgerError("the server's answer is not JSON", code="bad_answer") from exc
-    if not isinstance(answer, dict):
-        raise LedgerError("the server's answer is not a JSON object", code="bad_answer")
-    return answer
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    return answer if isinstance(answer, dict) else None
 
 
 def submit(settings: Settings, statement: Statement, url: str | None, ledger: Ledger | None = None) -> None:

@@ -271,8 +271,9 @@ def test_post_to_a_server(run: Any, server: str, tmp_path: Path) -> None:
     assert ok(run("verify")).startswith("ok: 4 entries")
 
 
-def test_unreachable_server(run: Any, farm: Path) -> None:
+def test_unreachable_or_wrong_server(run: Any, farm: Path, server: str) -> None:
     fails(run("post", str(farm), "--key", "farm", "--url", "http://127.0.0.1:9"), "unreachable")
+    fails(run("post", str(farm), "--key", "farm", "--url", server + "/elsewhere"), "not_found")
 
 
 # -- serve and extension ----------------------------------------------------------------------

@@ -38,6 +38,7 @@ from web import create_app
 
 API = "/api/v1"
 IMMUTABLE = "public, max-age=31536000, immutable"
+LOT = gtin_uri(ex.PADDY_GTIN, lot="LOT-1")  # the lot harvest() commissions by default
 
 
 def post(client: FlaskClient, body: Any) -> TestResponse:
@@ -188,6 +189,20 @@ def test_rejections_store_nothing(client: FlaskClient, ledger: Ledger, body: Any
     size = ledger.size()
     assert_error(post(client, body), status, code)
     assert ledger.size() == size
+
+
+def test_custody_is_enforced_and_a_handover_shows_in_the_history(client: FlaskClient, ledger: Ledger) -> None:
+    assert post(client, event(harvest())).status_code == 201
+    lot = [(LOT, 12000, "KGM")]
+    size = ledger.size()
+    # The mill may ship, but it does not hold the farm's lot.
+    stolen = ex.shipping(quantities=lot, source_gln=ex.MILL_GLN, destination_gln=ex.FARM_GLN)
+    assert_error(post(client, event(stolen, key=MILL)), 403, "not_in_custody")
+    assert ledger.size() == size
+    handover = [event(ex.shipping(quantities=lot)), event(ex.receiving(quantities=lot), key=MILL)]
+    assert post(client, {"statements": handover}).status_code == 201
+    history = client.get(f"{API}/lots/{ex.PADDY_GTIN}/LOT-1").get_json()["entries"]
+    assert [e["statement"]["payload"]["bizStep"] for e in history] == ["commissioning", "shipping", "receiving"]
 
 
 def test_event_time_within_the_allowance_is_accepted(client: FlaskClient) -> None:
@@ -400,9 +415,6 @@ def test_consistency_proof_errors(client: FlaskClient, query: str, status: int, 
 
 
 # -- histories --------------------------------------------------------------------------------
-
-
-LOT = gtin_uri(ex.PADDY_GTIN, lot="LOT-1")
 
 
 def test_history_of_a_lot(client: FlaskClient, ledger: Ledger) -> None:
