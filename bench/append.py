@@ -1,0 +1,261 @@
+"""SQLite appends: batches of 100, one at a time, and through the HTTP API under gunicorn.
+
+    .venv/bin/python -m bench.append [--quick] [--profile] [--no-http]
+
+Every round measures, in this order and on the same fresh statements: the verify-bound
+rate (bench.common.verify_bound), the ledger appending in batches of 100, plain inserts in
+batches of 100, the ledger appending one statement per call, plain inserts one row per
+commit. The table shows medians over the rounds; ratios are medians of per-round ratios.
+
+The ledger's figure includes ``parse_statement`` (building the Statement from its JSON
+object, which computes its RFC 8785 bytes), because the verify-bound rate includes the
+canonical JSON too. Statements are signed before timing.
+
+The HTTP part starts ``gunicorn -w 2 'web:create_app()'`` on a fresh SQLite ledger (with
+the operator key in a keystore, so the server signs checkpoints as in production) and
+posts pre-serialised batches of 100 with http.client, from one client thread and then from
+two (one per worker).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine, text
+
+from bench.common import (
+    N_REGISTRATIONS,
+    OPERATOR,
+    ROOT,
+    PlainInsert,
+    Row,
+    SQLCounter,
+    append_batches,
+    create_ledger,
+    free_port,
+    machine_line,
+    make_engine,
+    median,
+    print_breakdown,
+    print_table,
+    profile_breakdown,
+    registrations,
+    sign_many,
+    sqlite_url,
+    statement_size,
+    temp_dir,
+    verdict,
+    verify_bound,
+)
+from ledger.core.statements import Statement
+
+BATCH = 100
+
+
+def mean_leaf_bytes(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(text("SELECT avg(length(leaf)) FROM log_entries WHERE kind = 'event'")).scalar())
+
+
+def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
+    rounds, n_batched, n_single = (3, 1000, 150) if args.quick else (5, 3000, 400)
+    statements = sign_many(0, rounds * (n_batched + n_single))
+    print(f"  {len(statements)} statements signed, mean canonical size {statement_size(statements):.0f} bytes")
+    items = [s.to_json() for s in statements]
+    engine = make_engine(sqlite_url(workdir / "append.sqlite3"))
+    ledger = create_ledger(engine)
+    plain = PlainInsert(engine)
+    vb, led_b, plain_b, led_1, plain_1 = [], [], [], [], []
+    pos = 0
+    for r in range(rounds):
+        batched, pos = items[pos : pos + n_batched], pos + n_batched
+        single, pos = items[pos : pos + n_single], pos + n_single
+        vb.append(verify_bound(batched))
+        led_b.append(append_batches(ledger, batched, BATCH))
+        row_bytes = mean_leaf_bytes(engine)
+        plain_b.append(plain.run(n_batched, row_bytes, BATCH))
+        led_1.append(append_batches(ledger, single, 1))
+        plain_1.append(plain.run(n_single, row_bytes, 1))
+        print(f"  round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  batched {led_b[-1]:,.0f}/s  "
+              f"plain batched {plain_b[-1]:,.0f}/s  single {led_1[-1]:,.0f}/s  plain single {plain_1[-1]:,.0f}/s",
+              flush=True)
+    assert ledger.size() == 1 + N_REGISTRATIONS + len(items)
+
+    # SQL statements per append call, counted on one more batch and one more single append.
+    extra = [s.to_json() for s in sign_many(len(items), BATCH + 1)]
+    counter = SQLCounter(engine)
+    append_batches(ledger, extra[:BATCH], BATCH)
+    per_batch = counter.count
+    counter.count = 0
+    append_batches(ledger, extra[BATCH:], 1)
+    per_single = counter.count
+    counter.close()
+
+    rows = [
+        Row("verify-bound rate (1 core)", median(vb)),
+        Row("append, batches of 100", median(led_b), ratios={"verify-bound": ratio(led_b, vb),
+            "plain insert": ratio(led_b, plain_b)}, target=">= 0.50 of verify-bound",
+            verdict=verdict(ratio(led_b, vb), 0.5)),
+        Row("plain insert, batches of 100", median(plain_b)),
+        Row("append, one per call", median(led_1), ratios={"verify-bound": ratio(led_1, vb),
+            "plain insert": ratio(led_1, plain_1)}, target="report"),
+        Row("plain insert, one row per commit", median(plain_1)),
+        Row("SQL statements per append of 100", per_batch, ""),
+        Row("SQL statements per single append", per_single, ""),
+    ]
+    if args.profile:
+        more = [s.to_json() for s in sign_many(len(items) + BATCH + 1, 2000)]
+        total, parts = profile_breakdown(lambda: append_batches(ledger, more, BATCH))
+        print_breakdown("where the time goes: append, batches of 100", total, parts)
+        more = [s.to_json() for s in sign_many(len(items) + BATCH + 1 + 2000, 300)]
+        total, parts = profile_breakdown(lambda: append_batches(ledger, more, 1))
+        print_breakdown("where the time goes: append, one per call", total, parts)
+    engine.dispose()
+    return rows
+
+
+# -- HTTP ----------------------------------------------------------------------------------------
+
+
+class Server:
+    """gunicorn -w 2 'web:create_app()' on a SQLite ledger, operator key in a keystore."""
+
+    def __init__(self, workdir: Path) -> None:
+        from ledger.keystore import Keystore
+
+        self.url = sqlite_url(workdir / "http.sqlite3")
+        engine = make_engine(self.url)
+        create_ledger(engine)
+        engine.dispose()
+        Keystore(workdir / "keys").create("operator", "bench-passphrase", OPERATOR)
+        self.port = free_port()
+        env = dict(os.environ, LEDGER_DATABASE_URL=self.url, LEDGER_KEYSTORE=str(workdir / "keys"),
+                   LEDGER_OPERATOR_KEY="operator", LEDGER_PASSPHRASE="bench-passphrase")
+        self.log = (workdir / "gunicorn.log").open("w")
+        gunicorn = str(Path(sys.executable).with_name("gunicorn"))
+        self.proc = subprocess.Popen(
+            [gunicorn, "-w", "2", "-b", f"127.0.0.1:{self.port}", "web:create_app()"],
+            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
+                conn.request("GET", "/api/v1/operator")
+                if conn.getresponse().status == 200:
+                    break
+            except OSError:
+                pass
+            if self.proc.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit(f"gunicorn did not start; see {workdir / 'gunicorn.log'}")
+            time.sleep(0.2)
+        time.sleep(1.0)  # let the second worker finish loading the key too
+
+    def close(self) -> None:
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.log.close()
+
+
+def post_all(port: int, bodies: list[bytes], errors: list[str]) -> None:
+    """POST each body on one (kept-alive, reopened when the server closes it) connection."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
+    for body in bodies:
+        conn.request("POST", "/api/v1/statements", body=body, headers=headers)
+        response = conn.getresponse()
+        data = response.read()
+        if response.status != 201:
+            errors.append(f"{response.status} {data[:300]!r}")
+            return
+    conn.close()
+
+
+def http_rate(port: int, bodies: list[bytes], clients: int) -> float:
+    """Statements per second with ``clients`` threads posting their share of ``bodies``."""
+    errors: list[str] = []
+    shares = [bodies[i::clients] for i in range(clients)]
+    threads = [threading.Thread(target=post_all, args=(port, share, errors)) for share in shares]
+    t = time.perf_counter()
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    elapsed = time.perf_counter() - t
+    if errors:
+        raise SystemExit(f"HTTP append failed: {errors[0]}")
+    return len(bodies) * BATCH / elapsed
+
+
+def http_bodies(statements: list[Statement]) -> list[bytes]:
+    """Batches of 100 as request bodies. Each batch holds whole lots (a harvest and its
+    storing event), so batches can go in any order and on any connection."""
+    items = [s.to_json() for s in statements]
+    batches = [items[i : i + BATCH] for i in range(0, len(items), BATCH)]
+    return [json.dumps({"statements": b}, ensure_ascii=False).encode("utf-8") for b in batches]
+
+
+def over_http(args: argparse.Namespace, workdir: Path) -> list[Row]:
+    rounds, per_round = (2, 1000) if args.quick else (3, 3000)
+    server = Server(workdir)
+    try:
+        statements = sign_many(0, rounds * per_round * 2)
+        vb, one, two = [], [], []
+        pos = 0
+        for r in range(rounds):
+            chunk1, pos = statements[pos : pos + per_round], pos + per_round
+            chunk2, pos = statements[pos : pos + per_round], pos + per_round
+            vb.append(verify_bound([s.to_json() for s in chunk1]))
+            one.append(http_rate(server.port, http_bodies(chunk1), 1))
+            two.append(http_rate(server.port, http_bodies(chunk2), 2))
+            print(f"  HTTP round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  1 client {one[-1]:,.0f}/s  "
+                  f"2 clients {two[-1]:,.0f}/s", flush=True)
+    finally:
+        server.close()
+    return [
+        Row("verify-bound rate (1 core)", median(vb)),
+        Row("HTTP append, 100 per request, 1 client", median(one), ratios={"verify-bound": ratio(one, vb)},
+            target="report"),
+        Row("HTTP append, 100 per request, 2 clients", median(two), ratios={"verify-bound": ratio(two, vb)},
+            target="report"),
+    ]
+
+
+def ratio(xs: list[float], ys: list[float]) -> float:
+    """Median of the per-round ratios."""
+    return median([x / y for x, y in zip(xs, ys)])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="fewer and smaller rounds (well under a minute)")
+    ap.add_argument("--profile", action="store_true", help="also profile where append time goes")
+    ap.add_argument("--no-http", action="store_true", help="skip the gunicorn part")
+    args = ap.parse_args()
+    print(f"bench.append {'--quick' if args.quick else '(full)'}  {machine_line()}")
+    assert len(registrations()) == N_REGISTRATIONS
+    t0 = time.perf_counter()
+    with temp_dir("append-") as workdir:
+        rows = in_process(args, workdir)
+        print_table("SQLite (WAL, synchronous=FULL), in process", rows)
+        if not args.no_http:
+            http_rows = over_http(args, workdir)
+            print_table("SQLite through the HTTP API (gunicorn -w 2, sync workers)", http_rows)
+    print(f"\n{time.perf_counter() - t0:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,435 @@
+"""Shared pieces of the benchmarks: the workload, the baselines, timers, temporary databases.
+
+The machine the benchmarks run on is shared and noisy, so no figure is meaningful alone:
+every benchmark measures its baselines in the same run, interleaved with what it measures
+(round by round), and reports ratios. Nothing here asserts on time.
+
+Baselines:
+
+* verify-bound rate: per statement, RFC 8785 canonical JSON (the ``rfc8785`` package) of
+  the unsigned statement, SHA-256 of the signed message and one Ed25519 verification
+  (PyNaCl), on the same pre-signed statements the benchmark appends. It is the least a
+  ledger that checks what it accepts has to spend per statement, on one core.
+* plain insert: unsigned rows of the same size as the entries, inserted into a scratch table
+  of the same database with the same durability and the same commit pattern.
+
+Workload: the example farm co-operative of docs/EVENTS.md commissions distinct paddy lots
+(``harvest``: commissioning with ILMD) and reports each lot's storage in its granary with
+three temperature readings (``storing``, quantityList naming the lot it holds), alternating.
+Every event has its own eventID and every lot its own number, so nothing is a duplicate and
+every event passes custody. Statements are signed before any timing starts.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib
+import os
+import resource
+import socket
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import nacl.bindings
+import rfc8785
+from sqlalchemy import Engine, create_engine, event, text
+
+from ledger.core.gs1 import gtin_uri
+from ledger.core.note import NoteSigner
+from ledger.core.signing import SigningKey, domain_prefix
+from ledger.core.statements import Statement, parse_statement, sign_statement
+from ledger.service.ledger import Ledger
+from ledger.store.db import make_engine
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / "bench" / "out"  # gitignored: big ledgers and exports are kept here between runs
+PG_URL = os.environ.get("LEDGER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+ORIGIN = "ledger.example/bench"
+FARM = "wuchang-coop"
+N_REGISTRATIONS = 12  # actor + key statements for the six example actors
+
+
+def examples() -> ModuleType:
+    """The event builders (moving from tests/core/event_examples.py to ledger/samples.py)."""
+    for name in ("ledger.samples", "tests.core.event_examples"):
+        try:
+            return importlib.import_module(name)
+        except ModuleNotFoundError:
+            continue
+    raise SystemExit("no event builders found (ledger.samples or tests.core.event_examples)")
+
+
+ex = examples()
+
+
+def fixed_key(label: str) -> SigningKey:
+    """A deterministic key, as tests/conftest.py makes them: the seed is SHA-256 of the label."""
+    return SigningKey(hashlib.sha256(label.encode("utf-8")).digest())
+
+
+OPERATOR = fixed_key("bench:operator")
+
+
+def producer_key(actor: str) -> SigningKey:
+    return fixed_key(f"bench:producer:{actor}")
+
+
+# -- the workload ----------------------------------------------------------------------------
+
+EVENT_BASE = datetime(2024, 1, 1, tzinfo=timezone(timedelta(hours=8)))
+
+
+def registrations() -> list[Statement]:
+    """The operator's actor and key statements for the six example actors (12 statements)."""
+    out = []
+    for payload in ex.actor_payloads():
+        out.append(sign_statement("actor", payload, OPERATOR))
+        key = producer_key(payload["actor"])
+        out.append(sign_statement("key", {"actor": payload["actor"], "public_key": key.public_key.b64}, OPERATOR))
+    return out
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+def event_payload(i: int, tag: str = "") -> dict[str, Any]:
+    """Producer event number ``i`` of the stream: even i commissions lot i//2, odd i stores it."""
+    lot_no = i // 2
+    lot = f"B{tag}{lot_no:08d}"[:20]
+    when = EVENT_BASE + timedelta(seconds=30 * i)
+    kg = 9000 + (lot_no % 997) * 7.5
+    if i % 2 == 0:
+        return ex.harvest(lot=lot, kg=kg, time=_iso(when), harvest_date=when.date().isoformat(),
+                          eid=ex.event_id(f"bench{tag}-harvest-{lot_no}"))
+    readings = [(_iso(when - timedelta(hours=h)), round(8.0 + ((lot_no * 7 + h) % 40) / 10, 1)) for h in (12, 6, 0)]
+    payload = ex.storing(gln=ex.FARM_GLN, room="granary-3", readings=readings, time=_iso(when),
+                         eid=ex.event_id(f"bench{tag}-storing-{lot_no}"))
+    del payload["epcList"]  # the farm stores the lot it holds, counted by quantity
+    payload["quantityList"] = [{"epcClass": gtin_uri(ex.PADDY_GTIN, lot=lot), "quantity": kg, "uom": "KGM"}]
+    return payload
+
+
+def sign_events(start: int, n: int, tag: str = "") -> list[Statement]:
+    """Producer statements ``start .. start+n-1`` of the stream, signed by the farm's key."""
+    key = producer_key(FARM)
+    return [sign_statement("event", event_payload(i, tag), key) for i in range(start, start + n)]
+
+
+def _sign_chunk(args: tuple[int, int, str]) -> list[Statement]:
+    return sign_events(*args)
+
+
+def sign_events_chunks(start: int, n: int, tag: str = "", chunk: int = 1000,
+                       processes: int = 1) -> Iterator[list[Statement]]:
+    """``sign_events`` in chunks, signed by ``processes`` worker processes (in order)."""
+    import multiprocessing
+
+    jobs = [(s, min(chunk, start + n - s), tag) for s in range(start, start + n, chunk)]
+    with multiprocessing.get_context("fork").Pool(processes) as pool:
+        yield from pool.imap(_sign_chunk, jobs)
+
+
+def sign_many(start: int, n: int, tag: str = "") -> list[Statement]:
+    """``sign_events`` on every core (nothing is being timed while statements are signed)."""
+    if n < 2000:
+        return sign_events(start, n, tag)
+    out: list[Statement] = []
+    for chunk in sign_events_chunks(start, n, tag, chunk=500, processes=os.cpu_count() or 1):
+        out.extend(chunk)
+    return out
+
+
+def statement_size(statements: Sequence[Statement]) -> float:
+    """Mean size of the statements' canonical JSON, signature included."""
+    return statistics.fmean(len(s.canonical()) for s in statements)
+
+
+# -- baselines ---------------------------------------------------------------------------------
+
+
+def public_keys() -> dict[str, bytes]:
+    """Raw public keys by key ID, for the verify-bound baseline."""
+    keys = [OPERATOR] + [producer_key(a["actor"]) for a in ex.actor_payloads()]
+    return {k.public_key.key_id: k.public_key.raw for k in keys}
+
+
+def verify_bound(statements: Sequence[dict[str, Any]], pks: dict[str, bytes] | None = None) -> float:
+    """Statements per second of RFC 8785 + SHA-256 + one Ed25519 verification, one core.
+
+    ``statements`` are JSON objects (as submitted); the signature is decoded beforehand."""
+    pks = pks or public_keys()
+    import base64
+
+    items = [({"kind": s["kind"], "payload": s["payload"], "signer": s["signer"]}, base64.b64decode(s["sig"]),
+              pks[s["signer"]], domain_prefix(s["kind"])) for s in statements]
+    dumps, sha256, sign_open = rfc8785.dumps, hashlib.sha256, nacl.bindings.crypto_sign_open
+    t = time.perf_counter()
+    for unsigned, sig, pk, prefix in items:
+        message = prefix + dumps(unsigned)
+        sha256(message).digest()
+        sign_open(sig + message, pk)
+    return len(items) / (time.perf_counter() - t)
+
+
+SCRATCH_DDL = "CREATE TABLE IF NOT EXISTS bench_scratch (id BIGINT PRIMARY KEY, data {blob} NOT NULL)"
+
+
+class PlainInsert:
+    """Unsigned rows of a given size into a scratch table of the ledger's own database."""
+
+    def __init__(self, engine: Engine, next_id: int | None = None) -> None:
+        """``next_id``: where this writer's ids start (several writers on one table)."""
+        self.engine = engine
+        if next_id is None:
+            blob = "BLOB" if engine.dialect.name == "sqlite" else "BYTEA"
+            with engine.begin() as conn:
+                conn.execute(text(SCRATCH_DDL.format(blob=blob)))
+                top = conn.execute(text("SELECT max(id) FROM bench_scratch")).scalar()
+            next_id = 0 if top is None else top + 1
+        self.next_id = next_id
+
+    def rows(self, n: int, row_bytes: int) -> list[dict[str, Any]]:
+        """``n`` fresh rows of ``row_bytes`` random bytes each."""
+        out = [{"id": self.next_id + i, "data": os.urandom(row_bytes)} for i in range(n)]
+        self.next_id += n
+        return out
+
+    def insert(self, rows: Sequence[dict[str, Any]], batch: int) -> None:
+        """Insert ``rows``, ``batch`` rows per transaction (one commit each)."""
+        stmt = text("INSERT INTO bench_scratch (id, data) VALUES (:id, :data)")
+        for start in range(0, len(rows), batch):
+            with self.engine.begin() as conn:
+                conn.execute(stmt, rows[start : start + batch])
+
+    def run(self, n: int, row_bytes: int, batch: int) -> float:
+        """Rows per second, ``batch`` rows per transaction (one commit each)."""
+        rows = self.rows(n, row_bytes)
+        t = time.perf_counter()
+        self.insert(rows, batch)
+        return n / (time.perf_counter() - t)
+
+
+# -- ledgers and databases ---------------------------------------------------------------------
+
+
+def append_batches(ledger: Ledger, items: Sequence[dict[str, Any]], batch: int) -> float:
+    """Statements per second: ``parse_statement`` + ``Ledger.append``, ``batch`` per call.
+
+    ``parse_statement`` builds the Statement from its JSON object (computing its RFC 8785
+    bytes), as the server does for every statement it receives."""
+    t = time.perf_counter()
+    for start in range(0, len(items), batch):
+        ledger.append([parse_statement(o) for o in items[start : start + batch]])
+    return len(items) / (time.perf_counter() - t)
+
+
+
+def create_ledger(engine: Engine, checkpoint_interval: float = 1.0) -> Ledger:
+    """A ledger with its genesis and the 12 registrations (idempotent on an existing one)."""
+    ledger = Ledger.create(engine, OPERATOR, ORIGIN, checkpoint_interval=checkpoint_interval)
+    ledger.append(registrations())
+    return ledger
+
+
+def open_ledger(engine: Engine, checkpoint_interval: float = 1.0) -> Ledger:
+    """An existing ledger, able to sign checkpoints."""
+    return Ledger(engine, signer=NoteSigner(ORIGIN, OPERATOR), checkpoint_interval=checkpoint_interval)
+
+
+def sqlite_url(path: Path) -> str:
+    return f"sqlite:///{path}"
+
+
+@contextlib.contextmanager
+def temp_dir(prefix: str = "bench-") -> Iterator[Path]:
+    """A temporary directory on the same disk as the project (durability costs are real)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=prefix, dir=OUT) as d:
+        yield Path(d)
+
+
+@contextlib.contextmanager
+def pg_schema(prefix: str = "bench") -> Iterator[str]:
+    """A fresh PostgreSQL schema (dropped afterwards); yields its name."""
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{name}"'))
+    try:
+        yield name
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin.dispose()
+
+
+def pg_engine(schema: str, **kwargs: Any) -> Engine:
+    return make_engine(PG_URL, connect_args={"options": f"-csearch_path={schema}"}, **kwargs)
+
+
+def pg_available() -> bool:
+    try:
+        with create_engine(PG_URL, connect_args={"connect_timeout": 3}).connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except Exception:  # noqa: BLE001 - any failure means "not available"
+        return False
+
+
+class SQLCounter:
+    """Counts SQL statements sent on an engine (SQLAlchemy before_cursor_execute)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.count = 0
+        event.listen(engine, "before_cursor_execute", self._hit)
+
+    def _hit(self, *_args: Any) -> None:
+        self.count += 1
+
+    def close(self) -> None:
+        event.remove(self.engine, "before_cursor_execute", self._hit)
+
+
+# -- timing and reporting ----------------------------------------------------------------------
+
+
+def timed(fn: Callable[[], Any]) -> float:
+    t = time.perf_counter()
+    fn()
+    return time.perf_counter() - t
+
+
+def median(values: Sequence[float]) -> float:
+    return statistics.median(values)
+
+
+@dataclass
+class Row:
+    """One line of a result table: a measured value and its ratios to the baselines."""
+
+    name: str
+    value: float | None
+    unit: str = "/s"
+    ratios: dict[str, float] = field(default_factory=dict)  # column name -> ratio
+    target: str = ""
+    verdict: str = ""
+
+
+def verdict(ratio: float, minimum: float | None = None, maximum: float | None = None) -> str:
+    ok = (minimum is None or ratio >= minimum) and (maximum is None or ratio <= maximum)
+    return "PASS" if ok else "MISS"
+
+
+def _fmt(value: float | None, unit: str) -> str:
+    if value is None:
+        return ""
+    text = f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
+    return f"{text} {unit}".rstrip()
+
+
+def print_table(title: str, rows: Sequence[Row]) -> None:
+    """A plain-text table; one ratio column per baseline named in any row."""
+    columns: list[str] = []
+    for r in rows:
+        columns += [c for c in r.ratios if c not in columns]
+    header = ["measure", "value"] + [f"/ {c}" for c in columns] + ["target", ""]
+    cells = [header] + [
+        [r.name, _fmt(r.value, r.unit)] + [f"{r.ratios[c]:.2f}" if c in r.ratios else "" for c in columns]
+        + [r.target, r.verdict]
+        for r in rows
+    ]
+    widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
+    print(f"\n{title}")
+    for n, c in enumerate(cells):
+        print("  " + "  ".join(v.ljust(w) if i == 0 or i >= len(header) - 2 else v.rjust(w)
+                               for i, (v, w) in enumerate(zip(c, widths))).rstrip())
+        if n == 0:
+            print("  " + "  ".join("-" * w for w in widths))
+    sys.stdout.flush()
+
+
+def machine_line() -> str:
+    """Date, Python, CPU count and load, for the record."""
+    load = os.getloadavg()
+    return (f"{datetime.now().strftime('%Y-%m-%d %H:%M')}  Python {sys.version.split()[0]}  "
+            f"{os.cpu_count()} CPUs  load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def self_maxrss_mib() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+# -- profiling ---------------------------------------------------------------------------------
+
+# (label, file suffix, function name): cumulative time of these functions in a profile.
+APPEND_AREAS = [
+    ("parse_statement (RFC 8785 of the statement)", "ledger/core/statements.py", "parse_statement"),
+    ("admit: event validation (parse_event)", "ledger/core/events.py", "parse_event"),
+    ("  of which GS1 Digital Link parsing", "ledger/core/gs1.py", "parse_identifier"),
+    ("admit: Ed25519 verification", "ledger/core/statements.py", "verify_signature"),
+    ("custody and derived rows (event_effects.apply)", "ledger/service/event_effects.py", "apply"),
+    ("  of which custody lookups (prefetch_custody)", "ledger/service/state.py", "prefetch_custody"),
+    ("entry bytes (make_entry)", "ledger/core/entries.py", "make_entry"),
+    ("Merkle frontier (Frontier.append)", "ledger/core/merkle.py", "append"),
+    ("load_frontier (per transaction)", "ledger/service/sequencer.py", "load_frontier"),
+    ("read_head (per transaction)", "ledger/service/sequencer.py", "read_head"),
+    ("derived-table writes (BatchState.flush)", "ledger/service/state.py", "flush"),
+    ("checkpoint check/sign (_maybe_checkpoint)", "ledger/service/sequencer.py", "_maybe_checkpoint"),
+    ("all SQL via SQLAlchemy (Connection.execute)", "sqlalchemy/engine/base.py", "execute"),
+    ("  of which in the sqlite3/psycopg driver", "sqlalchemy/engine/default.py", "do_execute"),
+    ("  of which executemany in the driver", "sqlalchemy/engine/default.py", "do_executemany"),
+    ("COMMIT (sqlite3, fsync)", "~", "<method 'commit' of 'sqlite3.Connection' objects>"),
+    ("COMMIT (psycopg)", "psycopg/connection.py", "commit"),
+]
+
+
+def profile_breakdown(fn: Callable[[], Any], areas: Sequence[tuple[str, str, str]] = APPEND_AREAS,
+                      top: int = 0) -> tuple[float, list[tuple[str, float]]]:
+    """Run ``fn`` under cProfile; return total seconds and the cumulative seconds of each area.
+
+    cProfile inflates Python-level work relative to C calls (about 1.5-2x here), so read the
+    shares, not the absolute seconds."""
+    import cProfile
+    import pstats
+
+    prof = cProfile.Profile()
+    prof.enable()
+    fn()
+    prof.disable()
+    stats = pstats.Stats(prof)
+    total = max(v[3] for v in stats.stats.values())  # type: ignore[attr-defined]
+    out = []
+    for label, suffix, func in areas:
+        cum = sum(v[3] for (f, _l, name), v in stats.stats.items()  # type: ignore[attr-defined]
+                  if name == func and f.endswith(suffix))
+        if cum:
+            out.append((label, cum))
+    if top:
+        stats.sort_stats("tottime").print_stats(top)
+    return total, out
+
+
+def print_breakdown(title: str, total: float, parts: Sequence[tuple[str, float]]) -> None:
+    print(f"\n{title} (cProfile, cumulative, share of {total:.2f} s)")
+    width = max(len(label) for label, _ in parts)
+    for label, cum in parts:
+        print(f"  {label.ljust(width)}  {cum:7.2f} s  {cum / total:6.1%}")
+    sys.stdout.flush()
