@@ -16,12 +16,17 @@ import rfc8785
 from ledger.core.errors import MalformedError
 
 MAX_SAFE_INTEGER = 2**53 - 1
+# Deeper documents are refused: nothing the ledger accepts nests this far, and the
+# serialiser recurses once per level.
+MAX_DEPTH = 64
 
 
 def canonical_bytes(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a JSON value."""
     try:
         return rfc8785.dumps(value)
+    except RecursionError as exc:
+        raise MalformedError("the value is nested too deeply", code="too_deep") from exc
     except rfc8785.CanonicalizationError as exc:
         # Translated once, here: callers only ever see the ledger's own errors.
         raise MalformedError(f"this value has no canonical JSON form: {exc}", code="not_canonicalizable") from exc
@@ -73,7 +78,7 @@ def parse_json(data: bytes | str, *, max_bytes: int | None = None) -> Any:
     else:
         text = data
     try:
-        return json.loads(
+        value = json.loads(
             text,
             object_pairs_hook=_reject_duplicates,
             parse_constant=_reject_constant,
@@ -86,4 +91,21 @@ def parse_json(data: bytes | str, *, max_bytes: int | None = None) -> Any:
             code="bad_json",
         ) from exc
     except RecursionError as exc:
-        raise MalformedError("the document is nested too deeply", code="bad_json") from exc
+        raise MalformedError("the document is nested too deeply", code="too_deep") from exc
+    _check_depth(value)
+    return value
+
+
+def _check_depth(value: Any) -> None:
+    # Iterative, so that the check itself cannot overflow the stack.
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if isinstance(node, (dict, list)):
+            if depth > MAX_DEPTH:
+                raise MalformedError(
+                    f"the document nests objects or arrays more than {MAX_DEPTH} levels deep",
+                    code="too_deep",
+                )
+            children = node.values() if isinstance(node, dict) else node
+            stack.extend((child, depth + 1) for child in children)

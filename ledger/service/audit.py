@@ -44,14 +44,20 @@ def verify_database(engine: Engine, operator: NoteVerifier, progress: Progress |
             created: dict[tuple[int, int], bytes] = {}
             for row in rows:
                 problems = []
+                if not isinstance(row.leaf, bytes):
+                    # Edited by hand (e.g. as TEXT in a SQL shell): the type itself is the tamper.
+                    problems.append("the stored entry is not a byte string")
+                    leaf = str(row.leaf).encode("utf-8")
+                else:
+                    leaf = row.leaf
                 if row.idx != position:
                     problems.append(f"stored index {row.idx} where {position} was expected (a gap or a duplicate)")
-                entry_hash = leaf_hash(row.leaf)
+                entry_hash = leaf_hash(leaf)
                 if row.entry_hash != entry_hash:
                     problems.append("the stored entry hash is not the hash of the entry bytes")
                 if row.prev_hash != prev_hash:
                     problems.append("the stored prev hash is not the previous entry's hash")
-                entry = verifier.add_entry(row.leaf)
+                entry = verifier.add_entry(leaf)
                 created.update(verifier.last_nodes)
                 if entry is not None:
                     s = entry.statement

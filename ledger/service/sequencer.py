@@ -15,7 +15,7 @@ from datetime import datetime, timezone
 from sqlalchemy import Connection, Engine, insert, select
 
 from ledger.core.entries import GENESIS_PREV, make_entry
-from ledger.core.errors import LedgerError
+from ledger.core.errors import LedgerError, StoreError, ValidationError
 from ledger.core.merkle import Frontier, range_nodes
 from ledger.core.note import NoteSigner
 from ledger.core.registry import AcceptedEvent, admit
@@ -73,7 +73,7 @@ def load_frontier(conn: Connection, size: int) -> Frontier:
             select(MerkleNode.hash).where(MerkleNode.level == node[0], MerkleNode.idx == node[1])
         ).first()
         if row is None:
-            raise LedgerError(f"Merkle node {node} is missing: run `ledger reindex`", code="store_error")
+            raise StoreError(f"Merkle node {node} is missing: run `ledger reindex`")
         found[node] = row.hash
     return Frontier.from_nodes(size, found.__getitem__)
 
@@ -99,7 +99,7 @@ class Sequencer:
         if not statements:
             return []
         if len(statements) > MAX_BATCH:
-            raise LedgerError(f"a batch holds at most {MAX_BATCH} statements", code="batch_too_large")
+            raise ValidationError(f"a batch holds at most {MAX_BATCH} statements", code="batch_too_large")
         with write_transaction(self.engine) as conn:
             results, frontier = self._append_locked(conn, statements)
             self._maybe_checkpoint(conn, frontier)

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from ledger.core.custody import CustodyChanges
 from ledger.core.entries import parse_entry
@@ -210,10 +211,10 @@ def _genesis_from_leaf(leaf: bytes) -> Genesis:
     return Genesis(payload["origin"], key, payload["created"])
 
 
-def _actor_record(row: ActorRow) -> ActorRecord:
+def _actor_record(row: Row[Any]) -> ActorRecord:
     return ActorRecord(row.actor, row.name, tuple(row.roles.split()), row.region, row.gln, row.entry_idx)
 
 
-def _key_record(row: KeyRow) -> KeyRecord:
+def _key_record(row: Row[Any]) -> KeyRecord:
     revoked = None if row.revoked_effective is None else parse_time(row.revoked_effective, field="revoked_effective")
     return KeyRecord(row.key_id, row.actor, PublicKey(row.public_key), row.entry_idx, revoked)

@@ -63,13 +63,28 @@ def test_property_names_sort_by_utf16_code_units() -> None:
         ("[1e400]", "bad_number"),
         ("[1" + "0" * 400 + "]", "bad_number"),
         ("{", "bad_json"),
-        ("[" * 100_000 + "]" * 100_000, "bad_json"),
+        ("[" * 100_000 + "]" * 100_000, "too_deep"),
+        ("[" * 65 + "]" * 65, "too_deep"),
     ],
 )
 def test_strict_parser_rejects(text: str, code: str) -> None:
     with pytest.raises(MalformedError) as err:
         parse_json(text)
     assert err.value.code == code
+
+
+def test_nesting_up_to_the_limit_is_fine() -> None:
+    text = "[" * 64 + "]" * 64
+    assert canonical_bytes(parse_json(text)) == text.encode()
+
+
+def test_too_deep_values_are_refused_by_the_serialiser() -> None:
+    deep: list = []
+    for _ in range(5000):
+        deep = [deep]
+    with pytest.raises(MalformedError) as err:
+        canonical_bytes(deep)
+    assert err.value.code == "too_deep"
 
 
 def test_integers_beyond_2_53_are_read_as_doubles() -> None:

@@ -219,7 +219,8 @@ RAW_REJECTIONS: list[tuple[str, bytes, int, str]] = [
     ("Infinity", b'[Infinity]', 400, "bad_number"),
     ("huge exponent", b'[1e999]', 400, "bad_number"),
     ("not UTF-8", b'{"kind":"\xff"}', 400, "bad_encoding"),
-    ("deeply nested", b"[" * 100_000 + b"]" * 100_000, 400, "bad_json"),
+    ("deeply nested", b"[" * 100_000 + b"]" * 100_000, 400, "too_deep"),
+    ("nested past the limit", b"[" * 65 + b"]" * 65, 400, "too_deep"),
     ("lone surrogate", json.dumps({**event(harvest()), "payload": {"x": "\ud800"}}).encode(), 400, "not_canonicalizable"),
 ]
 
