@@ -313,6 +313,21 @@ _FAST_ENCODER = json.JSONEncoder(
 _fast_encode = _FAST_ENCODER.encode
 
 
+def _no_default(o: Any) -> Any:
+    raise TypeError(f"cannot canonicalise a {type(o).__name__}")
+
+
+if getattr(_json_encoder, "c_make_encoder", None) is not None and _c_encode_str is getattr(
+        _json_encoder, "c_encode_basestring", None):
+    # One C encoder object made once (JSONEncoder.encode makes one per call).
+    _c_iter = _json_encoder.c_make_encoder(None, _no_default, _c_encode_str, None, ":", ",", True, False, False)
+
+    def _fast_encode_container(value: Any) -> str:
+        return "".join(_c_iter(value, 0))
+else:  # pragma: no cover - Pythons without the C accelerator
+    _fast_encode_container = _fast_encode
+
+
 def jcs_fast(value: Any) -> str:
     t = type(value)
     if t is str:
@@ -320,7 +335,7 @@ def jcs_fast(value: Any) -> str:
     if t is int:
         return str(value)
     if t is dict or t is list:
-        return _fast_encode(value)
+        return _fast_encode_container(value)
     if value is None:
         return "null"
     if value is True:
@@ -402,7 +417,8 @@ def b64decode_strict(s: Any, length: int | None = None) -> bytes | None:
         return None
     if length is not None and len(data) != length:
         return None
-    if binascii.b2a_base64(data, newline=False) != raw:
+    r = len(data) % 3
+    if r and binascii.b2a_base64(data[-r:], newline=False) != raw[-4:]:
         return None  # non-zero pad bits: not the base64 of these bytes
     return data
 
@@ -455,12 +471,23 @@ def parse_rfc3339_ns(s: Any) -> int | None:
         return None
     if s == _rfc3339_last[0]:
         return _rfc3339_last[1]
-    ns = _parse_rfc3339_ns(s)
+    ns = None
+    if _RFC3339_COMMON.match(s) is not None:  # the common form: let the C parser do it
+        try:
+            d = _dt.datetime.fromisoformat(s) - _EPOCH
+            ns = (d.days * 86400 + d.seconds) * 1_000_000_000 + d.microseconds * 1000
+        except ValueError:
+            ns = None
+    if ns is None:
+        ns = _parse_rfc3339_ns(s)
     _rfc3339_last[0], _rfc3339_last[1] = s, ns
     return ns
 
 
 _rfc3339_last: list[Any] = [None, None]
+_EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+_RFC3339_COMMON = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})\Z")
 
 
 def _parse_rfc3339_ns(s: str) -> int | None:
@@ -1479,7 +1506,30 @@ def statement_id_from_canonical_leaf(leaf: bytes) -> bytes | None:
     return hashlib.sha256(prefix + st[:i] + st[j:]).digest()
 
 
-_FAST_ENTRY_LINE = re.compile(rb'\{"type":"entry","index":(0|[1-9][0-9]*),"leaf":"([A-Za-z0-9+/]*={0,2})"\}\n?\Z')
+_ENTRY_LINE_HEAD = b'{"type":"entry","index":'
+_ENTRY_LINE_LEAF = b',"leaf":"'
+
+
+def split_entry_line(raw: bytes) -> tuple[int, str] | None:
+    """(index, leaf) of an entry line in the usual writer's exact form
+    `{"type":"entry","index":N,"leaf":"..."}`, without a JSON parse; None for any other form
+    (which is then parsed in full). The leaf is returned as text; its base64 is checked later,
+    strictly, so a quote or backslash in it cannot pass."""
+    if not raw.startswith(_ENTRY_LINE_HEAD):
+        return None
+    end = len(raw) - 1 if raw.endswith(b"\n") else len(raw)
+    if raw[end - 2 : end] != b'"}':
+        return None
+    k = raw.find(_ENTRY_LINE_LEAF, 24)
+    if k < 0:
+        return None
+    digits = raw[24:k]
+    if not digits.isdigit() or (len(digits) > 1 and digits[0] == 48):
+        return None
+    leaf = raw[k + 9 : end - 2]
+    if b'"' in leaf or b"\\" in leaf or not leaf.isascii():
+        return None
+    return int(digits), leaf.decode("ascii")
 
 
 class ExportVerifier:
@@ -1595,6 +1645,10 @@ class ExportVerifier:
         return self.report
 
     def _line(self, raw: bytes, line_no: int) -> None:
+        fast = split_entry_line(raw)
+        if fast is not None and self.header is not None:
+            self._entry_line({"type": "entry", "index": fast[0], "leaf": fast[1]}, line_no)
+            return
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError:
@@ -1741,11 +1795,27 @@ class ExportVerifier:
         st = entry.get("statement")
         body: bytes | None = None
         try:
-            if entry.keys() == _ENTRY_KEYS and type(st) is dict and st.keys() == _STATEMENT_KEYS:
+            if (not unsafe and entry.keys() == _ENTRY_KEYS and type(st) is dict and st.keys() == _STATEMENT_KEYS
+                    and type(st["kind"]) is str and type(st["signer"]) is str and type(st["sig"]) is str
+                    and type(st["payload"]) is dict and type(entry["index"]) is int
+                    and type(entry["prev"]) is str and type(entry["time"]) is str and type(entry["v"]) is int):
+                # the common case, with the fewest calls: JCS(entry) and JCS(statement
+                # without sig) share every part; the payload is serialised once
+                enc = _c_encode_str
+                head = '{"kind":' + enc(st["kind"]) + ',"payload":' + _fast_encode_container(st["payload"])
+                signer_part = ',"signer":' + enc(st["signer"]) + "}"
+                sig_part = ',"sig":' + enc(st["sig"])
+                canonical = ('{"index":' + str(entry["index"]) + ',"prev":' + enc(entry["prev"])
+                             + ',"statement":' + head + sig_part + signer_part + ',"time":'
+                             + enc(entry["time"]) + ',"v":' + str(entry["v"]) + "}").encode("utf-8")
+                body = (head + signer_part).encode("utf-8")
+                statement_len = len(body) + len(sig_part.encode("utf-8"))
+            elif entry.keys() == _ENTRY_KEYS and type(st) is dict and st.keys() == _STATEMENT_KEYS:
                 head = ('{"kind":' + ser(st["kind"]) + ',"payload":' + ser(st["payload"])).encode("utf-8")
                 signer_part = (',"signer":' + ser(st["signer"]) + "}").encode("utf-8")
                 sig_part = (',"sig":' + ser(st["sig"])).encode("utf-8")
                 statement_bytes = head + sig_part + signer_part
+                statement_len = len(statement_bytes)
                 canonical = b"".join((
                     ('{"index":' + ser(entry["index"]) + ',"prev":' + ser(entry["prev"])
                      + ',"statement":').encode("utf-8"),
@@ -1755,7 +1825,7 @@ class ExportVerifier:
                 body = head + signer_part
             else:
                 canonical = ser(entry).encode("utf-8")
-                statement_bytes = jcs(st) if type(st) is dict else b""
+                statement_len = len(jcs(st)) if type(st) is dict else 0
         except (JSONError, UnicodeEncodeError, RecursionError, ValueError, TypeError) as e:
             rec.fail("canonical_bytes", f"entry cannot be canonicalised: {e}")
             return 0
@@ -1801,8 +1871,8 @@ class ExportVerifier:
 
         # -- statement
         problems, sig = check_statement(st)
-        if len(statement_bytes) > MAX_STATEMENT_BYTES:
-            problems.append(f"statement is {len(statement_bytes)} bytes, more than {MAX_STATEMENT_BYTES}")
+        if statement_len > MAX_STATEMENT_BYTES:
+            problems.append(f"statement is {statement_len} bytes, more than {MAX_STATEMENT_BYTES}")
         kind = st.get("kind") if type(st) is dict else None
         at = rec.idx if rec.idx is not None else rec.pos
         if kind == "genesis" and at != 0:
@@ -2013,11 +2083,10 @@ class ExportVerifier:
         pos = -1
         wf = self.well_formed
         started = _time.monotonic()
-        fast_line = _FAST_ENTRY_LINE.match
         for raw in lines:
-            m = fast_line(raw)
-            if m is not None:  # the usual writer's form; anything else is parsed in full
-                obj = {"index": int(m.group(1)), "leaf": m.group(2).decode("ascii")}
+            fast = split_entry_line(raw)
+            if fast is not None:  # the usual writer's form; anything else is parsed in full
+                obj = {"index": fast[0], "leaf": fast[1]}
             else:
                 try:
                     obj = _STRICT.loads(raw.decode("utf-8").rstrip("\n"), exact=False)

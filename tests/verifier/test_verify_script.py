@@ -256,7 +256,7 @@ def _verdict_reference(text: str) -> bool:
     '{"a":1e-7}', '{"a":0.0000001}', '{"a":9007199254740993}', '{"a":9007199254740992}',
     '{"a":1e21}', '{"a":1000000000000000000000}', '{"a":100000000000000000000}', '{"a":0.1}',
     '{"a":1,"a":1}', '{"b":1,"a":2}', '{"a":NaN}', '{"\ue000":1,"\ud83d\ude00":2}',
-    '{"":1,"😀":2}', '{"😀":2,"":1}', '{"a":"\u0041"}', '{"a":"\u001f"}',
+    '{"":1,"😀":2}', '{"😀":2,"":1}', '{"a":"\\u0041"}', '{"a":"\\u001f"}',
     '{"a":"\x7f"}', '{"a":"\\/"}', '{"a":1.5e300}', '{"a":1.5e+300}', '[1,2]', '{"a":12345678901234567}',
 ])
 def test_fast_canonical_verdict_never_differs(text: str) -> None:
@@ -921,3 +921,45 @@ def test_service_export_verifies(tmp_path: Path) -> None:
                        capture_output=True, text=True)
     assert r.returncode == 0, r.stdout
     engine.dispose()
+
+
+# -- entries that need the complete RFC 8785 implementation, and the size limit -------------------
+
+
+def test_events_with_unusual_numbers_and_keys_verify(tmp_path: Path) -> None:
+    """Numbers and keys where a plain JSON encoder would not give RFC 8785 bytes: the script
+    must still reproduce the library's entry bytes exactly."""
+    b = eb.LogBuilder()
+    b.genesis()
+    b.actor("wuchang-coop", ex.ACTORS["wuchang-coop"])
+    farm = eb.fixed_key("farm")
+    b.add_key("wuchang-coop", farm)
+    odd = ex.sowing()
+    odd["tl:note"] = {"\U0001f33e": 1, "\ue000": 2, "big": float(2**60), "whole": 12.0, "tiny": 1e-7, "huge": 1e21,
+                      "neg0": -0.0, "esc": "tab\there \u2028 \x7f \"q\" \\"}
+    j = b.append("event", odd, farm)
+    assert vl.parse_leaf(fx2_leaf := b.leaves[j].decode())[1] and vl.has_non_bmp(fx2_leaf.encode())
+    b.checkpoint()
+    fx2 = b.fixture()
+    report = verify_lines(fx2.lines(), fx2, tmp_path)
+    assert report.ok, report.failures
+
+
+def test_oversized_statement(tmp_path: Path) -> None:
+    b = eb.LogBuilder()
+    b.genesis()
+    b.actor("wuchang-coop", ex.ACTORS["wuchang-coop"])
+    farm = eb.fixed_key("farm")
+    b.add_key("wuchang-coop", farm)
+    big = ex.sowing()
+    big["tl:note"] = "稻" * 22000  # 66,000 bytes of UTF-8, fewer characters
+    j = b.append("event", big, farm)
+    small = ex.sowing(eid=ex.event_id("small"))
+    small["tl:note"] = "稻" * 21000
+    k = b.append("event", small, farm)
+    b.checkpoint()
+    fx2 = b.fixture()
+    report = verify_lines(fx2.lines(), fx2, tmp_path)
+    assert pairs(report) == {(j, "statement_shape")}
+    assert "bytes" in report.failures[0].message
+    assert k == j + 1
