@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sqlalchemy import Connection, Engine, func, select
 
 from ledger.core.entries import GENESIS_PREV
-from ledger.core.hashing import leaf_hash
+from ledger.core.hashing import leaf_hash, node_hash
 from ledger.core.note import NoteVerifier
 from ledger.core.verify import Failure, LogVerifier, Report
 from ledger.service.export import PAGE, checkpoints_by_size
@@ -85,20 +85,35 @@ def verify_database(engine: Engine, operator: NoteVerifier, progress: Progress |
 
 
 def _check_nodes(conn: Connection, created: dict[tuple[int, int], bytes], verifier: LogVerifier) -> None:
-    """Compare the nodes a page of entries creates with the stored ones."""
+    """Check the stored nodes a page of entries implies: a leaf node must be the hash of the
+    stored entry, any higher node the hash of its two stored children. Checking each node
+    against its own children (not against a recomputation from the leaves) blames a
+    tampered entry or node once, not every ancestor above it."""
     by_level: dict[int, list[int]] = {}
     for level, index in created:
         by_level.setdefault(level, []).append(index)
+    wanted: dict[int, tuple[int, int]] = {}
     for level, indexes in by_level.items():
+        wanted[level] = (min(indexes), max(indexes))
+        if level > 0:
+            low, high = wanted.get(level - 1, (2 * min(indexes), 2 * max(indexes) + 1))
+            wanted[level - 1] = (min(low, 2 * min(indexes)), max(high, 2 * max(indexes) + 1))
+    stored: dict[tuple[int, int], bytes] = {}
+    for level, (low, high) in wanted.items():
         rows = conn.execute(
             select(MerkleNode.idx, MerkleNode.hash).where(
-                MerkleNode.level == level, MerkleNode.idx >= min(indexes), MerkleNode.idx <= max(indexes)
+                MerkleNode.level == level, MerkleNode.idx >= low, MerkleNode.idx <= high
             )
         )
-        stored = {r.idx: r.hash for r in rows}
-        for index in indexes:
-            if stored.get(index) != created[(level, index)]:
-                first_leaf = index << level
-                verifier.report.failures.append(
-                    Failure(first_leaf, "merkle_nodes", f"stored Merkle node (level {level}, index {index}) is wrong or missing")
-                )
+        stored.update(((level, r.idx), r.hash) for r in rows)
+    for (level, index), leaf_or_node in sorted(created.items()):
+        if level == 0:
+            expected: bytes | None = leaf_or_node
+        else:
+            left, right = stored.get((level - 1, 2 * index)), stored.get((level - 1, 2 * index + 1))
+            expected = None if left is None or right is None else node_hash(left, right)
+        if stored.get((level, index)) != expected or expected is None:
+            verifier.report.failures.append(
+                Failure(index << level, "merkle_nodes",
+                        f"stored Merkle node (level {level}, index {index}) is wrong or missing")
+            )
