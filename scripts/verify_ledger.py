@@ -464,6 +464,8 @@ def parse_strict_time_ms(s: Any) -> int | None:
 def parse_rfc3339_ns(s: Any) -> int | None:
     """Nanoseconds since the epoch of an RFC 3339 date-time with `Z` or a numeric offset.
 
+    Only the upper-case `T` and `Z` are accepted (FORMAT.md 3.5 writes `Z`; RFC 3339 would
+    also allow lower case).
     Fractions finer than a nanosecond round up, which keeps `t <= limit` exact for limits
     that are whole nanoseconds. A leap second (:60) counts as the next minute's :00.
     """
@@ -494,7 +496,7 @@ def _parse_rfc3339_ns(s: str) -> int | None:
     n = len(s)
     if n < 20 or not s.isascii():
         return None
-    if s[4] != "-" or s[7] != "-" or s[10] not in "Tt" or s[13] != ":" or s[16] != ":":
+    if s[4] != "-" or s[7] != "-" or s[10] != "T" or s[13] != ":" or s[16] != ":":
         return None
     digits = s[0:4] + s[5:7] + s[8:10] + s[11:13] + s[14:16] + s[17:19]
     if not digits.isdigit():
@@ -516,7 +518,7 @@ def _parse_rfc3339_ns(s: str) -> int | None:
             ns += 1  # finer than a nanosecond: round up
         i = j
     rest = s[i:]
-    if rest == "Z" or rest == "z":
+    if rest == "Z":
         offset = 0
     elif len(rest) == 6 and rest[0] in "+-" and rest[3] == ":" and (rest[1:3] + rest[4:6]).isdigit():
         oh, om = int(rest[1:3]), int(rest[4:6])
@@ -1231,7 +1233,10 @@ class Report:
     def add(self, f: Failure) -> None:
         self.count += 1
         if self.out is not None:
-            self.out.write(f.as_line() + "\n")
+            try:
+                self.out.write(f.as_line() + "\n")
+            except BrokenPipeError:  # e.g. piped into head: stop printing, keep verifying
+                self.out = None
         if len(self.failures) < self.keep:
             self.failures.append(f)
         else:
@@ -2250,6 +2255,18 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
         stderr.write(f"verify_ledger.py: cannot read the export: {e}\n")
         return EXIT_USAGE
     elapsed = _time.monotonic() - started
+    try:
+        _print_result(args, report, operator, stdout)
+    except BrokenPipeError:
+        pass
+    if progress is not None:
+        rate = report.entries / elapsed if elapsed > 0 else 0.0
+        progress.write(f"  done: {report.entries} entries in {elapsed:.2f} s ({rate:,.0f} entries/s)\n")
+    report.close()
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+def _print_result(args: argparse.Namespace, report: Report, operator: VerifierKey, stdout: IO[str]) -> None:
     if args.json:
         report.write_json(stdout)
     else:
@@ -2259,12 +2276,13 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
         else:
             stdout.write(f"FAILED: {report.count} failure(s) in {report.entries} entries and "
                          f"{report.checkpoints} checkpoints\n")
-    if progress is not None:
-        rate = report.entries / elapsed if elapsed > 0 else 0.0
-        progress.write(f"  done: {report.entries} entries in {elapsed:.2f} s ({rate:,.0f} entries/s)\n")
-    report.close()
-    return EXIT_OK if report.ok else EXIT_FAILED
+    stdout.flush()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # the reader went away (e.g. | head): not an error of ours
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    sys.exit(status)
