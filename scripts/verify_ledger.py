@@ -631,6 +631,63 @@ class CompactRange:
         return r
 
 
+def verify_inclusion(index: int, size: int, leaf: bytes, proof: list[bytes], root: bytes) -> bool:
+    """RFC 9162 section 2.1.3.2: does `proof` show leaf hash `leaf` at `index` in the tree of
+    `size` leaves with root `root`? (For proof bundles; the export check recomputes roots.)"""
+    if not (0 <= index < size) or len(leaf) != 32:
+        return False
+    fn, sn, r = index, size - 1, leaf
+    for p in proof:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            r = node_hash(p, r)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            r = node_hash(r, p)
+        fn >>= 1
+        sn >>= 1
+    return sn == 0 and r == root
+
+
+def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes,
+                       proof: list[bytes]) -> bool:
+    """RFC 9162 section 2.1.4.2, with the Go reference verifier's edge cases (FORMAT.md 5):
+    no proof from size 0; between equal sizes only an empty proof and equal roots."""
+    if first <= 0 or first > second:
+        return False
+    if first == second:
+        return not proof and first_root == second_root
+    if not proof:
+        return False
+    path = list(proof)
+    if first & (first - 1) == 0:  # an exact power of two
+        path.insert(0, first_root)
+    fn, sn = first - 1, second - 1
+    while fn & 1:
+        fn >>= 1
+        sn >>= 1
+    fr = sr = path[0]
+    for c in path[1:]:
+        if sn == 0:
+            return False
+        if fn & 1 or fn == sn:
+            fr = node_hash(c, fr)
+            sr = node_hash(c, sr)
+            if not fn & 1:
+                while not fn & 1 and fn != 0:
+                    fn >>= 1
+                    sn >>= 1
+        else:
+            sr = node_hash(sr, c)
+        fn >>= 1
+        sn >>= 1
+    return fr == first_root and sr == second_root and sn == 0
+
+
 # ---------------------------------------------------------------------------------------
 # C2SP signed notes, verifier keys and checkpoints
 # ---------------------------------------------------------------------------------------
@@ -1462,10 +1519,18 @@ class BloomFilter:
 
     def __init__(self, expected: int, bits_per_entry: int = 12) -> None:
         m = max(1 << 16, expected * bits_per_entry)
-        m = min(m, 1 << 32)
+        m = min(m, 1 << 28)  # 32 MiB at most: beyond ~20 million entries, more false positives
         self.bits = 1 << (m - 1).bit_length()
         self.mask = self.bits - 1
         self.array = bytearray(self.bits >> 3)
+
+    def contains(self, h: bytes) -> bool:
+        arr, mask = self.array, self.mask
+        for i in (0, 4, 8, 12):
+            p = int.from_bytes(h[i : i + 4], "big") & mask
+            if not arr[p >> 3] & (1 << (p & 7)):
+                return False
+        return True
 
     def add_check(self, h: bytes) -> bool:
         """Add h; return True if it was possibly present before."""
@@ -1478,6 +1543,29 @@ class BloomFilter:
                 present = False
                 arr[byte] |= bit
         return present
+
+
+class GrowingBloomFilter:
+    """Bloom filters sized for `expected` entries; if more arrive, a new filter twice as
+    large takes the next ones (a "scalable Bloom filter"), so a header that understates the
+    log's size cannot saturate it. Lookups consult every filter."""
+
+    def __init__(self, expected: int) -> None:
+        self.capacity = max(expected, 1024)
+        self.filters = [BloomFilter(self.capacity)]
+        self.count = 0
+
+    def add_check(self, h: bytes) -> bool:
+        if self.count >= self.capacity:
+            self.capacity *= 2
+            self.filters.append(BloomFilter(self.capacity))
+            self.count = 0
+        self.count += 1
+        filters = self.filters
+        if len(filters) == 1:
+            return filters[0].add_check(h)
+        seen = any(f.contains(h) for f in filters[:-1])
+        return filters[-1].add_check(h) or seen
 
 
 # ---------------------------------------------------------------------------------------
@@ -1552,7 +1640,7 @@ class ExportVerifier:
         self.registry = Registry(operator.public_key)
         self.exact_duplicates = exact_duplicates
         self.seen_ids: dict[bytes, int] | None = {} if exact_duplicates else None
-        self.bloom: BloomFilter | None = None
+        self.bloom: GrowingBloomFilter | None = None
         self.candidates: dict[bytes, list[tuple[int, int]]] = {}  # sid -> [(position, index)]
         self.well_formed = bytearray()  # one bit per entry: canonical and well-shaped
         self.chain = ChainTracker(self._emit_entry, self._on_leaf, self._on_gap, self._fail_at)
@@ -1733,8 +1821,9 @@ class ExportVerifier:
         if self.header is None:
             self.header = {}
         if not self.exact_duplicates:
-            # a few bits per entry, sized from the header's tree_size
-            self.bloom = BloomFilter(self.header_size if self.header_size is not None else 1 << 20)
+            # a few bits per entry, sized from the header's tree_size (and grown, should the
+            # header claim fewer entries than there are)
+            self.bloom = GrowingBloomFilter(self.header_size if self.header_size is not None else 1 << 16)
         if self.since is not None:
             self._queue_root(self.since.size, self.since.root, None, {"since": True}, "since_root")
 
@@ -2207,7 +2296,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Memory stays flat on any log size when reading a file: duplicate statement IDs are found "
         "with a Bloom filter of about ten bits per entry and, if it reports possible duplicates, "
         "a second read of the file. From stdin ('-') the file cannot be re-read, so an exact set "
-        "of statement IDs is kept instead (about 100 bytes per entry).",
+        "of statement IDs is kept instead (about 100 bytes per entry). Check names: "
+        + ", ".join(CHECKS) + ".",
     )
     p.add_argument("export", help="the export file (JSON Lines), or - for stdin")
     p.add_argument("--operator-key", required=True, metavar="VKEY",

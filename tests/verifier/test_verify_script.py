@@ -69,6 +69,7 @@ def verify_lines(lines: list[str], fx: eb.Fixture, tmp_path: Path, *, since: Any
 
 
 def pairs(report: Any) -> set[tuple[int | None, str]]:
+    assert all(f.check in vl.CHECKS for f in report.failures), report.failures
     return {(f.index, f.check) for f in report.failures}
 
 
@@ -279,6 +280,21 @@ def test_merkle_roots_of_the_8_leaf_tree() -> None:
         assert cr.root().hex() == m["roots_by_tree_size"][str(n)]
         assert vl.mth(leaves[:n]).hex() == m["roots_by_tree_size"][str(n)]
     assert [vl.leaf_hash(x).hex() for x in leaves] == m["node_hashes_by_level"]["levels"][0]
+
+
+def test_inclusion_and_consistency_probes() -> None:
+    """The proof verifiers a bundle mode will need: RFC 9162 2.1.3.2 and 2.1.4.2."""
+    inc = json.loads((VECTORS / "merkle" / "inclusion_proofs.json").read_text())
+    for p in inc["probes"]:
+        got = vl.verify_inclusion(p["leaf_index"], p["tree_size"], bytes.fromhex(p["leaf_hash"]),
+                                  [bytes.fromhex(x) for x in p["proof"]], bytes.fromhex(p["root"]))
+        assert got == p["valid"], p
+    con = json.loads((VECTORS / "merkle" / "consistency_proofs.json").read_text())
+    for p in con["probes"]:
+        got = vl.verify_consistency(p["size1"], p["size2"], bytes.fromhex(p["root1"]), bytes.fromhex(p["root2"]),
+                                    [bytes.fromhex(x) for x in p["proof"]])
+        assert got == p["valid"], p
+    assert sum(p["valid"] for p in inc["probes"]) == inc["count_valid"]
 
 
 def test_compact_range_stays_small() -> None:
@@ -862,6 +878,8 @@ def test_bloom_false_positives_are_not_reported(fx: eb.Fixture, tmp_path: Path, 
             self.array = bytearray(2)
 
     monkeypatch.setattr(vl, "BloomFilter", TinyBloom)
+    monkeypatch.setattr(vl.GrowingBloomFilter, "__init__", lambda self, expected: (
+        setattr(self, "capacity", 10**9), setattr(self, "filters", [TinyBloom(1)]), setattr(self, "count", 0))[0])
     path = fx.write(tmp_path / "good.jsonl")
     v = vl.ExportVerifier(operator(fx))
     with open(path, "rb") as f:
@@ -873,6 +891,16 @@ def test_bloom_false_positives_are_not_reported(fx: eb.Fixture, tmp_path: Path, 
     fx2 = _with_resequenced_statement(fx, 7)
     report = verify_lines(fx2.lines(), fx2, tmp_path, name="dup.jsonl")
     assert pairs(report) == {(31, "duplicate_statement"), (31, "registry")}
+
+
+def test_growing_bloom_filter() -> None:
+    import hashlib
+    g = vl.GrowingBloomFilter(100)  # a header that claims 100 entries, for 20,000
+    hs = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(20000)]
+    fp = sum(g.add_check(h) for h in hs)
+    assert len(g.filters) > 3 and fp < 200
+    assert all(g.add_check(h) for h in hs[::97])  # no false negatives
+    assert sum(len(f.array) for f in g.filters) < 20000 * 8  # a few bits per entry
 
 
 def test_statement_id_by_slicing_matches_library(fx: eb.Fixture) -> None:
