@@ -63,7 +63,7 @@ BATCH = 100
 
 def mean_leaf_bytes(engine: Engine) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT avg(length(leaf)) FROM log_entries WHERE kind = 'event'")).scalar())
+        return int(conn.execute(text("SELECT avg(length(leaf)) FROM log_entries WHERE kind = 'event'")).scalar() or 0)
 
 
 def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:

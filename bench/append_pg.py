@@ -127,11 +127,11 @@ def main() -> None:
                 if not row_bytes:
                     with engine.connect() as conn:
                         row_bytes = int(conn.execute(text(
-                            "SELECT avg(length(leaf)) FROM log_entries WHERE kind = 'event'")).scalar())
+                            "SELECT avg(length(leaf)) FROM log_entries WHERE kind = 'event'")).scalar() or 0)
                 plain = PlainInsert(engine, next_id=plain_ids)
-                rows = [plain.rows(n // writers, row_bytes) for _ in range(writers)]
+                plain_rows = [plain.rows(n // writers, row_bytes) for _ in range(writers)]
                 plain_ids = plain.next_id
-                rates[("plain", writers, batch)].append(run_writers(schema, "plain", rows, batch))
+                rates[("plain", writers, batch)].append(run_writers(schema, "plain", plain_rows, batch))
             print(f"  round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  " + "  ".join(
                 f"{w}w x{b}: {rates[('ledger', w, b)][-1]:,.0f}/s (plain {rates[('plain', w, b)][-1]:,.0f}/s)"
                 for w, b in configs), flush=True)

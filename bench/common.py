@@ -130,14 +130,22 @@ def _sign_chunk(args: tuple[int, int, str]) -> list[Statement]:
     return sign_events(*args)
 
 
-def sign_events_chunks(start: int, n: int, tag: str = "", chunk: int = 1000,
-                       processes: int = 1) -> Iterator[list[Statement]]:
-    """``sign_events`` in chunks, signed by ``processes`` worker processes (in order)."""
+def sign_events_chunks(start: int, n: int, tag: str = "", chunk: int = 1000, processes: int = 1,
+                       ahead: int = 4) -> Iterator[list[Statement]]:
+    """``sign_events`` in chunks, in order, signed by ``processes`` worker processes while the
+    caller works; at most ``ahead`` chunks per process wait in memory."""
     import multiprocessing
+    from collections import deque
 
-    jobs = [(s, min(chunk, start + n - s), tag) for s in range(start, start + n, chunk)]
+    jobs = iter([(s, min(chunk, start + n - s), tag) for s in range(start, start + n, chunk)])
     with multiprocessing.get_context("fork").Pool(processes) as pool:
-        yield from pool.imap(_sign_chunk, jobs)
+        pending: deque[Any] = deque()
+        for job in jobs:
+            pending.append(pool.apply_async(_sign_chunk, (job,)))
+            if len(pending) >= ahead * processes:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def sign_many(start: int, n: int, tag: str = "") -> list[Statement]:
@@ -421,10 +429,10 @@ def profile_breakdown(fn: Callable[[], Any], areas: Sequence[tuple[str, str, str
         cum = sum(v[3] for (f, _l, name), v in stats.stats.items()  # type: ignore[attr-defined]
                   if name == func and f.endswith(suffix))
         if cum:
-            out.append((label, cum))
+            out.append((label, float(cum)))
     if top:
         stats.sort_stats("tottime").print_stats(top)
-    return total, out
+    return float(total), out
 
 
 def print_breakdown(title: str, total: float, parts: Sequence[tuple[str, float]]) -> None:

@@ -1,0 +1,220 @@
+"""Does append cost grow with the log? And proofs at the large size.
+
+    .venv/bin/python -m bench.scale [--quick] [--build-only] [--profile]
+
+Compares SQLite appends (batches of 100, and one per call) to a ledger of 10,000 entries
+and to one of 1,000,000 (--quick: 100,000), in alternating rounds after a warm-up round.
+Target: the large ledger's append rate within 1.25x of the small one's.
+
+Then, on the large ledger: inclusion proofs (random index, tree = whole log) and
+consistency proofs (random first size, to the whole log) per second through
+``ledger.service.queries`` on one connection (target >= 2,000 proofs/s), the same through
+the ``Ledger`` facade (one pooled connection per call, as the web API does), and the SQL
+statements per proof, counted with a before_cursor_execute listener, at both sizes (target:
+O(log n) reads, i.e. a constant number of statements fetching ~log2(n) nodes).
+
+The large ledger is built once, with batches of 1,000 (signed in a second process while
+the first appends), into bench/out/scale-<n>.sqlite3 and reused by later runs; an
+interrupted build resumes. Measuring appends to it makes it grow by a few thousand entries
+per run (negligible at that size). The small ledger is built once too, kept pristine, and
+copied for each run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import random
+import shutil
+import time
+from pathlib import Path
+
+from sqlalchemy import Engine
+
+from bench.common import (
+    N_REGISTRATIONS,
+    OUT,
+    Row,
+    SQLCounter,
+    append_batches,
+    create_ledger,
+    machine_line,
+    make_engine,
+    median,
+    print_breakdown,
+    print_table,
+    profile_breakdown,
+    sign_events_chunks,
+    sign_many,
+    sqlite_url,
+    temp_dir,
+    verdict,
+    verify_bound,
+)
+from ledger.core.merkle import verify_consistency, verify_inclusion
+from ledger.service import queries
+from ledger.service.ledger import Ledger
+
+FIRST_EVENT = 1 + N_REGISTRATIONS  # index of the first producer event in a bench ledger
+
+
+def ledger_path(size: int) -> Path:
+    return OUT / f"scale-{size}.sqlite3"
+
+
+def build(size: int, batch: int = 1000) -> Path:
+    """Build (or finish building) a ledger of at least ``size`` entries; return its path."""
+    path = ledger_path(size)
+    OUT.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(sqlite_url(path))
+    ledger = create_ledger(engine)
+    have = ledger.size()
+    if have >= size:
+        engine.dispose()
+        return path
+    todo = size - have
+    print(f"  building {path.name}: {have:,} entries, appending {todo:,} in batches of {batch} ...", flush=True)
+    t0 = last = time.perf_counter()
+    done = 0
+    for chunk in sign_events_chunks(have - FIRST_EVENT, todo, chunk=batch, processes=1):
+        ledger.append(chunk)
+        done += len(chunk)
+        if done % 50_000 < batch or done == todo:
+            now = time.perf_counter()
+            print(f"    {have + done:>9,} entries  {done / (now - t0):6,.0f}/s overall  "
+                  f"{min(50_000, done) / (now - last):6,.0f}/s recent", flush=True)
+            last = now
+    engine.dispose()
+    return path
+
+
+def event_start(ledger: Ledger) -> int:
+    """The stream number of the next producer event for a bench ledger."""
+    return ledger.size() - FIRST_EVENT
+
+
+def proofs(engine: Engine, n: int, seed: int = 7) -> dict[str, float]:
+    """Inclusion and consistency proofs per second and SQL statements per proof."""
+    rng = random.Random(seed)
+    with engine.connect() as conn:
+        size = queries.log_size(conn)
+        root = queries.root_at(conn, size)
+        idx = [rng.randrange(size) for _ in range(n)]
+        firsts = [rng.randrange(1, size) for _ in range(n)]
+        # correctness of a few, outside the timing
+        for i in idx[:20]:
+            leaf, proof = queries.inclusion_proof(conn, i, size)
+            verify_inclusion(i, size, leaf, proof, root)
+        for m in firsts[:20]:
+            verify_consistency(m, size, queries.consistency_proof(conn, m, size), queries.root_at(conn, m), root)
+        counter = SQLCounter(engine)
+        t = time.perf_counter()
+        nodes = 0
+        for i in idx:
+            _leaf, proof = queries.inclusion_proof(conn, i, size)
+            nodes += len(proof) + 1
+        inc = n / (time.perf_counter() - t)
+        inc_sql, inc_nodes = counter.count / n, nodes / n
+        counter.count, nodes = 0, 0
+        t = time.perf_counter()
+        for m in firsts:
+            nodes += len(queries.consistency_proof(conn, m, size))
+        con = n / (time.perf_counter() - t)
+        con_sql, con_nodes = counter.count / n, nodes / n
+        counter.close()
+    facade = Ledger(engine)
+    t = time.perf_counter()
+    for i in idx[: n // 2]:
+        facade.inclusion_proof(i, size)
+    fac = (n // 2) / (time.perf_counter() - t)
+    return {"size": size, "inclusion": inc, "inclusion_sql": inc_sql, "inclusion_nodes": inc_nodes,
+            "consistency": con, "consistency_sql": con_sql, "consistency_nodes": con_nodes, "facade": fac}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="10k vs 100k, fewer rounds")
+    ap.add_argument("--build-only", action="store_true", help="only build (or finish) the ledgers")
+    ap.add_argument("--profile", action="store_true", help="profile batched appends at both sizes")
+    args = ap.parse_args()
+    small_n, large_n = (10_000, 100_000) if args.quick else (10_000, 1_000_000)
+    rounds, n_batched, n_single, n_proofs = (3, 600, 60, 1000) if args.quick else (5, 2000, 200, 4000)
+    print(f"bench.scale {'--quick' if args.quick else '(full)'}  {machine_line()}")
+    t_start = time.perf_counter()
+    small_src, large_path = build(small_n), build(large_n)
+    if args.build_only:
+        return
+    with temp_dir("scale-") as workdir:
+        small_path = workdir / small_src.name
+        shutil.copyfile(small_src, small_path)
+        ledgers = {name: create_ledger(make_engine(sqlite_url(path)))  # opens it, with the note signer
+                   for name, path in (("small", small_path), ("large", large_path))}
+        sizes = {k: v.size() for k, v in ledgers.items()}
+        print(f"  small ledger {sizes['small']:,} entries (a copy), large {sizes['large']:,} entries "
+              f"({large_path.stat().st_size / 2**20:,.0f} MiB file)")
+        per_round = n_batched + n_single
+        work = {k: [s.to_json() for s in sign_many(event_start(v), (rounds + 1) * per_round)]
+                for k, v in ledgers.items()}
+        rates: dict[tuple[str, int], list[float]] = {(k, b): [] for k in ledgers for b in (100, 1)}
+        vb: list[float] = []
+        for r in range(rounds + 1):  # round 0 warms the page cache and is not counted
+            for name, ledger in ledgers.items():
+                items = work[name][r * per_round : (r + 1) * per_round]
+                if name == "small":
+                    v = verify_bound(items[:n_batched])
+                b = append_batches(ledger, items[:n_batched], 100)
+                s = append_batches(ledger, items[n_batched:], 1)
+                if r:
+                    rates[(name, 100)].append(b)
+                    rates[(name, 1)].append(s)
+                    if name == "small":
+                        vb.append(v)
+            if r:
+                print(f"  round {r}/{rounds}: small x100 {rates[('small', 100)][-1]:,.0f}/s  "
+                      f"large x100 {rates[('large', 100)][-1]:,.0f}/s  small x1 {rates[('small', 1)][-1]:,.0f}/s  "
+                      f"large x1 {rates[('large', 1)][-1]:,.0f}/s", flush=True)
+        if args.profile:
+            for name, ledger in ledgers.items():
+                more = [s.to_json() for s in sign_many(event_start(ledger), 1000)]
+                total, parts = profile_breakdown(functools.partial(append_batches, ledger, more, 100))
+                print_breakdown(f"where the time goes: {name} ledger ({ledger.size():,}), batches of 100", total, parts)
+        pr = {k: proofs(v.engine, n_proofs) for k, v in ledgers.items()}
+        for ledger in ledgers.values():
+            ledger.engine.dispose()
+
+    def slowdown(b: int) -> float:
+        """How many times slower an append is at the large size (per-round pairs)."""
+        return median([s / g for s, g in zip(rates[("small", b)], rates[("large", b)])])
+
+    lg, sm = pr["large"], pr["small"]
+    rows = [
+        Row("verify-bound rate (1 core)", median(vb)),
+        Row(f"append x100 at {sizes['small']:,}", median(rates[("small", 100)])),
+        Row(f"append x100 at {sizes['large']:,}", median(rates[("large", 100)]),
+            ratios={"verify-bound": median([g / v for g, v in zip(rates[("large", 100)], vb)]),
+                    "slowdown": slowdown(100)},
+            target="slowdown <= 1.25", verdict=verdict(slowdown(100), maximum=1.25)),
+        Row(f"append x1 at {sizes['small']:,}", median(rates[("small", 1)])),
+        Row(f"append x1 at {sizes['large']:,}", median(rates[("large", 1)]), ratios={"slowdown": slowdown(1)},
+            target="slowdown <= 1.25", verdict=verdict(slowdown(1), maximum=1.25)),
+        Row(f"inclusion proofs at {lg['size']:,} (queries, 1 conn)", lg["inclusion"], target=">= 2,000/s",
+            verdict=verdict(lg["inclusion"], 2000)),
+        Row(f"consistency proofs at {lg['size']:,} (queries, 1 conn)", lg["consistency"], target=">= 2,000/s",
+            verdict=verdict(lg["consistency"], 2000)),
+        Row(f"inclusion proofs at {lg['size']:,} (Ledger facade)", lg["facade"], target="report"),
+        Row(f"inclusion proofs at {sm['size']:,} (queries, 1 conn)", sm["inclusion"]),
+        Row(f"SQL per inclusion proof at {sm['size']:,} / {lg['size']:,}", None,
+            target=f"{sm['inclusion_sql']:.1f} / {lg['inclusion_sql']:.1f} statements, "
+                   f"{sm['inclusion_nodes']:.1f} / {lg['inclusion_nodes']:.1f} nodes",
+            verdict=verdict(lg["inclusion_sql"], maximum=sm["inclusion_sql"])),
+        Row(f"SQL per consistency proof at {sm['size']:,} / {lg['size']:,}", None,
+            target=f"{sm['consistency_sql']:.1f} / {lg['consistency_sql']:.1f} statements, "
+                   f"{sm['consistency_nodes']:.1f} / {lg['consistency_nodes']:.1f} nodes",
+            verdict=verdict(lg["consistency_sql"], maximum=sm["consistency_sql"])),
+    ]
+    print_table(f"SQLite append cost at {small_n:,} vs {large_n:,} entries; proofs", rows)
+    print(f"\n{time.perf_counter() - t_start:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
