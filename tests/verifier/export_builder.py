@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import base64
 import json
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from ledger.core.canonical import canonical_bytes
 from ledger.core.checkpoint import Checkpoint
@@ -31,7 +32,7 @@ from ledger.core.timefmt import format_time
 from tests.core import event_examples as ex
 
 ORIGIN = "ledger.example/wuchang-rice"
-START = datetime(2024, 11, 1, 0, 0, tzinfo=timezone.utc)
+START = datetime(2024, 11, 1, 0, 0, tzinfo=UTC)
 
 
 def fixed_key(label: str) -> SigningKey:

@@ -17,8 +17,9 @@ import json
 import struct
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pytest
 
@@ -927,8 +928,8 @@ def test_every_bad_entry_is_named(fx: eb.Fixture, tmp_path: Path) -> None:
 
 
 def test_service_export_verifies(tmp_path: Path) -> None:
-    from tests.conftest import ORIGIN, StepClock, fixed_key, make_test_engine
     from ledger.service.ledger import Ledger
+    from tests.conftest import ORIGIN, StepClock, fixed_key, make_test_engine
 
     engine, _ = make_test_engine("sqlite", tmp_path)
     op = fixed_key("operator")
