@@ -51,6 +51,7 @@ from bench.common import (
     registrations,
     sign_many,
     sqlite_url,
+    stage_costs,
     statement_size,
     temp_dir,
     verdict,
@@ -113,6 +114,14 @@ def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
         Row("SQL statements per single append", per_single, ""),
     ]
     if args.profile:
+        costs = stage_costs(items[:2000])
+        print("\nper-statement CPU stages, timed without a profiler (microseconds)")
+        width = max(map(len, costs))
+        for label, us in costs.items():
+            print(f"  {label.ljust(width)}  {us:7.1f}")
+        print(f"  {'verify-bound: RFC 8785 + SHA-256 + Ed25519 (bindings)'.ljust(width)}  {1e6 / median(vb):7.1f}")
+        print(f"  {'whole append, batches of 100 (median round)'.ljust(width)}  {1e6 / median(led_b):7.1f}")
+        print(f"  {'whole append, one per call (median round)'.ljust(width)}  {1e6 / median(led_1):7.1f}")
         more = [s.to_json() for s in sign_many(len(items) + BATCH + 1, 2000)]
         total, parts = profile_breakdown(lambda: append_batches(ledger, more, BATCH))
         print_breakdown("where the time goes: append, batches of 100", total, parts)
