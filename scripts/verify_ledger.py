@@ -1656,6 +1656,8 @@ class ExportVerifier:
         self.pending: list[tuple[int, bytes, int | None, dict[str, Any], str]] = []
         self.unverifiable: list[tuple[int | None, dict[str, Any], str]] = []
         self.gap_at: int | None = None
+        self._diverged_since: tuple[int | None, dict[str, Any]] | None = None
+        self._diverged: list[tuple[int | None, dict[str, Any]]] = []
         self.genesis_mismatch = False
         self.genesis_key: bytes | None = None
         self.genesis_key_signed = 0
@@ -1692,14 +1694,21 @@ class ExportVerifier:
             if want == size and tree is not None:
                 if root is None:
                     root = tree.root()
-                if root != want_root:
-                    if check == "since_root":
-                        msg = (f"the export's entries give a different root at tree size {want} than the "
-                               "--since checkpoint: the log does not extend the history you saw")
-                    else:
-                        msg = (f"root {b64encode(want_root)} is not the Merkle tree hash of the first "
-                               f"{want} entries ({b64encode(root)})")
-                    self._fail(at, check, msg, **extra)
+                if check == "since_root":
+                    if root != want_root:
+                        self._fail(at, check, f"the export's entries give a different root at tree size {want} "
+                                   "than the --since checkpoint: the log does not extend the history you saw",
+                                   **extra)
+                elif root == want_root:
+                    self._diverged_since = None  # in step again (an earlier mismatch was that checkpoint's)
+                elif self._diverged_since is not None:
+                    # once the entries' tree differs from what was signed, every later root must
+                    # differ too: counted, and reported once at the end
+                    self._diverged.append((at, extra))
+                else:
+                    self._fail(at, check, f"root {b64encode(want_root)} is not the Merkle tree hash of the "
+                               f"first {want} entries ({b64encode(root)})", **extra)
+                    self._diverged_since = (at, extra)
             elif want < size or tree is None:
                 self.unverifiable.append((at, extra, check))
             else:
@@ -2155,6 +2164,13 @@ class ExportVerifier:
             if any(c == "since_root" for _, _, c in self.unverifiable):
                 self._fail(None, "since_root", "the --since checkpoint's root could not be checked: "
                            "entries before its size are missing")
+        if self._diverged:
+            first_at, first_extra = self._diverged[0]
+            last_at, last_extra = self._diverged[-1]
+            self._fail(first_at, "checkpoint_root", f"{len(self._diverged)} later checkpoint(s) (checkpoints "
+                       f"{first_extra.get('checkpoint')} to {last_extra.get('checkpoint')}, up to tree size "
+                       f"{last_extra.get('tree_size')}) do not match the entries either, as follows from the "
+                       "mismatch reported before them", **first_extra)
         if self.genesis_key_signed:
             self._fail(0, "genesis", f"{self.genesis_key_signed} operator statement(s) are signed by the key "
                        "the genesis names, not by the operator key given")

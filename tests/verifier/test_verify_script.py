@@ -994,3 +994,15 @@ def test_oversized_statement(tmp_path: Path) -> None:
     assert pairs(report) == {(j, "statement_shape")}
     assert "bytes" in report.failures[0].message
     assert k == j + 1
+
+
+def test_two_adjacent_altered_entries_do_not_cascade(fx: eb.Fixture, tmp_path: Path) -> None:
+    lines = fx.lines()
+    for j in (14, 15):
+        lines = replace_leaf(lines, j, eb.mutate(fx.leaves[j], lambda o: o["statement"]["payload"].update(
+            eventID=ex.event_id(f"changed-{o['index']}"))))
+    report = verify_lines(lines, fx, tmp_path)
+    entry_failures = {(i, c) for i, c in pairs(report) if not c.startswith("checkpoint")}
+    assert entry_failures <= {(14, "signature"), (14, "chain_link"), (15, "signature"), (15, "chain_link")}
+    assert {(14, "signature"), (15, "signature")} <= entry_failures
+    assert len(report.failures) <= 6, report.failures  # later checkpoints summarised in one line
