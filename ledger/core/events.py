@@ -420,7 +420,7 @@ def _want(value: object, path: str, words: str) -> ValidationError:
 
 def _safe_key(key: object) -> str:
     text = key if isinstance(key, str) else repr(key)
-    if len(text) > 60 or any(_is_bad_char(c) for c in text):
+    if len(text) > 60 or _BAD_CHARS.search(text):
         text = repr(text[:60])
     return text
 
@@ -457,10 +457,8 @@ def _members(
             raise _err("missing_field", f"{path}.{key}", f"{path}.{key} is missing")
 
 
-def _is_bad_char(char: str) -> bool:
-    code = ord(char)
-    # C0 and C1 control characters, DEL, and lone surrogates (which UTF-8 cannot encode).
-    return code < 0x20 or 0x7F <= code <= 0x9F or 0xD800 <= code <= 0xDFFF
+# C0 and C1 control characters, DEL, and lone surrogates (which UTF-8 cannot encode).
+_BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
 
 def _text(
@@ -478,13 +476,13 @@ def _text(
     limit = LIMITS["text"] if max_len is None else max_len
     if len(value) > limit:
         raise _err("too_long", path, f"{path} is {len(value)} characters long; at most {limit}")
-    for char in value:
-        if _is_bad_char(char):
-            raise _err(
-                "control_character",
-                path,
-                f"{path} contains an invisible control character (U+{ord(char):04X}); remove it",
-            )
+    bad = _BAD_CHARS.search(value)
+    if bad is not None:
+        raise _err(
+            "control_character",
+            path,
+            f"{path} contains an invisible control character (U+{ord(bad.group()):04X}); remove it",
+        )
     if value != value.strip():
         raise _err("bad_value", path, f"{path} starts or ends with spaces")
     if pattern is not None and not pattern.fullmatch(value):
@@ -616,7 +614,9 @@ def _identifier(value: object, path: str, kinds: Sequence[gs1.IdentifierKind]) -
         raise _want(value, path, "a GS1 Digital Link (text starting https://id.gs1.org/)")
     if len(value) > LIMITS["uri"]:
         raise _err("too_long", path, f"{path} is longer than {LIMITS['uri']} characters")
-    return gs1.parse_identifier(value, field=path, canonical_only=True, allowed=kinds).canonical()
+    # canonical_only guarantees the text already is the canonical form: no need to rebuild it.
+    gs1.parse_identifier(value, field=path, canonical_only=True, allowed=kinds)
+    return value
 
 
 _URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")

@@ -115,7 +115,7 @@ class Sequencer:
         moment = parse_time(time, field="time")
 
         ids = [s.statement_id for s in statements]
-        known: dict[bytes, Appended] = {
+        in_log: dict[bytes, Appended] = {
             row.statement_id: Appended(row.idx, row.entry_hash, False)
             for row in conn.execute(
                 select(LogEntry.statement_id, LogEntry.idx, LogEntry.entry_hash).where(LogEntry.statement_id.in_(ids))
@@ -123,33 +123,49 @@ class Sequencer:
         }
         frontier = load_frontier(conn, head.size)
         state = BatchState(conn)
-        size, prev = head.size, head.last_hash
-        results: list[Appended] = []
-        entry_rows: list[dict[str, object]] = []
-        node_rows: list[dict[str, object]] = []
+        size = head.size
+        in_batch: dict[bytes, int] = {}
+        plan: list[tuple[int, bool]] = []  # per statement: (log index, created by this batch)
+        accepted: list[tuple[int, int, Statement, AcceptedEvent | None]] = []  # (position, index, ...)
+        # Pass 1, in order: the registry rules (each statement sees the ones before it).
         for position, statement in enumerate(statements):
             sid = ids[position]
-            if sid in known:
-                results.append(known[sid])
+            if sid in in_log or sid in in_batch:
+                plan.append((in_log[sid].index if sid in in_log else in_batch[sid], False))
                 continue
             try:
                 admission = admit(statement, index=size, time=moment, view=state)
-                if isinstance(admission, AcceptedEvent):
-                    event_effects.apply(state, admission, size)
             except LedgerError as exc:
                 exc.index = position
                 raise
             state.apply(admission)
-            entry = make_entry(size, prev, statement, time)
+            accepted.append((position, size, statement, admission if isinstance(admission, AcceptedEvent) else None))
+            in_batch[sid] = size
+            plan.append((size, True))
+            size += 1
+        # Pass 2: the custody of every object the batch touches, in one query per 500.
+        state.prefetch_custody(o for _, _, _, event in accepted if event is not None for o in event.event.object_ids())
+        # Pass 3, in order: custody rules and derived rows, then the entries and Merkle nodes.
+        prev = head.last_hash
+        entry_rows: list[dict[str, object]] = []
+        node_rows: list[dict[str, object]] = []
+        hashes = {appended.index: appended.entry_hash for appended in in_log.values()}
+        for position, index, statement, event in accepted:
+            if event is not None:
+                try:
+                    event_effects.apply(state, event, index)
+                except LedgerError as exc:
+                    exc.index = position
+                    raise
+            entry = make_entry(index, prev, statement, time)
             entry_rows.append(
-                {"idx": size, "leaf": entry.raw, "entry_hash": entry.hash, "prev_hash": prev,
-                 "statement_id": sid, "kind": statement.kind, "signer": statement.signer, "time": time}
+                {"idx": index, "leaf": entry.raw, "entry_hash": entry.hash, "prev_hash": prev,
+                 "statement_id": ids[position], "kind": statement.kind, "signer": statement.signer, "time": time}
             )
             node_rows.extend({"level": lv, "idx": ix, "hash": h} for (lv, ix), h in frontier.append(entry.hash))
-            results.append(Appended(size, entry.hash, True))
-            known[sid] = Appended(size, entry.hash, False)
+            hashes[index] = entry.hash
             prev = entry.hash
-            size += 1
+        results = [Appended(index, hashes[index], created) for index, created in plan]
         if entry_rows:
             conn.execute(insert(LogEntry), entry_rows)
             conn.execute(insert(MerkleNode), node_rows)

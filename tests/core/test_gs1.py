@@ -393,3 +393,28 @@ def test_parse_never_raises_anything_but_validation_error(text: str) -> None:
             gs1.parse_digital_link(candidate)
         except ValidationError:
             pass
+
+
+# The fast path for plain canonical identifiers must agree with the general engine.
+_PLAIN = st.text(alphabet="ABCXYZabcxyz0123456789._-", min_size=1, max_size=20)
+
+
+@given(
+    st.sampled_from(["01", "00", "414", "417"]),
+    st.integers(min_value=0, max_value=10**17 - 1),
+    st.none() | _PLAIN,
+    st.none() | _PLAIN,
+)
+def test_plain_canonical_fast_path_agrees_with_the_general_parser(ai: str, number: int, a: str | None, b: str | None) -> None:
+    length = {"01": 13, "00": 17, "414": 12, "417": 12}[ai]
+    body = str(number).zfill(17)[-length:]
+    key = body + str(gs1.check_digit(body))
+    uri = f"https://id.gs1.org/{ai}/{key}"
+    if ai == "01":
+        uri += (f"/10/{a}" if a else "") + (f"/21/{b}" if b else "")
+    elif ai == "414" and a:
+        uri += f"/254/{a}"
+    fast = gs1._parse_plain_canonical(uri)
+    assert fast is not None
+    assert fast == gs1._parse_general(uri, field=None, canonical_only=True)
+    assert fast.canonical() == uri
