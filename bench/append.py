@@ -28,6 +28,7 @@ import subprocess
 import sys
 import threading
 import time
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -36,6 +37,7 @@ from bench.common import (
     N_REGISTRATIONS,
     OPERATOR,
     ROOT,
+    Interleaved,
     PlainInsert,
     Row,
     SQLCounter,
@@ -54,8 +56,9 @@ from bench.common import (
     stage_costs,
     statement_size,
     temp_dir,
+    vb_prepare,
+    vb_seconds,
     verdict,
-    verify_bound,
 )
 from ledger.core.statements import Statement
 
@@ -68,24 +71,39 @@ def mean_leaf_bytes(engine: Engine) -> int:
 
 
 def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
-    rounds, n_batched, n_single = (3, 1000, 150) if args.quick else (5, 3000, 400)
-    statements = sign_many(0, rounds * (n_batched + n_single))
+    rounds, n_batched, n_single = (3, 1000, 100) if args.quick else (5, 3000, 300)
+    statements = sign_many(0, BATCH + rounds * (n_batched + n_single))
     print(f"  {len(statements)} statements signed, mean canonical size {statement_size(statements):.0f} bytes")
     items = [s.to_json() for s in statements]
     engine = make_engine(sqlite_url(workdir / "append.sqlite3"))
     ledger = create_ledger(engine)
+    append_batches(ledger, items[:BATCH], BATCH)  # warm-up, and the entries' size for plain inserts
+    row_bytes = mean_leaf_bytes(engine)
     plain = PlainInsert(engine)
-    vb, led_b, plain_b, led_1, plain_1 = [], [], [], [], []
-    pos = 0
+    vb: list[float] = []
+    led_b: list[float] = []
+    plain_b: list[float] = []
+    vb1: list[float] = []
+    led_1: list[float] = []
+    plain_1: list[float] = []
+    pos = BATCH
     for r in range(rounds):
         batched, pos = items[pos : pos + n_batched], pos + n_batched
         single, pos = items[pos : pos + n_single], pos + n_single
-        vb.append(verify_bound(batched))
-        led_b.append(append_batches(ledger, batched, BATCH))
-        row_bytes = mean_leaf_bytes(engine)
-        plain_b.append(plain.run(n_batched, row_bytes, BATCH))
-        led_1.append(append_batches(ledger, single, 1))
-        plain_1.append(plain.run(n_single, row_bytes, 1))
+        m = Interleaved()
+        work, fill = vb_prepare(batched), plain.rows(n_batched, row_bytes)
+        for k in range(0, n_batched, BATCH):  # the three in tight alternation, batch by batch
+            m.add("vb", vb_seconds(work[k : k + BATCH]), BATCH)
+            m.time("ledger", BATCH, partial(append_batches, ledger, batched[k : k + BATCH], BATCH))
+            m.time("plain", BATCH, partial(plain.insert, fill[k : k + BATCH], BATCH))
+        work, fill = vb_prepare(single), plain.rows(n_single, row_bytes)
+        for k in range(0, n_single, 10):
+            m.add("vb1", vb_seconds(work[k : k + 10]), 10)
+            m.time("ledger1", 10, partial(append_batches, ledger, single[k : k + 10], 1))
+            m.time("plain1", 10, partial(plain.insert, fill[k : k + 10], 1))
+        for name, out in (("vb", vb), ("ledger", led_b), ("plain", plain_b), ("vb1", vb1), ("ledger1", led_1),
+                          ("plain1", plain_1)):
+            out.append(m.rate(name))
         print(f"  round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  batched {led_b[-1]:,.0f}/s  "
               f"plain batched {plain_b[-1]:,.0f}/s  single {led_1[-1]:,.0f}/s  plain single {plain_1[-1]:,.0f}/s",
               flush=True)
@@ -107,7 +125,7 @@ def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
             "plain insert": ratio(led_b, plain_b)}, target=">= 0.50 of verify-bound",
             verdict=verdict(ratio(led_b, vb), 0.5)),
         Row("plain insert, batches of 100", median(plain_b)),
-        Row("append, one per call", median(led_1), ratios={"verify-bound": ratio(led_1, vb),
+        Row("append, one per call", median(led_1), ratios={"verify-bound": ratio(led_1, vb1),
             "plain insert": ratio(led_1, plain_1)}, target="report"),
         Row("plain insert, one row per commit", median(plain_1)),
         Row("SQL statements per append of 100", per_batch, ""),
@@ -179,17 +197,28 @@ class Server:
         self.log.close()
 
 
+def connect(port: int) -> http.client.HTTPConnection:
+    return http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+
+def post(conn: http.client.HTTPConnection, body: bytes) -> None:
+    """POST one batch; http.client reopens the connection when the server has closed it
+    (gunicorn's sync workers close after every response)."""
+    conn.request("POST", "/api/v1/statements", body=body,
+                 headers={"Content-Type": "application/json", "Connection": "keep-alive"})
+    response = conn.getresponse()
+    data = response.read()
+    if response.status != 201:
+        raise RuntimeError(f"HTTP append failed: {response.status} {data[:300]!r}")
+
+
 def post_all(port: int, bodies: list[bytes], errors: list[str]) -> None:
-    """POST each body on one (kept-alive, reopened when the server closes it) connection."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    headers = {"Content-Type": "application/json", "Connection": "keep-alive"}
-    for body in bodies:
-        conn.request("POST", "/api/v1/statements", body=body, headers=headers)
-        response = conn.getresponse()
-        data = response.read()
-        if response.status != 201:
-            errors.append(f"{response.status} {data[:300]!r}")
-            return
+    conn = connect(port)
+    try:
+        for body in bodies:
+            post(conn, body)
+    except RuntimeError as exc:
+        errors.append(str(exc))
     conn.close()
 
 
@@ -205,7 +234,7 @@ def http_rate(port: int, bodies: list[bytes], clients: int) -> float:
         th.join()
     elapsed = time.perf_counter() - t
     if errors:
-        raise SystemExit(f"HTTP append failed: {errors[0]}")
+        raise SystemExit(errors[0])
     return len(bodies) * BATCH / elapsed
 
 
@@ -218,27 +247,39 @@ def http_bodies(statements: list[Statement]) -> list[bytes]:
 
 
 def over_http(args: argparse.Namespace, workdir: Path) -> list[Row]:
+    """One client: each request alternates with the verify-bound work of its statements.
+    Two clients (threads, one per worker): verify-bound measured just before and after."""
     rounds, per_round = (2, 1000) if args.quick else (3, 3000)
     server = Server(workdir)
     try:
         statements = sign_many(0, rounds * per_round * 2)
-        vb, one, two = [], [], []
+        vb, one, vb2, two = [], [], [], []  # type: list[float], list[float], list[float], list[float]
         pos = 0
         for r in range(rounds):
             chunk1, pos = statements[pos : pos + per_round], pos + per_round
             chunk2, pos = statements[pos : pos + per_round], pos + per_round
-            vb.append(verify_bound([s.to_json() for s in chunk1]))
-            one.append(http_rate(server.port, http_bodies(chunk1), 1))
+            m = Interleaved()
+            work, bodies = vb_prepare([s.to_json() for s in chunk1]), http_bodies(chunk1)
+            conn = connect(server.port)
+            for k, body in enumerate(bodies):
+                m.add("vb", vb_seconds(work[k * BATCH : (k + 1) * BATCH]), BATCH)
+                m.time("http", BATCH, partial(post, conn, body))
+            conn.close()
+            vb.append(m.rate("vb"))
+            one.append(m.rate("http"))
+            work = vb_prepare([s.to_json() for s in chunk2[:1000]])
+            before = len(work) / vb_seconds(work)
             two.append(http_rate(server.port, http_bodies(chunk2), 2))
+            vb2.append((before + len(work) / vb_seconds(work)) / 2)
             print(f"  HTTP round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  1 client {one[-1]:,.0f}/s  "
-                  f"2 clients {two[-1]:,.0f}/s", flush=True)
+                  f"2 clients {two[-1]:,.0f}/s (verify-bound {vb2[-1]:,.0f}/s)", flush=True)
     finally:
         server.close()
     return [
         Row("verify-bound rate (1 core)", median(vb)),
         Row("HTTP append, 100 per request, 1 client", median(one), ratios={"verify-bound": ratio(one, vb)},
             target="report"),
-        Row("HTTP append, 100 per request, 2 clients", median(two), ratios={"verify-bound": ratio(two, vb)},
+        Row("HTTP append, 100 per request, 2 clients", median(two), ratios={"verify-bound": ratio(two, vb2)},
             target="report"),
     ]
 

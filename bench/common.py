@@ -61,12 +61,12 @@ N_REGISTRATIONS = 12  # actor + key statements for the six example actors
 
 def examples() -> ModuleType:
     """The event builders (moving from tests/core/event_examples.py to ledger/samples.py)."""
-    for name in ("ledger.samples", "tests.core.event_examples"):
+    for name in ("ledger.samples", "ledger.samples"):
         try:
             return importlib.import_module(name)
         except ModuleNotFoundError:
             continue
-    raise SystemExit("no event builders found (ledger.samples or tests.core.event_examples)")
+    raise SystemExit("no event builders found (ledger.samples or ledger.samples)")
 
 
 ex = examples()
@@ -172,22 +172,55 @@ def public_keys() -> dict[str, bytes]:
     return {k.public_key.key_id: k.public_key.raw for k in keys}
 
 
-def verify_bound(statements: Sequence[dict[str, Any]], pks: dict[str, bytes] | None = None) -> float:
-    """Statements per second of RFC 8785 + SHA-256 + one Ed25519 verification, one core.
+VBItem = tuple[dict[str, Any], bytes, bytes, bytes]
 
-    ``statements`` are JSON objects (as submitted); the signature is decoded beforehand."""
-    pks = pks or public_keys()
+
+def vb_prepare(statements: Sequence[dict[str, Any]], pks: dict[str, bytes] | None = None) -> list[VBItem]:
+    """The verify-bound work items of statements given as JSON objects (as submitted): the
+    unsigned statement, the decoded signature, the raw public key, the domain prefix."""
     import base64
 
-    items = [({"kind": s["kind"], "payload": s["payload"], "signer": s["signer"]}, base64.b64decode(s["sig"]),
-              pks[s["signer"]], domain_prefix(s["kind"])) for s in statements]
+    pks = pks or public_keys()
+    return [({"kind": s["kind"], "payload": s["payload"], "signer": s["signer"]}, base64.b64decode(s["sig"]),
+             pks[s["signer"]], domain_prefix(s["kind"])) for s in statements]
+
+
+def vb_seconds(items: Sequence[VBItem]) -> float:
+    """Seconds for RFC 8785 + SHA-256 + one Ed25519 verification of each item, one core."""
     dumps, sha256, sign_open = rfc8785.dumps, hashlib.sha256, nacl.bindings.crypto_sign_open
     t = time.perf_counter()
     for unsigned, sig, pk, prefix in items:
         message = prefix + dumps(unsigned)
         sha256(message).digest()
         sign_open(sig + message, pk)
-    return len(items) / (time.perf_counter() - t)
+    return time.perf_counter() - t
+
+
+def verify_bound(statements: Sequence[dict[str, Any]], pks: dict[str, bytes] | None = None) -> float:
+    """The verify-bound rate: statements per second of RFC 8785 + SHA-256 + one Ed25519
+    verification, on one core."""
+    items = vb_prepare(statements, pks)
+    return len(items) / vb_seconds(items)
+
+
+class Interleaved:
+    """Several measurements taken in tight alternation, chunk by chunk, so that they share
+    the machine's conditions (a noisy neighbour slows all of them alike); the totals give
+    rates and ratios."""
+
+    def __init__(self) -> None:
+        self.seconds: dict[Any, float] = {}
+        self.count: dict[Any, int] = {}
+
+    def add(self, name: Any, seconds: float, n: int) -> None:
+        self.seconds[name] = self.seconds.get(name, 0.0) + seconds
+        self.count[name] = self.count.get(name, 0) + n
+
+    def time(self, name: Any, n: int, fn: Callable[[], Any]) -> None:
+        self.add(name, timed(fn), n)
+
+    def rate(self, name: Any) -> float:
+        return self.count[name] / self.seconds[name]
 
 
 SCRATCH_DDL = "CREATE TABLE IF NOT EXISTS bench_scratch (id BIGINT PRIMARY KEY, data {blob} NOT NULL)"
@@ -368,10 +401,24 @@ def print_table(title: str, rows: Sequence[Row]) -> None:
     sys.stdout.flush()
 
 
+def code_version() -> str:
+    """The commit measured, and whether ledger/ or web/ differ from it."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "ledger", "web", "scripts"], cwd=ROOT,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "commit unknown"
+    return f"commit {head}{' + uncommitted changes in ledger/web/scripts' if dirty else ''}"
+
+
 def machine_line() -> str:
-    """Date, Python, CPU count and load, for the record."""
+    """Date, code version, Python, CPU count and load, for the record."""
     load = os.getloadavg()
-    return (f"{datetime.now().strftime('%Y-%m-%d %H:%M')}  Python {sys.version.split()[0]}  "
+    return (f"{datetime.now().strftime('%Y-%m-%d %H:%M')}  {code_version()}  Python {sys.version.split()[0]}  "
             f"{os.cpu_count()} CPUs  load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
 
 

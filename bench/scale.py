@@ -23,10 +23,10 @@ copied for each run.
 from __future__ import annotations
 
 import argparse
-import functools
 import random
 import shutil
 import time
+from functools import partial
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -34,6 +34,7 @@ from sqlalchemy import Engine
 from bench.common import (
     N_REGISTRATIONS,
     OUT,
+    Interleaved,
     Row,
     SQLCounter,
     append_batches,
@@ -48,8 +49,9 @@ from bench.common import (
     sign_many,
     sqlite_url,
     temp_dir,
+    vb_prepare,
+    vb_seconds,
     verdict,
-    verify_bound,
 )
 from ledger.core.merkle import verify_consistency, verify_inclusion
 from ledger.service import queries
@@ -158,25 +160,27 @@ def main() -> None:
         rates: dict[tuple[str, int], list[float]] = {(k, b): [] for k in ledgers for b in (100, 1)}
         vb: list[float] = []
         for r in range(rounds + 1):  # round 0 warms the page cache and is not counted
-            for name, ledger in ledgers.items():
-                items = work[name][r * per_round : (r + 1) * per_round]
-                if name == "small":
-                    v = verify_bound(items[:n_batched])
-                b = append_batches(ledger, items[:n_batched], 100)
-                s = append_batches(ledger, items[n_batched:], 1)
-                if r:
-                    rates[(name, 100)].append(b)
-                    rates[(name, 1)].append(s)
-                    if name == "small":
-                        vb.append(v)
+            m = Interleaved()
+            chunk = {k: w[r * per_round : (r + 1) * per_round] for k, w in work.items()}
+            prepared = vb_prepare(chunk["small"][:n_batched])
+            for k in range(0, n_batched, 100):  # small, large, verify-bound in tight alternation
+                for name, ledger in ledgers.items():
+                    m.time((name, 100), 100, partial(append_batches, ledger, chunk[name][k : k + 100], 100))
+                m.add("vb", vb_seconds(prepared[k : k + 100]), 100)
+            for k in range(n_batched, per_round, 10):
+                for name, ledger in ledgers.items():
+                    m.time((name, 1), 10, partial(append_batches, ledger, chunk[name][k : k + 10], 1))
             if r:
+                for key, values in rates.items():
+                    values.append(m.rate(key))
+                vb.append(m.rate("vb"))
                 print(f"  round {r}/{rounds}: small x100 {rates[('small', 100)][-1]:,.0f}/s  "
                       f"large x100 {rates[('large', 100)][-1]:,.0f}/s  small x1 {rates[('small', 1)][-1]:,.0f}/s  "
                       f"large x1 {rates[('large', 1)][-1]:,.0f}/s", flush=True)
         if args.profile:
             for name, ledger in ledgers.items():
                 more = [s.to_json() for s in sign_many(event_start(ledger), 1000)]
-                total, parts = profile_breakdown(functools.partial(append_batches, ledger, more, 100))
+                total, parts = profile_breakdown(partial(append_batches, ledger, more, 100))
                 print_breakdown(f"where the time goes: {name} ledger ({ledger.size():,}), batches of 100", total, parts)
         pr = {k: proofs(v.engine, n_proofs) for k, v in ledgers.items()}
         for ledger in ledgers.values():
