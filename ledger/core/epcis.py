@@ -26,7 +26,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 from ledger.core.events import TL_NAMESPACE
@@ -79,30 +79,36 @@ ANNOTATION_MEMBERS = (EVENT_HASH_MEMBER, LEDGER_INDEX_MEMBER)
 _CBV = "https://ref.gs1.org/cbv/"
 _GS1_VOC = "https://gs1.org/voc/"
 
+
+def _words(text: str) -> frozenset[str]:
+    """A set of words written as one space-separated string (long vocabularies read better)."""
+    return frozenset(text.split())
+
+
 # The CBV 2.0 / GS1 vocabulary words that EPCIS 2.0 JSON writes bare, per field, as the
 # standard context (epcis-context.jsonld 2.0.0) defines them. Only these are expanded: a
 # bare word that is not in the list (our `transforming`) is not a CBV term.
-_BIZ_STEPS = frozenset(
+_BIZ_STEPS = _words(
     "accepting arriving assembling collecting commissioning consigning creating_class_instance "
     "cycle_counting decommissioning departing destroying disassembling dispensing encoding "
     "entering_exiting holding inspecting installing killing loading other packing picking "
     "receiving removing repackaging repairing replacing reserving retail_selling sampling "
     "sensor_reporting shipping staging_outbound stock_taking stocking storing transporting "
-    "unloading unpacking void_shipping".split()
+    "unloading unpacking void_shipping"
 )
-_DISPOSITIONS = frozenset(
+_DISPOSITIONS = _words(
     "active available completeness_inferred completeness_verified conformant container_closed "
     "container_open damaged destroyed dispensed disposed encoded expired in_progress in_transit "
     "inactive mismatch_class mismatch_instance mismatch_quantity needs_replacement "
     "no_pedigree_match non_conformant non_sellable_other partially_dispensed recalled reserved "
     "retail_sold returned sellable_accessible sellable_not_accessible stolen unavailable "
-    "unknown".split()
+    "unknown"
 )
-_BIZ_TRANSACTION_TYPES = frozenset(
-    "bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt".split()
+_BIZ_TRANSACTION_TYPES = _words(
+    "bol cert desadv inv pedigree po poc prodorder recadv rma testprd testres upevt"
 )
 _SOURCE_DESTINATION_TYPES = frozenset({"owning_party", "possessing_party", "location"})
-_MEASUREMENT_TYPES = frozenset(
+_MEASUREMENT_TYPES = _words(
     "AbsoluteHumidity AbsorbedDose AbsorbedDoseRate Acceleration Altitude AmountOfSubstance "
     "AmountOfSubstancePerUnitVolume Angle AngularAcceleration AngularMomentum AngularVelocity "
     "Area Capacitance Conductance Conductivity Count Density Dimensionless DoseEquivalent "
@@ -114,12 +120,12 @@ _MEASUREMENT_TYPES = frozenset(
     "MolarVolume Power Pressure RadiantFlux RadiantIntensity Radioactivity RelativeHumidity "
     "Resistance Resistivity SolidAngle SpecificVolume Speed SurfaceDensity SurfaceTension "
     "Temperature Time Torque Voltage Volume VolumeFlowRate VolumeFraction VolumetricFlux "
-    "Wavenumber".split()
+    "Wavenumber"
 )
 _SENSOR_EXCEPTIONS = frozenset({"ALARM_CONDITION", "ERROR_CONDITION"})
-_COMPONENTS = frozenset(
+_COMPONENTS = _words(
     "x y z axial_distance azimuth height spherical_radius polar_angle elevation_angle easting "
-    "northing latitude longitude altitude".split()
+    "northing latitude longitude altitude"
 )
 
 
@@ -179,7 +185,7 @@ def normalise_time(text: str) -> str | None:
         zone = timezone(offset)
         moment = datetime(int(g["y"]), int(g["mo"]), int(g["d"]), int(g["h"]), int(g["mi"]),
                           int(g["s"] or "0"), tzinfo=zone)
-        utc = moment.astimezone(timezone.utc) + timedelta(milliseconds=millis)
+        utc = moment.astimezone(UTC) + timedelta(milliseconds=millis)
     except (ValueError, OverflowError):
         return None  # not a real date and time (month 13, offset of 24 hours, ...)
     return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
@@ -621,7 +627,7 @@ class _PreHash:
             if colon and prefix in self.namespaces:
                 raw = self.namespaces[prefix] + local  # rule 15: CURIE to full URI
         else:
-            raise ValueError(f"not a JSON scalar: {type(value).__name__}")
+            raise TypeError(f"not a JSON scalar: {type(value).__name__}")
         raw = raw.strip()
         if leaf.time:
             return normalise_time(raw) or raw
@@ -746,7 +752,7 @@ def event_prehash(event: Mapping[str, Any], namespaces: Mapping[str, str] | None
     to their IRIs; members and CURIE values with those prefixes are expanded.
     """
     if not isinstance(event, Mapping):
-        raise ValueError("an EPCIS event is a JSON object")
+        raise TypeError("an EPCIS event is a JSON object")
     return _PreHash(namespaces or {}).event(event)
 
 
@@ -765,11 +771,11 @@ def document_events(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     """The events of an ``EPCISDocument`` (``epcisBody.eventList`` or a single ``event``)."""
     body = document.get("epcisBody")
     if not isinstance(body, dict):
-        raise ValueError("an EPCIS document has an epcisBody")
+        raise TypeError("an EPCIS document has an epcisBody")
     if "eventList" in body:
         events = body["eventList"]
         if not isinstance(events, list):
-            raise ValueError("epcisBody.eventList is a list")
+            raise TypeError("epcisBody.eventList is a list")
         return events
     if "event" in body:
         return [body["event"]]

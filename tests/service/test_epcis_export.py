@@ -1,0 +1,128 @@
+"""The EPCIS 2.0 export of a real ledger: the Wuchang chain through the pipeline, then
+`write_epcis` for the whole log and for one object, checked entry by entry."""
+
+from __future__ import annotations
+
+import io
+import json
+from typing import Any
+
+import pytest
+
+from ledger.core import epcis
+from ledger.core.entries import parse_entry
+from ledger.core.errors import NotFoundError, ValidationError
+from ledger.core.statements import sign_statement
+from ledger.service import epcis_export
+from ledger.service.epcis_export import write_epcis
+from ledger.service.ledger import Ledger
+from tests.conftest import ORIGIN, StepClock
+from ledger import samples as ex
+from tests.core.test_epcis import needs_reference, reference_prehashes, without_annotations
+from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+
+CREATED = "2024-12-01T08:00:00.000+08:00"
+CASE = "https://id.gs1.org/00/" + ex.CASE_SSCC
+
+
+@pytest.fixture
+def chain_ledger(engine, operator_key) -> Ledger:  # type: ignore[no-untyped-def]
+    ledger = Ledger.create(engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0)
+    register_all(ledger, operator_key)
+    for actor, payload in ex.wuchang_chain():
+        ledger.append([sign_statement("event", payload, producer_key(actor))])
+    return ledger
+
+
+def export(ledger: Ledger, **kwargs: Any) -> tuple[int, dict[str, Any], str]:
+    out = io.StringIO()
+    count = write_epcis(ledger.engine, out, creation_date=CREATED, **kwargs)
+    return count, json.loads(out.getvalue()), out.getvalue()
+
+
+def entry_at(ledger: Ledger, index: int) -> Any:
+    return parse_entry(ledger.entries(index, index + 1)[0].leaf)
+
+
+def test_the_whole_log_exports_as_one_document(chain_ledger: Ledger) -> None:
+    count, document, _ = export(chain_ledger)
+    chain = ex.wuchang_chain()
+    events = document["epcisBody"]["eventList"]
+    assert count == len(events) == len(chain)
+    assert document["creationDate"] == CREATED and document["schemaVersion"] == "2.0"
+    assert [e["eventID"] for e in events] == [payload["eventID"] for _, payload in chain]
+    expected = []
+    for event in events:
+        # Each event maps back to the entry that holds its signed payload...
+        entry = entry_at(chain_ledger, event[epcis.LEDGER_INDEX_MEMBER])
+        assert entry.statement.kind == "event"
+        assert entry.statement.payload["eventID"] == event["eventID"]
+        assert event["recordTime"] == entry.time
+        # ...and carries the GS1 hash of exactly that payload.
+        assert event[epcis.EVENT_HASH_MEMBER] == epcis.exported_event_hash(event)
+        expected.append(epcis.export_event(entry.statement.payload, ledger_index=entry.index, record_time=entry.time))
+    assert document == epcis.epcis_document(expected, CREATED)
+    indexes = [e[epcis.LEDGER_INDEX_MEMBER] for e in events]
+    assert indexes == sorted(indexes) and indexes[0] == 1 + 12  # after genesis and registrations
+
+
+def test_one_objects_history(chain_ledger: Ledger) -> None:
+    count, document, _ = export(chain_ledger, object_id=CASE)
+    events = document["epcisBody"]["eventList"]
+    # Packed, stored, shipped, transported, received: every event naming the case.
+    naming = [p["eventID"] for _, p in ex.wuchang_chain() if ex.CASE_SSCC in json.dumps(p)]
+    assert count == len(naming) == 5
+    assert [e["eventID"] for e in events] == naming
+    assert [e[epcis.LEDGER_INDEX_MEMBER] for e in events] == [s.index for s in chain_ledger.history(CASE)]
+    # Any valid Digital Link spelling of the case finds the same history.
+    _, again, _ = export(chain_ledger, object_id="https://resolver.example/sscc/" + ex.CASE_SSCC)
+    assert again == document
+
+
+def test_paging_does_not_change_the_document(chain_ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+    _, whole, _ = export(chain_ledger)
+    _, case, _ = export(chain_ledger, object_id=CASE)
+    monkeypatch.setattr(epcis_export, "PAGE", 2)
+    assert export(chain_ledger)[1] == whole
+    assert export(chain_ledger, object_id=CASE)[1] == case
+
+
+def test_it_streams_one_event_at_a_time(chain_ledger: Ledger) -> None:
+    writes: list[str] = []
+
+    class Recorder(io.StringIO):
+        def write(self, text: str) -> int:
+            writes.append(text)
+            return super().write(text)
+
+    count = write_epcis(chain_ledger.engine, Recorder(), creation_date=CREATED)
+    assert len(writes) == count + 2  # head, one write per event, tail
+    assert all(json.loads(w.lstrip(",\n"))["type"] for w in writes[1:-1])
+
+
+def test_unknown_objects_and_bad_dates_write_nothing(chain_ledger: Ledger) -> None:
+    out = io.StringIO()
+    with pytest.raises(NotFoundError) as err:
+        write_epcis(chain_ledger.engine, out, object_id="https://id.gs1.org/00/069012340000009996",
+                    creation_date=CREATED)
+    assert err.value.code == "unknown_object"
+    with pytest.raises(ValidationError):
+        write_epcis(chain_ledger.engine, out, object_id="not a digital link", creation_date=CREATED)
+    with pytest.raises(ValueError):
+        write_epcis(chain_ledger.engine, out, creation_date="soon")
+    assert out.getvalue() == ""
+
+
+def test_a_ledger_without_events(ledger: Ledger) -> None:
+    count, document, _ = export(ledger)
+    assert count == 0
+    assert document == epcis.epcis_document([], CREATED)
+
+
+@needs_reference
+def test_reference_agrees_on_the_exported_ledger(chain_ledger: Ledger) -> None:
+    _, document, _ = export(chain_ledger)
+    stripped = without_annotations(document)
+    assert reference_prehashes(stripped) == epcis.document_prehashes(stripped)
+    hashes = [epcis.hash_of_prehash(p) for p in reference_prehashes(stripped)]
+    assert hashes == [e[epcis.EVENT_HASH_MEMBER] for e in document["epcisBody"]["eventList"]]
