@@ -1583,23 +1583,36 @@ class UsageError(Exception):
 _STMT_SLICE_FIELDS = (b'"statement":', b',"time":', b',"sig":"', b',"signer":"')
 
 
-def statement_id_from_canonical_leaf(leaf: bytes) -> bytes | None:
-    """The statement ID of an entry whose leaf bytes are known to be canonical and
-    well-shaped, by slicing the bytes (used by the duplicate-confirmation pass)."""
+def statement_body_from_canonical_leaf(leaf: bytes) -> bytes | None:
+    """JCS(statement without sig), cut out of canonical entry bytes whose statement has
+    exactly the members kind, payload, sig, signer with string values kind, sig and signer.
+
+    In such bytes the statement follows the first `"statement":` (only a number and a hex
+    string precede it), ends before the last `,"time":` (only a time string and a number
+    follow), and its own sig is its last `,"sig":"` (only the signer's string follows)."""
     a = leaf.find(_STMT_SLICE_FIELDS[0])
     b = leaf.rfind(_STMT_SLICE_FIELDS[1])
     if a < 0 or b < 0:
         return None
-    st = leaf[a + len(_STMT_SLICE_FIELDS[0]) : b]
-    i = st.rfind(_STMT_SLICE_FIELDS[2])
-    j = st.rfind(_STMT_SLICE_FIELDS[3])
-    if not st.startswith(b'{"kind":"') or i < 0 or j < i:
+    a += len(_STMT_SLICE_FIELDS[0])
+    i = leaf.rfind(_STMT_SLICE_FIELDS[2], a, b)
+    j = leaf.rfind(_STMT_SLICE_FIELDS[3], a, b)
+    if i < 0 or j < i or not leaf.startswith(b'{"kind":"', a):
         return None
-    kind = st[9 : st.index(b'"', 9)].decode("ascii", "replace")
+    return leaf[a:i] + leaf[j:b]
+
+
+def statement_id_from_canonical_leaf(leaf: bytes) -> bytes | None:
+    """The statement ID of an entry whose leaf bytes are known to be canonical and
+    well-shaped, by slicing the bytes (used by the duplicate-confirmation pass)."""
+    body = statement_body_from_canonical_leaf(leaf)
+    if body is None:
+        return None
+    kind = body[9 : body.index(b'"', 9)].decode("ascii", "replace")
     prefix = _DOMAIN.get(kind)
     if prefix is None:
         return None
-    return hashlib.sha256(prefix + st[:i] + st[j:]).digest()
+    return hashlib.sha256(prefix + body).digest()
 
 
 _ENTRY_LINE_HEAD = b'{"type":"entry","index":'
@@ -1908,14 +1921,19 @@ class ExportVerifier:
                 # the common case, with the fewest calls: JCS(entry) and JCS(statement
                 # without sig) share every part; the payload is serialised once
                 enc = _c_encode_str
-                head = '{"kind":' + enc(st["kind"]) + ',"payload":' + _fast_encode_container(st["payload"])
-                signer_part = ',"signer":' + enc(st["signer"]) + "}"
-                sig_part = ',"sig":' + enc(st["sig"])
-                canonical = ('{"index":' + str(entry["index"]) + ',"prev":' + enc(entry["prev"])
-                             + ',"statement":' + head + sig_part + signer_part + ',"time":'
-                             + enc(entry["time"]) + ',"v":' + str(entry["v"]) + "}").encode("utf-8")
-                body = (head + signer_part).encode("utf-8")
-                statement_len = len(body) + len(sig_part.encode("utf-8"))
+                kind_j, payload_j, sig_j, signer_j = (enc(st["kind"]), _fast_encode_container(st["payload"]),
+                                                      enc(st["sig"]), enc(st["signer"]))
+                canonical = "".join((
+                    '{"index":', str(entry["index"]), ',"prev":', enc(entry["prev"]), ',"statement":{"kind":',
+                    kind_j, ',"payload":', payload_j, ',"sig":', sig_j, ',"signer":', signer_j, '},"time":',
+                    enc(entry["time"]), ',"v":', str(entry["v"]), "}")).encode("utf-8")
+                if canonical == leaf:
+                    # JCS(statement without sig) is a slice of the bytes: no second encoding
+                    body = statement_body_from_canonical_leaf(leaf)
+                if body is None:
+                    body = "".join(('{"kind":', kind_j, ',"payload":', payload_j, ',"signer":', signer_j,
+                                    "}")).encode("utf-8")
+                statement_len = len(body) + 7 + len(sig_j.encode("utf-8"))
             elif entry.keys() == _ENTRY_KEYS and type(st) is dict and st.keys() == _STATEMENT_KEYS:
                 # any types, or numbers/keys that need the complete implementation
                 head_b = ('{"kind":' + ser(st["kind"]) + ',"payload":' + ser(st["payload"])).encode("utf-8")

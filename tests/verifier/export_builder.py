@@ -29,7 +29,7 @@ from ledger.core.note import NoteSigner
 from ledger.core.signing import SigningKey, b64encode
 from ledger.core.statements import sign_statement
 from ledger.core.timefmt import format_time
-from tests.core import event_examples as ex
+from ledger import samples as ex
 
 ORIGIN = "ledger.example/wuchang-rice"
 START = datetime(2024, 11, 1, 0, 0, tzinfo=UTC)

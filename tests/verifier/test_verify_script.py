@@ -30,7 +30,7 @@ from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteSigner, NoteVerifier
 from ledger.core.statements import sign_statement
 from ledger.core.verify import LogVerifier
-from tests.core import event_examples as ex
+from ledger import samples as ex
 from tests.vectors_path import VECTORS
 from tests.verifier import export_builder as eb
 
@@ -1006,3 +1006,11 @@ def test_two_adjacent_altered_entries_do_not_cascade(fx: eb.Fixture, tmp_path: P
     assert entry_failures <= {(14, "signature"), (14, "chain_link"), (15, "signature"), (15, "chain_link")}
     assert {(14, "signature"), (15, "signature")} <= entry_failures
     assert len(report.failures) <= 6, report.failures  # later checkpoints summarised in one line
+
+
+def test_statement_body_slice_matches_library(fx: eb.Fixture) -> None:
+    from ledger.core.entries import parse_entry
+    from ledger.core.signing import domain_prefix
+    for leaf in fx.leaves:
+        st = parse_entry(leaf).statement
+        assert vl.statement_body_from_canonical_leaf(leaf) == st.message[len(domain_prefix(st.kind)):]
