@@ -23,9 +23,9 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from ledger import samples as ex
 from ledger.core import epcis
 from ledger.core.events import TL_NAMESPACE, parse_event
-from ledger import samples as ex
 from tests.vectors_path import VECTORS
 
 EPCIS_VECTORS = VECTORS / "epcis"
@@ -408,10 +408,27 @@ def test_the_mapping() -> None:
     assert list(events[0])[:4] == ["type", "eventID", "eventTime", "eventTimeZoneOffset"]
 
 
+SOWING = {  # docs/EVENTS.md 9.1, written out so that this pin depends on no sample data
+    "type": "ObjectEvent",
+    "eventID": "urn:uuid:ce78de50-a8a7-5249-9cfc-d4b5e2c2dbba",
+    "eventTime": "2024-04-28T07:30:00+08:00",
+    "eventTimeZoneOffset": "+08:00",
+    "action": "OBSERVE",
+    "bizStep": "tl:sowing",
+    "readPoint": {"id": "https://id.gs1.org/414/6901234000016/254/plot-07"},
+    "bizLocation": {"id": "https://id.gs1.org/414/6901234000016/254/plot-07"},
+    "tl:farmInput": {"product": "五优稻4号 (Daohuaxiang No. 2) seedlings", "dose": {"value": 60, "uom": "KGM/HAR"}},
+}
+
+
 def test_a_pinned_prehash() -> None:
     # Guards the export against silent drift (cross-checked with the reference below).
-    sowing = wuchang_events()[0]
+    parse_event(SOWING)
+    sowing = epcis.to_epcis_event(SOWING)
     tl = "{" + TL_NAMESPACE + "}"
+    assert epcis.event_hash(sowing, epcis.EXPORT_NAMESPACES) == (
+        "ni:///sha-256;9c17a58a0a06bd8ab9bb816db2a7b27fe71dfeb81827bef120a9dd2e274c6f7c?ver=CBV2.0"
+    )
     assert epcis.event_prehash(sowing, epcis.EXPORT_NAMESPACES) == (
         "eventType=ObjectEventeventTime=2024-04-27T23:30:00.000ZeventTimeZoneOffset=+08:00action=OBSERVE"
         f"bizStep={TL_NAMESPACE}sowing"
@@ -725,3 +742,20 @@ def test_reference_agrees_on_generated_events(events: list[dict[str, Any]]) -> N
     theirs = reference_prehashes(document)
     assert len(theirs) == len(events)  # the reference skips events it fails on
     assert theirs == epcis.document_prehashes(document)
+
+
+# ---------------------------------------------------------------------------------------
+# docs/EVENTS.md section 11 says what the code does
+# ---------------------------------------------------------------------------------------
+
+
+def test_the_documented_examples() -> None:
+    text = (Path(__file__).resolve().parents[2] / "docs" / "EVENTS.md").read_text(encoding="utf-8")
+    section = text.split("\n## 11. EPCIS 2.0 export and event hashes", 1)[1].split("\n## 12.", 1)[0]
+    blocks = re.findall(r"```(json|text)\n(.*?)\n```", section, re.DOTALL)
+    envelope, exported = (json.loads(body) for kind, body in blocks if kind == "json")
+    prehash = next(body for kind, body in blocks if kind == "text")
+    assert envelope["@context"] == epcis.epcis_document([], envelope["creationDate"])["@context"]
+    spraying = next(p for _, p in ex.wuchang_chain() if p["bizStep"] == "tl:spraying")
+    assert exported == epcis.export_event(spraying, ledger_index=15, record_time=exported["recordTime"])
+    assert prehash == epcis.event_prehash(epcis.to_epcis_event(spraying), epcis.EXPORT_NAMESPACES)

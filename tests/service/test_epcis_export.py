@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from ledger import samples as ex
 from ledger.core import epcis
 from ledger.core.entries import parse_entry
 from ledger.core.errors import NotFoundError, ValidationError
@@ -17,7 +18,6 @@ from ledger.service import epcis_export
 from ledger.service.epcis_export import write_epcis
 from ledger.service.ledger import Ledger
 from tests.conftest import ORIGIN, StepClock
-from ledger import samples as ex
 from tests.core.test_epcis import needs_reference, reference_prehashes, without_annotations
 from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
 
