@@ -217,17 +217,9 @@ def jcs(value: Any) -> bytes:
 
 class StrictDecoder:
     """A strict JSON parser (RFC 8259 / I-JSON): duplicate member names, NaN, Infinity and
-    numbers beyond the double range are rejected.
-
-    After each parse, ``unsafe`` tells whether the value holds a number that Python's own
-    JSON encoder would not print in the RFC 8785 form (integers beyond 2**53, floats that
-    are integral or outside [1e-4, 1e16)); ``jcs_fast`` may only be used when it is False.
-    """
+    numbers beyond the double range are rejected."""
 
     def __init__(self) -> None:
-        state = [False]
-        self._state = state
-
         def pairs(p: list[tuple[str, Any]]) -> dict[str, Any]:
             d = dict(p)
             if len(d) != len(p):
@@ -242,17 +234,12 @@ class StrictDecoder:
             f = float(s)
             if f in (math.inf, -math.inf):
                 raise JSONError(f"number {s} is beyond the range of IEEE 754 doubles")
-            a = abs(f)
-            if not (1e-4 <= a < 1e16) or a.is_integer():
-                state[0] = True
             return f
 
         def pint(s: str) -> int:
             n = int(s)
-            if len(s) > 15 and not (-MAX_SAFE_INTEGER <= n <= MAX_SAFE_INTEGER):
-                if not (-1.7976931348623157e308 <= n <= 1.7976931348623157e308):
-                    raise JSONError(f"number {s} is beyond the range of IEEE 754 doubles")
-                state[0] = True
+            if len(s) > 308 and not (-1.7976931348623157e308 <= n <= 1.7976931348623157e308):
+                raise JSONError(f"number {s} is beyond the range of IEEE 754 doubles")
             return n
 
         def pconst(s: str) -> Any:
@@ -262,13 +249,8 @@ class StrictDecoder:
             object_pairs_hook=pairs, parse_float=pfloat, parse_int=pint, parse_constant=pconst
         )
 
-    @property
-    def unsafe(self) -> bool:
-        return self._state[0]
-
     def loads(self, text: str, *, exact: bool = True) -> Any:
         """Parse one JSON text. With exact=True no surrounding white space is allowed."""
-        self._state[0] = False
         try:
             if exact:
                 value, end = self._dec.raw_decode(text)
@@ -304,7 +286,7 @@ def jcs_canonicalize(text: str | bytes) -> bytes:
 
 # The fast path: Python's C JSON encoder produces exactly the RFC 8785 text when keys sort
 # the same by code points as by UTF-16 code units (no characters beyond U+FFFF) and every
-# number prints the same (see StrictDecoder.unsafe). The complete implementation above is
+# number prints the same (see parse_leaf). The complete implementation above is
 # the reference; the tests check the two agree.
 _c_encode_str = getattr(_json_encoder, "c_encode_basestring", None) or _json_encoder.py_encode_basestring
 _FAST_ENCODER = json.JSONEncoder(
@@ -1749,17 +1731,15 @@ class ExportVerifier:
     # -- lines ---------------------------------------------------------------------------
 
     def run(self, lines: Iterable[bytes]) -> Report:
+        """The first pass: every line, in order (a binary file object will do)."""
         line_no = 0
-        last_complete = True
         for raw in lines:
             line_no += 1
-            if not raw.endswith(b"\n"):
-                last_complete = False
+            if not raw.endswith(b"\n"):  # only the last line can lack it
                 self._fail(None, "truncated", f"the last line ({line_no}) does not end with a newline: "
                            "the export was cut", line=line_no)
             self._line(raw, line_no)
-        del last_complete
-        self.finish(line_no)
+        self.finish()
         return self.report
 
     def _line(self, raw: bytes, line_no: int) -> None:
@@ -2152,7 +2132,7 @@ class ExportVerifier:
 
     # -- the end -----------------------------------------------------------------------------
 
-    def finish(self, lines: int = 0) -> None:
+    def finish(self) -> None:
         if self.header is None:
             self._fail(None, "header", "the export is empty: no header line")
             self.header = {}
