@@ -30,7 +30,8 @@ from ledger.core.note import NoteSigner
 from ledger.core.signing import PUBLIC_KEY_SIZE, PublicKey, SigningKey, b64decode
 from ledger.core.statements import MAX_STATEMENT_BYTES, Statement, sign_statement
 from ledger.core.timefmt import format_time
-from ledger.keystore import DEFAULT_DIR, Keystore
+from ledger.keystore import DEFAULT_DIR, DEMO_PASSPHRASE, Keystore
+from ledger.service.epcis_export import write_epcis
 from ledger.service.ledger import Ledger
 from ledger.service.sequencer import system_clock
 from ledger.store.db import DEFAULT_URL, make_engine
@@ -373,16 +374,25 @@ def checkpoint(settings: Settings, operator_key: str) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
+@click.option("--epcis", is_flag=True, help="Write the events as an EPCIS 2.0 JSON-LD document instead.")
+@click.option("--object", "object_id", metavar="URI", help="With --epcis: only the events about this object.")
 @pass_settings
-def export(settings: Settings, file: Path) -> None:
-    """Write the whole log and its checkpoints to FILE (docs/FORMAT.md section 8)."""
+def export(settings: Settings, file: Path, epcis: bool, object_id: str | None) -> None:
+    """Write the whole log and its checkpoints to FILE (docs/FORMAT.md section 8), or with
+    --epcis its events as EPCIS 2.0 JSON-LD with GS1 event hashes (docs/EVENTS.md)."""
+    if object_id is not None and not epcis:
+        raise MalformedError("--object goes with --epcis", code="bad_option")
     ledger = settings.ledger()
     partial = file.with_name(file.name + ".partial")
     # Written aside and renamed, so FILE is never a half-written export.
-    with progress_bar("exporting", ledger.size()) as report, partial.open("w", encoding="utf-8", newline="\n") as out:
-        count = ledger.export(out, report)
+    with partial.open("w", encoding="utf-8", newline="\n") as out:
+        if epcis:
+            count = write_epcis(ledger.engine, out, object_id=object_id, creation_date=format_time(system_clock()))
+        else:
+            with progress_bar("exporting", ledger.size()) as report:
+                count = ledger.export(out, report)
     partial.replace(file)
-    click.echo(f"exported {count} entries to {file}")
+    click.echo(f"exported {count} {'events' if epcis else 'entries'} to {file}")
 
 
 @main.command()
@@ -425,4 +435,56 @@ def serve(settings: Settings, host: str, port: int, operator_key: str) -> None:
         click.echo("LEDGER_PASSPHRASE is not set: appends work, but no checkpoints are signed", err=True)
     app = create_app({"LEDGER_DATABASE_URL": settings.database, "LEDGER_KEYSTORE": str(settings.keystore_dir),
                       "LEDGER_OPERATOR_KEY": operator_key})
+    app.run(host=host, port=port)
+
+
+# -- the demo ---------------------------------------------------------------------------------
+
+DEMO_DATABASE = "sqlite:///instance/demo.sqlite3"
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--serve/--no-serve", default=True, help="Serve the site after building the ledger.")
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
+    """Build a sample Wuchang rice ledger (SQLite under ./instance) and serve it."""
+    from ledger import demo as sample  # the sample chain is only needed here
+    from web import create_app
+
+    settings: Settings = ctx.ensure_object(Settings)
+    if ctx.parent is not None and ctx.parent.get_parameter_source("database") == click.core.ParameterSource.DEFAULT:
+        settings.database = DEMO_DATABASE  # keep the demo apart from a real local ledger
+    click.echo(
+        f"DEMO: throw-away keys in {settings.keystore_dir}/ sealed with the INSECURE passphrase "
+        f"{DEMO_PASSPHRASE!r}; never use these keys for anything real."
+    )
+    keys = sample.DemoKeys.load(settings.keystore, DEMO_PASSPHRASE)
+    ledger = Ledger.create(settings.engine, keys.operator, sample.ORIGIN)
+    statements = sample.statement_count(keys)
+    with progress_bar("appending the sample", statements) as report:
+        total, created = sample.build(ledger, keys, report)
+    report_ = ledger.verify()
+    click.echo(f"{ledger.size()} entries ({created} new of {total} sample statements); "
+               f"verification: {'all checks pass' if report_.ok else f'{len(report_.failures)} failures'}")
+    base = f"http://{host}:{port}"
+    gtin, serial = sample.sample_unit_gtin_serial()
+    click.echo(
+        "\n".join([
+            f"Database:        {settings.database}",
+            f"Operator key:    {ledger.operator.vkey}",
+            f"Site:            {base}/",
+            f"A bag's history: {base}/api/v1/units/{gtin}/{serial}",
+            f"Checkpoint:      {base}/api/v1/checkpoint",
+            f"Log entries:     {base}/api/v1/log/entries?start=0&end=20",
+            f"API description: {base}/api/v1/openapi.json",
+            f"Audit offline:   ledger --database {settings.database} export demo.jsonl && "
+            f"python scripts/verify_ledger.py demo.jsonl --operator-key '{ledger.operator.vkey}'",
+        ])
+    )
+    if not serve:
+        return
+    app = create_app({"LEDGER_DATABASE_URL": settings.database, "LEDGER_KEYSTORE": str(settings.keystore_dir),
+                      "LEDGER_OPERATOR_KEY": sample.OPERATOR_KEY, "LEDGER_PASSPHRASE": DEMO_PASSPHRASE})
     app.run(host=host, port=port)

@@ -366,6 +366,11 @@ def bag_ids(
     return [gtin_uri(bag_gtin, lot=lot, serial=s) for s in serials]
 
 
+def bag_keys(bag_gtin: str = BAG_GTIN, serials: Sequence[str] = SERIALS) -> list[str]:
+    """The bags' object identities: GTIN + serial (SGTIN), as the ledger keys units."""
+    return [gtin_uri(bag_gtin, serial=s) for s in serials]
+
+
 def bagging(
     *,
     rice_gtin: str = RICE_GTIN,

@@ -6,6 +6,7 @@ call one facade method, shape the JSON. Every rule lives below, in ``ledger``.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 from typing import Any
@@ -18,9 +19,11 @@ from ledger.core.canonical import parse_json
 from ledger.core.errors import LedgerError, MalformedError, NotFoundError
 from ledger.core.signing import b64encode
 from ledger.core.statements import Statement, parse_statement
+from ledger.core.timefmt import format_time
+from ledger.service.epcis_export import write_epcis
 from ledger.service.ledger import Ledger
 from ledger.service.queries import MAX_PAGE, StoredEntry
-from ledger.service.sequencer import MAX_BATCH, Appended
+from ledger.service.sequencer import MAX_BATCH, Appended, system_clock
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -235,7 +238,7 @@ def history_response(object_id: str) -> Response:
 def history() -> Response:
     """History of the object named by a GS1 Digital Link URI (any host; normalised)."""
     uri = str_param("object")
-    return history_response(gs1.parse_identifier(uri, field="object").canonical())
+    return history_response(gs1.parse_identifier(uri, field="object").object_key())
 
 
 @bp.get("/lots/<gtin>/<path:lot>")
@@ -250,6 +253,15 @@ def unit_history(gtin: str, serial: str) -> Response:
     """History of a serialised unit: GTIN plus serial number."""
     gtin14 = gs1.validate_gtin(gtin, field="gtin")
     return history_response(gs1.gtin_uri(gtin14, serial=serial, field="serial"))
+
+
+@bp.get("/epcis")
+def epcis() -> Response:
+    """One object's events as an EPCIS 2.0 JSON-LD document (the whole log: the CLI)."""
+    object_id = str_param("object")
+    out = io.StringIO()
+    write_epcis(ledger().engine, out, object_id=object_id, creation_date=format_time(system_clock()))
+    return Response(out.getvalue(), content_type="application/ld+json; charset=utf-8")
 
 
 @bp.get("/openapi.json")

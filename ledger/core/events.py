@@ -308,6 +308,9 @@ class Event:
     input_quantity_list: tuple[Quantity, ...] = ()
     output_epc_list: tuple[str, ...] = ()
     output_quantity_list: tuple[Quantity, ...] = ()
+    # Units are keyed by GTIN + serial; the lot a unit was written with is kept here as
+    # (unit, lot class) pairs, so lineage can still reach the lot's inspections.
+    unit_lots: tuple[tuple[str, str], ...] = ()
 
     @property
     def objects(self) -> tuple[str, ...]:
@@ -614,9 +617,10 @@ def _identifier(value: object, path: str, kinds: Sequence[gs1.IdentifierKind]) -
         raise _want(value, path, "a GS1 Digital Link (text starting https://id.gs1.org/)")
     if len(value) > LIMITS["uri"]:
         raise _err("too_long", path, f"{path} is longer than {LIMITS['uri']} characters")
-    # canonical_only guarantees the text already is the canonical form: no need to rebuild it.
-    gs1.parse_identifier(value, field=path, canonical_only=True, allowed=kinds)
-    return value
+    ident = gs1.parse_identifier(value, field=path, canonical_only=True, allowed=kinds)
+    # A unit is one thing whether or not its lot is written: custody and the object index
+    # key it by GTIN + serial. Otherwise canonical_only guarantees value is the key already.
+    return ident.object_key() if ident.kind == "unit" else value
 
 
 _URI_RE = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s]+")
@@ -1104,6 +1108,7 @@ def parse_event(payload: object, *, field: str = "payload") -> Event:
                     else _quantity_list(obj[key], f"{p}.{key}")
                 )
 
+    values["unit_lots"] = _unit_lots(obj)
     event = Event(
         event_type=event_type,
         event_id=event_id,
@@ -1115,6 +1120,18 @@ def parse_event(payload: object, *, field: str = "payload") -> Event:
     )
     _check_step_content(event, p)
     return event
+
+
+def _unit_lots(obj: dict[str, object]) -> tuple[tuple[str, str], ...]:
+    """(unit key, lot class) for every unit written with its lot (already validated)."""
+    pairs: dict[str, str] = {}
+    for member in ("epcList", "childEPCs", "inputEPCList", "outputEPCList"):
+        for uri in obj.get(member, ()):  # type: ignore[attr-defined]
+            ident = gs1.parse_identifier(uri)
+            lot = ident.lot_class()
+            if ident.kind == "unit" and lot is not None:
+                pairs[ident.object_key()] = lot.canonical()
+    return tuple(pairs.items())
 
 
 def _check_step_content(event: Event, p: str) -> None:
@@ -1265,15 +1282,6 @@ class _Spray:
     product: str
 
 
-def _lot_of(object_id: str) -> str | None:
-    """The lot class of a unit written /01/{gtin}/10/{lot}/21/{serial}."""
-    parts = object_id.split("/")
-    # https:, "", id.gs1.org, 01, gtin, 10, lot, 21, serial
-    if len(parts) == 9 and parts[3] == "01" and parts[5] == "10":
-        return "/".join(parts[:7])
-    return None
-
-
 def history_flags(
     events: Sequence[tuple[int, str, Event]],
     *,
@@ -1322,7 +1330,7 @@ def history_flags(
         seen.add(object_id)
         if object_id in passed:
             return True
-        lot = _lot_of(object_id)
+        lot = unit_lot.get(object_id)
         if lot is not None and inspected(lot, seen):
             return True
         if any(inspected(a, seen) for a in ancestors.get(object_id, ())):
@@ -1333,7 +1341,9 @@ def history_flags(
         # Each item gets its own copy of "seen": items may share a lot that must pass for each.
         return all(inspected(c, set(seen)) for c in inside)
 
+    unit_lot: dict[str, str] = {}
     for index, _actor, event in events:
+        unit_lot.update(event.unit_lots)
         step = event.biz_step
         if step == "tl:spraying" and event.farm_input is not None and event.location:
             interval = event.farm_input.pre_harvest_interval_days or 0

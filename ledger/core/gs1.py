@@ -882,6 +882,13 @@ class GS1Identifier:
         """The canonical URI on ``https://id.gs1.org``: the ledger's object key."""
         return self.uri(CANONICAL_STEM)
 
+    def object_key(self) -> str:
+        """The ledger's key for the thing named: canonical, and for a unit GTIN + serial only
+        (a unit is one object whether or not its lot is written)."""
+        if self.kind == "unit" and self.lot is not None:
+            return GS1Identifier("01", self.key, serial=self.serial).canonical()
+        return self.canonical()
+
     def lot_class(self) -> GS1Identifier | None:
         """For a unit or lot: the lot it belongs to (GTIN + lot), when the lot is known."""
         if self.ai == "01" and self.lot is not None:

@@ -41,11 +41,6 @@ def _event_leaves(conn: Connection, object_id: str | None, page: int) -> Iterato
         start = rows[-1].idx + 1
 
 
-def _object_key(object_id: str) -> str:
-    """The ledger's key for an identifier: its canonical Digital Link (any valid spelling in)."""
-    return gs1.parse_identifier(object_id, field="object_id").canonical()
-
-
 def write_epcis(engine: Engine, out: IO[str], *, object_id: str | None = None, creation_date: str) -> int:
     """Write the log's events (or one object's history) to ``out`` as an EPCISDocument.
 
@@ -58,7 +53,7 @@ def write_epcis(engine: Engine, out: IO[str], *, object_id: str | None = None, c
     events written.
     """
     head, tail = epcis.document_frame(creation_date)  # checks creation_date first
-    key = None if object_id is None else _object_key(object_id)
+    key = None if object_id is None else gs1.parse_identifier(object_id, field="object_id").object_key()
     # One read transaction: a consistent snapshot while appends go on.
     with engine.connect() as conn, conn.begin():
         if key is not None:

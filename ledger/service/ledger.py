@@ -10,6 +10,7 @@ from typing import IO
 from sqlalchemy import Engine
 
 from ledger.core.errors import ConflictError, NotFoundError, StoreError
+from ledger.core.gs1 import parse_identifier
 from ledger.core.note import NoteSigner, NoteVerifier
 from ledger.core.signing import SigningKey
 from ledger.core.statements import Statement, sign_statement
@@ -107,11 +108,12 @@ class Ledger:
             return queries.consistency_proof(conn, first, second)
 
     def history(self, object_id: str) -> list[queries.StoredEntry]:
-        """Every entry about one object (a canonical GS1 Digital Link URI)."""
+        """Every entry about one object, named by any GS1 Digital Link URI for it."""
+        key = parse_identifier(object_id, field="object").object_key()
         with self.engine.connect() as conn:
-            found = queries.object_history(conn, object_id)
+            found = queries.object_history(conn, key)
         if not found:
-            raise NotFoundError(f"the ledger has no events about {object_id}", code="unknown_object")
+            raise NotFoundError(f"the ledger has no events about {key}", code="unknown_object")
         return found
 
     # -- auditing and maintenance ------------------------------------------------------------

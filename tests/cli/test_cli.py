@@ -20,7 +20,7 @@ from ledger.core.errors import NotFoundError
 from ledger.core.note import NoteVerifier, open_note
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
-from tests.core import event_examples as ex
+from ledger import samples as ex
 from web import create_app
 
 PASSPHRASE = "correct horse battery staple"

@@ -10,10 +10,10 @@ from ledger.core.custody import CustodyChanges, MemoryCustody, custody_effects
 from ledger.core.errors import AuthorisationError
 from ledger.core.events import parse_event
 from ledger.core.gs1 import gtin_uri, sscc_uri
-from tests.core import event_examples as ex
+from ledger import samples as ex
 
 CASE = sscc_uri(ex.CASE_SSCC)
-BAGS = ex.bag_ids()
+BAGS = ex.bag_keys()  # units are keyed by GTIN + serial, lot or no lot
 PADDY = gtin_uri(ex.PADDY_GTIN, lot=ex.PADDY_LOT)
 RICE = gtin_uri(ex.RICE_GTIN, lot=ex.RICE_LOT)
 OTHER_SSCC = sscc_uri("069012340000001013")

@@ -17,7 +17,7 @@ from ledger.core import events
 from ledger.core.errors import ValidationError
 from ledger.core.events import Event, parse_event
 from ledger.core.gs1 import gtin_uri, location_uri, party_uri, sscc_uri
-from tests.core import event_examples as ex
+from ledger import samples as ex
 
 EVENTS_MD = Path(__file__).resolve().parents[2] / "docs" / "EVENTS.md"
 MISSING = object()  # marker: delete the member instead of setting it
@@ -111,6 +111,12 @@ def test_harvest_model() -> None:
     assert event.read_point == plot and event.biz_location == location_uri(ex.FARM_GLN)
 
 
+def test_a_unit_is_one_object_with_or_without_its_lot() -> None:
+    with_lot = parse_event(ex.retail_selling(epc=ex.bag_ids()[0]))
+    without_lot = parse_event(ex.retail_selling(epc=ex.bag_keys()[0]))
+    assert with_lot.object_ids() == without_lot.object_ids() == (ex.bag_keys()[0],)
+
+
 def test_local_date_uses_the_event_offset() -> None:
     event = parse_event(ex.sowing(time="2024-04-27T23:30:00Z"))  # 07:30 next day in +08:00
     assert event.local_date == date(2024, 4, 28)
@@ -119,12 +125,13 @@ def test_local_date_uses_the_event_offset() -> None:
 def test_transformation_and_aggregation_models() -> None:
     bag = parse_event(ex.bagging())
     assert bag.inputs == (gtin_uri(ex.RICE_GTIN, lot=ex.RICE_LOT),)
-    assert bag.outputs == tuple(ex.bag_ids())
+    assert bag.outputs == tuple(ex.bag_keys())
     assert bag.action is None
     pack = parse_event(ex.packing())
     assert pack.parent_id == sscc_uri(ex.CASE_SSCC)
-    assert pack.children == tuple(ex.bag_ids())
-    assert pack.object_ids() == (sscc_uri(ex.CASE_SSCC), *ex.bag_ids())
+    assert pack.children == tuple(ex.bag_keys())
+    assert pack.object_ids() == (sscc_uri(ex.CASE_SSCC), *ex.bag_keys())
+    assert dict(pack.unit_lots) == {key: gtin_uri(ex.BAG_GTIN, lot=ex.RICE_LOT) for key in ex.bag_keys()}
 
 
 def test_shipping_model() -> None:

@@ -15,7 +15,7 @@ from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.models import CustodyRow, FlagRow
 from tests.conftest import ORIGIN, StepClock, fixed_key
-from tests.core import event_examples as ex
+from ledger import samples as ex
 
 # The examples are dated 2024; the sequencer's clock must be later for the time rule.
 CHAIN_CLOCK_START = datetime(2024, 11, 1, tzinfo=timezone.utc)
@@ -103,3 +103,12 @@ def test_an_event_dated_in_the_future_is_rejected(chain_ledger: Ledger) -> None:
     with pytest.raises(ValidationError) as err:
         chain_ledger.append([sign_statement("event", payload, producer_key("wuchang-coop"))])
     assert err.value.code == "event_in_future"
+
+
+def test_a_unit_history_is_found_with_or_without_its_lot(chain_ledger: Ledger) -> None:
+    for actor, payload in ex.wuchang_chain():
+        chain_ledger.append([sign_statement("event", payload, producer_key(actor))])
+    with_lot = chain_ledger.history(ex.bag_ids()[0])
+    without_lot = chain_ledger.history(ex.bag_keys()[0])
+    assert [e.index for e in with_lot] == [e.index for e in without_lot]
+    assert len(with_lot) >= 3  # bagged, packed, shipped in its case... and sold

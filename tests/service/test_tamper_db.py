@@ -17,7 +17,7 @@ from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
 from tests.conftest import ORIGIN, StepClock, fixed_key
-from tests.core import event_examples as ex
+from ledger import samples as ex
 from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
 
 TARGET = 20  # an event entry in the middle of the chain (the carrier's transport)

@@ -22,7 +22,7 @@ from ledger.core.statements import Statement, sign_statement
 from ledger.core.timefmt import format_time
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
-from tests.core import event_examples as ex
+from ledger import samples as ex
 from web import create_app
 
 ORIGIN = "ledger.example/test"

@@ -21,7 +21,7 @@ from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteVerifier, open_note
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
-from tests.core import event_examples as ex
+from ledger import samples as ex
 from tests.web.conftest import (
     CARRIER,
     FARM,
@@ -589,3 +589,16 @@ def test_app_from_environment(ledger: Ledger, tmp_path: Any, monkeypatch: pytest
 
 def test_times_are_the_fixed_clock(ledger: Ledger) -> None:
     assert json.loads(ledger.entries(0, 1)[0].leaf)["time"] == NOW.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def test_epcis_document_for_one_object(client: FlaskClient) -> None:
+    paddy = "https://id.gs1.org/01/" + ex.PADDY_GTIN + "/10/LOT-9"
+    assert client.post("/api/v1/statements", json=event(harvest("LOT-9"))).status_code == 201
+    response = client.get("/api/v1/epcis", query_string={"object": paddy})
+    assert response.status_code == 200
+    assert response.content_type.startswith("application/ld+json")
+    events = response.get_json(force=True)["epcisBody"]["eventList"]
+    assert len(events) == 1 and events[0]["tl:eventHash"].startswith("ni:///sha-256;")
+    assert client.get("/api/v1/epcis").status_code == 400
+    unknown = client.get("/api/v1/epcis", query_string={"object": paddy.replace("LOT-9", "LOT-8")})
+    assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "unknown_object"

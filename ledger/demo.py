@@ -1,0 +1,171 @@
+"""`ledger demo`: a realistic sample ledger for one regional product, Wuchang rice.
+
+A farm co-operative works three plots (sowing, fertilising, spraying with the product,
+dose and pre-harvest interval), harvests three paddy lots and ships them to a mill; the
+mill mills each lot, a lab tests each milled lot for pesticide residue, the mill bags the
+rice into serialised 5 kg bags, packs them into cases, cold-stores them and ships them
+to a Shanghai retailer through a cold-chain carrier, whose truck logs one temperature
+excursion. The retailer receives the cases and sells bags.
+
+Every statement is deterministic (fixed keys in the demo keystore, fixed event IDs), so
+running the demo twice appends nothing the second time: resubmission is idempotent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from ledger import samples as s
+from ledger.core.gs1 import check_digit, gtin_uri, sscc_uri
+from ledger.core.signing import SigningKey
+from ledger.core.statements import Statement, sign_statement
+from ledger.keystore import Keystore
+from ledger.service.ledger import Ledger
+
+ORIGIN = "demo.traceledger.example/wuchang-rice"
+OPERATOR_KEY = "demo-operator"
+PLOTS = ("plot-07", "plot-08", "plot-12")
+BAGS_PER_LOT = 120
+BAGS_PER_CASE = 10
+SOLD_PER_LOT = 40
+
+Progress = Callable[[int, int], None]
+
+
+def _key_name(actor: str) -> str:
+    return f"demo-{actor}"
+
+
+def open_or_create(keystore: Keystore, name: str, passphrase: str) -> SigningKey:
+    """Load a demo key, creating it on the first run."""
+    if not keystore.exists(name):
+        keystore.create(name, passphrase)
+    return keystore.load(name, passphrase)
+
+
+@dataclass(frozen=True)
+class DemoKeys:
+    operator: SigningKey
+    producers: dict[str, SigningKey]
+
+    @classmethod
+    def load(cls, keystore: Keystore, passphrase: str) -> "DemoKeys":
+        return cls(
+            open_or_create(keystore, OPERATOR_KEY, passphrase),
+            {actor: open_or_create(keystore, _key_name(actor), passphrase) for actor in s.ACTORS},
+        )
+
+
+def _ts(day: date, hour: int, minute: int = 0) -> str:
+    return f"{day.isoformat()}T{hour:02d}:{minute:02d}:00+08:00"
+
+
+def _lot(plot: str) -> tuple[str, str]:
+    n = plot.split("-")[1]
+    return f"WC26-P{n}", f"WC26-M{n}"
+
+
+def registrations(keys: DemoKeys) -> list[Statement]:
+    """Actor registrations and their keys, signed by the operator."""
+    out = []
+    for payload in s.actor_payloads():
+        out.append(sign_statement("actor", payload, keys.operator))
+        out.append(sign_statement("key", {"actor": payload["actor"],
+                                          "public_key": keys.producers[payload["actor"]].public_key.b64}, keys.operator))
+    return out
+
+
+def chain_events() -> Iterator[tuple[str, dict[str, object]]]:
+    """The 2026 season's events as (actor, payload), in the order they happened."""
+    case_no = 0
+    shipments: list[tuple[int, str, list[str]]] = []  # (plot number, sscc, bags)
+    for p, plot in enumerate(PLOTS):
+        paddy_lot, rice_lot = _lot(plot)
+        paddy = gtin_uri(s.PADDY_GTIN, lot=paddy_lot)
+        tag = f"2026:{plot}"
+        yield "wuchang-coop", s.sowing(plot=plot, time=_ts(date(2026, 5, 2 + p), 7), eid=s.event_id(f"{tag}:sowing"))
+        yield "wuchang-coop", s.fertilising(plot=plot, time=_ts(date(2026, 6, 10 + p), 6), eid=s.event_id(f"{tag}:fert1"))
+        yield "wuchang-coop", s.fertilising(plot=plot, time=_ts(date(2026, 7, 15 + p), 6), kg_per_ha=600,
+                                            product="复合肥 (NPK 15-15-15)", eid=s.event_id(f"{tag}:fert2"))
+        yield "wuchang-coop", s.spraying(plot=plot, time=_ts(date(2026, 8, 18 + p), 16), eid=s.event_id(f"{tag}:spray"))
+        harvest_day = date(2026, 9, 24 + p)
+        yield "wuchang-coop", s.harvest(lot=paddy_lot, plot=plot, kg=11500 + 400 * p, harvest_date=harvest_day.isoformat(),
+                                        time=_ts(harvest_day, 18), eid=s.event_id(f"{tag}:harvest"))
+        ship_day = harvest_day + timedelta(days=2)
+        yield "wuchang-coop", s.shipping(quantities=[(paddy, 11500 + 400 * p, "KGM")], time=_ts(ship_day, 8),
+                                         eid=s.event_id(f"{tag}:ship-paddy"))
+        yield "wuchang-mill", s.receiving(quantities=[(paddy, 11500 + 400 * p, "KGM")], time=_ts(ship_day, 14),
+                                          eid=s.event_id(f"{tag}:receive-paddy"))
+        mill_day = date(2026, 10, 8 + 2 * p)
+        yield "wuchang-mill", s.milling(paddy_lot=paddy_lot, paddy_kg=11500 + 400 * p, rice_lot=rice_lot,
+                                        rice_kg=7500 + 260 * p, time=_ts(mill_day, 10), eid=s.event_id(f"{tag}:mill"))
+        yield "hlj-lab", s.inspection(epc_classes=[gtin_uri(s.RICE_GTIN, lot=rice_lot)], time=_ts(mill_day + timedelta(days=2), 15),
+                                      report_sha256=f"{p:02x}" * 32, certificate=f"https://lab.example/reports/2026-WC-{p + 1:04d}",
+                                      eid=s.event_id(f"{tag}:inspect"))
+        serials = [f"{p + 1}{n:05d}" for n in range(1, BAGS_PER_LOT + 1)]
+        bag_day = mill_day + timedelta(days=3)
+        yield "wuchang-mill", s.bagging(rice_lot=rice_lot, serials=serials, time=_ts(bag_day, 9), eid=s.event_id(f"{tag}:bag"))
+        bags = s.bag_ids(lot=rice_lot, serials=serials)
+        for start in range(0, len(bags), BAGS_PER_CASE):
+            case_no += 1
+            sscc = _sscc(case_no)
+            yield "wuchang-mill", s.packing(sscc=sscc, children=bags[start:start + BAGS_PER_CASE], time=_ts(bag_day, 10, case_no % 60),
+                                            eid=s.event_id(f"2026:pack:{sscc}"))
+            shipments.append((p, sscc, bags[start:start + BAGS_PER_CASE]))
+        yield "wuchang-mill", s.storing(epcs=[sscc_uri(x) for q, x, _ in shipments if q == p], time=_ts(bag_day, 20),
+                                        readings=[(_ts(bag_day, h), 11.0 + h / 10) for h in (12, 16, 20)],
+                                        eid=s.event_id(f"{tag}:store"))
+    for n, (p, sscc, bags) in enumerate(shipments):
+        case = sscc_uri(sscc)
+        day = date(2026, 11, 2 + n % 10)
+        yield "wuchang-mill", s.shipping(epcs=[case], source_gln=s.MILL_GLN, destination_gln=s.RETAILER_GLN,
+                                         carrier_gln=s.CARRIER_GLN, time=_ts(day, 8, n % 60),
+                                         despatch_advice=f"urn:epcglobal:cbv:bt:{s.MILL_GLN}:DA-2026-{n + 1:04d}",
+                                         eid=s.event_id(f"2026:ship:{sscc}"))
+        # One truck's cooling failed for a few hours: recorded and flagged, not rejected.
+        peak = 19.5 if n == 7 else 12.0 + (n % 3) / 2
+        yield "coldchain-express", s.transporting(epcs=[case], time=_ts(day, 22, n % 60),
+                                                  readings=[(_ts(day, 12), 11.5), (_ts(day, 17), peak), (_ts(day, 22), 12.5)],
+                                                  eid=s.event_id(f"2026:transport:{sscc}"))
+        arrive = day + timedelta(days=1)
+        yield "fresh-mart-sh", s.receiving(epcs=[case], receiver_gln=s.RETAILER_GLN, time=_ts(arrive, 9, n % 60),
+                                           eid=s.event_id(f"2026:receive:{sscc}"))
+        if n % (BAGS_PER_LOT // BAGS_PER_CASE) < SOLD_PER_LOT // BAGS_PER_CASE:
+            for k, bag in enumerate(bags[:BAGS_PER_CASE // 2]):
+                yield "fresh-mart-sh", s.retail_selling(epc=bag, time=_ts(arrive + timedelta(days=1), 10 + k),
+                                                        eid=s.event_id(f"2026:sell:{bag}"))
+
+
+def _sscc(n: int) -> str:
+    body = f"06901234{n:09d}"
+    return body + str(check_digit(body))
+
+
+def statements(keys: DemoKeys) -> list[Statement]:
+    """Every statement of the sample, signed, in log order."""
+    return registrations(keys) + [
+        sign_statement("event", payload, keys.producers[actor]) for actor, payload in chain_events()
+    ]
+
+
+def statement_count(keys: DemoKeys) -> int:
+    return len(statements(keys))
+
+
+def build(ledger: Ledger, keys: DemoKeys, progress: Progress | None = None) -> tuple[int, int]:
+    """Append the whole sample (idempotently); return (statements, newly appended)."""
+    statements_ = statements(keys)
+    created = 0
+    for start in range(0, len(statements_), 50):
+        created += sum(a.created for a in ledger.append(statements_[start:start + 50]))
+        if progress is not None:
+            progress(min(start + 50, len(statements_)), len(statements_))
+    ledger.checkpoint()
+    return len(statements_), created
+
+
+def sample_unit_gtin_serial() -> tuple[str, str]:
+    """A bag of the demo whose journey is worth showing (it rode the truck that overheated)."""
+    return s.BAG_GTIN, "100071"
