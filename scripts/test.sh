@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 python3 -m venv .venv
 .venv/bin/pip install --quiet --upgrade pip
 .venv/bin/pip install --quiet -e '.[test]'
-exec .venv/bin/python -m pytest "$@"
+# Two workers: this machine (and CI) has two cores.
+exec .venv/bin/python -m pytest -n 2 "$@"
