@@ -107,6 +107,11 @@ class Ledger:
         with self.engine.connect() as conn:
             return queries.consistency_proof(conn, first, second)
 
+    def root_at(self, tree_size: int) -> bytes:
+        """MTH of the first ``tree_size`` entries."""
+        with self.engine.connect() as conn:
+            return queries.root_at(conn, tree_size)
+
     def history(self, object_id: str) -> list[queries.StoredEntry]:
         """Every entry about one object, named by any GS1 Digital Link URI for it."""
         key = parse_identifier(object_id, field="object").object_key()
