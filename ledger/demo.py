@@ -51,7 +51,7 @@ class DemoKeys:
     producers: dict[str, SigningKey]
 
     @classmethod
-    def load(cls, keystore: Keystore, passphrase: str) -> "DemoKeys":
+    def load(cls, keystore: Keystore, passphrase: str) -> DemoKeys:
         return cls(
             open_or_create(keystore, OPERATOR_KEY, passphrase),
             {actor: open_or_create(keystore, _key_name(actor), passphrase) for actor in s.ACTORS},

@@ -8,8 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from ledger.core.statements import parse_statement
 from ledger.core.signing import PublicKey, b64decode
+from ledger.core.statements import parse_statement
 from tests.vector_gen import OUT, generate
 
 ROOT = Path(__file__).parents[1]
@@ -33,6 +33,6 @@ def test_the_script_accepts_the_committed_export() -> None:
     result = subprocess.run(
         [sys.executable, str(ROOT / "scripts" / "verify_ledger.py"), str(OUT / "export.jsonl"),
          "--operator-key", str(OUT / "operator.vkey"), "--quiet"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

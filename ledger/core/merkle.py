@@ -120,7 +120,7 @@ class Frontier:
     hashes: list[bytes] = field(default_factory=list)
 
     @classmethod
-    def from_nodes(cls, size: int, get: Callable[[Node], bytes]) -> "Frontier":
+    def from_nodes(cls, size: int, get: Callable[[Node], bytes]) -> Frontier:
         """Rebuild the frontier of a tree of ``size`` leaves from stored perfect nodes."""
         return cls(size, [get(node) for node in range_nodes(0, size)])
 

@@ -53,7 +53,7 @@ class NoteVerifier:
     public_key: PublicKey
 
     @classmethod
-    def parse(cls, vkey: str) -> "NoteVerifier":
+    def parse(cls, vkey: str) -> NoteVerifier:
         """Parse ``<name>+<hex key ID>+<base64(0x01 || key)>``, checking the key ID."""
         parts = vkey.split("+", 2)  # at most twice: base64 may itself contain '+'
         if len(parts) != 3:
@@ -71,7 +71,7 @@ class NoteVerifier:
         return cls(name, key_id, PublicKey(raw[1:]))
 
     @classmethod
-    def for_key(cls, name: str, public_key: PublicKey) -> "NoteVerifier":
+    def for_key(cls, name: str, public_key: PublicKey) -> NoteVerifier:
         """The verifier for a known public key under ``name``."""
         _check_key_name(name)
         return cls(name, note_key_id(name, public_key.raw), public_key)
@@ -90,7 +90,7 @@ class NoteSigner:
     key: SigningKey
 
     @classmethod
-    def parse(cls, skey: str) -> "NoteSigner":
+    def parse(cls, skey: str) -> NoteSigner:
         """Parse the golang.org/x/mod private key text ``PRIVATE+KEY+name+id+base64(0x01||seed)``."""
         parts = skey.split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:

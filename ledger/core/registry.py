@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Protocol, Union
+from typing import Any, Protocol
 
 from ledger.core import events as event_model
 from ledger.core import gs1, policy
@@ -65,12 +65,12 @@ class Revocation:
 
 @dataclass(frozen=True)
 class AcceptedEvent:
-    event: "event_model.Event"
+    event: event_model.Event
     actor: ActorRecord
     key: KeyRecord
 
 
-Admission = Union[Genesis, ActorRecord, KeyRecord, Revocation, AcceptedEvent]
+Admission = Genesis | ActorRecord | KeyRecord | Revocation | AcceptedEvent
 
 
 class RegistryView(Protocol):

@@ -101,7 +101,7 @@ class SigningKey:
         return f"SigningKey(key_id={self.public_key.key_id})"
 
     @classmethod
-    def generate(cls) -> "SigningKey":
+    def generate(cls) -> SigningKey:
         """A fresh random key."""
         return cls(bytes(nacl.signing.SigningKey.generate()))
 

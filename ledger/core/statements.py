@@ -76,11 +76,11 @@ def parse_statement(obj: object) -> Statement:
         raise MalformedError("a statement must be a JSON object", code="wrong_type", field="statement")
     missing = STATEMENT_MEMBERS - obj.keys()
     if missing:
-        name = sorted(missing)[0]
+        name = min(missing)
         raise MalformedError(f"the statement has no {name!r} member", code="missing_field", field=name)
     extra = obj.keys() - STATEMENT_MEMBERS
     if extra:
-        name = sorted(extra)[0]
+        name = min(extra)
         raise MalformedError(
             f"the statement has a member {name!r} that is not allowed; only kind, payload, "
             "signer and sig are",

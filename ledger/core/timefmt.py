@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from ledger.core.errors import ValidationError
 
@@ -14,7 +14,7 @@ def format_time(moment: datetime) -> str:
     """Render an aware datetime as a ledger time string (milliseconds, UTC)."""
     if moment.tzinfo is None:
         raise ValueError("ledger times must be timezone-aware")
-    utc = moment.astimezone(timezone.utc)
+    utc = moment.astimezone(UTC)
     return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
 
 
@@ -27,6 +27,6 @@ def parse_time(text: object, *, field: str) -> datetime:
             field=field,
         )
     try:
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except ValueError as exc:
         raise ValidationError(f"{field} is not a real date and time", code="bad_time", field=field) from exc

@@ -53,7 +53,7 @@ class Ledger:
 
     @classmethod
     def create(cls, engine: Engine, operator_key: SigningKey, origin: str, *, clock: Clock = system_clock,
-               checkpoint_interval: float = 1.0) -> "Ledger":
+               checkpoint_interval: float = 1.0) -> Ledger:
         """Create the schema and the genesis entry (idempotent for the same key and origin)."""
         schema.upgrade(engine)
         signer = NoteSigner(origin, operator_key)

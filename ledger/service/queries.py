@@ -11,7 +11,15 @@ from sqlalchemy import Connection, func, select, tuple_
 
 from ledger.core.errors import NotFoundError, ProofError, StoreError, ValidationError
 from ledger.core.hashing import EMPTY_ROOT
-from ledger.core.merkle import Node, Range, consistency_ranges, inclusion_ranges, nodes_for, proof_from_nodes, range_hash
+from ledger.core.merkle import (
+    Node,
+    Range,
+    consistency_ranges,
+    inclusion_ranges,
+    nodes_for,
+    proof_from_nodes,
+    range_hash,
+)
 from ledger.store.models import LogEntry, MerkleNode, ObjectEntry
 
 MAX_PAGE = 1000

@@ -11,7 +11,6 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-
 # SQLite only auto-increments an INTEGER PRIMARY KEY; elsewhere ids are 64-bit.
 _ID = BigInteger().with_variant(Integer, "sqlite")
 

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
+from ledger import samples as ex
 from ledger.core.signing import b64decode, b64encode
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
-from ledger import samples as ex
 from ledger.store.db import make_engine
 from tests.conftest import ORIGIN, StepClock, fixed_key
 from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
@@ -73,7 +73,7 @@ def served_bundle(client: FlaskClient) -> dict[str, object]:
 
 
 def run(go_verify: Path, bundle: dict[str, object]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(go_verify)], input=json.dumps(bundle), capture_output=True, text=True, timeout=60)
+    return subprocess.run([str(go_verify)], input=json.dumps(bundle), capture_output=True, text=True, timeout=60, check=False)
 
 
 def test_go_reference_verifiers_accept_served_checkpoint_and_proofs(go_verify: Path, client: FlaskClient) -> None:
