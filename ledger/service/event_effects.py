@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ledger.core import events
+from ledger.core import flags
 from ledger.core.custody import custody_effects
 from ledger.core.registry import AcceptedEvent
 from ledger.service.state import BatchState
@@ -21,9 +21,9 @@ def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:
     state.object_rows.extend({"object_id": o, "entry_idx": index} for o in event.object_ids())
     # Flags that one event shows by itself (a reading outside its band, a failed test).
     # Flags that need history (pre-harvest interval, missing inspection) are computed
-    # where the history is read, from the same log, by events.history_flags.
+    # where the history is read, from the same log, by flags.history_flags.
     state.flag_rows.extend(
         {"entry_idx": index, "code": f.code, "severity": f.severity, "message_en": f.message_en,
          "message_zh": f.message_zh}
-        for f in events.flags(event)
+        for f in flags.flags(event)
     )

@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from ledger.core import events
+from ledger import samples as ex
+from ledger.core import events, flags
 from ledger.core.errors import ValidationError
 from ledger.core.events import Event, parse_event
 from ledger.core.gs1 import gtin_uri, location_uri, party_uri, sscc_uri
-from ledger import samples as ex
 
 EVENTS_MD = Path(__file__).resolve().parents[2] / "docs" / "EVENTS.md"
 MISSING = object()  # marker: delete the member instead of setting it
@@ -1050,7 +1050,7 @@ def test_messages_are_plain_words() -> None:
 
 
 def test_excursion_flag() -> None:
-    (flag,) = events.flags(parse_event(ex.transporting()))
+    (flag,) = flags.flags(parse_event(ex.transporting()))
     assert flag.code == "temperature_excursion" and flag.severity == "warning"
     assert "1 temperature reading(s) outside the allowed 0 to 15 °C" in flag.message_en
     assert "18.5 °C at 2024-10-15T18:00:00+08:00" in flag.message_en
@@ -1062,32 +1062,32 @@ def test_excursion_edges() -> None:
     inside = ex.storing(
         readings=[("2024-10-13T08:00:00+08:00", 0), ("2024-10-13T09:00:00+08:00", 15)]
     )
-    assert events.flags(parse_event(inside)) == []
+    assert flags.flags(parse_event(inside)) == []
     cold = ex.storing(readings=[("2024-10-13T08:00:00+08:00", -0.5)])
-    assert events.flags(parse_event(cold))[0].code == "temperature_excursion"
+    assert flags.flags(parse_event(cold))[0].code == "temperature_excursion"
     ranged = changed(
         ex.storing(),
         "sensorElementList[0].sensorReport[0]",
         {"type": "Temperature", "minValue": 3, "maxValue": 16, "uom": "CEL"},
     )
-    assert "16 °C" in events.flags(parse_event(ranged))[0].message_en
+    assert "16 °C" in flags.flags(parse_event(ranged))[0].message_en
     humid = changed(
         ex.storing(),
         "sensorElementList[0].sensorReport[0]",
         {"type": "RelativeHumidity", "value": 99, "uom": "P1"},
     )
-    assert events.flags(parse_event(humid)) == []  # the band is for temperature only
+    assert flags.flags(parse_event(humid)) == []  # the band is for temperature only
     no_band = changed(ex.transporting(), "tl:allowedRange", MISSING)
-    assert events.flags(parse_event(no_band)) == []
+    assert flags.flags(parse_event(no_band)) == []
 
 
 def test_failed_inspection_flags() -> None:
-    assert events.flags(parse_event(ex.inspection())) == []
-    (fail,) = events.flags(parse_event(ex.inspection(result="fail", analytes=())))
+    assert flags.flags(parse_event(ex.inspection())) == []
+    (fail,) = flags.flags(parse_event(ex.inspection(result="fail", analytes=())))
     assert fail.code == "inspection_failed" and fail.severity == "critical"
     assert fail.message_en == "the inspection failed"
     over = ex.inspection(analytes=[("cadmium", 0.35, 0.2, "MGKG")])  # says pass, is over
-    (flag,) = events.flags(parse_event(over))
+    (flag,) = flags.flags(parse_event(over))
     assert flag.message_en == "the inspection failed: cadmium 0.35 MGKG over the limit 0.2"
     assert "超过限量" in flag.message_zh
 
@@ -1098,15 +1098,15 @@ def _log(*payloads: tuple[str, dict[str, Any]]) -> list[tuple[int, str, Event]]:
 
 def test_chain_flags() -> None:
     log = _log(*ex.wuchang_chain())
-    assert events.history_flags(log, retailer_glns={ex.RETAILER_GLN}) == []
-    combined = events.event_flags(log, retailer_glns={ex.RETAILER_GLN})
+    assert flags.history_flags(log, retailer_glns={ex.RETAILER_GLN}) == []
+    combined = flags.event_flags(log, retailer_glns={ex.RETAILER_GLN})
     assert [(f.code, f.index) for f in combined] == [("temperature_excursion", 12)]
 
 
 def test_pre_harvest_interval_flag() -> None:
     early = ex.harvest(harvest_date="2024-09-05", time="2024-09-05T18:00:00+08:00")
     log = _log(("c", ex.spraying()), ("c", early))
-    (flag,) = events.history_flags(log)
+    (flag,) = flags.history_flags(log)
     assert (flag.code, flag.severity, flag.index) == ("pre_harvest_interval", "critical", 1)
     assert "only 16 day(s) after spraying" in flag.message_en
     assert "21 days" in flag.message_en and "安全间隔期 21 天" in flag.message_zh
@@ -1115,20 +1115,20 @@ def test_pre_harvest_interval_flag() -> None:
 
 def test_pre_harvest_interval_edges() -> None:
     on_time = ex.harvest(harvest_date="2024-09-10", time="2024-09-10T18:00:00+08:00")
-    assert events.history_flags(_log(("c", ex.spraying()), ("c", on_time))) == []  # 21 days
+    assert flags.history_flags(_log(("c", ex.spraying()), ("c", on_time))) == []  # 21 days
     day_before = ex.harvest(harvest_date="2024-09-09", time="2024-09-10T18:00:00+08:00")
-    assert len(events.history_flags(_log(("c", ex.spraying()), ("c", day_before)))) == 1
+    assert len(flags.history_flags(_log(("c", ex.spraying()), ("c", day_before)))) == 1
     other_plot = ex.harvest(
         plot="plot-08", harvest_date="2024-09-01", time="2024-09-01T18:00:00+08:00"
     )
-    assert events.history_flags(_log(("c", ex.spraying()), ("c", other_plot))) == []
+    assert flags.history_flags(_log(("c", ex.spraying()), ("c", other_plot))) == []
     sprayed_after = ex.spraying(time="2024-09-26T08:00:00+08:00")
-    assert events.history_flags(_log(("c", ex.harvest()), ("c", sprayed_after))) == []
+    assert flags.history_flags(_log(("c", ex.harvest()), ("c", sprayed_after))) == []
 
 
 def test_late_posted_spraying_is_flagged_at_its_own_index() -> None:
     early = ex.harvest(harvest_date="2024-09-05", time="2024-09-05T18:00:00+08:00")
-    (flag,) = events.history_flags(_log(("c", early), ("c", ex.spraying())))
+    (flag,) = flags.history_flags(_log(("c", early), ("c", ex.spraying())))
     assert flag.index == 1
 
 
@@ -1136,12 +1136,12 @@ def test_missing_inspection_flag() -> None:
     chain = ex.wuchang_chain()
     without_lab = [entry for entry in chain if entry[1]["bizStep"] != "inspecting"]
     log = _log(*without_lab)
-    (flag,) = events.history_flags(log, retailer_glns={ex.RETAILER_GLN})
+    (flag,) = flags.history_flags(log, retailer_glns={ex.RETAILER_GLN})
     assert flag.code == "missing_inspection" and flag.index == 10
     assert flag.object_ids == (sscc_uri(ex.CASE_SSCC),)
     assert "to a retailer" in flag.message_en and "零售商" in flag.message_zh
     # Without the retailer list every shipment is checked (the paddy one too).
-    assert [f.index for f in events.history_flags(log)] == [4, 10]
+    assert [f.index for f in flags.history_flags(log)] == [4, 10]
 
 
 def test_failed_inspection_does_not_count_as_passing() -> None:
@@ -1149,7 +1149,7 @@ def test_failed_inspection_does_not_count_as_passing() -> None:
     failed = [
         (a, ex.inspection(result="fail") if p["bizStep"] == "inspecting" else p) for a, p in chain
     ]
-    (flag,) = events.history_flags(_log(*failed), retailer_glns={ex.RETAILER_GLN})
+    (flag,) = flags.history_flags(_log(*failed), retailer_glns={ex.RETAILER_GLN})
     assert flag.code == "missing_inspection"
 
 
@@ -1160,13 +1160,13 @@ def test_inspecting_a_unit_or_its_case_counts() -> None:
         lab = ex.inspection(epc_classes=())
         lab = changed(lab, "quantityList", MISSING) | {"epcList": named}
         log = _log(*chain[:ship_at], ("hlj-lab", lab), *chain[ship_at:])
-        assert events.history_flags(log, retailer_glns={ex.RETAILER_GLN}) == []
+        assert flags.history_flags(log, retailer_glns={ex.RETAILER_GLN}) == []
     # One bag of four inspected is not enough for the case.
     lab = changed(ex.inspection(epc_classes=()), "quantityList", MISSING) | {
         "epcList": ex.bag_ids()[:1]
     }
     log = _log(*chain[:ship_at], ("hlj-lab", lab), *chain[ship_at:])
-    assert len(events.history_flags(log, retailer_glns={ex.RETAILER_GLN})) == 1
+    assert len(flags.history_flags(log, retailer_glns={ex.RETAILER_GLN})) == 1
 
 
 def test_inspection_of_the_bag_lot_counts_for_units() -> None:
@@ -1175,7 +1175,7 @@ def test_inspection_of_the_bag_lot_counts_for_units() -> None:
         epcs=ex.bag_ids()[:1], source_gln=ex.MILL_GLN, destination_gln=ex.RETAILER_GLN
     )
     log = _log(("lab", ex.inspection(epc_classes=[lot])), ("mill", shipment))
-    assert events.history_flags(log) == []
+    assert flags.history_flags(log) == []
 
 
 # --- properties --------------------------------------------------------------------------------
@@ -1244,8 +1244,8 @@ def test_mutations_raise_only_validation_errors(payload: object) -> None:
         return
     # Whatever was accepted is fully usable.
     event.object_ids()
-    events.flags(event)
-    events.history_flags([(0, "a", event)])
+    flags.flags(event)
+    flags.history_flags([(0, "a", event)])
 
 
 @given(st.sampled_from(_doc_examples()))
