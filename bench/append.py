@@ -118,6 +118,14 @@ def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
     append_batches(ledger, extra[BATCH:], 1)
     per_single = counter.count
     counter.close()
+    # The fixed cost of one append call: resubmitting statements already in the log (the
+    # transaction, the head, the frontier, the duplicate lookup; no admission, no insert).
+    resubmitted = items[BATCH : BATCH + 200]
+    m = Interleaved()
+    for k in range(0, len(resubmitted), 10):
+        m.time("resubmit", 10, partial(append_batches, ledger, resubmitted[k : k + 10], 1))
+        m.time("plain1", 10, partial(plain.insert, plain.rows(10, row_bytes), 1))
+    resubmit = m.rate("resubmit")
 
     rows = [
         Row("verify-bound rate (1 core)", median(vb)),
@@ -130,6 +138,8 @@ def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
         Row("plain insert, one row per commit", median(plain_1)),
         Row("SQL statements per append of 100", per_batch, ""),
         Row("SQL statements per single append", per_single, ""),
+        Row("resubmission of a logged statement, one per call", resubmit,
+            ratios={"plain insert": resubmit / m.rate("plain1")}, target="report (fixed cost per call)"),
     ]
     if args.profile:
         costs = stage_costs(items[:2000])
