@@ -21,8 +21,45 @@ MAX_SAFE_INTEGER = 2**53 - 1
 MAX_DEPTH = 64
 
 
+def _plain(value: Any) -> bool:
+    """Whether Python's C JSON encoder writes ``value`` exactly as RFC 8785 does.
+
+    It does when member names sort the same by code point as by UTF-16 code unit (no
+    character at or above U+D800), and every number is an integer in the I-JSON range or
+    a non-integral double whose shortest form has no exponent in either language (1e-4 up
+    to 1e16). Strings are escaped identically. Events nearly always qualify; anything else
+    takes the general serialiser. tests/core/test_canonical.py checks the two agree.
+    """
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, str) or node is None or isinstance(node, bool):
+            continue
+        if isinstance(node, int):
+            if abs(node) > MAX_SAFE_INTEGER:
+                return False
+        elif isinstance(node, float):
+            if not (1e-4 <= abs(node) < 1e16) or node.is_integer():
+                return False
+        elif isinstance(node, dict):
+            for key in node:
+                if not isinstance(key, str) or (key and max(key) >= "\ud800"):
+                    return False
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+        else:
+            return False
+    return True
+
+
 def canonical_bytes(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a JSON value."""
+    if _plain(value):
+        try:
+            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+        except (UnicodeEncodeError, RecursionError):
+            pass  # a lone surrogate, or nesting: the general serialiser says what is wrong
     try:
         return rfc8785.dumps(value)
     except RecursionError as exc:

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, func, select, tuple_
 from ledger.core.errors import NotFoundError, ProofError, StoreError, ValidationError
 from ledger.core.hashing import EMPTY_ROOT
 from ledger.core.merkle import (
+    Frontier,
     Node,
     Range,
     consistency_ranges,
@@ -19,6 +20,7 @@ from ledger.core.merkle import (
     nodes_for,
     proof_from_nodes,
     range_hash,
+    range_nodes,
 )
 from ledger.store.models import LogEntry, MerkleNode, ObjectEntry
 
@@ -52,6 +54,12 @@ def entries(conn: Connection, start: int, end: int) -> list[StoredEntry]:
         .order_by(LogEntry.idx)
     )
     return [StoredEntry(r.idx, r.leaf, r.entry_hash) for r in rows]
+
+
+def load_frontier(conn: Connection, size: int) -> Frontier:
+    """The tree's right edge at ``size``: its O(log n) perfect subtrees, in one query."""
+    nodes = _fetch_nodes(conn, set(range_nodes(0, size)))
+    return Frontier.from_nodes(size, nodes.__getitem__)
 
 
 def _fetch_nodes(conn: Connection, wanted: set[Node]) -> dict[Node, bytes]:

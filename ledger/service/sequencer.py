@@ -15,14 +15,15 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, Engine, insert, select
 
 from ledger.core.entries import GENESIS_PREV, make_entry
-from ledger.core.errors import LedgerError, StoreError, ValidationError
-from ledger.core.merkle import Frontier, range_nodes
+from ledger.core.errors import LedgerError, ValidationError
+from ledger.core.merkle import Frontier
 from ledger.core.note import NoteSigner
-from ledger.core.registry import AcceptedEvent, admit
+from ledger.core.registry import AcceptedEvent, Genesis, admit
 from ledger.core.statements import Statement
 from ledger.core.timefmt import format_time, parse_time
 from ledger.service import event_effects
 from ledger.service.checkpoints import latest_checkpoint, sign_checkpoint
+from ledger.service.queries import load_frontier
 from ledger.service.state import BatchState
 from ledger.store.db import write_transaction
 from ledger.store.models import LogEntry, MerkleNode
@@ -62,20 +63,12 @@ def read_head(conn: Connection) -> Head:
     return Head(row.idx + 1, row.entry_hash, row.time)
 
 
-def load_frontier(conn: Connection, size: int) -> Frontier:
-    """The tree's right edge at ``size``, from O(log n) stored nodes."""
-    wanted = range_nodes(0, size)
-    if not wanted:
-        return Frontier()
-    found = {}
-    for node in wanted:  # at most ~64 tiny primary-key reads
-        row = conn.execute(
-            select(MerkleNode.hash).where(MerkleNode.level == node[0], MerkleNode.idx == node[1])
-        ).first()
-        if row is None:
-            raise StoreError(f"Merkle node {node} is missing: run `ledger reindex`")
-        found[node] = row.hash
-    return Frontier.from_nodes(size, found.__getitem__)
+@dataclass(frozen=True)
+class _Outcome:
+    results: list[Appended]
+    frontier: Frontier
+    last_hash: bytes
+    genesis: Genesis | None
 
 
 class Sequencer:
@@ -93,6 +86,10 @@ class Sequencer:
         self.signer = signer
         self.clock = clock
         self.checkpoint_interval = checkpoint_interval
+        # The tree's right edge after this process's last append, valid while the head of
+        # the log is still that append's entry (no other process appended since).
+        self._frontier: tuple[bytes, Frontier] | None = None
+        self._genesis: Genesis | None = None  # never changes once written
 
     def append(self, statements: Sequence[Statement]) -> list[Appended]:
         """Append a batch atomically; return where each statement is."""
@@ -101,13 +98,20 @@ class Sequencer:
         if len(statements) > MAX_BATCH:
             raise ValidationError(f"a batch holds at most {MAX_BATCH} statements", code="batch_too_large")
         with write_transaction(self.engine) as conn:
-            results, frontier = self._append_locked(conn, statements)
-            self._maybe_checkpoint(conn, frontier)
-        return results
+            outcome = self._append_locked(conn, statements)
+            self._maybe_checkpoint(conn, outcome.frontier)
+        # Remembered only once committed: a rolled-back batch must leave no trace here.
+        self._frontier = (outcome.last_hash, outcome.frontier)
+        self._genesis = outcome.genesis
+        return outcome.results
 
-    def _append_locked(
-        self, conn: Connection, statements: Sequence[Statement]
-    ) -> tuple[list[Appended], Frontier]:
+    def _current_frontier(self, conn: Connection, head: Head) -> Frontier:
+        cached = self._frontier
+        if cached is not None and cached[1].size == head.size and cached[0] == head.last_hash:
+            return Frontier(cached[1].size, list(cached[1].hashes))  # a copy: a rollback must not touch it
+        return load_frontier(conn, head.size)
+
+    def _append_locked(self, conn: Connection, statements: Sequence[Statement]) -> _Outcome:
         head = read_head(conn)
         time = format_time(self.clock())
         if head.last_time is not None and time < head.last_time:
@@ -121,8 +125,8 @@ class Sequencer:
                 select(LogEntry.statement_id, LogEntry.idx, LogEntry.entry_hash).where(LogEntry.statement_id.in_(ids))
             )
         }
-        frontier = load_frontier(conn, head.size)
-        state = BatchState(conn)
+        frontier = self._current_frontier(conn, head)
+        state = BatchState(conn) if self._genesis is None else BatchState(conn, self._genesis)
         size = head.size
         in_batch: dict[bytes, int] = {}
         plan: list[tuple[int, bool]] = []  # per statement: (log index, created by this batch)
@@ -170,7 +174,7 @@ class Sequencer:
             conn.execute(insert(LogEntry), entry_rows)
             conn.execute(insert(MerkleNode), node_rows)
             state.flush()
-        return results, frontier
+        return _Outcome(results, frontier, prev, state.genesis())
 
     def _maybe_checkpoint(self, conn: Connection, frontier: Frontier, *, force: bool = False) -> None:
         if self.signer is None:

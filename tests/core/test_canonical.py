@@ -7,7 +7,7 @@ import math
 import struct
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ledger.core.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_json
@@ -133,3 +133,26 @@ def test_numbers_round_trip_exactly(x: float) -> None:
     parsed = float(text)
     assert parsed == x or (x == 0 and parsed == 0)
     assert not math.isnan(parsed)
+
+
+@settings(max_examples=1000)
+@given(json_values)
+def test_the_fast_path_writes_what_the_general_serialiser_writes(value: object) -> None:
+    import rfc8785
+
+    try:
+        expected = rfc8785.dumps(value)
+    except (rfc8785.CanonicalizationError, UnicodeEncodeError, RecursionError):
+        return
+    assert canonical_bytes(value) == expected
+
+
+@pytest.mark.parametrize(
+    "value",
+    [0.0001, 0.00011, 123456789012345.6, 9999999999999998.0, 1e16, 1e-5, 12.0, -0.5, 1e21,
+     {"\ue000": 1, "\U0001f600": 2}, {"é": [1.5, "\u2028", "\x7f", "\x1f"]}],
+)
+def test_fast_path_boundaries(value: object) -> None:
+    import rfc8785
+
+    assert canonical_bytes(value) == rfc8785.dumps(value)
