@@ -44,6 +44,7 @@ from bench.common import (
     vb_seconds,
     verdict,
 )
+from bench.scale import proofs
 
 BATCH = 100
 CTX = multiprocessing.get_context("fork")
@@ -144,6 +145,10 @@ def main() -> None:
             more = streams.take(0, 2000)
             t, parts = profile_breakdown(lambda: append_batches(ledger, more, BATCH))
             print_breakdown("where the time goes: PostgreSQL, 1 writer, batches of 100", t, parts)
+        pr = proofs(engine, 2000, 3.0)
+        print(f"  proofs on PostgreSQL at {pr['size']:,} entries: inclusion {pr['inclusion']:,.0f}/s "
+              f"({pr['inclusion_sql']:.0f} SQL statements, {pr['inclusion_nodes']:.0f} nodes each), consistency "
+              f"{pr['consistency']:,.0f}/s; plan of the node fetch: {pr['plan']}")
         report = ledger.verify()
         assert report.ok, report.failures[:3]
         engine.dispose()

@@ -117,7 +117,8 @@ class SqliteSteps:
 
 
 def node_query_plan(conn: Connection, index: int, size: int) -> str:
-    """SQLite's plan for the node fetch of one inclusion proof (SCAN = whole table)."""
+    """The database's plan for the node fetch of one inclusion proof (SQLite: SCAN = the
+    whole table; PostgreSQL: Seq Scan)."""
     seen: list[tuple[str, Any]] = []
 
     def grab(_conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool) -> None:
@@ -129,10 +130,12 @@ def node_query_plan(conn: Connection, index: int, size: int) -> str:
     finally:
         event.remove(conn.engine, "before_cursor_execute", grab)
     statement, params = next((st, p) for st, p in reversed(seen) if "merkle_nodes" in st)
-    if conn.dialect.name != "sqlite":
-        return ""
-    plan = conn.exec_driver_sql("EXPLAIN QUERY PLAN " + statement, params).all()
-    return "; ".join(str(row[-1]) for row in plan)
+    explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
+    lines = [" ".join(str(row[-1]).split()) for row in conn.exec_driver_sql(explain + statement, params).all()]
+    if conn.dialect.name == "sqlite":
+        return "; ".join(lines)
+    scans = [ln.lstrip("-> ").split(" (cost")[0] for ln in lines if " Scan " in ln or ln.startswith("Seq Scan")]
+    return f"{lines[0].split(' (cost')[0]}; {len(scans)} scans: " + ", ".join(sorted(set(scans)))
 
 
 def timed_loop(args: list[Any], fn: Callable[[Any], int], budget: float) -> tuple[int, float, int]:
