@@ -13,7 +13,8 @@ the ``Ledger`` facade (one pooled connection per call, as the web API does), and
 statements per proof, counted with a before_cursor_execute listener, at both sizes (target:
 O(log n) reads, i.e. a constant number of statements fetching ~log2(n) nodes).
 
-The large ledger is built once, with batches of 1,000 (signed in a second process while
+Both database files are read once before measuring, so that the OS page cache holds them:
+this measures appends, not cold disk reads. The large ledger is built once, with batches of 1,000 (signed in a second process while
 the first appends), into bench/out/scale-<n>.sqlite3 and reused by later runs; an
 interrupted build resumes. Measuring appends to it makes it grow by a few thousand entries
 per run (negligible at that size). The small ledger is built once too, kept pristine, and
