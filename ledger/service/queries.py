@@ -7,14 +7,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, func, select, tuple_
+from sqlalchemy import Connection, func, select
 
 from ledger.core.errors import NotFoundError, ProofError, StoreError, ValidationError
 from ledger.core.hashing import EMPTY_ROOT
 from ledger.core.merkle import (
     Frontier,
     Node,
-    Range,
     consistency_ranges,
     inclusion_ranges,
     nodes_for,
@@ -22,7 +21,7 @@ from ledger.core.merkle import (
     range_hash,
     range_nodes,
 )
-from ledger.store.models import LogEntry, MerkleNode, ObjectEntry
+from ledger.store.models import LogEntry, ObjectEntry
 
 MAX_PAGE = 1000
 
@@ -58,59 +57,67 @@ def entries(conn: Connection, start: int, end: int) -> list[StoredEntry]:
 
 def load_frontier(conn: Connection, size: int) -> Frontier:
     """The tree's right edge at ``size``: its O(log n) perfect subtrees, in one query."""
-    nodes = _fetch_nodes(conn, set(range_nodes(0, size)))
+    nodes = fetch_nodes(conn, set(range_nodes(0, size)), size)
     return Frontier.from_nodes(size, nodes.__getitem__)
 
 
-def _fetch_nodes(conn: Connection, wanted: set[Node]) -> dict[Node, bytes]:
-    if not wanted:
-        return {}
-    rows = conn.execute(
-        select(MerkleNode.level, MerkleNode.idx, MerkleNode.hash).where(
-            tuple_(MerkleNode.level, MerkleNode.idx).in_(sorted(wanted))
-        )
+def nodes_query(nodes: set[Node]) -> str:
+    """SQL selecting the given Merkle nodes by primary key."""
+    by_level: dict[int, list[int]] = {}
+    for level, index in sorted(nodes):
+        by_level.setdefault(level, []).append(index)
+    # One "level = L AND idx IN (...)" per level, OR-ed: both databases answer that from the
+    # primary key (a row-value IN ((level, idx), ...) made SQLite scan the whole table).
+    # Plain SQL with the integers inlined: the shape differs from proof to proof, and
+    # building and compiling a fresh SQLAlchemy expression each time cost more than the query.
+    where = " OR ".join(
+        f"(level = {int(level)} AND idx IN ({', '.join(str(int(i)) for i in indexes)}))"
+        for level, indexes in by_level.items()
     )
-    found = {(r.level, r.idx): r.hash for r in rows}
-    if len(found) != len(wanted):
+    return f"SELECT level, idx, hash FROM merkle_nodes WHERE {where}"
+
+
+def fetch_nodes(conn: Connection, wanted: set[Node], tree_size: int) -> dict[Node, bytes]:
+    """The stored perfect nodes ``wanted`` of the tree of size ``tree_size``, in one query.
+
+    The last leaf of that tree is fetched too: its absence means the log is smaller than
+    ``tree_size`` (404), which saves a separate query for the log's size.
+    """
+    if tree_size < 0:
+        raise NotFoundError(f"there is no tree of size {tree_size}", code="no_such_tree")
+    if tree_size == 0:
+        return {}
+    last_leaf = (0, tree_size - 1)
+    found = {(level, idx): h for level, idx, h in conn.exec_driver_sql(nodes_query(wanted | {last_leaf}))}
+    if last_leaf not in found:
+        raise NotFoundError(f"the log has fewer than {tree_size} entries", code="no_such_tree")
+    if not wanted <= found.keys():
         raise StoreError("Merkle nodes are missing from the store: run `ledger reindex`")
     return found
 
 
-def _proof(conn: Connection, ranges: list[Range]) -> list[bytes]:
-    return proof_from_nodes(ranges, _fetch_nodes(conn, nodes_for(ranges)))
-
-
-def _check_size(conn: Connection, tree_size: int) -> None:
-    size = log_size(conn)
-    if not 0 <= tree_size <= size:
-        raise NotFoundError(f"the log has {size} entries; there is no tree of size {tree_size}", code="no_such_tree")
-
-
 def inclusion_proof(conn: Connection, index: int, tree_size: int) -> tuple[bytes, list[bytes]]:
     """The leaf hash of entry ``index`` and its RFC 9162 inclusion proof in tree ``tree_size``."""
-    _check_size(conn, tree_size)
     if not 0 <= index < tree_size:
         raise ProofError(f"entry {index} is not in a tree of size {tree_size}", code="bad_proof_request")
     ranges = inclusion_ranges(index, tree_size)
-    nodes = _fetch_nodes(conn, nodes_for(ranges) | {(0, index)})
+    nodes = fetch_nodes(conn, nodes_for(ranges) | {(0, index)}, tree_size)
     return nodes[(0, index)], proof_from_nodes(ranges, nodes)
 
 
 def consistency_proof(conn: Connection, first: int, second: int) -> list[bytes]:
     """The RFC 9162 consistency proof from tree ``first`` to tree ``second``."""
-    _check_size(conn, second)
     if first == second:
+        fetch_nodes(conn, set(), second)  # still a 404 for a tree the log does not have
         return []
-    return _proof(conn, consistency_ranges(first, second))
+    ranges = consistency_ranges(first, second)
+    return proof_from_nodes(ranges, fetch_nodes(conn, nodes_for(ranges), second))
 
 
 def root_at(conn: Connection, tree_size: int) -> bytes:
     """MTH of the first ``tree_size`` entries, from stored nodes."""
-    _check_size(conn, tree_size)
-    if tree_size == 0:
-        return EMPTY_ROOT
-    nodes = _fetch_nodes(conn, nodes_for([(0, tree_size)]))
-    return range_hash(0, tree_size, nodes.__getitem__)
+    nodes = fetch_nodes(conn, nodes_for([(0, tree_size)]) if tree_size else set(), tree_size)
+    return range_hash(0, tree_size, nodes.__getitem__) if tree_size else EMPTY_ROOT
 
 
 def object_history(conn: Connection, object_id: str, limit: int = MAX_PAGE) -> list[StoredEntry]:
