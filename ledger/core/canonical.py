@@ -21,15 +21,17 @@ MAX_SAFE_INTEGER = 2**53 - 1
 MAX_DEPTH = 64
 
 
-def _plain(value: Any) -> bool:
+def _plain(value: Any) -> bool | None:
     """Whether Python's C JSON encoder writes ``value`` exactly as RFC 8785 does.
 
     It does when member names sort the same by code point as by UTF-16 code unit (no
     character at or above U+D800), and every number is an integer in the I-JSON range or
-    a non-integral double whose shortest form has no exponent in either language (1e-4 up
-    to 1e16). Strings are escaped identically. Events nearly always qualify; anything else
-    takes the general serialiser. tests/core/test_canonical.py checks the two agree.
+    a double whose shortest form has no exponent in either language (1e-4 up to 1e16).
+    Strings are escaped identically. None means "yes, once integral doubles (12.0, which
+    RFC 8785 writes 12) are written as integers". Anything else takes the general
+    serialiser; tests/core/test_canonical.py checks that the two agree.
     """
+    integral = False
     stack = [value]
     while stack:
         node = stack.pop()
@@ -39,7 +41,11 @@ def _plain(value: Any) -> bool:
             if abs(node) > MAX_SAFE_INTEGER:
                 return False
         elif isinstance(node, float):
-            if not (1e-4 <= abs(node) < 1e16) or node.is_integer():
+            if node.is_integer():
+                if abs(node) > MAX_SAFE_INTEGER:
+                    return False
+                integral = True
+            elif not 1e-4 <= abs(node) < 1e16:
                 return False
         elif isinstance(node, dict):
             for key in node:
@@ -50,13 +56,26 @@ def _plain(value: Any) -> bool:
             stack.extend(node)
         else:
             return False
-    return True
+    return None if integral else True
+
+
+def _integral_as_int(node: Any) -> Any:
+    if isinstance(node, float) and node.is_integer():
+        return int(node)
+    if isinstance(node, dict):
+        return {key: _integral_as_int(child) for key, child in node.items()}
+    if isinstance(node, list):
+        return [_integral_as_int(child) for child in node]
+    return node
 
 
 def canonical_bytes(value: Any) -> bytes:
     """The RFC 8785 canonical UTF-8 bytes of a JSON value."""
-    if _plain(value):
+    plain = _plain(value)
+    if plain is not False:
         try:
+            if plain is None:
+                value = _integral_as_int(value)
             return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
         except (UnicodeEncodeError, RecursionError):
             pass  # a lone surrogate, or nesting: the general serialiser says what is wrong

@@ -150,7 +150,8 @@ def test_the_fast_path_writes_what_the_general_serialiser_writes(value: object) 
 @pytest.mark.parametrize(
     "value",
     [0.0001, 0.00011, 123456789012345.6, 9999999999999998.0, 1e16, 1e-5, 12.0, -0.5, 1e21,
-     {"\ue000": 1, "\U0001f600": 2}, {"é": [1.5, "\u2028", "\x7f", "\x1f"]}],
+     {"\ue000": 1, "\U0001f600": 2}, {"é": [1.5, "\u2028", "\x7f", "\x1f"]}, [12.0, {"a": -0.0}],
+     9007199254740992.0, 9007199254740991.0],
 )
 def test_fast_path_boundaries(value: object) -> None:
     import rfc8785
