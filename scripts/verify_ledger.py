@@ -899,8 +899,11 @@ def gs1_check_digit_ok(digits: str) -> bool:
     return (10 - total % 10) % 10 == check
 
 
+_CONTROL_CHAR = re.compile("[\x00-\x1f\x7f-\x9f]")
+
+
 def _text_ok(v: Any, lo: int, hi: int) -> bool:
-    return type(v) is str and lo <= len(v) <= hi
+    return type(v) is str and lo <= len(v) <= hi and _CONTROL_CHAR.search(v) is None
 
 
 def _members_problem(obj: dict[str, Any], expected: frozenset[str], what: str) -> str | None:

@@ -22,6 +22,7 @@ from ledger.core.timefmt import parse_time
 
 ACTOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 _KEY_ID = re.compile(r"[0-9a-f]{32}")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # FORMAT.md section 3.2
 
 
 @dataclass(frozen=True)
@@ -96,9 +97,9 @@ def _members(payload: dict[str, Any], required: set[str], kind: str) -> None:
 
 def _text(payload: dict[str, Any], name: str, max_len: int) -> str:
     value = payload[name]
-    if not isinstance(value, str) or not 1 <= len(value) <= max_len or not value.isprintable():
+    if not isinstance(value, str) or not 1 <= len(value) <= max_len or _CONTROL.search(value):
         raise ValidationError(
-            f"{name} must be text of 1 to {max_len} printable characters",
+            f"{name} must be text of 1 to {max_len} characters, without control characters",
             code="bad_value",
             field=f"payload.{name}",
         )

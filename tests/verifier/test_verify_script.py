@@ -1032,3 +1032,12 @@ def test_event_vocabulary_is_the_stricter_verifiers_business(tmp_path: Path) -> 
     fx2 = b.fixture()
     assert verify_lines(fx2.lines(), fx2, tmp_path).ok
     assert not lib_verdict(fx2.lines(), fx2)
+
+def test_control_characters_in_registry_text_are_refused_by_both(tmp_path: Path) -> None:
+    b = eb.LogBuilder()
+    b.genesis()
+    b.actor("wuchang-coop", {**ex.ACTORS["wuchang-coop"], "name": "五常\x07合作社"})
+    b.checkpoint()
+    fx2 = b.fixture()
+    assert not verify_lines(fx2.lines(), fx2, tmp_path).ok
+    assert not lib_verdict(fx2.lines(), fx2)
