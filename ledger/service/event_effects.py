@@ -4,8 +4,17 @@ from __future__ import annotations
 
 from ledger.core import flags
 from ledger.core.custody import custody_effects
+from ledger.core.events import Event
 from ledger.core.registry import AcceptedEvent
 from ledger.service.state import BatchState
+
+
+def indexed_ids(event: Event) -> tuple[str, ...]:
+    """The identifiers an event is found under: the objects it names, and for farm work and
+    harvests also the plot, so that a product's page can show how its field was worked."""
+    ids = event.object_ids()
+    plot = event.plot if (event.biz_step.startswith("tl:") or event.is_harvest) else None
+    return ids + (plot,) if plot is not None and plot not in ids else ids
 
 
 def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:
@@ -18,7 +27,7 @@ def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:
         return None if found is None else found.actor
 
     state.apply_custody(custody_effects(event, accepted.actor.actor, actor_by_gln, state))
-    state.object_rows.extend({"object_id": o, "entry_idx": index} for o in event.object_ids())
+    state.object_rows.extend({"object_id": o, "entry_idx": index} for o in indexed_ids(event))
     # Flags that one event shows by itself (a reading outside its band, a failed test).
     # Flags that need history (pre-harvest interval, missing inspection) are computed
     # where the history is read, from the same log, by flags.history_flags.

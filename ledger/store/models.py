@@ -8,7 +8,7 @@ statement.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; elsewhere ids are 64-bit.
@@ -108,4 +108,39 @@ class FlagRow(Base):
     message_zh: Mapped[str] = mapped_column(Text, nullable=False)
 
 
+class ScanRecord(Base):
+    """One view of a code's page, kept only for the clone-detection window. ``client`` is a
+    keyed hash of the client's address and user agent under a salt that is deleted after a
+    day or two, so it links scans of one day and can never be turned back into an address."""
+
+    __tablename__ = "scans"
+    __table_args__ = (Index("ix_scans_object_at", "object_id", "at"),)
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    object_id: Mapped[str] = mapped_column(String(400), nullable=False)
+    at: Mapped[str] = mapped_column(String(24), nullable=False)
+    salt_day: Mapped[str] = mapped_column(String(10), nullable=False)
+    client: Mapped[bytes] = mapped_column(LargeBinary(16), nullable=False)
+
+
+class ScanTotal(Base):
+    """All-time scan count and first scan of each code's page (kept; holds no client data)."""
+
+    __tablename__ = "scan_totals"
+
+    object_id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    first_scan: Mapped[str] = mapped_column(String(24), nullable=False)
+    total: Mapped[int] = mapped_column(BigInteger, nullable=False)
+
+
+class ScanSalt(Base):
+    """The secret salt of one UTC day's client hashes; deleted when the day leaves the window."""
+
+    __tablename__ = "scan_salts"
+
+    day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+
+
+# Scan tables are not derived from the log: `ledger reindex` leaves them alone.
 DERIVED_TABLES = (ActorRow, KeyRow, ObjectEntry, CustodyRow, FlagRow, MerkleNode)

@@ -1,0 +1,186 @@
+"""A product's lineage: every log entry in the journey of one unit or lot, as of a tree size.
+
+Starting from the object a label names, the walk follows the links the events themselves
+record, upstream only:
+
+- a transformation's outputs lead to its inputs (a bag to the milled-rice lot it was filled
+  from, a milled lot to its paddy lot), up to that transformation, plus every later
+  inspection of the input (a lab result may arrive after the bags were filled);
+- a unit's lot, as written in its identifier, leads to that lot the same way;
+- an aggregation leads from a child to its container (a bag to its case) for as long as the
+  child was packed in it;
+- a harvest leads to the plot it came from, for the farm work done there since the plot's
+  previous harvest (farm work is indexed under the plot's location identifier).
+
+Everything is read from the log's entries; the derived tables only find them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, select
+
+from ledger.core.entries import Entry, parse_entry
+from ledger.core.events import Event, parse_event
+from ledger.core.flags import Flag, history_flags
+from ledger.core.gs1 import GS1Identifier, parse_identifier
+from ledger.core.registry import ActorRecord
+from ledger.core.timefmt import parse_time
+from ledger.store.models import ActorRow, FlagRow, KeyRow, LogEntry, ObjectEntry
+
+# Bounds on one walk, so that a pathological log cannot make a page view expensive.
+MAX_OBJECTS = 64
+MAX_EVENTS = 400
+
+
+@dataclass(frozen=True)
+class Step:
+    """One event of the lineage, with the actor whose key signed it."""
+
+    entry: Entry
+    event: Event
+    actor: ActorRecord
+    flags: tuple[Flag, ...] = ()
+
+    @property
+    def index(self) -> int:
+        return self.entry.index
+
+    @property
+    def time(self) -> datetime:
+        """When the sequencer accepted the entry."""
+        return parse_time(self.entry.time, field="time")
+
+
+@dataclass(frozen=True)
+class Lineage:
+    """The steps of one object's journey (log order) and the registration entries behind
+    their signers (genesis, actor, key and revoke entries), as of ``tree_size``."""
+
+    subject: GS1Identifier
+    tree_size: int
+    steps: tuple[Step, ...]
+    registrations: tuple[Entry, ...]
+    actors: dict[str, ActorRecord] = field(default_factory=dict)
+
+    @property
+    def flags(self) -> tuple[Flag, ...]:
+        """Every anomaly on the journey, critical ones first, then in log order."""
+        found = [f for step in self.steps for f in step.flags]
+        return tuple(sorted(found, key=lambda f: (f.severity != "critical", f.index or 0)))
+
+    def entries(self) -> list[Entry]:
+        """Every entry a verifier needs, in log order."""
+        return sorted([*self.registrations, *(s.entry for s in self.steps)], key=lambda e: e.index)
+
+
+@dataclass
+class _Walk:
+    conn: Connection
+    tree_size: int
+    events: dict[int, tuple[Entry, Event]] = field(default_factory=dict)
+    histories: dict[str, list[tuple[Entry, Event]]] = field(default_factory=dict)
+    queued: set[tuple[str, int, int, bool]] = field(default_factory=set)
+
+    def history(self, object_id: str) -> list[tuple[Entry, Event]]:
+        """Entries naming ``object_id`` before ``tree_size``, parsed (memoised per walk)."""
+        if object_id not in self.histories:
+            rows = self.conn.execute(
+                select(LogEntry.idx, LogEntry.leaf)
+                .join(ObjectEntry, ObjectEntry.entry_idx == LogEntry.idx)
+                .where(ObjectEntry.object_id == object_id, LogEntry.idx < self.tree_size)
+                .order_by(LogEntry.idx)
+                .limit(MAX_EVENTS)
+            )
+            parsed = []
+            for row in rows:
+                entry = parse_entry(row.leaf)
+                parsed.append((entry, parse_event(entry.statement.payload)))
+            self.histories[object_id] = parsed
+        return self.histories[object_id]
+
+    def visit(self, object_id: str, start: int, end: int, inspections_after: bool) -> None:
+        """Take the entries about ``object_id`` with index in [start, end), then follow links."""
+        key = (object_id, start, end, inspections_after)
+        if key in self.queued or len(self.queued) >= MAX_OBJECTS:
+            return
+        self.queued.add(key)
+        history = self.history(object_id)
+        for entry, event in history:
+            inside = start <= entry.index < end
+            if not inside and not (inspections_after and entry.index >= end and event.biz_step == "inspecting"):
+                continue
+            if len(self.events) >= MAX_EVENTS:
+                return
+            self.events[entry.index] = (entry, event)
+            if not inside:
+                continue
+            if object_id in event.outputs:
+                for source in event.inputs:
+                    self.visit(source, 0, entry.index + 1, True)
+            for unit, lot in event.unit_lots:
+                if unit == object_id:
+                    self.visit(lot, 0, entry.index + 1, True)
+            if event.event_type == "AggregationEvent" and object_id in event.children:
+                if event.action == "ADD" and event.parent_id is not None:
+                    self.visit(event.parent_id, entry.index, self._unpacked(object_id, event.parent_id, entry.index), False)
+            if event.is_harvest and event.plot is not None and object_id in event.objects:
+                self.visit(event.plot, self._previous_harvest(event.plot, entry.index), entry.index, False)
+
+    def _unpacked(self, child: str, parent: str, packed_at: int) -> int:
+        """The index at which ``child`` left ``parent`` (or the end of the tree)."""
+        for entry, event in self.history(child):
+            if (entry.index > packed_at and event.event_type == "AggregationEvent"
+                    and event.action == "DELETE" and event.parent_id == parent):
+                return entry.index
+        return self.tree_size
+
+    def _previous_harvest(self, plot: str, before: int) -> int:
+        previous = [e.index for e, ev in self.history(plot) if ev.is_harvest and e.index < before]
+        return previous[-1] + 1 if previous else 0
+
+
+def lineage(conn: Connection, subject: str | GS1Identifier, tree_size: int) -> Lineage:
+    """The lineage of the unit or lot ``subject`` names, as of the first ``tree_size`` entries.
+
+    An object with no events gives an empty lineage; the caller decides what that means.
+    """
+    ident = subject if isinstance(subject, GS1Identifier) else parse_identifier(subject, field="object")
+    walk = _Walk(conn, tree_size)
+    walk.visit(ident.object_key(), 0, tree_size, True)
+    events = sorted(walk.events.values(), key=lambda pair: pair[0].index)
+
+    signers = {entry.statement.signer for entry, _ in events}
+    keys = conn.execute(select(KeyRow).where(KeyRow.key_id.in_(signers))).all() if signers else []
+    actor_rows = conn.execute(select(ActorRow).where(ActorRow.actor.in_({k.actor for k in keys}))).all() if keys else []
+    actors = {
+        row.actor: ActorRecord(row.actor, row.name, tuple(row.roles.split()), row.region, row.gln, row.entry_idx)
+        for row in actor_rows
+    }
+    key_actor = {k.key_id: actors[k.actor] for k in keys}
+    wanted = {0} | {a.index for a in actors.values()} | {k.entry_idx for k in keys}
+    wanted |= {k.revoked_idx for k in keys if k.revoked_idx is not None and k.revoked_idx < tree_size}
+    registrations = tuple(
+        parse_entry(row.leaf)
+        for row in conn.execute(select(LogEntry.leaf).where(LogEntry.idx.in_(wanted)).order_by(LogEntry.idx))
+    )
+
+    indices = [entry.index for entry, _ in events]
+    stored = conn.execute(select(FlagRow).where(FlagRow.entry_idx.in_(indices)).order_by(FlagRow.id)).all() if indices else []
+    step_flags: dict[int, list[Flag]] = {}
+    for row in stored:
+        step_flags.setdefault(row.entry_idx, []).append(
+            Flag(row.code, row.severity, row.message_en, row.message_zh, index=row.entry_idx))
+    retailers = conn.execute(select(ActorRow.gln).where(ActorRow.roles.contains("retailer"))).scalars().all()
+    triples = [(entry.index, key_actor[entry.statement.signer].actor, event) for entry, event in events]
+    for flag in history_flags(triples, retailer_glns=set(retailers)):
+        if flag.index is not None:
+            step_flags.setdefault(flag.index, []).append(flag)
+
+    steps = tuple(
+        Step(entry, event, key_actor[entry.statement.signer], tuple(step_flags.get(entry.index, ())))
+        for entry, event in events
+    )
+    return Lineage(ident, tree_size, steps, registrations, actors)
