@@ -16,7 +16,7 @@ from ledger.core.signing import SigningKey
 from ledger.core.statements import Statement, sign_statement
 from ledger.core.timefmt import format_time
 from ledger.core.verify import Report
-from ledger.service import audit, export, queries
+from ledger.service import audit, export, queries, units
 from ledger.service.checkpoints import SignedCheckpoint, latest_checkpoint
 from ledger.service.reindex import reindex
 from ledger.service.sequencer import Appended, Clock, Sequencer, system_clock
@@ -120,6 +120,11 @@ class Ledger:
         if not found:
             raise NotFoundError(f"the ledger has no events about {key}", code="unknown_object")
         return found
+
+    def units_of_lot(self, gtin: str, lot: str) -> list[units.Unit]:
+        """The serialised units of one lot, by serial (``NotFoundError`` for an unknown lot)."""
+        with self.engine.connect() as conn:
+            return units.units_of_lot(conn, gtin, lot)
 
     # -- auditing and maintenance ------------------------------------------------------------
 
