@@ -7,18 +7,22 @@ then from ``test_config``; a test can hand in a ready ledger as ``{"LEDGER": led
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask, Response, request
+from flask_babel import Babel
 
+from ledger.catalogue import Catalogue
 from ledger.core.errors import ValidationError
 from ledger.core.note import NoteSigner
 from ledger.keystore import Keystore
 from ledger.service.ledger import Ledger
+from ledger.service.scans import CloneRule, ScanCounter
 from ledger.store.db import database_url, make_engine
-from web import api, errors, home
+from web import api, errors, home, labels, resolver
 
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: a full batch of ordinary events fits easily
 SECURITY_HEADERS = {
@@ -32,17 +36,32 @@ SECURITY_HEADERS = {
 }
 
 
+LANGUAGES = ("zh", "en")  # Chinese first: the default for a reader who states no preference
+
+
+def _positive_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, str(default))
+    if not raw.isascii() or not raw.isdigit() or int(raw) < 1:
+        raise ValidationError(f"{name} must be a positive whole number", code="bad_config")
+    return int(raw)
+
+
 def settings_from_env() -> dict[str, Any]:
     """The app's settings from ``LEDGER_*`` environment variables, with their defaults."""
-    raw_max = os.environ.get("LEDGER_MAX_BODY", str(DEFAULT_MAX_BODY))
-    if not raw_max.isascii() or not raw_max.isdigit() or int(raw_max) < 1:
-        raise ValidationError("LEDGER_MAX_BODY must be a positive number of bytes", code="bad_config")
     return {
         "LEDGER_DATABASE_URL": database_url(),
         "LEDGER_KEYSTORE": os.environ.get("LEDGER_KEYSTORE", "keys"),
         "LEDGER_OPERATOR_KEY": os.environ.get("LEDGER_OPERATOR_KEY", "operator"),
         "LEDGER_PASSPHRASE": os.environ.get("LEDGER_PASSPHRASE") or None,
-        "LEDGER_MAX_BODY": int(raw_max),
+        "LEDGER_MAX_BODY": _positive_int("LEDGER_MAX_BODY", DEFAULT_MAX_BODY),
+        # When a code's scans suggest a copied label (ledger.service.scans.CloneRule).
+        "LEDGER_CLONE_WINDOW_HOURS": _positive_int("LEDGER_CLONE_WINDOW_HOURS", 24),
+        "LEDGER_CLONE_MAX_SCANS": _positive_int("LEDGER_CLONE_MAX_SCANS", 30),
+        "LEDGER_CLONE_MAX_CLIENTS": _positive_int("LEDGER_CLONE_MAX_CLIENTS", 5),
+        # The product catalogue file (None: the demo catalogue packaged with the ledger).
+        "LEDGER_CATALOGUE": os.environ.get("LEDGER_CATALOGUE") or None,
+        # Where QR codes on labels point (None: the URL the request came to).
+        "LEDGER_RESOLVER_BASE": os.environ.get("LEDGER_RESOLVER_BASE") or None,
     }
 
 
@@ -66,6 +85,14 @@ def add_security_headers(response: Response) -> Response:
     return response
 
 
+def select_locale() -> str:
+    """``?lang=`` if given, else the best of the reader's Accept-Language, else Chinese."""
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        return asked
+    return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
+
+
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app: settings, the ledger, error handlers, blueprints, headers."""
     app = Flask(__name__, instance_relative_config=True)
@@ -76,9 +103,20 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese text stays readable
     app.extensions["ledger"] = app.config.pop("LEDGER", None) or open_ledger(app.config)
     app.config.pop("LEDGER_PASSPHRASE", None)
+    catalogue = app.config["LEDGER_CATALOGUE"]
+    app.extensions["catalogue"] = Catalogue.load(None if catalogue is None else Path(catalogue))
+
+    ledger = app.extensions["ledger"]
+    app.extensions["scan_cache"] = resolver.ScanCache(ledger)
+    rule = CloneRule(timedelta(hours=app.config["LEDGER_CLONE_WINDOW_HOURS"]),
+                     app.config["LEDGER_CLONE_MAX_SCANS"], app.config["LEDGER_CLONE_MAX_CLIENTS"])
+    app.extensions["scans"] = ScanCounter(ledger.engine, rule)
+    Babel(app, locale_selector=select_locale, default_locale=LANGUAGES[0])
 
     errors.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(labels.bp)
+    app.register_blueprint(resolver.bp)
     app.after_request(add_security_headers)
     return app
