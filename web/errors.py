@@ -1,4 +1,5 @@
-"""The web layer's one error handler: every error becomes ``{"error": {...}}`` JSON.
+"""The web layer's one error handler: every error becomes ``{"error": {...}}`` JSON, except
+for a person's browser outside the API, which gets a page in the reader's language.
 
 Ledger errors map to statuses by class (``STATUS_BY_CLASS``). A ``SignatureError`` is a
 403: like an unknown or revoked key, it means the statement does not prove that its
@@ -9,7 +10,8 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, Response, jsonify
+from flask import Flask, Response, jsonify, render_template, request, url_for
+from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 
 from ledger.core.errors import (
@@ -70,8 +72,24 @@ def error_response(status: int, code: str, message: str, **extra: object) -> Res
     return response
 
 
+def wants_page() -> bool:
+    """A browser asking for a page outside the API (it lists HTML before JSON)."""
+    if request.path.startswith("/api/"):
+        return False
+    accept = request.accept_mimetypes
+    return accept["text/html"] > accept["application/json"]
+
+
+def error_page(error: LedgerError, status: int) -> Response:
+    """The friendly error page (also used by the resolver for unknown codes)."""
+    html = render_template("not_found.html", error=error, lang=str(get_locale() or "zh"), home=url_for("home.index"))
+    return Response(html, status=status, mimetype="text/html")
+
+
 def handle_ledger_error(error: LedgerError) -> Response:
     """Answer a deliberate rejection with its status and stable code."""
+    if wants_page():
+        return error_page(error, status_for(error))
     response = jsonify({"error": error.to_dict()})
     response.status_code = status_for(error)
     return response
@@ -81,7 +99,10 @@ def handle_http_exception(error: HTTPException) -> Response:
     """Answer werkzeug's routing and protocol errors (404, 405, 413, ...) as JSON."""
     status = error.code or 500
     code = HTTP_CODES.get(status) or (error.name or "http_error").lower().replace(" ", "_")
-    response = error_response(status, code, error.description or error.name)
+    if wants_page():
+        response = error_page(LedgerError(error.description or error.name, code=code), status)
+    else:
+        response = error_response(status, code, error.description or error.name)
     # Keep protocol headers such as Allow (405), but not werkzeug's HTML content type.
     for name, value in error.get_headers():
         if name.lower() != "content-type":
@@ -92,7 +113,10 @@ def handle_http_exception(error: HTTPException) -> Response:
 def handle_unexpected(error: Exception) -> Response:
     """Last resort: log the bug with its traceback here, tell the client nothing about it."""
     log.exception("unhandled error while serving a request", exc_info=error)
-    return error_response(500, "internal", "the server met an unexpected error; it has been logged")
+    message = "the server met an unexpected error; it has been logged"
+    if wants_page():
+        return error_page(LedgerError(message, code="internal"), 500)
+    return error_response(500, "internal", message)
 
 
 def register(app: Flask) -> None:

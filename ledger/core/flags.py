@@ -50,19 +50,21 @@ def flags(event: Event) -> list[Flag]:
                 outside,
                 key=lambda rv: max(band.minimum - rv[1], rv[1] - band.maximum),
             )
-            when = worst_reading.time.isoformat() if worst_reading.time else "an unknown time"
+            # Written where it happened (the reading's own offset), to the minute.
+            when = worst_reading.time.strftime("%Y-%m-%d %H:%M UTC%z") if worst_reading.time else None
             band_text = f"{_fmt(band.minimum)} to {_fmt(band.maximum)} °C"
+            band_zh = f"{_fmt(band.minimum)}～{_fmt(band.maximum)} °C"
             found.append(
                 Flag(
                     code="temperature_excursion",
                     severity="warning",
                     message_en=(
                         f"{len(outside)} temperature reading(s) outside the allowed "
-                        f"{band_text}; the furthest was {_fmt(worst)} °C at {when}"
+                        f"{band_text}; the furthest was {_fmt(worst)} °C at {when or 'an unknown time'}"
                     ),
                     message_zh=(
-                        f"有{len(outside)}个温度读数超出允许范围 {band_text}，"
-                        f"偏离最大的是 {_fmt(worst)} °C（{when}）"
+                        f"有 {len(outside)} 个温度读数超出允许范围 {band_zh}，"
+                        f"偏离最大的是 {_fmt(worst)} °C（{when or '时间不明'}）"
                     ),
                     object_ids=event.object_ids(),
                 )

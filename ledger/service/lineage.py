@@ -64,6 +64,7 @@ class Lineage:
     steps: tuple[Step, ...]
     registrations: tuple[Entry, ...]
     actors: dict[str, ActorRecord] = field(default_factory=dict)
+    by_gln: dict[str, ActorRecord] = field(default_factory=dict)  # every actor a step names
 
     @property
     def flags(self) -> tuple[Flag, ...]:
@@ -155,10 +156,7 @@ def lineage(conn: Connection, subject: str | GS1Identifier, tree_size: int) -> L
     signers = {entry.statement.signer for entry, _ in events}
     keys = conn.execute(select(KeyRow).where(KeyRow.key_id.in_(signers))).all() if signers else []
     actor_rows = conn.execute(select(ActorRow).where(ActorRow.actor.in_({k.actor for k in keys}))).all() if keys else []
-    actors = {
-        row.actor: ActorRecord(row.actor, row.name, tuple(row.roles.split()), row.region, row.gln, row.entry_idx)
-        for row in actor_rows
-    }
+    actors = {row.actor: _record(row) for row in actor_rows}
     key_actor = {k.key_id: actors[k.actor] for k in keys}
     wanted = {0} | {a.index for a in actors.values()} | {k.entry_idx for k in keys}
     wanted |= {k.revoked_idx for k in keys if k.revoked_idx is not None and k.revoked_idx < tree_size}
@@ -183,4 +181,18 @@ def lineage(conn: Connection, subject: str | GS1Identifier, tree_size: int) -> L
         Step(entry, event, key_actor[entry.statement.signer], tuple(step_flags.get(entry.index, ())))
         for entry, event in events
     )
-    return Lineage(ident, tree_size, steps, registrations, actors)
+    glns = {gln for _, event in events for gln in _glns(event)}
+    named = conn.execute(select(ActorRow).where(ActorRow.gln.in_(glns))).all() if glns else []
+    by_gln = {row.gln: _record(row) for row in named}
+    return Lineage(ident, tree_size, steps, registrations, actors, by_gln)
+
+
+def _record(row: ActorRow) -> ActorRecord:
+    return ActorRecord(row.actor, row.name, tuple(row.roles.split()), row.region, row.gln, row.entry_idx)
+
+
+def _glns(event: Event) -> list[str]:
+    """The GLNs of the places and parties an event names (canonical /414/ and /417/ URIs)."""
+    uris = [event.read_point, event.biz_location, event.carrier, *(p.id for p in event.source_list),
+            *(p.id for p in event.destination_list)]
+    return [uri.split("/")[4] for uri in uris if uri is not None]

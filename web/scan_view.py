@@ -1,0 +1,279 @@
+"""What the scan page shows, in the reader's language: a lineage turned into plain lines.
+
+Built inside a request (it uses Flask-Babel's ``gettext`` for the active locale). Every
+string here is plain text; the template escapes it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from ledger.catalogue import Catalogue
+from ledger.core.bundle import BundleReport
+from ledger.core.events import Event, Quantity
+from ledger.core.flags import Flag
+from ledger.core.gs1 import GS1Identifier, parse_identifier
+from ledger.service.lineage import Lineage, Step
+from web.chart import Chart, Reading, temperature_chart
+
+STEP_TITLES = {
+    "tl:sowing": _l("Sowing and transplanting"),
+    "tl:fertilising": _l("Fertilising"),
+    "tl:spraying": _l("Plant protection spraying"),
+    "tl:irrigating": _l("Irrigation"),
+    "commissioning": _l("Harvest"),
+    "transforming": _l("Processing"),
+    "packing": _l("Packing"),
+    "unpacking": _l("Unpacking"),
+    "inspecting": _l("Laboratory inspection"),
+    "sampling": _l("Sampling"),
+    "storing": _l("Storage"),
+    "shipping": _l("Shipping"),
+    "loading": _l("Loading"),
+    "transporting": _l("Cold-chain transport"),
+    "unloading": _l("Unloading"),
+    "receiving": _l("Receiving"),
+    "sensor_reporting": _l("Sensor report"),
+    "retail_selling": _l("Sold in store"),
+}
+UNITS = {"KGM": "kg", "LTR": "L", "KGM/HAR": "kg/ha", "LTR/HAR": "L/ha", "CEL": "°C", "GRM": "g",
+         "MGM/KGM": "mg/kg", "TNE": "t"}
+
+
+@dataclass(frozen=True)
+class Detail:
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class StepView:
+    """One line of the timeline."""
+
+    index: int
+    title: str
+    when: str
+    who: str
+    region: str
+    where: str
+    details: tuple[Detail, ...]
+    flags: tuple[str, ...]
+    critical: bool
+    verified: bool
+    failure: str
+
+
+@dataclass(frozen=True)
+class ScanView:
+    """The whole page's content, except the scan counter (which changes on every view)."""
+
+    subject: GS1Identifier
+    product: str
+    lot: str | None
+    serial: str | None
+    origin: str
+    variety: str
+    farm: str
+    steps: tuple[StepView, ...]
+    anomalies: tuple[str, ...]
+    critical: bool
+    chart: Chart | None
+    verified: bool
+    verdict: str
+    tree_size: int
+
+
+def local_time(moment: datetime, offset: str | None = None) -> str:
+    """``2026-11-09 22:07 (UTC+08:00)``: the time where it happened."""
+    if offset is not None:
+        sign = -1 if offset.startswith("-") else 1
+        hours, minutes = offset[1:].split(":")
+        moment = moment.astimezone(timezone(sign * timedelta(hours=int(hours), minutes=int(minutes))))
+    text = moment.strftime("%Y-%m-%d %H:%M")
+    name = moment.strftime("%z")
+    return f"{text} (UTC{name[:3]}:{name[3:]})" if name else text
+
+
+def _number(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) and abs(value) >= 1000 else f"{value:g}"
+
+
+def _amount(value: float, uom: str | None) -> str:
+    return f"{_number(value)} {UNITS.get(uom, uom)}" if uom else _number(value)
+
+
+def _lang(lang: str) -> str:
+    return "zh" if lang.startswith("zh") else "en"
+
+
+class _Namer:
+    """Names for identifiers: products from the catalogue, places and parties from the log."""
+
+    def __init__(self, lineage: Lineage, catalogue: Catalogue, lang: str) -> None:
+        self.lineage = lineage
+        self.catalogue = catalogue
+        self.lang = _lang(lang)
+
+    def party(self, uri: str | None) -> str:
+        if uri is None:
+            return ""
+        gln = uri.split("/")[4]
+        actor = self.lineage.by_gln.get(gln)
+        extension = uri.split("/254/")[1] if "/254/" in uri else None
+        name = actor.name if actor is not None else f"GLN {gln}"
+        return f"{name} · {extension}" if extension else name
+
+    def thing(self, uri: str) -> str:
+        ident = parse_identifier(uri)
+        if ident.ai == "00":
+            return _("case %(sscc)s", sscc=ident.key)
+        name = self.catalogue.display_name(ident.key, self.lang)
+        parts = [name]
+        if ident.lot:
+            parts.append(_("lot %(lot)s", lot=ident.lot))
+        if ident.serial:
+            parts.append(_("no. %(serial)s", serial=ident.serial))
+        return " · ".join(parts)
+
+    def quantity(self, q: Quantity) -> str:
+        return f"{self.thing(q.epc_class)}: {_amount(q.quantity, q.uom)}"
+
+
+def _details(event: Event, namer: _Namer) -> list[Detail]:
+    out: list[Detail] = []
+    add = lambda label, value: out.append(Detail(str(label), value))  # noqa: E731
+    if event.farm_input is not None:
+        fi = event.farm_input
+        add(_("Product"), fi.product)
+        if fi.active_ingredient:
+            add(_("Active ingredient"), fi.active_ingredient)
+        add(_("Dose"), _amount(fi.dose.value, fi.dose.uom))
+        if fi.pre_harvest_interval_days is not None:
+            add(_("Pre-harvest interval"), _("%(days)s days", days=fi.pre_harvest_interval_days))
+        if fi.method:
+            add(_("Method"), fi.method)
+    if event.ilmd is not None:
+        if event.ilmd.variety:
+            add(_("Variety"), event.ilmd.variety)
+        if event.ilmd.plot:
+            add(_("Field"), namer.party(event.ilmd.plot))
+        if event.ilmd.harvest_date:
+            add(_("Harvest date"), event.ilmd.harvest_date.isoformat())
+        if event.ilmd.origin_region:
+            add(_("Region of origin"), event.ilmd.origin_region)
+    for q in event.quantity_list:
+        add(_("Quantity"), namer.quantity(q))
+    if event.event_type == "TransformationEvent":
+        for q in event.input_quantity_list:
+            add(_("Input"), namer.quantity(q))
+        for q in event.output_quantity_list:
+            add(_("Output"), namer.quantity(q))
+        if event.output_epc_list:
+            add(_("Output"), _("%(count)s serialised units", count=len(event.output_epc_list)))
+    if event.event_type == "AggregationEvent" and event.parent_id is not None:
+        add(_("Case"), namer.thing(event.parent_id))
+        add(_("Contents"), _("%(count)s units", count=len(event.child_epcs)))
+    elif event.epc_list:
+        add(_("Goods"), ", ".join(namer.thing(e) for e in event.epc_list[:3]) + (" …" if len(event.epc_list) > 3 else ""))
+    if event.inspection is not None:
+        result = _("pass") if event.inspection.result == "pass" else _("FAIL")
+        add(_("Result"), result)
+        for a in event.inspection.analytes:
+            add(a.name, _("%(value)s (limit %(limit)s)", value=_amount(a.value, a.uom), limit=_amount(a.limit, a.uom)))
+    for cert in event.certification_info:
+        add(_("Certificate"), cert)
+    for party in event.source_list:
+        if party.type == "owning_party":
+            add(_("From"), namer.party(party.id))
+    for party in event.destination_list:
+        if party.type == "owning_party":
+            add(_("To"), namer.party(party.id))
+    if event.carrier is not None:
+        add(_("Carrier"), namer.party(event.carrier))
+    temps = [v for r in event.readings() if r.type == "Temperature" for v in r.values()]
+    if temps:
+        add(_("Temperature"), _("%(low)s to %(high)s °C", low=f"{min(temps):g}", high=f"{max(temps):g}"))
+    if event.allowed_range is not None:
+        band = event.allowed_range
+        add(_("Allowed band"), _("%(low)s to %(high)s °C", low=f"{band.minimum:g}", high=f"{band.maximum:g}"))
+    return out
+
+
+def flag_text(flag: Flag, lang: str) -> str:
+    """A flag's message in the reader's language."""
+    return flag.message_zh if _lang(lang) == "zh" else flag.message_en
+
+
+def _failure_text(report: BundleReport, index: int) -> str:
+    failures = report.failures_at(index)
+    return "; ".join(f"{f.check}: {f.message}" for f in failures)
+
+
+def _step_view(step: Step, report: BundleReport, namer: _Namer, lang: str) -> StepView:
+    event = step.event
+    failure = _failure_text(report, step.index)
+    return StepView(
+        index=step.index,
+        title=str(STEP_TITLES.get(event.biz_step, event.biz_step)),
+        when=local_time(event.event_time, event.event_time_zone_offset),
+        who=step.actor.name,
+        region=step.actor.region,
+        where=namer.party(event.location) if event.location else "",
+        details=tuple(_details(event, namer)),
+        flags=tuple(flag_text(f, lang) for f in step.flags),
+        critical=any(f.severity == "critical" for f in step.flags),
+        verified=report.ok and not failure,
+        failure=failure,
+    )
+
+
+def _chart(lineage: Lineage) -> Chart | None:
+    readings: list[Reading] = []
+    band: tuple[float, float] | None = None
+    for step in lineage.steps:
+        event = step.event
+        if event.allowed_range is not None and band is None:
+            band = (event.allowed_range.minimum, event.allowed_range.maximum)
+        for r in event.readings():
+            if r.type == "Temperature" and r.time is not None:
+                readings.extend(Reading(r.time, v, step.index) for v in r.values())
+    return temperature_chart(readings, band) if band is not None else None
+
+
+def scan_view(lineage: Lineage, report: BundleReport, catalogue: Catalogue, lang: str) -> ScanView:
+    """The scan page's content for ``lineage``, with the server's verdict from ``report``."""
+    namer = _Namer(lineage, catalogue, lang)
+    subject = lineage.subject
+    harvests = [s for s in lineage.steps if s.event.is_harvest]
+    ilmd = harvests[0].event.ilmd if harvests else None
+    lot = subject.lot
+    if lot is None and subject.serial is not None:
+        # The label may omit the lot; the bagging event records which lot the unit is from.
+        key = subject.object_key()
+        lot = next((parse_identifier(lc).lot for s in lineage.steps for u, lc in s.event.unit_lots if u == key), None)
+    anomalies = tuple(flag_text(f, lang) for f in lineage.flags)
+    if report.ok:
+        verdict = _("Verified: all %(count)s steps are signed by registered producers and included in the "
+                    "ledger's signed checkpoint of %(size)s entries.", count=len(lineage.steps), size=report.checkpoint.size if report.checkpoint else 0)
+    else:
+        verdict = _("NOT verified: %(count)s problem(s) were found in the proof.", count=len(report.failures))
+    return ScanView(
+        subject=subject,
+        product=catalogue.display_name(subject.key, namer.lang),
+        lot=lot,
+        serial=subject.serial,
+        origin=(ilmd.origin_region if ilmd and ilmd.origin_region else ""),
+        variety=(ilmd.variety if ilmd and ilmd.variety else ""),
+        farm=harvests[0].actor.name if harvests else "",
+        steps=tuple(_step_view(s, report, namer, lang) for s in lineage.steps),
+        anomalies=anomalies,
+        critical=any(f.severity == "critical" for f in lineage.flags),
+        chart=_chart(lineage),
+        verified=report.ok,
+        verdict=verdict,
+        tree_size=lineage.tree_size,
+    )
