@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Independent verifier of a traceledger export (docs/FORMAT.md).
+"""Independent verifier of a traceledger export or proof bundle (docs/FORMAT.md).
 
 Usage:
     python scripts/verify_ledger.py EXPORT.jsonl --operator-key VKEY [--since CHECKPOINT]
                                     [--quiet] [--json]
+    python scripts/verify_ledger.py --bundle BUNDLE.json [--operator-key VKEY] [--json]
 
 This is the auditor's verifier: a second implementation of the formats written from
 docs/FORMAT.md alone. It uses only the Python standard library and PyNaCl, and imports
@@ -29,6 +30,13 @@ Every failure is reported, one line each, with the entry index (or the checkpoin
 position) and a stable check name; after a failure verification goes on, re-synchronising
 the hash chain so that one altered entry is named once and not blamed on the rest of the
 log. Exit status: 0 when everything holds, 1 when verification failed, 2 on usage errors.
+
+With --bundle it checks one product's proof bundle as FORMAT.md 9.2 says (the log check:
+shape, operator key, checkpoint signature, each entry's inclusion proof, canonical bytes,
+signature and registration from the bundle's own entries, the subject), printing one line
+per entry and the verdict; --json gives the browser verifier's report shape
+(web/static/verify/bundle.js). Without --operator-key the bundle's own key is used, with
+a warning that it was not checked against a key obtained out of band.
 
 Structure (so that other modes, e.g. a single product's proof bundle, can reuse it):
 canonical JSON (``jcs_*``), base64/hex/time helpers, Merkle hashing (``CompactRange``,
@@ -2272,6 +2280,403 @@ def verify_export(path: str, operator: VerifierKey, *, since: Checkpoint | None 
 
 
 # ---------------------------------------------------------------------------------------
+# Proof bundles (FORMAT.md section 9): one product's journey against one checkpoint
+# ---------------------------------------------------------------------------------------
+
+BUNDLE_FORMAT = "traceledger-bundle"
+MAX_BUNDLE_ENTRIES = 2000
+_BUNDLE_KEYS = frozenset(("format", "v", "subject", "verifier_key", "checkpoint", "entries"))
+_BUNDLE_ENTRY_KEYS = frozenset(("index", "leaf", "proof"))
+_BUNDLE_ID_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
+_BUNDLE_CLASS_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
+_LOT_BEFORE_SERIAL = re.compile(r"/10/[^/]+(?=/21/)")
+_MAX_SAFE = 2**53 - 1
+
+
+class RuleBroken(Exception):
+    """A bundle entry breaks a rule; ``check`` is its name (FORMAT.md 9.2)."""
+
+    def __init__(self, check: str, message: str) -> None:
+        super().__init__(message)
+        self.check = check
+        self.message = message
+
+
+class BundleEntryReport:
+    """One bundle entry's verdict: its failures and the fields read from its verified bytes."""
+
+    def __init__(self) -> None:
+        self.kind: str | None = None
+        self.failures: list[tuple[str, str]] = []
+        self.verified: dict[str, Any] | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"ok": self.ok, "kind": self.kind, "verified": self.verified,
+                "failures": [{"check": c, "message": m} for c, m in self.failures]}
+
+
+class BundleReport:
+    """What a bundle proves, in the shape of the browser verifier's report."""
+
+    def __init__(self) -> None:
+        self.subject = ""
+        self.checkpoint: Checkpoint | None = None
+        self.checkpoint_message = "not checked"
+        self.bundle_failures: list[tuple[str, str]] = []
+        self.entries: dict[int, BundleEntryReport] = {}
+        self.steps: list[int] = []
+
+    @property
+    def ok(self) -> bool:
+        return (self.checkpoint is not None and not self.bundle_failures
+                and all(e.ok for e in self.entries.values()))
+
+    def as_dict(self) -> dict[str, Any]:
+        cp = self.checkpoint
+        return {
+            "ok": self.ok,
+            "subject": self.subject,
+            "checkpoint": {"ok": cp is not None, "size": cp.size if cp else None,
+                           "root": b64encode(cp.root) if cp else None, "message": self.checkpoint_message},
+            "bundleFailures": [{"check": c, "message": m} for c, m in self.bundle_failures],
+            "entries": {str(i): e.as_dict() for i, e in self.entries.items()},
+            "steps": self.steps,
+        }
+
+
+def _bundle_document(data: bytes) -> tuple[dict[str, Any], list[tuple[int, bytes, list[bytes]]]]:
+    """FORMAT.md 9.1 shape; raises RuleBroken('bundle', ...)."""
+    try:
+        doc = jcs_loads(data)
+    except JSONError as e:
+        raise RuleBroken("bundle", f"the bundle is not acceptable JSON: {e}") from None
+    if type(doc) is not dict or doc.keys() != _BUNDLE_KEYS:
+        raise RuleBroken("bundle", "a bundle has exactly the members " + ", ".join(sorted(_BUNDLE_KEYS)))
+    if doc["format"] != BUNDLE_FORMAT or type(doc["v"]) is not int or doc["v"] != 1:
+        raise RuleBroken("bundle", f"not a {BUNDLE_FORMAT} version 1 document")
+    for name in ("subject", "verifier_key", "checkpoint"):
+        if type(doc[name]) is not str:
+            raise RuleBroken("bundle", f"{name} must be text")
+    raw = doc["entries"]
+    if type(raw) is not list or not 1 <= len(raw) <= MAX_BUNDLE_ENTRIES:
+        raise RuleBroken("bundle", f"entries must be a list of 1 to {MAX_BUNDLE_ENTRIES} entries")
+    out: list[tuple[int, bytes, list[bytes]]] = []
+    for n, item in enumerate(raw):
+        where = f"entries[{n}]"
+        if type(item) is not dict or item.keys() != _BUNDLE_ENTRY_KEYS:
+            raise RuleBroken("bundle", f"{where} must have exactly the members index, leaf, proof")
+        index, proof = item["index"], item["proof"]
+        if type(index) is not int or not 0 <= index <= _MAX_SAFE:
+            raise RuleBroken("bundle", f"{where}.index must be a non-negative integer")
+        if out and index <= out[-1][0]:
+            raise RuleBroken("bundle", f"{where}: entries must be in increasing index order, each once")
+        if type(proof) is not list or len(proof) > 64:
+            raise RuleBroken("bundle", f"{where}.proof must be a list of at most 64 hashes")
+        leaf = b64decode_strict(item["leaf"])
+        if leaf is None:
+            raise RuleBroken("bundle", f"{where}.leaf must be canonical base64")
+        hashes = [b64decode_strict(h, 32) for h in proof]
+        if any(h is None for h in hashes):
+            raise RuleBroken("bundle", f"{where}.proof must hold canonical base64 of 32-byte hashes")
+        out.append((index, leaf, hashes))  # type: ignore[arg-type]
+    return doc, out
+
+
+def _bundle_entry(leaf: bytes) -> dict[str, Any]:
+    """FORMAT.md 4 and 9.2 step 5.2: the entry's JSON, canonical bytes, members, statement."""
+    try:
+        obj = jcs_loads(leaf)
+    except JSONError as e:
+        raise RuleBroken("entry_shape", f"the entry is not acceptable JSON: {e}") from None
+    if type(obj) is not dict or obj.keys() != _ENTRY_KEYS:
+        raise RuleBroken("entry_shape", "an entry has exactly the members " + ", ".join(sorted(_ENTRY_KEYS)))
+    try:
+        canonical = jcs(obj)
+    except JSONError as e:
+        raise RuleBroken("entry_shape", f"the entry has no canonical form: {e}") from None
+    if canonical != leaf:
+        raise RuleBroken("canonical_bytes", "the entry bytes are not in canonical (RFC 8785) form")
+    index, prev, st = obj["index"], obj["prev"], obj["statement"]
+    if type(index) is not int or not 0 <= index <= _MAX_SAFE:
+        raise RuleBroken("entry_shape", "an entry's index is a non-negative integer")
+    if type(obj["v"]) is not int or obj["v"] != 1:
+        raise RuleBroken("entry_shape", f"unsupported entry version {obj['v']!r}")
+    if type(prev) is not str or not _HEX64.match(prev):
+        raise RuleBroken("entry_shape", "an entry's prev is 64 lowercase hex digits")
+    if parse_strict_time_ms(obj["time"]) is None:
+        raise RuleBroken("entry_shape", "an entry's time is not of the form YYYY-MM-DDTHH:MM:SS.sssZ")
+    if type(st) is not dict:
+        raise RuleBroken("entry_shape", "a statement must be a JSON object")
+    if st.keys() != _STATEMENT_KEYS:
+        raise RuleBroken("entry_shape", _members_problem(st, _STATEMENT_KEYS, "statement") or "")
+    if st["kind"] not in STATEMENT_KINDS:
+        raise RuleBroken("entry_shape", "kind must be one of " + ", ".join(STATEMENT_KINDS))
+    if type(st["payload"]) is not dict:
+        raise RuleBroken("entry_shape", "payload must be a JSON object")
+    if not (type(st["signer"]) is str and _HEX32.match(st["signer"])):
+        raise RuleBroken("entry_shape", "signer must be a key ID: 32 lowercase hex digits")
+    sig = b64decode_strict(st["sig"], 64)
+    if sig is None:
+        raise RuleBroken("entry_shape", "sig is not canonical base64 of a 64-byte signature")
+    body = jcs({k: v for k, v in st.items() if k != "sig"})
+    if len(jcs(st)) > MAX_STATEMENT_BYTES:
+        raise RuleBroken("entry_shape", f"the statement is more than {MAX_STATEMENT_BYTES} bytes")
+    obj["_sig"], obj["_message"] = sig, statement_message(st["kind"], body)
+    return obj
+
+
+class BundleRegistry:
+    """Actors and keys proven by the bundle's own entries; starts from the trusted key."""
+
+    def __init__(self, operator: VerifierKey) -> None:
+        self.operator = operator
+        self.operator_key_id = key_id(operator.public_key)
+        self.actors: dict[str, dict[str, Any]] = {}
+        self.glns: set[str] = set()
+        self.keys: dict[str, dict[str, Any]] = {}  # key ID -> actor, public_key, revoked_ms
+
+    def admit(self, index: int, entry: dict[str, Any]) -> dict[str, Any]:
+        """FORMAT.md 3.1-3.6 for one entry, in the server's order of checks; returns what it
+        registers (the first rule broken is raised)."""
+        st, payload = entry["statement"], entry["statement"]["payload"]
+        kind, signer, sig, message = st["kind"], st["signer"], entry["_sig"], entry["_message"]
+        if index == 0 or kind == "genesis":
+            if index != 0 or kind != "genesis":
+                raise RuleBroken("misplaced_genesis", "the first entry, and only the first, is the genesis")
+            _payload_rules(kind, payload)
+            pk = b64decode_strict(payload["operator_key"], 32)
+            assert pk is not None  # checked by _payload_rules
+            if signer != key_id(pk):
+                raise RuleBroken("not_operator", "the genesis must be signed by the operator key it names")
+            _signed(kind, pk, message, sig)
+            return {"kind": kind, "origin": payload["origin"], "operator_key": pk}
+        if kind in OPERATOR_KINDS:
+            if signer != self.operator_key_id:
+                raise RuleBroken("not_operator", f"only the operator may sign {kind} statements")
+            _payload_rules(kind, payload)
+            admission = self._registration(kind, payload)
+            _signed(kind, self.operator.public_key, message, sig)
+            return admission
+        return self._event(signer, payload, entry["time"], message, sig)
+
+    def _registration(self, kind: str, p: dict[str, Any]) -> dict[str, Any]:
+        if kind == "actor":
+            if p["actor"] in self.actors:
+                raise RuleBroken("actor_exists", f"actor {p['actor']} is already registered")
+            if p["gln"] in self.glns:
+                raise RuleBroken("gln_taken", f"GLN {p['gln']} already belongs to another actor")
+            return {"kind": kind, "actor": p["actor"], "record": dict(p)}
+        if kind == "key":
+            pk = b64decode_strict(p["public_key"], 32)
+            assert pk is not None
+            kid = key_id(pk)
+            if p["actor"] not in self.actors:
+                raise RuleBroken("unknown_actor", f"no actor {p['actor']} is registered")
+            if kid in self.keys or kid == self.operator_key_id:
+                raise RuleBroken("key_exists", "this public key is already in the log")
+            return {"kind": kind, "actor": p["actor"], "key_id": kid, "public_key": pk}
+        rec = self.keys.get(p["key_id"])
+        if rec is None or rec["actor"] != p["actor"]:
+            raise RuleBroken("unknown_key", f"actor {p['actor']} has no key {p['key_id']}")
+        if rec["revoked_ms"] is not None:
+            raise RuleBroken("key_already_revoked", f"key {p['key_id']} is already revoked")
+        return {"kind": kind, "actor": p["actor"], "key_id": p["key_id"],
+                "effective_ms": parse_strict_time_ms(p["effective"])}
+
+    def _event(self, signer: str, p: dict[str, Any], t: str, message: bytes, sig: bytes) -> dict[str, Any]:
+        # The log check (FORMAT.md 3.5): only eventTime and bizStep are read.
+        if "eventTime" not in p:
+            raise RuleBroken("missing_field", "the event has no eventTime")
+        ev_ns = parse_rfc3339_ns(p["eventTime"])
+        if ev_ns is None:
+            raise RuleBroken("bad_time", "eventTime is not an RFC 3339 date-time with an offset or Z")
+        if "bizStep" not in p:
+            raise RuleBroken("missing_field", "the event has no bizStep")
+        step = p["bizStep"]
+        if type(step) is not str:
+            raise RuleBroken("bad_value", "bizStep is not text")
+        key = self.keys.get(signer)
+        if key is None:
+            raise RuleBroken("unknown_key", f"key {signer} is not added by an earlier entry of this bundle")
+        t_ms = parse_strict_time_ms(t)
+        assert t_ms is not None  # checked by _bundle_entry
+        if key["revoked_ms"] is not None and key["revoked_ms"] <= t_ms:
+            raise RuleBroken("key_revoked", f"key {signer} was revoked with effect at or before {t}")
+        actor = self.actors.get(key["actor"])
+        if actor is None:
+            raise RuleBroken("unknown_actor", f"the actor of key {signer} is not registered")
+        allowed = BIZSTEP_ROLES.get(step, frozenset())
+        if not allowed & set(actor["roles"]):
+            raise RuleBroken("role_not_permitted", f"actor {actor['actor']} may not post the step {step!r}")
+        if ev_ns > (t_ms + EVENT_FUTURE_ALLOWANCE_MS) * 1_000_000:
+            raise RuleBroken("event_in_future", f"eventTime {p['eventTime']} is more than 10 minutes after {t}")
+        _signed("event", key["public_key"], message, sig)
+        return {"kind": "event", "actor": actor["actor"], "bizStep": step, "eventTime": p["eventTime"],
+                "actorName": actor["name"], "actorRegion": actor["region"]}
+
+    def apply(self, admission: dict[str, Any]) -> None:
+        """Register what an entry with no failure proved (the genesis is the trusted key)."""
+        kind = admission["kind"]
+        if kind == "actor":
+            self.actors[admission["actor"]] = admission["record"]
+            self.glns.add(admission["record"]["gln"])
+        elif kind == "key":
+            self.keys[admission["key_id"]] = {"actor": admission["actor"], "public_key": admission["public_key"],
+                                              "revoked_ms": None}
+        elif kind == "revoke":
+            self.keys[admission["key_id"]]["revoked_ms"] = admission["effective_ms"]
+
+
+def _payload_rules(kind: str, payload: dict[str, Any]) -> None:
+    # The payload rules of FORMAT.md 3.1-3.4, as the export check applies them; the
+    # server's error codes are finer, a bundle verifier reports them all as bad_value.
+    problems = PAYLOAD_CHECKS[kind](payload)
+    if problems:
+        raise RuleBroken("bad_value", "; ".join(problems))
+
+
+def _signed(kind: str, public_key: bytes, message: bytes, sig: bytes) -> None:
+    if not ed25519_verify(public_key, message, sig):
+        raise RuleBroken("signature", f"the {kind} statement's signature does not verify")
+
+
+def mentioned_ids(payload: dict[str, Any]) -> set[str]:
+    """The identifiers an event payload names (FORMAT.md 9.2 step 6)."""
+    found: set[str] = set()
+    for name in _BUNDLE_ID_LISTS:
+        values = payload.get(name)
+        for v in values if type(values) is list else ():
+            if type(v) is str:
+                found.add(_LOT_BEFORE_SERIAL.sub("", v, count=1))
+    if type(payload.get("parentID")) is str:
+        found.add(payload["parentID"])
+    for name in _BUNDLE_CLASS_LISTS:
+        values = payload.get(name)
+        for el in values if type(values) is list else ():
+            if type(el) is dict and type(el.get("epcClass")) is str:
+                found.add(el["epcClass"])
+    return found
+
+
+def verify_bundle(data: bytes, operator: VerifierKey) -> BundleReport:
+    """FORMAT.md 9.2 at the level of the log check; every failure is in the report."""
+    report = BundleReport()
+    try:
+        doc, items = _bundle_document(data)
+    except RuleBroken as e:
+        report.bundle_failures.append((e.check, e.message))
+        return report
+    report.subject = doc["subject"]
+    if doc["verifier_key"] != operator.text:
+        report.bundle_failures.append(("operator_key", "the bundle names another operator key than the one trusted"))
+        return report
+    try:
+        cp = verify_checkpoint(doc["checkpoint"], operator)
+    except NoteError as e:
+        report.checkpoint_message = str(e)
+        report.bundle_failures.append(("checkpoint_signature", str(e)))
+        return report
+    if cp.origin != operator.name:
+        report.checkpoint_message = f"the checkpoint's origin {cp.origin!r} is not this log's"
+        report.bundle_failures.append(("checkpoint_origin", report.checkpoint_message))
+        return report
+    report.checkpoint = cp
+    report.checkpoint_message = f"signed by {operator.name} for {cp.size} entries"
+    if items[0][0] != 0:
+        report.bundle_failures.append(("genesis", "the bundle lacks the log's genesis entry (index 0)"))
+    registry = BundleRegistry(operator)
+    events: list[dict[str, Any]] = []
+    for index, leaf, proof in items:
+        rec = report.entries[index] = BundleEntryReport()
+        if index >= cp.size:
+            rec.failures.append(("inclusion", f"entry {index} is beyond the checkpoint's {cp.size} entries"))
+        elif not verify_inclusion(index, cp.size, leaf_hash(leaf), proof, cp.root):
+            rec.failures.append(("inclusion", "the inclusion proof does not lead to the checkpoint's root"))
+        try:
+            entry = _bundle_entry(leaf)
+            rec.kind = entry["statement"]["kind"]
+            if entry["index"] != index:
+                raise RuleBroken("index", f"the entry says index {entry['index']}, the bundle {index}")
+            if rec.kind == "event":
+                events.append(entry["statement"]["payload"])
+                report.steps.append(index)
+            admission = registry.admit(index, entry)
+            if admission["kind"] == "genesis" and (
+                    admission["operator_key"] != operator.public_key or admission["origin"] != operator.name):
+                rec.failures.append(("genesis", "the genesis entry names another operator key or origin"))
+            if rec.ok:
+                # Only an entry with no failure enters the registry (FORMAT.md 9.2 step 5).
+                registry.apply(admission)
+                rec.verified = {"kind": rec.kind, "time": entry["time"], "signer": entry["statement"]["signer"],
+                                **{k: v for k, v in admission.items()
+                                   if k in ("actor", "bizStep", "eventTime", "actorName", "actorRegion")}}
+        except RuleBroken as e:
+            rec.failures.append((e.check, e.message))
+    if not any(report.subject in mentioned_ids(p) for p in events):
+        report.bundle_failures.append(("subject", f"no event in the bundle names {report.subject}"))
+    return report
+
+
+def print_bundle_report(report: BundleReport, out: IO[str]) -> None:
+    """One line per entry (index, bizStep, actor, eventTime, OK or failures), then the verdict."""
+    for f in report.bundle_failures:
+        out.write(f"FAIL bundle [{f[0]}]: {f[1]}\n")
+    for index, rec in report.entries.items():
+        v = rec.verified or {}
+        what = (f"{v.get('bizStep')}  {v.get('actorName')} ({v.get('actor')})  {v.get('eventTime')}"
+                if rec.kind == "event" and v else f"{rec.kind or '?'}  {v.get('actor', '')}".rstrip())
+        verdict = "OK" if rec.ok else "FAIL " + "; ".join(f"[{c}] {m}" for c, m in rec.failures)
+        out.write(f"{index:>8}  {what}  {verdict}\n")
+    if report.ok:
+        out.write(f"VERIFIED: {len(report.steps)} steps of {report.subject} against the checkpoint of "
+                  f"{report.checkpoint.size if report.checkpoint else '?'} entries\n")
+    else:
+        failures = len(report.bundle_failures) + sum(len(e.failures) for e in report.entries.values())
+        out.write(f"FAILED: {failures} failure(s) in the bundle for {report.subject or '?'}\n")
+
+
+def run_bundle(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
+    """--bundle mode: read the file, pick the operator key, verify, print."""
+    try:
+        with open(args.bundle, "rb") as f:
+            data = f.read()
+    except OSError as e:
+        stderr.write(f"verify_ledger.py: cannot read the bundle: {e}\n")
+        return EXIT_USAGE
+    if args.operator_key:
+        try:
+            operator = load_operator_key(args.operator_key)
+        except UsageError as e:
+            stderr.write(f"verify_ledger.py: {e}\n")
+            return EXIT_USAGE
+    else:
+        # Without an out-of-band key the bundle can only be checked against itself.
+        try:
+            doc = jcs_loads(data)
+            operator = parse_vkey(doc["verifier_key"])
+        except (JSONError, NoteError, TypeError, KeyError, AttributeError) as e:
+            stderr.write(f"verify_ledger.py: the bundle has no usable verifier_key ({e}); give --operator-key\n")
+            return EXIT_USAGE
+        stderr.write("WARNING: no --operator-key given: the bundle was checked against its own verifier_key "
+                     f"({operator.text}), not against a key obtained out of band. It proves consistency, "
+                     "not that the operator you trust signed it.\n")
+    report = verify_bundle(data, operator)
+    if args.json:
+        result = report.as_dict()
+        result["operator_key"] = operator.text
+        result["operator_key_checked"] = bool(args.operator_key)
+        stdout.write(json.dumps(result, ensure_ascii=False, indent=1) + "\n")
+    else:
+        print_bundle_report(report, stdout)
+    stdout.flush()
+    return EXIT_OK if report.ok else EXIT_FAILED
+
+
+# ---------------------------------------------------------------------------------------
 # Command line
 # ---------------------------------------------------------------------------------------
 
@@ -2320,9 +2725,13 @@ def build_parser() -> argparse.ArgumentParser:
         "of statement IDs is kept instead (about 100 bytes per entry). Check names: "
         + ", ".join(CHECKS) + ".",
     )
-    p.add_argument("export", help="the export file (JSON Lines), or - for stdin")
-    p.add_argument("--operator-key", required=True, metavar="VKEY",
-                   help="the operator's C2SP verifier key <name>+<id>+<key>, or a file holding it")
+    p.add_argument("export", nargs="?", help="the export file (JSON Lines), or - for stdin")
+    p.add_argument("--bundle", metavar="FILE",
+                   help="verify one product's proof bundle (FORMAT.md 9) instead of an export; "
+                   "without --operator-key it is checked against its own verifier_key, with a warning")
+    p.add_argument("--operator-key", metavar="VKEY",
+                   help="the operator's C2SP verifier key <name>+<id>+<key>, or a file holding it "
+                   "(required for an export)")
     p.add_argument("--since", metavar="CHECKPOINT_FILE",
                    help="a signed checkpoint saved earlier: check that the export extends it")
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
@@ -2345,6 +2754,14 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
         return EXIT_USAGE if e.code else EXIT_OK
     if _crypto_sign_open is None:
         stderr.write("verify_ledger.py: PyNaCl is required (pip install pynacl)\n")
+        return EXIT_USAGE
+    if args.bundle is not None:
+        if args.export is not None or args.since:
+            stderr.write("verify_ledger.py: --bundle takes no export file and no --since\n")
+            return EXIT_USAGE
+        return run_bundle(args, stdout, stderr)
+    if args.export is None or args.operator_key is None:
+        stderr.write("verify_ledger.py: an export file and --operator-key are required (or --bundle FILE)\n")
         return EXIT_USAGE
     try:
         operator = load_operator_key(args.operator_key)
