@@ -1,0 +1,111 @@
+"""Ledgers for the scan-page benchmarks: the demo season (ledger/demo.py) plus filler.
+
+    .venv/bin/python -m bench.scan_data [--size N ...]     # build (or finish) the ledgers
+
+Layout of ``bench/out/scan-<N>.sqlite3`` (gitignored, reused by later runs, resumable):
+
+* entry 0: genesis (operator = bench.common.OPERATOR, origin = ledger.demo.ORIGIN);
+* the 12 registrations of the six example actors (bench keys: fixed seeds, see bench.common);
+* the whole 2026 demo season of ledger/demo.py (``chain_events``), signed by those actors'
+  keys: the sample unit, bag 06901234000122 serial 100071 of lot WC26-M01, has a lineage of
+  about 30 entries (sowing ... milling, inspection, bagging, packing, storing, shipping, the
+  truck with the temperature excursion, receiving, sale);
+* filler up to N entries: the farm's harvest + storing stream of bench.common (distinct
+  paddy lots, tag "F"), real signed statements appended through ``Ledger.append`` in
+  batches of 1,000 (so every entry passed validation, custody, the derived tables and the
+  Merkle code, and checkpoints are signed every second of the build as in production);
+* a final checkpoint of the whole log.
+
+The demo season comes first, so the sample unit's entries are the oldest of the log: its
+inclusion proofs at N entries are as long as any (about log2 N nodes each).
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from bench.common import OPERATOR, OUT, create_ledger, make_engine, producer_key, sign_events_chunks, sqlite_url
+from ledger import demo
+from ledger.core.statements import Statement, sign_statement
+from ledger.service.ledger import Ledger
+
+TAG = "F"  # filler lots are BF00000000..., distinct from bench.scale's stream
+SAMPLE_GTIN, SAMPLE_SERIAL = demo.sample_unit_gtin_serial()
+SAMPLE_LOT = "WC26-M01"
+SAMPLE_PATH = f"/01/{SAMPLE_GTIN}/10/{SAMPLE_LOT}/21/{SAMPLE_SERIAL}"
+
+
+def ledger_path(size: int) -> Path:
+    return OUT / f"scan-{size}.sqlite3"
+
+
+def season_statements() -> list[Statement]:
+    """The demo season's events, signed by the bench keys of their actors."""
+    return [sign_statement("event", payload, producer_key(actor)) for actor, payload in demo.chain_events()]
+
+
+def open_bench_ledger(path: Path) -> Ledger:
+    """The ledger at ``path`` (created with genesis and registrations if new), able to sign."""
+    engine = make_engine(sqlite_url(path))
+    ledger = Ledger.create(engine, OPERATOR, demo.ORIGIN, checkpoint_interval=1.0)
+    from bench.common import registrations
+
+    ledger.append(registrations())
+    return ledger
+
+
+def build(size: int, batch: int = 1000, quiet: bool = False) -> Path:
+    """Build (or finish building) the scan ledger of ``size`` entries; return its path."""
+    path = ledger_path(size)
+    OUT.mkdir(parents=True, exist_ok=True)
+    ledger = open_bench_ledger(path)
+    season = season_statements()
+    first_filler = 1 + 12 + len(season)
+    have = ledger.size()
+    if have < first_filler:
+        for start in range(0, len(season), 100):
+            ledger.append(season[start : start + 100])
+        have = ledger.size()
+        assert have == first_filler, (have, first_filler)
+    if have >= size:
+        _final_checkpoint(ledger)
+        ledger.engine.dispose()
+        return path
+    todo = size - have
+    if not quiet:
+        print(f"  building {path.name}: {have:,} entries, appending {todo:,} in batches of {batch} ...", flush=True)
+    t0 = last = time.perf_counter()
+    done = 0
+    for chunk in sign_events_chunks(have - first_filler, todo, tag=TAG, chunk=batch, processes=1):
+        ledger.append(chunk)
+        done += len(chunk)
+        if not quiet and (done % 50_000 < batch or done == todo):
+            now = time.perf_counter()
+            print(f"    {have + done:>9,} entries  {done / (now - t0):6,.0f}/s overall  "
+                  f"{min(50_000, done) / (now - last):6,.0f}/s recent", flush=True)
+            last = now
+    _final_checkpoint(ledger)
+    ledger.engine.dispose()
+    return path
+
+
+def _final_checkpoint(ledger: Ledger) -> None:
+    latest = ledger.latest_checkpoint()
+    if latest is None or latest.tree_size != ledger.size():
+        ledger.checkpoint()
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--size", type=int, action="append", help="entries (default: 10,000 and 1,000,000)")
+    args = ap.parse_args()
+    for size in args.size or [10_000, 1_000_000]:
+        t = time.perf_counter()
+        path = build(size)
+        print(f"  {path} ready ({path.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - t:,.0f} s", flush=True)
+
+
+if __name__ == "__main__":
+    main()
