@@ -513,11 +513,15 @@ def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
                f"verification: {'all checks pass' if report_.ok else f'{len(report_.failures)} failures'}")
     base = f"http://{host}:{port}"
     gtin, serial = sample.sample_unit_gtin_serial()
+    lot_gtin, lot = sample.sample_lot()
     click.echo(
         "\n".join([
             f"Database:        {settings.database}",
             f"Operator key:    {ledger.operator.vkey}",
             f"Site:            {base}/",
+            f"Scan page:       {base}{sample.sample_unit_path()}   (what a bag's QR code opens)",
+            f"Its proof:       {base}{sample.sample_unit_path()}?format=bundle",
+            f"Label sheet:     {base}/labels/01/{lot_gtin}/10/{lot}",
             f"A bag's history: {base}/api/v1/units/{gtin}/{serial}",
             f"Checkpoint:      {base}/api/v1/checkpoint",
             f"Log entries:     {base}/api/v1/log/entries?start=0&end=20",

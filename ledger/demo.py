@@ -169,3 +169,14 @@ def build(ledger: Ledger, keys: DemoKeys, progress: Progress | None = None) -> t
 def sample_unit_gtin_serial() -> tuple[str, str]:
     """A bag of the demo whose journey is worth showing (it rode the truck that overheated)."""
     return s.BAG_GTIN, "100071"
+
+
+def sample_unit_path() -> str:
+    """The sample bag's Digital Link path, as its label's QR code carries it."""
+    gtin, serial = sample_unit_gtin_serial()
+    return f"/01/{gtin}/10/{_lot(PLOTS[0])[1]}/21/{serial}"
+
+
+def sample_lot() -> tuple[str, str]:
+    """(GTIN, lot) of the bags the sample bag belongs to."""
+    return s.BAG_GTIN, _lot(PLOTS[0])[1]

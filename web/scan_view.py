@@ -251,10 +251,10 @@ def scan_view(lineage: Lineage, report: BundleReport, catalogue: Catalogue, lang
     harvests = [s for s in lineage.steps if s.event.is_harvest]
     ilmd = harvests[0].event.ilmd if harvests else None
     lot = subject.lot
-    if lot is None and subject.serial is not None:
-        # The label may omit the lot; the bagging event records which lot the unit is from.
+    if subject.serial is not None:
+        # What the log records (the event that made the unit) wins over what a label says.
         key = subject.object_key()
-        lot = next((parse_identifier(lc).lot for s in lineage.steps for u, lc in s.event.unit_lots if u == key), None)
+        lot = next((parse_identifier(lc).lot for s in lineage.steps for u, lc in s.event.unit_lots if u == key), lot)
     anomalies = tuple(flag_text(f, lang) for f in lineage.flags)
     if report.ok:
         verdict = _("Verified: all %(count)s steps are signed by registered producers and included in the "

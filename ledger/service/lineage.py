@@ -110,6 +110,8 @@ class _Walk:
         self.queued.add(key)
         history = self.history(object_id)
         for entry, event in history:
+            if object_id not in event.object_ids() and object_id != event.plot:
+                continue  # indexed under a lot only because it names some unit of the lot
             inside = start <= entry.index < end
             if not inside and not (inspections_after and entry.index >= end and event.biz_step == "inspecting"):
                 continue

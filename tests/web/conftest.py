@@ -106,3 +106,32 @@ def event(payload: dict[str, Any], key: SigningKey = FARM) -> dict[str, Any]:
 def harvest(lot: str = "LOT-1", **changes: Any) -> dict[str, Any]:
     """A commissioning event of a new paddy lot (a fresh event ID per lot)."""
     return ex.harvest(lot=lot, eid=ex.event_id("harvest-" + lot), **changes)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo season's ledger file and keystore, built once; tests copy the file."""
+    from ledger import demo
+    from ledger.keystore import DEMO_PASSPHRASE, Keystore
+
+    directory = tmp_path_factory.mktemp("demo-template")
+    keys = demo.DemoKeys.load(Keystore(directory / "keys"), DEMO_PASSPHRASE)
+    engine = make_engine(f"sqlite:///{directory / 'demo.sqlite3'}")
+    demo.build(Ledger.create(engine, keys.operator, demo.ORIGIN), keys)
+    engine.dispose()
+    return directory / "demo.sqlite3", directory / "keys"
+
+
+@pytest.fixture
+def demo_ledger_copy(demo_template: tuple[Path, Path], tmp_path: Path) -> Iterator[Ledger]:
+    """A private copy of the demo ledger (scan pages write scan counts)."""
+    path = tmp_path / "demo.sqlite3"
+    shutil.copyfile(demo_template[0], path)
+    engine = make_engine(f"sqlite:///{path}")
+    yield Ledger(engine)
+    engine.dispose()
+
+
+@pytest.fixture
+def demo_client(demo_ledger_copy: Ledger) -> FlaskClient:
+    return create_app({"TESTING": True, "LEDGER": demo_ledger_copy}).test_client()
