@@ -11,9 +11,13 @@ Layout of ``bench/out/scan-<N>.sqlite3`` (gitignored, reused by later runs, resu
   about 30 entries (sowing ... milling, inspection, bagging, packing, storing, shipping, the
   truck with the temperature excursion, receiving, sale);
 * filler up to N entries: the farm's harvest + storing stream of bench.common (distinct
-  paddy lots, tag "F"), real signed statements appended through ``Ledger.append`` in
-  batches of 1,000 (so every entry passed validation, custody, the derived tables and the
-  Merkle code, and checkpoints are signed every second of the build as in production);
+  paddy lots, tag "F"), except that every filler harvest names its own plot ("F0000123"):
+  bench.common's harvests all name the demo's plot-07, which would make that one plot
+  appear in half a million harvests and the sample unit's lineage walk (which reads the
+  plot's history back to its previous harvest) read 400 of them. Real signed statements
+  appended through ``Ledger.append`` in batches of 1,000 (so every entry passed
+  validation, custody, the derived tables and the Merkle code, and checkpoints are signed
+  every second of the build as in production);
 * a final checkpoint of the whole log.
 
 The demo season comes first, so the sample unit's entries are the oldest of the log: its
@@ -23,18 +27,49 @@ inclusion proofs at N entries are as long as any (about log2 N nodes each).
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import time
+from collections import deque
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
-from bench.common import OPERATOR, OUT, create_ledger, make_engine, producer_key, sign_events_chunks, sqlite_url
+from bench import common
+from bench.common import OPERATOR, OUT, make_engine, producer_key, sqlite_url
 from ledger import demo
 from ledger.core.statements import Statement, sign_statement
 from ledger.service.ledger import Ledger
 
 TAG = "F"  # filler lots are BF00000000..., distinct from bench.scale's stream
-SAMPLE_GTIN, SAMPLE_SERIAL = demo.sample_unit_gtin_serial()
-SAMPLE_LOT = "WC26-M01"
-SAMPLE_PATH = f"/01/{SAMPLE_GTIN}/10/{SAMPLE_LOT}/21/{SAMPLE_SERIAL}"
+SAMPLE_PATH = demo.sample_unit_path()  # /01/06901234000122/10/WC26-M07/21/100071 (bag 100071 is of lot WC26-M07)
+
+
+def filler_payload(i: int) -> dict[str, Any]:
+    """Filler event ``i``: bench.common's event ``i`` (tag F), its harvest on a plot of its own."""
+    payload = common.event_payload(i, TAG)
+    if i % 2 == 0:
+        lot_no = i // 2
+        payload = common.ex.harvest(lot=f"B{TAG}{lot_no:08d}"[:20], kg=9000 + (lot_no % 997) * 7.5,
+                                    plot=f"F{lot_no:07d}", time=payload["eventTime"],
+                                    harvest_date=payload["eventTime"][:10], eid=payload["eventID"])
+    return payload
+
+
+def _sign_chunk(job: tuple[int, int]) -> list[Statement]:
+    key = producer_key(common.FARM)
+    return [sign_statement("event", filler_payload(i), key) for i in range(job[0], job[0] + job[1])]
+
+
+def filler_chunks(start: int, n: int, chunk: int, ahead: int = 4) -> Iterator[list[Statement]]:
+    """Filler statements ``start .. start+n-1``, signed in a second process while the caller appends."""
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        pending: deque[Any] = deque()
+        for s in range(start, start + n, chunk):
+            pending.append(pool.apply_async(_sign_chunk, ((s, min(chunk, start + n - s)),)))
+            if len(pending) >= ahead:
+                yield pending.popleft().get()
+        while pending:
+            yield pending.popleft().get()
 
 
 def ledger_path(size: int) -> Path:
@@ -78,7 +113,7 @@ def build(size: int, batch: int = 1000, quiet: bool = False) -> Path:
         print(f"  building {path.name}: {have:,} entries, appending {todo:,} in batches of {batch} ...", flush=True)
     t0 = last = time.perf_counter()
     done = 0
-    for chunk in sign_events_chunks(have - first_filler, todo, tag=TAG, chunk=batch, processes=1):
+    for chunk in filler_chunks(have - first_filler, todo, batch):
         ledger.append(chunk)
         done += len(chunk)
         if not quiet and (done % 50_000 < batch or done == todo):

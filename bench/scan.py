@@ -1,0 +1,348 @@
+"""Scan pages and proof bundles: size, build cost and HTTP throughput at 10k and 1M entries.
+
+    .venv/bin/python -m bench.scan [--quick] [--size N ...] [--workers sync,gthread]
+                                   [--connections C] [--duration S] [--rounds R] [--no-http]
+
+Ledgers: bench/scan_data.py (the demo season plus signed filler; built and cached in
+bench/out/scan-<N>.sqlite3 on first use). The sample unit is bag 06901234000122 serial
+100071 of lot WC26-M01 (about 26 bundle entries).
+
+Part 1, in process (no HTTP), per size:
+
+* the bundle of the sample unit at the latest checkpoint: bytes, entries, leaf bytes,
+  inclusion-proof lengths, gzip size;
+* cold cost (nothing cached in ScanCache; SQLite's page cache warm) of ``build_bundle``
+  (lineage + one node query + JSON), of the server's verdict (``verify_bundle``) and of
+  the page contents (``scan_view``); baseline: one ``SELECT`` of one log entry by index
+  (``queries.entries(conn, i, i+1)``) on the same connection.
+
+Part 2, HTTP, per size and worker class: ``gunicorn -w 2`` serving ``bench.scan_app:create()``
+(``web.create_app()`` plus a baseline route) on 127.0.0.1; load from ``wrk`` (one thread,
+C connections) in a separate process. Per round, interleaved: (c) the baseline, a static
+Jinja template of exactly the scan page's bytes rendered by the same Flask app; (a) the scan
+page of the sample unit; (b) its bundle pinned with ``&tree_size=``. Medians over rounds of
+requests/s, p50 and p99 latency, and per-round ratios page/static and bundle/static.
+
+The scan page counts scans (ledger/service/scans.py) and that cost is kept. Because the
+load hammers one code, its scan rows pile up (thousands per second) and each page view
+reads all of the code's rows of the last 24 h; the scan tables are therefore emptied
+before each page run, so a run measures a code with at most (rate x duration) recent
+scans. Part 3 measures how the per-view cost grows with a code's recent scans.
+
+No assertions on time; read the ratios (the machine is shared).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import gzip
+import http.client
+import json
+import os
+import re
+import shutil
+import sqlite3
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from bench.common import ROOT, free_port, machine_line, median
+from bench.scan_data import SAMPLE_PATH, build, ledger_path
+
+WRK_SCRIPT = r"""
+done = function(summary, latency, requests)
+  io.write(string.format("JSON {\"requests\": %d, \"duration_us\": %d, \"errors\": %d, \"status\": %d, \"bytes\": %d, \"p50\": %d, \"p90\": %d, \"p99\": %d, \"max\": %d}\n",
+    summary.requests, summary.duration, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
+    summary.errors.status, summary.bytes, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+end
+"""
+
+
+# -- part 1: the bundle, in process --------------------------------------------------------
+
+
+def _timeit(fn: Any, n: int) -> tuple[float, list[float]]:
+    """(first call, the following n calls) in seconds."""
+    t = time.perf_counter()
+    fn()
+    first = time.perf_counter() - t
+    times = []
+    for _ in range(n):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return first, times
+
+
+def bundle_figures(path: Path, reps: int) -> dict[str, Any]:
+    from ledger.core.bundle import verify_bundle
+    from ledger.core.gs1 import parse_identifier
+    from ledger.service import queries
+    from ledger.service.bundles import build_bundle
+    from ledger.service.ledger import Ledger
+    from ledger.store.db import make_engine
+    from web import create_app
+    from web.scan_view import scan_view
+
+    engine = make_engine(f"sqlite:///{path}")
+    ledger = Ledger(engine)
+    checkpoint = ledger.latest_checkpoint()
+    assert checkpoint is not None
+    subject = parse_identifier("https://id.gs1.org" + SAMPLE_PATH, field="code", allowed=("lot", "unit"))
+    app = create_app({"LEDGER": ledger})
+    catalogue = app.extensions["catalogue"]
+    out: dict[str, Any] = {"size": checkpoint.tree_size}
+    with engine.connect() as conn:
+        def one_bundle() -> Any:
+            return build_bundle(conn, subject, checkpoint, ledger.operator)
+
+        bundle = one_bundle()
+        doc = json.loads(bundle.document)
+        proofs = [len(e["proof"]) for e in doc["entries"]]
+        out.update(bytes=len(bundle.document), entries=len(doc["entries"]), steps=len(bundle.lineage.steps),
+                   leaf_b64_bytes=sum(len(e["leaf"]) for e in doc["entries"]),
+                   proof_b64_bytes=sum(len(h) + 3 for e in doc["entries"] for h in e["proof"]),
+                   proof_min=min(proofs), proof_max=max(proofs), proof_mean=statistics.fmean(proofs),
+                   proof_nodes=sum(proofs), gzip_bytes=len(gzip.compress(bundle.document, 6)))
+        rng_idx = [(i * 7919) % checkpoint.tree_size for i in range(reps + 1)]
+        it = iter(rng_idx)  # queries.entries(conn, start, end): one SELECT of one entry
+        _, select_times = _timeit(lambda: (lambda i: queries.entries(conn, i, i + 1))(next(it)), reps)
+        build_first, build_times = _timeit(one_bundle, reps)
+        verify_first, verify_times = _timeit(lambda: verify_bundle(bundle.document, ledger.operator), reps)
+    report = verify_bundle(bundle.document, ledger.operator)
+    with app.test_request_context("/"):
+        view_first, view_times = _timeit(lambda: scan_view(bundle.lineage, report, catalogue, "zh"), reps)
+    engine.dispose()
+    out.update(select_ms=median(select_times) * 1e3, build_first_ms=build_first * 1e3,
+               build_ms=median(build_times) * 1e3, verify_ms=median(verify_times) * 1e3,
+               view_ms=median(view_times) * 1e3, view_first_ms=view_first * 1e3)
+    return out
+
+
+# -- part 2: HTTP -------------------------------------------------------------------------------
+
+
+def clear_scans(path: Path) -> int:
+    """Empty the scan tables (not part of the log); return how many scan rows there were."""
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
+        n = db.execute("SELECT count(*) FROM scans").fetchone()[0]
+        db.execute("DELETE FROM scans")
+        db.execute("DELETE FROM scan_totals")
+        db.commit()
+        return int(n)
+
+
+def scan_rows(path: Path) -> int:
+    with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
+        return int(db.execute("SELECT count(*) FROM scans").fetchone()[0])
+
+
+@contextlib.contextmanager
+def server(path: Path, worker_class: str, threads: int, static_template: Path) -> Iterator[int]:
+    port = free_port()
+    env = dict(os.environ, LEDGER_DATABASE_URL=f"sqlite:///{path}", BENCH_STATIC_TEMPLATE=str(static_template))
+    env.pop("LEDGER_PASSPHRASE", None)  # a reader: the scan path signs nothing
+    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    if worker_class == "gthread":
+        cmd += ["-k", "gthread", "--threads", str(threads)]
+    cmd.append("bench.scan_app:create()")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+                conn.request("GET", "/_bench/health-check-404")
+                conn.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise SystemExit("gunicorn did not start") from None
+                time.sleep(0.2)
+        yield port
+    finally:
+        proc.terminate()
+        proc.wait(30)
+
+
+def fetch(port: int, url: str) -> bytes:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    conn.request("GET", url)
+    resp = conn.getresponse()
+    body = resp.read()
+    if resp.status != 200:
+        raise SystemExit(f"GET {url}: {resp.status} {body[:300]!r}")
+    return body
+
+
+def wrk(port: int, url: str, connections: int, seconds: float, script: Path) -> dict[str, float]:
+    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(script),
+                          f"http://127.0.0.1:{port}{url}"], capture_output=True, text=True, check=True).stdout
+    m = re.search(r"^JSON (.*)$", out, re.M)
+    if m is None:
+        raise SystemExit(f"wrk said:\n{out}")
+    r = json.loads(m.group(1))
+    return {"rate": r["requests"] / (r["duration_us"] / 1e6), "p50": r["p50"] / 1e3, "p99": r["p99"] / 1e3,
+            "errors": r["errors"] + r["status"], "bytes_per": r["bytes"] / max(1, r["requests"])}
+
+
+def http_figures(path: Path, size: int, worker_class: str, threads: int, connections: int, seconds: float,
+                 rounds: int, workdir: Path) -> dict[str, Any]:
+    script = workdir / "report.lua"
+    script.write_text(WRK_SCRIPT)
+    template = workdir / "static.html"
+    template.write_text("", encoding="utf-8")
+    clear_scans(path)
+    with server(path, worker_class, threads, template) as port:
+        page = fetch(port, SAMPLE_PATH)  # builds the bundle and view in one worker
+        bundle_url = re.search(rb'href="([^"]*format=bundle[^"]*)"', page)
+        tree_size = int(re.search(rb"tree_size=(\d+)", bundle_url.group(1)).group(1)) if bundle_url else size
+        urls = {
+            "static": "/_bench/static",
+            "page": SAMPLE_PATH,
+            "bundle": f"{SAMPLE_PATH}?format=bundle&tree_size={tree_size}",
+        }
+        for _ in range(4):  # both workers: build caches (bundle, view, checkpoint) once each
+            fetch(port, urls["page"]), fetch(port, urls["bundle"])
+        page = fetch(port, SAMPLE_PATH)
+        template.write_text("{% raw %}" + page.decode("utf-8") + "{% endraw %}", encoding="utf-8")
+        assert len(fetch(port, urls["static"])) == len(page)
+        for name in ("static", "page", "bundle"):  # warm-up, not counted
+            wrk(port, urls[name], connections, min(2.0, seconds), script)
+        runs: dict[str, list[dict[str, float]]] = {k: [] for k in urls}
+        rows_after: list[int] = []
+        for r in range(rounds):
+            for name in ("static", "page", "bundle"):
+                if name == "page":
+                    clear_scans(path)
+                runs[name].append(wrk(port, urls[name], connections, seconds, script))
+                if name == "page":
+                    time.sleep(1.2)  # let the workers flush their buffered scans
+                    rows_after.append(scan_rows(path))
+            print(f"    round {r + 1}/{rounds}: " + "  ".join(
+                f"{k} {v[-1]['rate']:,.0f}/s p99 {v[-1]['p99']:.1f} ms" for k, v in runs.items()), flush=True)
+    out: dict[str, Any] = {"page_bytes": len(page), "tree_size": tree_size, "scan_rows": max(rows_after)}
+    for name, rs in runs.items():
+        out[name] = {k: median([x[k] for x in rs]) for k in ("rate", "p50", "p99", "bytes_per")}
+        out[name]["errors"] = sum(x["errors"] for x in rs)
+    for name in ("page", "bundle"):
+        out[f"{name}/static"] = median([a["rate"] / b["rate"] for a, b in zip(runs[name], runs["static"])])
+    return out
+
+
+# -- part 3: the cost of a view as a code's recent scans grow -------------------------------------
+
+
+def scan_stats_growth(path: Path, counts: list[int]) -> list[tuple[int, float, float]]:
+    """(recent scans of the code, ms per ScanCounter.record, ms per view of a code with no scans)."""
+    from ledger.service.scans import ScanCounter
+    from ledger.store.db import make_engine
+
+    with tempfile.TemporaryDirectory(prefix="scan-stats-", dir=ROOT / "bench" / "out") as d:
+        db = Path(d) / "s.sqlite3"
+        shutil.copyfile(path, db)
+        clear_scans(db)
+        engine = make_engine(f"sqlite:///{db}")
+        counter = ScanCounter(engine, flush_interval=3600)
+        now = datetime.now(UTC)
+        counter.record("warm", "127.0.0.1", "bench", now)  # today's salt, first flush
+        out = []
+        have = 0
+        for n in counts:
+            with contextlib.closing(sqlite3.connect(db, timeout=30)) as raw:
+                raw.executemany("INSERT INTO scans (object_id, at, salt_day, client) VALUES (?, ?, ?, ?)",
+                                [("obj", (now - timedelta(seconds=i % 3600)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                                  now.date().isoformat(), os.urandom(16)) for i in range(n - have)])
+                raw.commit()
+            have = n
+            reps = 50 if n <= 10_000 else 10
+            _, t_obj = _timeit(lambda: counter.stats("obj", now), reps)
+            _, t_none = _timeit(lambda: counter.stats("other", now), reps)
+            out.append((n, median(t_obj) * 1e3, median(t_none) * 1e3))
+        engine.dispose()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--quick", action="store_true", help="10k only, 2 rounds of 3 s")
+    ap.add_argument("--size", type=int, action="append", help="entries (default 10,000 and 1,000,000)")
+    ap.add_argument("--workers", default="sync,gthread", help="gunicorn worker classes, comma-separated")
+    ap.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    ap.add_argument("--connections", type=int, default=8, help="wrk connections")
+    ap.add_argument("--duration", type=float, default=None, help="seconds per wrk run")
+    ap.add_argument("--rounds", type=int, default=None)
+    ap.add_argument("--no-http", action="store_true")
+    args = ap.parse_args()
+    sizes = args.size or ([10_000] if args.quick else [10_000, 1_000_000])
+    seconds = args.duration or (3.0 if args.quick else 6.0)
+    rounds = args.rounds or (2 if args.quick else 3)
+    print(f"bench.scan {'--quick' if args.quick else '(full)'}  {machine_line()}")
+    if not shutil.which("wrk") and not args.no_http:
+        raise SystemExit("wrk not found (apt-get install -y wrk)")
+    t0 = time.perf_counter()
+    results: dict[int, dict[str, Any]] = {}
+    for size in sizes:
+        path = build(size) if not ledger_path(size).exists() else ledger_path(size)
+        with open(path, "rb") as f:  # page cache
+            while f.read(1 << 24):
+                pass
+        res = results[size] = {"bundle": bundle_figures(path, 30 if args.quick else 100)}
+        b = res["bundle"]
+        print(f"\n  {size:,}-entry ledger (checkpoint {b['size']:,}): bundle {b['bytes']:,} bytes "
+              f"(gzip {b['gzip_bytes']:,}), {b['entries']} entries ({b['steps']} steps), leaves {b['leaf_b64_bytes']:,} B, "
+              f"proofs {b['proof_b64_bytes']:,} B ({b['proof_nodes']} hashes; {b['proof_min']}-{b['proof_max']} per entry, "
+              f"mean {b['proof_mean']:.1f})")
+        print(f"    build_bundle {b['build_ms']:.2f} ms (first {b['build_first_ms']:.1f} ms), verify_bundle "
+              f"{b['verify_ms']:.2f} ms, scan_view {b['view_ms']:.2f} ms (first {b['view_first_ms']:.1f}); "
+              f"SELECT one entry {b['select_ms']:.3f} ms -> build = {b['build_ms'] / b['select_ms']:.0f} SELECTs", flush=True)
+        if args.no_http:
+            continue
+        with tempfile.TemporaryDirectory(prefix="scan-") as d:
+            for wc in args.workers.split(","):
+                print(f"  HTTP, gunicorn -w 2 {wc}{f' --threads {args.threads}' if wc == 'gthread' else ''}, "
+                      f"wrk -t1 -c{args.connections}, {rounds} x {seconds:g} s", flush=True)
+                res[wc] = http_figures(path, size, wc, args.threads, args.connections, seconds, rounds, Path(d))
+    growth = scan_stats_growth(ledger_path(sizes[0]), [0, 100, 1_000, 10_000, 100_000]) if not args.quick else []
+
+    print(f"\nResults ({time.perf_counter() - t0:.0f} s)\n")
+    print("| size | measure | req/s | p50 ms | p99 ms | / static | bytes |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for size, res in results.items():
+        for wc in args.workers.split(","):
+            if wc not in res:
+                continue
+            h = res[wc]
+            for name, label in (("static", "static template (baseline)"), ("page", "scan page"),
+                                ("bundle", "bundle, pinned")):
+                x = h[name]
+                ratio = f"{h[f'{name}/static']:.2f}" if name != "static" else ""
+                err = f" ({x['errors']} errors)" if x["errors"] else ""
+                print(f"| {size:,} | {wc}: {label}{err} | {x['rate']:,.0f} | {x['p50']:.1f} | {x['p99']:.1f} | {ratio} | "
+                      f"{x['bytes_per']:,.0f} |")
+            print(f"| {size:,} | {wc}: scan rows of the code after a page run (max) | | | | | {h['scan_rows']:,} |")
+    print("\n| size | bundle bytes | gzip | entries | proof hashes (min-max per entry) | build_bundle ms | "
+          "/ SELECT one entry | verify_bundle ms | scan_view ms |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for size, res in results.items():
+        b = res["bundle"]
+        print(f"| {b['size']:,} | {b['bytes']:,} | {b['gzip_bytes']:,} | {b['entries']} | {b['proof_nodes']} "
+              f"({b['proof_min']}-{b['proof_max']}) | {b['build_ms']:.2f} (first {b['build_first_ms']:.1f}) | "
+              f"{b['build_ms'] / b['select_ms']:.0f} ({b['select_ms']:.3f} ms) | {b['verify_ms']:.2f} | {b['view_ms']:.2f} |")
+    if growth:
+        print("\n| recent scans of the code (24 h) | ScanCounter.stats ms | stats of a code with none, ms | ratio |")
+        print("| --- | --- | --- | --- |")
+        for n, t_obj, t_none in growth:
+            print(f"| {n:,} | {t_obj:.2f} | {t_none:.2f} | {t_obj / t_none:.1f} |")
+    sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
