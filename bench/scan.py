@@ -185,7 +185,7 @@ def fetch(port: int, url: str) -> bytes:
 def wrk(port: int, url: str, connections: int, seconds: float, script: Path) -> dict[str, float]:
     out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(script),
                           f"http://127.0.0.1:{port}{url}"], capture_output=True, text=True, check=True).stdout
-    m = re.search(r"^JSON (.*)$", out, re.M)
+    m = re.search(r"^JSON (.*)$", out, re.MULTILINE)
     if m is None:
         raise SystemExit(f"wrk said:\n{out}")
     r = json.loads(m.group(1))
