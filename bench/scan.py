@@ -112,10 +112,15 @@ def bundle_figures(path: Path, reps: int) -> dict[str, Any]:
                    proof_min=min(proofs), proof_max=max(proofs), proof_mean=statistics.fmean(proofs),
                    proof_nodes=sum(proofs), gzip_bytes=len(gzip.compress(bundle.document, 6)))
         rng_idx = [(i * 7919) % checkpoint.tree_size for i in range(reps + 1)]
-        it = iter(rng_idx)  # queries.entries(conn, start, end): one SELECT of one entry
-        _, select_times = _timeit(lambda: (lambda i: queries.entries(conn, i, i + 1))(next(it)), reps)
+        it = iter(rng_idx)
+
+        def select_one() -> Any:  # queries.entries(conn, start, end): one SELECT of one entry
+            i = next(it)
+            return queries.entries(conn, i, i + 1)
+
+        _, select_times = _timeit(select_one, reps)
         build_first, build_times = _timeit(one_bundle, reps)
-        verify_first, verify_times = _timeit(lambda: verify_bundle(bundle.document, ledger.operator), reps)
+        _, verify_times = _timeit(lambda: verify_bundle(bundle.document, ledger.operator), reps)
     report = verify_bundle(bundle.document, ledger.operator)
     with app.test_request_context("/"):
         view_first, view_times = _timeit(lambda: scan_view(bundle.lineage, report, catalogue, "zh"), reps)
@@ -237,6 +242,83 @@ def http_figures(path: Path, size: int, worker_class: str, threads: int, connect
     return out
 
 
+# -- part 2b: where a scan page's time goes, in process ------------------------------------------
+
+
+def page_breakdown(path: Path, n: int, scans_before: int = 0) -> dict[str, float]:
+    """Milliseconds per scan-page request through Flask's test client (no HTTP server), and
+    the shares of ``render_template`` and ``ScanCounter.record`` (timed by wrapping them, no
+    profiler), on a copy of the ledger whose sample code has ``scans_before`` recent scans.
+    Also the static-template route and the pinned bundle, for scale."""
+    import web.resolver as resolver_mod
+    from bench import scan_app
+
+    with tempfile.TemporaryDirectory(prefix="scan-bd-", dir=ROOT / "bench" / "out") as d:
+        db = Path(d) / "s.sqlite3"
+        shutil.copyfile(path, db)
+        clear_scans(db)
+        template = Path(d) / "static.html"
+        os.environ["LEDGER_DATABASE_URL"] = f"sqlite:///{db}"
+        os.environ["BENCH_STATIC_TEMPLATE"] = str(template)
+        app = scan_app.create()
+        client = app.test_client()
+        page = client.get(SAMPLE_PATH).data
+        template.write_text("{% raw %}" + page.decode("utf-8") + "{% endraw %}", encoding="utf-8")
+        bundle_url = re.search(rb'data-bundle-url="([^"]+)"', page).group(1).decode().replace("&amp;", "&")
+        if scans_before:
+            from ledger.service.scans import ScanCounter
+            counter: ScanCounter = app.extensions["scans"]
+            now = datetime.now(UTC)
+            key = re.sub(r"/10/[^/]+", "", "https://id.gs1.org" + SAMPLE_PATH)
+            with contextlib.closing(sqlite3.connect(db, timeout=30)) as raw:
+                raw.executemany("INSERT INTO scans (object_id, at, salt_day, client) VALUES (?, ?, ?, ?)",
+                                [(key, now.strftime("%Y-%m-%dT%H:%M:%S.000Z"), now.date().isoformat(), os.urandom(16))
+                                 for _ in range(scans_before)])
+                raw.commit()
+            assert counter.stats(key, now).recent_scans >= scans_before
+        spent = {"render": 0.0, "record": 0.0}
+        real_render = resolver_mod.render_template
+        counter_obj = app.extensions["scans"]
+        real_record = counter_obj.record
+
+        def render(*a: Any, **k: Any) -> str:
+            t = time.perf_counter()
+            try:
+                return real_render(*a, **k)
+            finally:
+                spent["render"] += time.perf_counter() - t
+
+        def record(*a: Any, **k: Any) -> Any:
+            t = time.perf_counter()
+            try:
+                return real_record(*a, **k)
+            finally:
+                spent["record"] += time.perf_counter() - t
+
+        resolver_mod.render_template = render  # type: ignore[assignment]
+        counter_obj.record = record  # type: ignore[method-assign]
+        try:
+            for _ in range(5):
+                client.get(SAMPLE_PATH), client.get(bundle_url), client.get("/_bench/static")
+            spent.update(render=0.0, record=0.0)
+            t_page = t_static = t_bundle = 0.0
+            for _ in range(n):  # interleaved
+                t = time.perf_counter()
+                client.get(SAMPLE_PATH)
+                t_page += time.perf_counter() - t
+                t = time.perf_counter()
+                client.get("/_bench/static")
+                t_static += time.perf_counter() - t
+                t = time.perf_counter()
+                client.get(bundle_url)
+                t_bundle += time.perf_counter() - t
+        finally:
+            resolver_mod.render_template = real_render  # type: ignore[assignment]
+        app.extensions["ledger"].engine.dispose()
+    return {"page_ms": t_page / n * 1e3, "render_ms": spent["render"] / n * 1e3, "record_ms": spent["record"] / n * 1e3,
+            "static_ms": t_static / n * 1e3, "bundle_ms": t_bundle / n * 1e3, "scans_before": scans_before}
+
+
 # -- part 3: the cost of a view as a code's recent scans grow -------------------------------------
 
 
@@ -311,6 +393,7 @@ def main() -> None:
                       f"wrk -t1 -c{args.connections}, {rounds} x {seconds:g} s", flush=True)
                 res[wc] = http_figures(path, size, wc, args.threads, args.connections, seconds, rounds, Path(d))
     growth = scan_stats_growth(ledger_path(sizes[0]), [0, 100, 1_000, 10_000, 100_000]) if not args.quick else []
+    breakdown = [page_breakdown(ledger_path(sizes[0]), 100 if args.quick else 300, k) for k in (0, 1000)]
 
     print(f"\nResults ({time.perf_counter() - t0:.0f} s)\n")
     print("| size | measure | req/s | p50 ms | p99 ms | / static | bytes |")
@@ -336,6 +419,13 @@ def main() -> None:
         print(f"| {b['size']:,} | {b['bytes']:,} | {b['gzip_bytes']:,} | {b['entries']} | {b['proof_nodes']} "
               f"({b['proof_min']}-{b['proof_max']}) | {b['build_ms']:.2f} (first {b['build_first_ms']:.1f}) | "
               f"{b['build_ms'] / b['select_ms']:.0f} ({b['select_ms']:.3f} ms) | {b['verify_ms']:.2f} | {b['view_ms']:.2f} |")
+    print(f"\nIn process (Flask test client, {sizes[0]:,}-entry ledger), ms per request; page parts timed by wrapping:")
+    print("| recent scans of the code | scan page | of which render_template | of which ScanCounter.record | "
+          "rest of the page | static template | bundle, pinned |")
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    for b in breakdown:
+        print(f"| {b['scans_before']:,} | {b['page_ms']:.2f} | {b['render_ms']:.2f} | {b['record_ms']:.2f} | "
+              f"{b['page_ms'] - b['render_ms'] - b['record_ms']:.2f} | {b['static_ms']:.2f} | {b['bundle_ms']:.2f} |")
     if growth:
         print("\n| recent scans of the code (24 h) | ScanCounter.stats ms | stats of a code with none, ms | ratio |")
         print("| --- | --- | --- | --- |")
