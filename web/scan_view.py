@@ -213,6 +213,13 @@ def _failure_text(report: BundleReport, index: int) -> str:
     return "; ".join(f"{f.check}: {f.message}" for f in failures)
 
 
+def _where(place: str, who: str) -> str:
+    """The place, without repeating the actor's name when the place is the actor's own."""
+    if place == who:
+        return ""
+    return place.removeprefix(f"{who} · ")
+
+
 def _step_view(step: Step, report: BundleReport, namer: _Namer, lang: str) -> StepView:
     event = step.event
     failure = _failure_text(report, step.index)
@@ -222,7 +229,7 @@ def _step_view(step: Step, report: BundleReport, namer: _Namer, lang: str) -> St
         when=local_time(event.event_time, event.event_time_zone_offset),
         who=step.actor.name,
         region=step.actor.region,
-        where=namer.party(event.location) if event.location else "",
+        where=_where(namer.party(event.location) if event.location else "", step.actor.name),
         details=tuple(_details(event, namer)),
         flags=tuple(flag_text(f, lang) for f in step.flags),
         critical=any(f.severity == "critical" for f in step.flags),
