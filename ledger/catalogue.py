@@ -83,9 +83,11 @@ class Catalogue:
         try:
             obj = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValidationError(f"{source} is not UTF-8 JSON: {error}", code="bad_catalogue") from error
+            raise ValidationError(f"{source} is not UTF-8 JSON: {error}",
+                                  code="bad_catalogue") from error
         if not isinstance(obj, dict) or obj.get("version") != CATALOGUE_VERSION:
-            raise _bad(f"{source} must be an object with \"version\": {CATALOGUE_VERSION}", "version")
+            raise _bad(f"{source} must be an object with \"version\": {CATALOGUE_VERSION}",
+                       "version")
         items = obj.get("products")
         if not isinstance(items, list):
             raise _bad(f"{source} must have a list of products", "products")

@@ -86,7 +86,8 @@ def penalty(rows: list[int], size: int) -> int:
     for upper, lower in pairwise(rows):
         same_vertically = ~(upper ^ lower)
         same_horizontally = ~(upper ^ (upper >> 1))
-        score += 3 * (same_vertically & (same_vertically >> 1) & same_horizontally & inner).bit_count()
+        blocks = same_vertically & (same_vertically >> 1) & same_horizontally & inner
+        score += 3 * blocks.bit_count()
     # N4: 10 for each 5% by which the dark share departs from 50% (same float arithmetic).
     dark = sum(row.bit_count() for row in rows)
     score += int(abs(dark / size**2 * 100 - 50) / 5) * 10

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 
 from flask import Blueprint, Response, current_app, request, send_file
+from flask.typing import ResponseReturnValue
 
 from ledger import labels, qr
 from ledger.core.errors import MalformedError
@@ -47,7 +48,7 @@ def _split_qr_path(rest: str) -> tuple[str, str | None, str]:
 
 
 @bp.get("/qr/01/<gtin>/10/<path:rest>")
-def qr_image(gtin: str, rest: str) -> Response:
+def qr_image(gtin: str, rest: str) -> ResponseReturnValue:
     """The QR code (SVG or PNG) of a lot's or a unit's Digital Link on the resolver."""
     lot, serial, fmt = _split_qr_path(rest)
     uri = gtin_uri(gtin, lot=lot, serial=serial, stem=resolver_base(), field="path")
@@ -59,7 +60,7 @@ def qr_image(gtin: str, rest: str) -> Response:
 
 
 @bp.get("/labels/labels.css")
-def stylesheet() -> Response:
+def stylesheet() -> ResponseReturnValue:
     """The label sheet's stylesheet."""
     response = send_file(labels.STYLESHEET, mimetype="text/css", max_age=86400)
     return response.make_conditional(request)
