@@ -198,8 +198,22 @@ def wrk(port: int, url: str, connections: int, seconds: float, script: Path) -> 
             "errors": r["errors"] + r["status"], "bytes_per": r["bytes"] / max(1, r["requests"])}
 
 
+def spread_script(workdir: Path) -> Path:
+    """A wrk script that asks for the scan pages of all 360 bags of the demo season in turn."""
+    from ledger import demo
+
+    paths = []
+    for p, plot in enumerate(demo.PLOTS):
+        lot = f"WC26-M{plot.split('-')[1]}"
+        paths += [f"/01/{SAMPLE_PATH.split('/')[2]}/10/{lot}/21/{p + 1}{n:05d}" for n in range(1, demo.BAGS_PER_LOT + 1)]
+    script = workdir / "spread.lua"
+    script.write_text("paths = {" + ",".join(f'"{x}"' for x in paths) + "}\ni = 0\n"
+                      "request = function()\n  i = i % #paths + 1\n  return wrk.format(nil, paths[i])\nend\n" + WRK_SCRIPT)
+    return script
+
+
 def http_figures(path: Path, size: int, worker_class: str, threads: int, connections: int, seconds: float,
-                 rounds: int, workdir: Path) -> dict[str, Any]:
+                 rounds: int, workdir: Path, spread: bool = False) -> dict[str, Any]:
     script = workdir / "report.lua"
     script.write_text(WRK_SCRIPT)
     template = workdir / "static.html"
@@ -231,13 +245,16 @@ def http_figures(path: Path, size: int, worker_class: str, threads: int, connect
                 if name == "page":
                     time.sleep(1.2)  # let the workers flush their buffered scans
                     rows_after.append(scan_rows(path))
+            if spread:  # (d) 360 different bags in turn: the per-process ScanCache (256 items) cannot hold them
+                clear_scans(path)
+                runs.setdefault("spread", []).append(wrk(port, SAMPLE_PATH, connections, seconds, spread_script(workdir)))
             print(f"    round {r + 1}/{rounds}: " + "  ".join(
                 f"{k} {v[-1]['rate']:,.0f}/s p99 {v[-1]['p99']:.1f} ms" for k, v in runs.items()), flush=True)
     out: dict[str, Any] = {"page_bytes": len(page), "tree_size": tree_size, "scan_rows": max(rows_after)}
     for name, rs in runs.items():
         out[name] = {k: median([x[k] for x in rs]) for k in ("rate", "p50", "p99", "bytes_per")}
         out[name]["errors"] = sum(x["errors"] for x in rs)
-    for name in ("page", "bundle"):
+    for name in [k for k in runs if k != "static"]:
         out[f"{name}/static"] = median([a["rate"] / b["rate"] for a, b in zip(runs[name], runs["static"])])
     return out
 
@@ -362,6 +379,7 @@ def main() -> None:
     ap.add_argument("--duration", type=float, default=None, help="seconds per wrk run")
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--no-http", action="store_true")
+    ap.add_argument("--spread", action="store_true", help="also (d): the 360 bags' pages in turn (cache misses)")
     args = ap.parse_args()
     sizes = args.size or ([10_000] if args.quick else [10_000, 1_000_000])
     seconds = args.duration or (3.0 if args.quick else 6.0)
@@ -391,7 +409,8 @@ def main() -> None:
             for wc in args.workers.split(","):
                 print(f"  HTTP, gunicorn -w 2 {wc}{f' --threads {args.threads}' if wc == 'gthread' else ''}, "
                       f"wrk -t1 -c{args.connections}, {rounds} x {seconds:g} s", flush=True)
-                res[wc] = http_figures(path, size, wc, args.threads, args.connections, seconds, rounds, Path(d))
+                res[wc] = http_figures(path, size, wc, args.threads, args.connections, seconds, rounds, Path(d),
+                                       args.spread)
     growth = scan_stats_growth(ledger_path(sizes[0]), [0, 100, 1_000, 10_000, 100_000]) if not args.quick else []
     breakdown = [page_breakdown(ledger_path(sizes[0]), 100 if args.quick else 300, k) for k in (0, 1000)]
 
@@ -404,7 +423,9 @@ def main() -> None:
                 continue
             h = res[wc]
             for name, label in (("static", "static template (baseline)"), ("page", "scan page"),
-                                ("bundle", "bundle, pinned")):
+                                ("bundle", "bundle, pinned"), ("spread", "scan pages of the 360 bags in turn")):
+                if name not in h:
+                    continue
                 x = h[name]
                 ratio = f"{h[f'{name}/static']:.2f}" if name != "static" else ""
                 err = f" ({x['errors']} errors)" if x["errors"] else ""
