@@ -7,8 +7,8 @@ then from ``test_config``; a test can hand in a ready ledger as ``{"LEDGER": led
 from __future__ import annotations
 
 import os
-from datetime import timedelta
 from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 

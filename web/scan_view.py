@@ -145,7 +145,10 @@ class _Namer:
 
 def _details(event: Event, namer: _Namer) -> list[Detail]:
     out: list[Detail] = []
-    add = lambda label, value: out.append(Detail(str(label), value))  # noqa: E731
+
+    def add(label: object, value: str) -> None:
+        out.append(Detail(str(label), value))
+
     if event.farm_input is not None:
         fi = event.farm_input
         add(_("Product"), fi.product)

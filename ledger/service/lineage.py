@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Row, select
 
 from ledger.core.entries import Entry, parse_entry
 from ledger.core.events import Event, parse_event
@@ -126,9 +127,9 @@ class _Walk:
             for unit, lot in event.unit_lots:
                 if unit == object_id:
                     self.visit(lot, 0, entry.index + 1, True)
-            if event.event_type == "AggregationEvent" and object_id in event.children:
-                if event.action == "ADD" and event.parent_id is not None:
-                    self.visit(event.parent_id, entry.index, self._unpacked(object_id, event.parent_id, entry.index), False)
+            packed = event.event_type == "AggregationEvent" and event.action == "ADD"
+            if packed and event.parent_id is not None and object_id in event.children:
+                self.visit(event.parent_id, entry.index, self._unpacked(object_id, event.parent_id, entry.index), False)
             if event.is_harvest and event.plot is not None and object_id in event.objects:
                 self.visit(event.plot, self._previous_harvest(event.plot, entry.index), entry.index, False)
 
@@ -189,7 +190,7 @@ def lineage(conn: Connection, subject: str | GS1Identifier, tree_size: int) -> L
     return Lineage(ident, tree_size, steps, registrations, actors, by_gln)
 
 
-def _record(row: ActorRow) -> ActorRecord:
+def _record(row: Row[Any]) -> ActorRecord:
     return ActorRecord(row.actor, row.name, tuple(row.roles.split()), row.region, row.gln, row.entry_idx)
 
 

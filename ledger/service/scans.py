@@ -22,7 +22,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger.core.timefmt import format_time
+from ledger.core.timefmt import format_time, parse_time
 from ledger.store.models import ScanRecord, ScanSalt, ScanTotal
 
 CLIENT_HASH_SIZE = 16
@@ -117,8 +117,10 @@ class ScanCounter:
         clients: dict[str, set[bytes]] = {}
         for day, client in [*recent, *((s.salt_day, s.client) for s in buffered if s.at >= since)]:
             clients.setdefault(day, set()).add(client)
-        first = total_row.first_scan if total_row is not None else None
-        first_time = datetime.fromisoformat(first.replace("Z", "+00:00")) if first else (buffered[0].at if buffered else None)
+        if total_row is not None:
+            first_time: datetime | None = parse_time(total_row.first_scan, field="first_scan")
+        else:
+            first_time = buffered[0].at if buffered else None
         recent_scans = len(recent) + sum(1 for s in buffered if s.at >= since)
         # Hashes of different days cannot be compared, so count per day and take the
         # largest: a shopper scanning either side of midnight is one client, not two.

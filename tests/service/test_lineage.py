@@ -10,8 +10,8 @@ from sqlalchemy import delete, func, select
 from ledger import samples as ex
 from ledger.core.gs1 import gtin_uri, sscc_uri
 from ledger.core.statements import sign_statement
-from ledger.service.lineage import Lineage, lineage
 from ledger.service.ledger import Ledger
+from ledger.service.lineage import Lineage, lineage
 from ledger.store import schema
 from ledger.store.models import ObjectEntry
 from tests.conftest import ORIGIN, StepClock
