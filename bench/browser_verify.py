@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import machine_line, median
-from bench.scan import fetch, server
+from bench.scan import fetch, pinned_bundle_url, server
 from bench.scan_data import SAMPLE_PATH, build, ledger_path
 
 CHROMIUM = "/usr/bin/chromium"
@@ -77,7 +77,7 @@ def browser_figures(port: int, loads: int, reps: int) -> dict[str, Any]:
 
     base = f"http://127.0.0.1:{port}"
     page_html = fetch(port, SAMPLE_PATH).decode("utf-8")
-    bundle_url = re.search(r'data-bundle-url="([^"]+)"', page_html).group(1).replace("&amp;", "&")
+    bundle_url = pinned_bundle_url(page_html.encode("utf-8"))
     vkey = re.search(r'data-verifier-key="([^"]+)"', page_html).group(1)
     out: dict[str, Any] = {"loads": []}
     with sync_playwright() as pw:

@@ -177,6 +177,14 @@ def server(path: Path, worker_class: str, threads: int, static_template: Path) -
         proc.wait(30)
 
 
+def pinned_bundle_url(page: bytes) -> str:
+    """The pinned bundle URL a scan page links to (its data-bundle-url or download link)."""
+    m = re.search(rb'(?:data-bundle-url|href)="([^"]*format=bundle[^"]*tree_size=[^"]*)"', page)
+    if m is None:
+        raise SystemExit(f"no pinned bundle URL in the scan page:\n{page[:2000].decode('utf-8', 'replace')}")
+    return m.group(1).decode().replace("&amp;", "&")
+
+
 def fetch(port: int, url: str) -> bytes:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
     conn.request("GET", url)
@@ -221,8 +229,7 @@ def http_figures(path: Path, size: int, worker_class: str, threads: int, connect
     clear_scans(path)
     with server(path, worker_class, threads, template) as port:
         page = fetch(port, SAMPLE_PATH)  # builds the bundle and view in one worker
-        bundle_url = re.search(rb'href="([^"]*format=bundle[^"]*)"', page)
-        tree_size = int(re.search(rb"tree_size=(\d+)", bundle_url.group(1)).group(1)) if bundle_url else size
+        tree_size = int(re.search(r"tree_size=(\d+)", pinned_bundle_url(page)).group(1))
         urls = {
             "static": "/_bench/static",
             "page": SAMPLE_PATH,
@@ -281,7 +288,7 @@ def page_breakdown(path: Path, n: int, scans_before: int = 0) -> dict[str, float
         client = app.test_client()
         page = client.get(SAMPLE_PATH).data
         template.write_text("{% raw %}" + page.decode("utf-8") + "{% endraw %}", encoding="utf-8")
-        bundle_url = re.search(rb'data-bundle-url="([^"]+)"', page).group(1).decode().replace("&amp;", "&")
+        bundle_url = pinned_bundle_url(page)
         if scans_before:
             from ledger.service.scans import ScanCounter
             counter: ScanCounter = app.extensions["scans"]
