@@ -7,8 +7,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from tests.browser.verifier_js.conftest import StaticSite
 from tests.verifier import bundle_corpus as bc
-from tests.verifier_js.conftest import StaticSite
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <script type="module" src="/static/verify/page.js"></script></head><body>

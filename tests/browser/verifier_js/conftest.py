@@ -1,8 +1,8 @@
 """Fixtures for the browser verifier's tests: web/static served on 127.0.0.1 (a secure
 context) with test pages and bundles, and a page there to run the ES modules in.
 
-``browser`` and ``serve_app`` come from tests/browser/conftest.py (skip unless chromium
-and Playwright are there, or fail under LEDGER_REQUIRE_BROWSER=1).
+``browser`` comes from tests/browser/conftest.py (it skips unless chromium and Playwright
+are there, or fails under LEDGER_REQUIRE_BROWSER=1).
 """
 
 from __future__ import annotations
@@ -14,10 +14,10 @@ from typing import Any
 import pytest
 from flask import Flask, Response, abort
 
-from tests.browser.conftest import browser, serve_app  # noqa: F401 - re-used fixtures
+from tests.browser.conftest import serve_app
 from tests.verifier import bundle_corpus as bundles
 
-STATIC = Path(__file__).resolve().parents[2] / "web" / "static"
+STATIC = Path(__file__).resolve().parents[3] / "web" / "static"
 BLANK = "<!doctype html><meta charset='utf-8'><title>verifier tests</title>"
 
 
@@ -60,7 +60,7 @@ def site() -> Iterator[StaticSite]:
 
 
 @pytest.fixture(scope="session")
-def verifier_page(browser: Any, site: StaticSite) -> Iterator[Any]:  # noqa: F811 - fixture
+def verifier_page(browser: Any, site: StaticSite) -> Iterator[Any]:
     """One page on the test site (a secure context) for running the modules in."""
     context = browser.new_context()
     page = context.new_page()

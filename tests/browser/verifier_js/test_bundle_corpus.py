@@ -10,9 +10,9 @@ from typing import Any
 
 from ledger.core.bundle import verify_bundle
 from ledger.core.note import NoteVerifier
+from tests.browser.verifier_js.jsrun import verify_in_browser
 from tests.verifier import bundle_corpus as bc
 from tests.verifier.test_verify_script import vl
-from tests.verifier_js.jsrun import verify_in_browser
 
 
 def test_demo_bundle_verifies_in_the_browser(verifier_page: Any, demo_bundle: bc.DemoBundle) -> None:
