@@ -18,10 +18,11 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from ledger.core.bundle import BundleReport, verify_bundle
 from ledger.core.errors import LedgerError, NotFoundError, ValidationError
-from ledger.core.gs1 import GS1Identifier, parse_identifier
+from ledger.core.gs1 import CANONICAL_STEM, GS1Identifier, parse_identifier
 from ledger.service.bundles import Bundle, build_bundle, checkpoint_of_size
 from ledger.service.checkpoints import SignedCheckpoint
 from ledger.service.ledger import Ledger
@@ -32,6 +33,17 @@ bp = Blueprint("resolver", __name__)
 
 MAX_PATH = 300  # far longer than any valid GTIN + lot + serial path
 IMMUTABLE = "public, max-age=31536000, immutable"
+_NOTICES = "<!-- notices -->"  # where a cached page takes its per-scan part
+
+
+@dataclass(frozen=True)
+class Page:
+    """A scan page rendered except for its per-scan notices, which go between ``head`` and
+    ``tail``."""
+
+    view: ScanView
+    head: str
+    tail: str
 
 
 @dataclass(frozen=True)
@@ -92,12 +104,24 @@ class ScanCache:
             return Resolved(bundle, verify_bundle(bundle.document, self.ledger.operator))
         return self._get(("bundle", subject.object_key(), checkpoint.tree_size), make)  # type: ignore[no-any-return]
 
-    def view(self, resolved: Resolved, lang: str) -> ScanView:
-        """The page contents in ``lang`` (built once per object, checkpoint and language)."""
+    def page(self, resolved: Resolved, lang: str, path: str) -> Page:
+        """The page for ``path`` in ``lang``, rendered once per object, checkpoint, language
+        and requested path (which the language switch links to)."""
         bundle = resolved.bundle
-        key = ("view", bundle.lineage.subject.object_key(), bundle.checkpoint.tree_size, lang)
-        catalogue = current_app.extensions["catalogue"]
-        return self._get(key, lambda: scan_view(bundle.lineage, resolved.report, catalogue, lang))  # type: ignore[no-any-return]
+        key = ("page", path, bundle.checkpoint.tree_size, lang)
+
+        def render() -> Page:
+            view = scan_view(bundle.lineage, resolved.report, current_app.extensions["catalogue"], lang)
+            html = render_template(
+                "scan.html", view=view, lang=lang, notices=Markup(_NOTICES),
+                bundle_url=bundle_url(bundle),
+                verifier_key=current_app.extensions["ledger"].operator.vkey,
+                other_lang_url=f"{path}?lang={'en' if lang == 'zh' else 'zh'}",
+            )
+            head, tail = html.split(_NOTICES)
+            return Page(view, head, tail)
+
+        return self._get(key, render)  # type: ignore[no-any-return]
 
 
 def _raw_path() -> str:
@@ -143,12 +167,14 @@ def _bundle_response(resolved: Resolved, pinned: bool) -> Response:
         response.headers["Cache-Control"] = IMMUTABLE
     else:
         response.headers["Cache-Control"] = "public, max-age=60"
-        response.headers["Link"] = f'<{_pinned_bundle_url(bundle)}>; rel="canonical"'
+        response.headers["Link"] = f'<{bundle_url(bundle)}>; rel="canonical"'
     return response
 
 
-def _pinned_bundle_url(bundle: Bundle) -> str:
-    return f"{_raw_path()}?format=bundle&tree_size={bundle.checkpoint.tree_size}"
+def bundle_url(bundle: Bundle) -> str:
+    """The bundle's immutable URL, on the subject's canonical path (a unit's without its lot)."""
+    path = bundle.lineage.subject.object_key().removeprefix(CANONICAL_STEM)
+    return f"{path}?format=bundle&tree_size={bundle.checkpoint.tree_size}"
 
 
 def _lot_warning(subject: GS1Identifier, view: ScanView) -> str | None:
@@ -176,16 +202,13 @@ def resolve(rest: str) -> Response:
         return _bundle_response(resolved, pinned is not None)
 
     lang = str(get_locale() or "zh")
-    view = cache.view(resolved, lang)
+    path = _raw_path()
+    page = cache.page(resolved, lang, path)
     stats = current_app.extensions["scans"].record(
         subject.object_key(), request.remote_addr or "", request.user_agent.string, datetime.now(UTC))
-    html = render_template(
-        "scan.html", view=view, stats=stats, lang=lang,
-        lot_warning=_lot_warning(subject, view),
-        bundle_url=_pinned_bundle_url(resolved.bundle),
-        verifier_key=current_app.extensions["ledger"].operator.vkey,
-        other_lang_url=f"{_raw_path()}?lang={'en' if lang == 'zh' else 'zh'}",
-    )
+    notices = render_template("_scan_notices.html", view=page.view, stats=stats,
+                              lot_warning=_lot_warning(subject, page.view))
+    html = page.head + notices + page.tail
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-cache"  # the scan count changes on every view
     response.headers["Vary"] = "Accept, Accept-Language"

@@ -7,7 +7,8 @@ server process agrees) and deleted with that day's scans once the day leaves the
 after that, no one, the operator included, can link a hash to an address by trying them all.
 
 Scans are buffered in memory and written in one transaction at most once per
-``flush_interval`` seconds, so a page view costs no disk write of its own.
+``flush_interval`` seconds, and what is stored is read at most once per flush, so a page
+view costs neither a disk write nor a query of its own.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ import hashlib
 import hmac
 import secrets
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.core.timefmt import format_time, parse_time
@@ -50,11 +52,23 @@ class ScanStats:
 
 
 @dataclass(frozen=True)
-class _Scan:
-    object_id: str
-    at: datetime
-    salt_day: str
-    client: bytes
+class _Stored:
+    """A code's scans as the database held them at the last read: its total, and for each
+    salt day of the window the number of scans and the distinct client hashes."""
+
+    first_scan: datetime | None
+    total: int
+    scans: dict[str, int]
+    clients: dict[str, frozenset[bytes]]
+
+
+@dataclass
+class _Pending:
+    """A code's scans not yet written."""
+
+    first: datetime
+    rows: list[dict[str, object]] = field(default_factory=list)
+    clients: dict[str, set[bytes]] = field(default_factory=dict)
 
 
 @dataclass
@@ -64,18 +78,22 @@ class ScanCounter:
     engine: Engine
     rule: CloneRule = field(default_factory=CloneRule)
     flush_interval: float = 1.0
-    _pending: list[_Scan] = field(default_factory=list)
+    cache_size: int = 4096
+    _pending: dict[str, _Pending] = field(default_factory=dict)
     _salts: dict[str, bytes] = field(default_factory=dict)
     _last_flush: datetime | None = None
+    _flushes: int = 0
+    _stored: OrderedDict[str, tuple[int, _Stored]] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def record(self, object_id: str, address: str, user_agent: str, now: datetime) -> ScanStats:
         """Count one scan of ``object_id`` at ``now`` and return the code's statistics."""
         day = now.date().isoformat()
-        client = hmac.new(self._salt(day), f"{address}\n{user_agent}".encode(), hashlib.sha256).digest()
-        scan = _Scan(object_id, now, day, client[:CLIENT_HASH_SIZE])
+        client = hmac.new(self._salt(day), f"{address}\n{user_agent}".encode(), hashlib.sha256).digest()[:CLIENT_HASH_SIZE]
         with self._lock:
-            self._pending.append(scan)
+            pending = self._pending.setdefault(object_id, _Pending(now))
+            pending.rows.append({"object_id": object_id, "at": format_time(now), "salt_day": day, "client": client})
+            pending.clients.setdefault(day, set()).add(client)
             due = self._last_flush is None or (now - self._last_flush).total_seconds() >= self.flush_interval
         if due:
             self.flush(now)
@@ -84,54 +102,80 @@ class ScanCounter:
     def flush(self, now: datetime) -> None:
         """Write buffered scans, and forget scans and salts that have left the window."""
         with self._lock:
-            pending, self._pending = self._pending, []
+            pending, self._pending = self._pending, {}
             self._last_flush = now
         if not pending:
             return
         cutoff = now - self.rule.window
         with self.engine.begin() as conn:
-            conn.execute(insert(ScanRecord), [
-                {"object_id": s.object_id, "at": format_time(s.at), "salt_day": s.salt_day, "client": s.client}
-                for s in pending
-            ])
-            for object_id, first, count in _per_object(pending):
+            conn.execute(insert(ScanRecord), [row for p in pending.values() for row in p.rows])
+            for object_id, p in pending.items():
                 changed = conn.execute(
-                    update(ScanTotal).where(ScanTotal.object_id == object_id).values(total=ScanTotal.total + count)
+                    update(ScanTotal).where(ScanTotal.object_id == object_id).values(total=ScanTotal.total + len(p.rows))
                 ).rowcount
                 if not changed:
-                    conn.execute(insert(ScanTotal).values(object_id=object_id, first_scan=format_time(first), total=count))
+                    conn.execute(insert(ScanTotal).values(object_id=object_id, first_scan=format_time(p.first),
+                                                          total=len(p.rows)))
             conn.execute(delete(ScanRecord).where(ScanRecord.at < format_time(cutoff)))
             conn.execute(delete(ScanSalt).where(ScanSalt.day < (cutoff - timedelta(days=1)).date().isoformat()))
+        with self._lock:
+            self._flushes += 1  # only now does the database hold these scans: re-read it
 
     def stats(self, object_id: str, now: datetime) -> ScanStats:
         """Scans of ``object_id`` so far, stored and still buffered."""
-        since = now - self.rule.window
+        stored = self._read_stored(object_id, now - self.rule.window)
         with self._lock:
-            buffered = [s for s in self._pending if s.object_id == object_id]
-        with self.engine.connect() as conn:
-            total_row = conn.execute(select(ScanTotal).where(ScanTotal.object_id == object_id)).first()
-            recent = conn.execute(
-                select(ScanRecord.salt_day, ScanRecord.client)
-                .where(ScanRecord.object_id == object_id, ScanRecord.at >= format_time(since))
-            ).all()
-        clients: dict[str, set[bytes]] = {}
-        for day, client in [*recent, *((s.salt_day, s.client) for s in buffered if s.at >= since)]:
-            clients.setdefault(day, set()).add(client)
-        if total_row is not None:
-            first_time: datetime | None = parse_time(total_row.first_scan, field="first_scan")
-        else:
-            first_time = buffered[0].at if buffered else None
-        recent_scans = len(recent) + sum(1 for s in buffered if s.at >= since)
+            pending = self._pending.get(object_id)
+            buffered = len(pending.rows) if pending is not None else 0
+            clients = {day: set(c) for day, c in pending.clients.items()} if pending is not None else {}
+        for day, hashes in stored.clients.items():
+            clients.setdefault(day, set()).update(hashes)
+        recent_scans = sum(stored.scans.values()) + buffered
         # Hashes of different days cannot be compared, so count per day and take the
         # largest: a shopper scanning either side of midnight is one client, not two.
         recent_clients = max((len(c) for c in clients.values()), default=0)
+        first = stored.first_scan if stored.first_scan is not None else (pending.first if pending else None)
         return ScanStats(
-            first_scan=first_time,
-            total=(total_row.total if total_row is not None else 0) + len(buffered),
+            first_scan=first,
+            total=stored.total + buffered,
             recent_scans=recent_scans,
             recent_clients=recent_clients,
             suspicious=recent_scans > self.rule.max_scans or recent_clients > self.rule.max_clients,
         )
+
+    def _read_stored(self, object_id: str, since: datetime) -> _Stored:
+        """What the database holds for ``object_id``, re-read only after a flush."""
+        with self._lock:
+            cached = self._stored.get(object_id)
+            flushes = self._flushes
+        if cached is not None and cached[0] == flushes:
+            return cached[1]
+        in_window = (ScanRecord.object_id == object_id, ScanRecord.at >= format_time(since))
+        with self.engine.connect() as conn:
+            total_row = conn.execute(select(ScanTotal).where(ScanTotal.object_id == object_id)).first()
+            per_day = conn.execute(
+                select(ScanRecord.salt_day, func.count()).where(*in_window).group_by(ScanRecord.salt_day)
+            ).all()
+            # Distinct clients, and only as many as the rule needs to decide.
+            hashes = conn.execute(
+                select(ScanRecord.salt_day, ScanRecord.client).where(*in_window)
+                .group_by(ScanRecord.salt_day, ScanRecord.client).limit(4 * (self.rule.max_clients + 1))
+            ).all()
+        clients: dict[str, set[bytes]] = {}
+        for day, client in hashes:
+            clients.setdefault(day, set()).add(client)
+        stored = _Stored(
+            first_scan=None if total_row is None else parse_time(total_row.first_scan, field="first_scan"),
+            total=0 if total_row is None else total_row.total,
+            scans={day: count for day, count in per_day},
+            clients={day: frozenset(c) for day, c in clients.items()},
+        )
+        with self._lock:
+            self._stored[object_id] = (flushes, stored)
+            self._stored.move_to_end(object_id)
+            while len(self._stored) > self.cache_size:
+                self._stored.popitem(last=False)
+        return stored
 
     def _salt(self, day: str) -> bytes:
         if day not in self._salts:
@@ -151,13 +195,3 @@ def _salt_for(conn: Connection, day: str) -> bytes:
     if inserted:
         return fresh
     return conn.execute(select(ScanSalt.salt).where(ScanSalt.day == day)).scalar_one()
-
-
-def _per_object(scans: list[_Scan]) -> list[tuple[str, datetime, int]]:
-    firsts: dict[str, datetime] = {}
-    counts: dict[str, int] = {}
-    for s in scans:
-        firsts.setdefault(s.object_id, s.at)
-        counts[s.object_id] = counts.get(s.object_id, 0) + 1
-    return [(o, firsts[o], counts[o]) for o in firsts]
-
