@@ -148,3 +148,22 @@ def test_scans_are_counted_and_a_copied_label_is_flagged(demo_ledger_copy: Ledge
     assert "scanned 4 times by 3 different phones" in view("10.0.0.3")
     # Another unit of the same lot is not affected.
     assert "copied label" not in page(client, "/01/06901234000122/10/WC26-M07/21/100072", lang="en")
+
+
+def test_page_and_bundle_on_both_databases(engine, operator_key) -> None:  # type: ignore[no-untyped-def]
+    from ledger import samples as ex
+    from ledger.core.statements import sign_statement
+    from tests.conftest import ORIGIN, StepClock
+    from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+    from web import create_app
+
+    ledger = Ledger.create(engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0)
+    register_all(ledger, operator_key)
+    ledger.append([sign_statement("event", p, producer_key(a)) for a, p in ex.wuchang_chain()])
+    client = create_app({"TESTING": True, "LEDGER": ledger}).test_client()
+    unit = f"/01/{ex.BAG_GTIN}/10/{ex.RICE_LOT}/21/{ex.SERIALS[0]}"
+    html = page(client, unit, lang="en")
+    assert html.count('<li class="step') == 15
+    bundle = client.get(unit + "?format=bundle")
+    assert bundle.status_code == 200 and verify_bundle(bundle.data, ledger.operator).ok
+    assert "has been scanned 2 times" in page(client, unit, lang="en")
