@@ -110,7 +110,8 @@ def bundle_figures(path: Path, reps: int) -> dict[str, Any]:
                    leaf_b64_bytes=sum(len(e["leaf"]) for e in doc["entries"]),
                    proof_b64_bytes=sum(len(h) + 3 for e in doc["entries"] for h in e["proof"]),
                    proof_min=min(proofs), proof_max=max(proofs), proof_mean=statistics.fmean(proofs),
-                   proof_nodes=sum(proofs), gzip_bytes=len(gzip.compress(bundle.document, 6)))
+                   proof_nodes=sum(proofs), proof_distinct=len({h for e in doc["entries"] for h in e["proof"]}),
+                   leaf_max=max(len(e["leaf"]) for e in doc["entries"]), gzip_bytes=len(gzip.compress(bundle.document, 6)))
         rng_idx = [(i * 7919) % checkpoint.tree_size for i in range(reps + 1)]
         it = iter(rng_idx)
 
@@ -416,8 +417,8 @@ def main() -> None:
         b = res["bundle"]
         print(f"\n  {size:,}-entry ledger (checkpoint {b['size']:,}): bundle {b['bytes']:,} bytes "
               f"(gzip {b['gzip_bytes']:,}), {b['entries']} entries ({b['steps']} steps), leaves {b['leaf_b64_bytes']:,} B, "
-              f"proofs {b['proof_b64_bytes']:,} B ({b['proof_nodes']} hashes; {b['proof_min']}-{b['proof_max']} per entry, "
-              f"mean {b['proof_mean']:.1f})")
+              f"proofs {b['proof_b64_bytes']:,} B ({b['proof_nodes']} hashes, {b['proof_distinct']} distinct; "
+              f"{b['proof_min']}-{b['proof_max']} per entry, mean {b['proof_mean']:.1f}); largest leaf {b['leaf_max']:,} B")
         print(f"    build_bundle {b['build_ms']:.2f} ms (first {b['build_first_ms']:.1f} ms), verify_bundle "
               f"{b['verify_ms']:.2f} ms, scan_view {b['view_ms']:.2f} ms (first {b['view_first_ms']:.1f}); "
               f"SELECT one entry {b['select_ms']:.3f} ms -> build = {b['build_ms'] / b['select_ms']:.0f} SELECTs", flush=True)
