@@ -424,7 +424,8 @@ def labels(settings: Settings, gtin: str, lot: str, base_url: str, out: Path,
     catalogue = Catalogue.load(catalogue_path)
     units = settings.ledger().units_of_lot(gtin14, lot)
     with progress_bar("QR codes", len(units)) as report:
-        sheet = label_sheets.make_labels(units, catalogue, base_url, report)
+        sheet = label_sheets.make_labels(units, catalogue, base_url, report,
+                                         workers=os.cpu_count() or 1)
     css = out.with_name("labels.css")
     title = label_sheets.sheet_title(sheet)
     html = label_sheets.render_sheet(sheet, css_href=css.name, title=title)

@@ -9,11 +9,20 @@ wrote is escaped (Jinja autoescape); only the QR SVG, built here, is inserted as
 The stylesheet is a separate file (``STYLESHEET``), not inline: the web app's
 Content-Security-Policy forbids inline style. The web app serves it; the CLI writes it
 next to the page.
+
+``make_labels`` makes the QR codes in this process (and its cache) unless asked for
+``workers`` > 1, which only ``ledger labels`` does: then a lot of at least ``POOL_MIN_UNITS``
+units has its codes made in a pool of processes, in chunks, and the pool is shut down
+before it returns. A web request never starts processes.
 """
 
 from __future__ import annotations
 
+import multiprocessing
+import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,13 +30,17 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from markupsafe import Markup
 
 from ledger.catalogue import Catalogue
-from ledger.qr import qr_svg_inline
+from ledger.qr import qr_svg_inline, svgs_inline
 from ledger.service.units import Unit
 
 TEMPLATES = Path(__file__).with_name("templates")
 STYLESHEET = TEMPLATES / "labels.css"
 COLUMNS, ROWS = 3, 8
 PER_PAGE = COLUMNS * ROWS
+# Below this many units a pool costs more (starting processes) than it saves.
+POOL_MIN_UNITS = 200
+# URIs per task sent to the pool: progress moves on as each chunk comes back.
+CHUNK = 250
 
 Progress = Callable[[int, int], None]
 
@@ -64,11 +77,15 @@ class Label:
 def make_label(unit: Unit, catalogue: Catalogue, base_url: str) -> Label:
     """The label of one unit; its QR code encodes the unit's Digital Link on ``base_url``."""
     uri = unit.uri_on(base_url)
+    # Built here from the URI alone (digits and path characters in a path's data).
+    return _label(unit, uri, qr_svg_inline(uri), catalogue)
+
+
+def _label(unit: Unit, uri: str, svg: str, catalogue: Catalogue) -> Label:
     product = catalogue.get(unit.gtin)
     return Label(
         uri=uri,
-        # Built here from the URI alone (digits and path characters in a path's data).
-        svg=Markup(qr_svg_inline(uri)),
+        svg=Markup(svg),
         name_zh=product.name_zh if product else catalogue.display_name(unit.gtin, "zh"),
         name_en=product.name_en if product else catalogue.display_name(unit.gtin, "en"),
         gtin=unit.gtin,
@@ -78,14 +95,54 @@ def make_label(unit: Unit, catalogue: Catalogue, base_url: str) -> Label:
 
 
 def make_labels(units: Sequence[Unit], catalogue: Catalogue, base_url: str,
-                progress: Progress | None = None) -> list[Label]:
-    """The labels of ``units``, in order; ``progress(done, total)`` every 100 labels."""
-    labels = []
-    for n, unit in enumerate(units, 1):
-        labels.append(make_label(unit, catalogue, base_url))
-        if progress is not None and (n % 100 == 0 or n == len(units)):
-            progress(n, len(units))
-    return labels
+                progress: Progress | None = None, *, workers: int = 1,
+                pool_min_units: int | None = None) -> list[Label]:
+    """The labels of ``units``, in order; ``progress(done, total)`` every 100 labels.
+
+    With ``workers`` > 1 and at least ``pool_min_units`` (default ``POOL_MIN_UNITS``) units,
+    the QR codes are made in a pool of ``workers`` processes (progress then moves on per
+    chunk); the labels are the same either way.
+    """
+    uris = [unit.uri_on(base_url) for unit in units]
+    threshold = POOL_MIN_UNITS if pool_min_units is None else pool_min_units
+    if workers > 1 and len(uris) >= max(threshold, 2):
+        svgs = _pooled_svgs(uris, workers, progress)
+    else:
+        svgs = []
+        for n, uri in enumerate(uris, 1):
+            svgs.append(qr_svg_inline(uri))
+            if progress is not None and (n % 100 == 0 or n == len(uris)):
+                progress(n, len(uris))
+    return [_label(unit, uri, svg, catalogue) for unit, uri, svg in zip(units, uris, svgs)]
+
+
+def _start_method() -> str:
+    """How the pool starts its processes: "fork" (instant, nothing re-imported) from a
+    single-threaded process on Linux, as the CLI is; otherwise "spawn", since forking a
+    process with other threads (a test runner, a server) can copy a lock some thread holds.
+    """
+    return "fork" if sys.platform == "linux" and threading.active_count() == 1 else "spawn"
+
+
+def _pooled_svgs(uris: list[str], workers: int, progress: Progress | None) -> list[str]:
+    """The QR SVGs of ``uris`` made by a pool of ``workers`` processes, in order."""
+    size = max(1, min(CHUNK, -(-len(uris) // (4 * workers))))  # >= 4 chunks a worker
+    chunks = [uris[i:i + size] for i in range(0, len(uris), size)]
+    results: list[list[str]] = [[] for _ in chunks]
+    done = 0
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
+                               mp_context=multiprocessing.get_context(_start_method()))
+    try:
+        futures = {pool.submit(svgs_inline, chunk): i for i, chunk in enumerate(chunks)}
+        for future in as_completed(futures):
+            index = futures[future]
+            results[index] = future.result()
+            done += len(chunks[index])
+            if progress is not None:
+                progress(done, len(uris))
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)  # no process outlives the sheet
+    return [svg for chunk in results for svg in chunk]
 
 
 def pages(labels: Sequence[Label]) -> list[Sequence[Label]]:

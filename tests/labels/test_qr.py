@@ -53,14 +53,33 @@ def test_symbol_is_qrcodes_own_at_level_q() -> None:
 
 
 def test_penalty_equals_qrcodes_for_every_mask() -> None:
-    for uri in URIS:
+    rng = random.Random(11)
+    texts = URIS + ["".join(rng.choice("0123456789AB%") for _ in range(rng.randint(1, 400)))
+                    for _ in range(8)]
+    for text in texts:
         code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q)
-        code.add_data(uri.encode("utf-8"))
+        code.add_data(text.encode("utf-8"))
         code.best_fit()
         for mask in range(8):
             code.makeImpl(True, mask)
-            rows = qr._rows_as_ints(code.modules)
-            assert qr.penalty(rows, code.modules_count) == lost_point(code.modules)
+            assert qr.penalty(code.modules) == lost_point(code.modules)
+
+
+def test_symbol_is_qrcodes_own_in_every_mode_and_large_versions() -> None:
+    # Numeric, alphanumeric and byte segments (qrcode mixes them), multi-byte UTF-8, and
+    # versions 7+ (version information) up to 20.
+    rng = random.Random(3)
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 700)))
+             for alphabet in ("0123456789", "ABC0123 $%*+-./:", "ab0123456789012345678901")
+             for _ in range(6)] + ["稻花香 é" * 30]
+    versions = set()
+    for text in texts:
+        reference = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=0)
+        reference.add_data(text.encode("utf-8"))
+        reference.make()
+        versions.add(reference.version)
+        assert qr.qr_matrix(text) == tuple(tuple(bool(m) for m in row) for row in reference.modules)
+    assert min(versions) < 7 and max(versions) >= 20
 
 
 def _format_bits(matrix: tuple[tuple[bool, ...], ...]) -> int:
@@ -93,15 +112,48 @@ def test_png_quiet_zone_is_four_modules(uri: str) -> None:
     assert max(x for x, _ in dark) == max(y for _, y in dark) == width - 4 * box - 1
 
 
-def test_svg_has_quiet_zone_view_box_and_no_declaration_inline() -> None:
+def svg_modules(svg: str) -> list[list[bool]]:
+    """The modules an inline SVG's path paints: a stroke along each row, "h" dark, "m" light."""
+    size = int(re.search(r'viewBox="0 0 (\d+) ', svg)[1])  # type: ignore[index]
+    path = re.search(r' d="([^"]*)"', svg)[1]  # type: ignore[index]
+    grid = [[False] * size for _ in range(size)]
+    x = y = 0
+    for command, a, b in re.findall(r"([Mhm])(\d+)(?: ([\d.]+))?", path):
+        if command == "M":
+            x, y = int(a), int(float(b) - 0.5)
+        elif command == "h":
+            for c in range(x, x + int(a)):
+                grid[y][c] = True
+            x += int(a)
+        else:
+            assert b == "0"
+            x += int(a)
+    return grid
+
+
+def test_svg_paints_the_symbol_with_quiet_zone() -> None:
     uri = URIS[0]
     inline = qr.qr_svg_inline(uri)
     size = len(qr.qr_matrix(uri)) + 8
     assert inline.startswith("<svg ") and f'viewBox="0 0 {size} {size}"' in inline
-    assert "<?xml" not in inline and "<path " in inline
-    starts = [(int(x), int(y)) for x, y in re.findall(r"M(\d+) (\d+)", inline)]
-    assert min(x for x, _ in starts) == 4 and min(y for _, y in starts) == 4
+    assert "<?xml" not in inline and 'fill="none" stroke="#000" stroke-width="1"' in inline
     assert qr.qr_svg(uri).startswith('<?xml version="1.0" encoding="UTF-8"?>\n<svg ')
+    for text in URIS:
+        grid = svg_modules(qr.qr_svg_inline(text))
+        matrix = qr.qr_matrix(text)
+        width = len(matrix)
+        assert [row[4:4 + width] for row in grid[4:4 + width]] == [list(r) for r in matrix]
+        assert sum(map(sum, grid)) == sum(map(sum, matrix))  # nothing in the quiet zone
+        assert decode_all(modules_image(grid)) == [text]
+
+
+def modules_image(grid: list[list[bool]], box: int = 4) -> object:
+    """A PIL image of modules (True = dark), ``box`` pixels each."""
+    image_module = pytest.importorskip("PIL.Image", reason="Pillow is not installed")
+    size = len(grid)
+    image = image_module.new("L", (size, size), 255)
+    image.putdata([0 if dark else 255 for row in grid for dark in row])
+    return image.resize((size * box, size * box), image_module.NEAREST)
 
 
 def test_cached() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import multiprocessing
 import re
 from pathlib import Path
 
@@ -19,6 +20,8 @@ from ledger.core.signing import SigningKey
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.service.units import Unit
+from tests.labels.conftest import decode_all
+from tests.labels.test_qr import modules_image, svg_modules
 
 SERIALS = [str(n) for n in (10, 9, 100, 2)] + ["A-1"]
 
@@ -93,6 +96,40 @@ def test_sheet_pages_and_contents() -> None:
     assert sheet[0].uri == "https://resolver.example/01/06901234000122/10/WC26-M07/21/000001"
 
 
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_pool_makes_the_same_sheet(monkeypatch: pytest.MonkeyPatch, start_method: str) -> None:
+    # 61 units with the pool's threshold lowered: several chunks of 8, and a short last one.
+    units = [Unit(samples.BAG_GTIN, "WC26-M07", f"{n:06d}") for n in range(1, 62)]
+    catalogue, base = Catalogue.load(), "https://resolver.example"
+    alone = labels.make_labels(units, catalogue, base)
+    page = labels.render_sheet(alone, css_href="labels.css", title=labels.sheet_title(alone))
+    monkeypatch.setattr(labels, "_start_method", lambda: start_method)
+    before = set(multiprocessing.active_children())
+    seen: list[tuple[int, int]] = []
+    pooled = labels.make_labels(units, catalogue, base, lambda d, t: seen.append((d, t)),
+                                workers=2, pool_min_units=10)
+    assert set(multiprocessing.active_children()) <= before  # the pool's processes are gone
+    assert len(seen) == 8 and seen[-1] == (61, 61)  # a step per chunk, as chunks come back
+    assert [d for d, _ in seen] == sorted({d for d, _ in seen})
+    assert pooled == alone
+    assert labels.render_sheet(pooled, css_href="labels.css",
+                               title=labels.sheet_title(pooled)) == page
+    for label in pooled[::15]:  # the codes on the sheet decode to exactly their units' URIs
+        assert decode_all(modules_image(svg_modules(label.svg))) == [label.uri]
+        assert label.uri.endswith(f"/21/{label.serial}")
+
+
+def test_pool_not_used_for_small_lots_or_one_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    def no_pool(*args: object) -> None:
+        raise AssertionError("the pool was used")
+
+    monkeypatch.setattr(labels, "_pooled_svgs", no_pool)
+    units = [Unit(samples.BAG_GTIN, "WC26-M07", str(n)) for n in range(labels.POOL_MIN_UNITS)]
+    catalogue = Catalogue.load()
+    assert len(labels.make_labels(units[:-1], catalogue, "http://x.example", workers=2)) == 199
+    assert len(labels.make_labels(units, catalogue, "http://x.example")) == 200  # web app
+
+
 def test_stylesheet_is_a4_three_by_eight() -> None:
     css = labels.STYLESHEET.read_text(encoding="utf-8")
     assert re.search(r"@page\s*\{\s*size:\s*A4", css)
@@ -116,6 +153,23 @@ def test_cli_writes_sheet_and_stylesheet(small_ledger: Ledger, tmp_path: Path) -
     assert (tmp_path / "print" / "labels.css").read_bytes() == labels.STYLESHEET.read_bytes()
     assert html.escape("(21) A-1") in page.replace("</span> <span>", " ")
     assert not list(tmp_path.glob("print/*.partial"))
+
+
+def test_cli_pool_writes_the_same_sheet(small_ledger: Ledger, tmp_path: Path,
+                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    pooled_runs = []
+    pooled = labels._pooled_svgs
+    monkeypatch.setattr(labels, "_pooled_svgs", lambda *a: pooled_runs.append(1) or pooled(*a))
+    pages = []
+    for threshold in (labels.POOL_MIN_UNITS, 2):  # 5 units: in this process, then the pool
+        monkeypatch.setattr(labels, "POOL_MIN_UNITS", threshold)
+        monkeypatch.setattr("os.cpu_count", lambda: 2)
+        out = tmp_path / f"{threshold}.html"
+        result = _cli(small_ledger, samples.BAG_GTIN, samples.RICE_LOT, "--out", str(out))
+        assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+        pages.append(out.read_bytes())
+    assert pooled_runs == [1]
+    assert pages[0] == pages[1] and pages[0].count(b"<svg ") == 5
 
 
 @pytest.mark.parametrize(
