@@ -527,6 +527,8 @@ def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
             f"Checkpoint:      {base}/api/v1/checkpoint",
             f"Log entries:     {base}/api/v1/log/entries?start=0&end=20",
             f"API description: {base}/api/v1/openapi.json",
+            (f"Check the proof: curl -s '{base}{sample.sample_unit_path()}?format=bundle' > proof.json && "
+             f"python scripts/verify_ledger.py --bundle proof.json --operator-key '{ledger.operator.vkey}'"),
             (f"Audit offline:   ledger --database {settings.database} export demo.jsonl && "
              f"python scripts/verify_ledger.py demo.jsonl --operator-key '{ledger.operator.vkey}'"),
         ])
