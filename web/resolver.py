@@ -55,10 +55,15 @@ class Resolved:
 
 
 class ScanCache:
-    """Bundles, verdicts and page contents per (object, checkpoint), least recently used out,
-    and the current checkpoint for ``checkpoint_ttl`` seconds."""
+    """Bundles, verdicts and pages per (object, checkpoint), least recently used out, and the
+    current checkpoint for ``checkpoint_ttl`` seconds.
 
-    def __init__(self, ledger: Ledger, *, size: int = 256, checkpoint_ttl: float = 1.0) -> None:
+    Every new checkpoint makes every cached page stale, so pages move to a new checkpoint at
+    most every ``checkpoint_ttl`` seconds: on a busy log a page may lag that long behind, and
+    hot codes are rebuilt once per interval instead of once per signed checkpoint.
+    """
+
+    def __init__(self, ledger: Ledger, *, size: int = 1024, checkpoint_ttl: float = 10.0) -> None:
         self.ledger = ledger
         self.size = size
         self.checkpoint_ttl = checkpoint_ttl

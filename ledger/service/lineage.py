@@ -18,6 +18,7 @@ Everything is read from the log's entries; the derived tables only find them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime
 from typing import Any
 
@@ -34,6 +35,7 @@ from ledger.store.models import ActorRow, FlagRow, KeyRow, LogEntry, ObjectEntry
 # Bounds on one walk, so that a pathological log cannot make a page view expensive.
 MAX_OBJECTS = 64
 MAX_EVENTS = 400
+PARSED_CACHE = 4096  # parsed event entries kept per process (a few KB each)
 
 
 @dataclass(frozen=True)
@@ -78,6 +80,14 @@ class Lineage:
         return sorted([*self.registrations, *(s.entry for s in self.steps)], key=lambda e: e.index)
 
 
+@lru_cache(maxsize=PARSED_CACHE)
+def parsed_event(leaf: bytes) -> tuple[Entry, Event]:
+    """An event entry's bytes, parsed; shared by all walks of the process, because the bags
+    of one lot have nearly all their entries in common (entries never change)."""
+    entry = parse_entry(leaf)
+    return entry, parse_event(entry.statement.payload)
+
+
 @dataclass
 class _Walk:
     conn: Connection
@@ -96,11 +106,7 @@ class _Walk:
                 .order_by(LogEntry.idx)
                 .limit(MAX_EVENTS)
             )
-            parsed = []
-            for row in rows:
-                entry = parse_entry(row.leaf)
-                parsed.append((entry, parse_event(entry.statement.payload)))
-            self.histories[object_id] = parsed
+            self.histories[object_id] = [parsed_event(row.leaf) for row in rows]
         return self.histories[object_id]
 
     def visit(self, object_id: str, start: int, end: int, inspections_after: bool) -> None:

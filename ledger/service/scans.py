@@ -28,6 +28,7 @@ from ledger.core.timefmt import format_time, parse_time
 from ledger.store.models import ScanRecord, ScanSalt, ScanTotal
 
 CLIENT_HASH_SIZE = 16
+EXPIRY_INTERVAL = timedelta(minutes=1)  # how often old scans and salts are deleted
 
 
 @dataclass(frozen=True)
@@ -82,6 +83,7 @@ class ScanCounter:
     _pending: dict[str, _Pending] = field(default_factory=dict)
     _salts: dict[str, bytes] = field(default_factory=dict)
     _last_flush: datetime | None = None
+    _last_expiry: datetime | None = None
     _flushes: int = 0
     _stored: OrderedDict[str, tuple[int, _Stored]] = field(default_factory=OrderedDict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -116,8 +118,11 @@ class ScanCounter:
                 if not changed:
                     conn.execute(insert(ScanTotal).values(object_id=object_id, first_scan=format_time(p.first),
                                                           total=len(p.rows)))
-            conn.execute(delete(ScanRecord).where(ScanRecord.at < format_time(cutoff)))
-            conn.execute(delete(ScanSalt).where(ScanSalt.day < (cutoff - timedelta(days=1)).date().isoformat()))
+            if self._last_expiry is None or now - self._last_expiry >= EXPIRY_INTERVAL:
+                # Reads filter by the window anyway; deleting is housekeeping and privacy.
+                conn.execute(delete(ScanRecord).where(ScanRecord.at < format_time(cutoff)))
+                conn.execute(delete(ScanSalt).where(ScanSalt.day < (cutoff - timedelta(days=1)).date().isoformat()))
+                self._last_expiry = now
         with self._lock:
             self._flushes += 1  # only now does the database hold these scans: re-read it
 

@@ -114,7 +114,7 @@ class ScanRecord(Base):
     day or two, so it links scans of one day and can never be turned back into an address."""
 
     __tablename__ = "scans"
-    __table_args__ = (Index("ix_scans_object_at", "object_id", "at"),)
+    __table_args__ = (Index("ix_scans_object_at", "object_id", "at"), Index("ix_scans_at", "at"))
 
     id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
     object_id: Mapped[str] = mapped_column(String(400), nullable=False)

@@ -36,6 +36,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_scans_object_at", "scans", ["object_id", "at"])
+    op.create_index("ix_scans_at", "scans", ["at"])  # the expiry DELETE
     op.create_table(
         "scan_totals",
         sa.Column("object_id", sa.String(400), nullable=False),
