@@ -209,8 +209,12 @@ def resolve(rest: str) -> Response:
     lang = str(get_locale() or "zh")
     path = _raw_path()
     page = cache.page(resolved, lang, path)
-    stats = current_app.extensions["scans"].record(
-        subject.object_key(), request.remote_addr or "", request.user_agent.string, datetime.now(UTC))
+    scans = current_app.extensions["scans"]
+    now = datetime.now(UTC)
+    if request.method == "HEAD":  # link checkers and previews: not a scan
+        stats = scans.stats(subject.object_key(), now)
+    else:
+        stats = scans.record(subject.object_key(), request.remote_addr or "", request.user_agent.string, now)
     notices = render_template("_scan_notices.html", view=page.view, stats=stats,
                               lot_warning=_lot_warning(subject, page.view))
     html = page.head + notices + page.tail

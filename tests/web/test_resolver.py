@@ -167,3 +167,8 @@ def test_page_and_bundle_on_both_databases(engine, operator_key) -> None:  # typ
     bundle = client.get(unit + "?format=bundle")
     assert bundle.status_code == 200 and verify_bundle(bundle.data, ledger.operator).ok
     assert "has been scanned 2 times" in page(client, unit, lang="en")
+
+
+def test_a_head_request_is_not_a_scan(demo_client: FlaskClient) -> None:
+    assert demo_client.head(UNIT, headers=HTML).status_code == 200
+    assert "first time this code has been scanned" in page(demo_client, UNIT, lang="en")
