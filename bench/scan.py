@@ -108,9 +108,11 @@ def bundle_figures(path: Path, reps: int) -> dict[str, Any]:
         proofs = [len(e["proof"]) for e in doc["entries"]]
         out.update(bytes=len(bundle.document), entries=len(doc["entries"]), steps=len(bundle.lineage.steps),
                    leaf_b64_bytes=sum(len(e["leaf"]) for e in doc["entries"]),
-                   proof_b64_bytes=sum(len(h) + 3 for e in doc["entries"] for h in e["proof"]),
+                   # FORMAT.md 9.1: each distinct hash once in nodes, proofs as numbers into it
+                   proof_b64_bytes=len(json.dumps(doc["nodes"], separators=(",", ":")))
+                   + sum(len(json.dumps(e["proof"], separators=(",", ":"))) for e in doc["entries"]),
                    proof_min=min(proofs), proof_max=max(proofs), proof_mean=statistics.fmean(proofs),
-                   proof_nodes=sum(proofs), proof_distinct=len({h for e in doc["entries"] for h in e["proof"]}),
+                   proof_nodes=sum(proofs), proof_distinct=len(doc["nodes"]),
                    leaf_max=max(len(e["leaf"]) for e in doc["entries"]), gzip_bytes=len(gzip.compress(bundle.document, 6)))
         rng_idx = [(i * 7919) % checkpoint.tree_size for i in range(reps + 1)]
         it = iter(rng_idx)

@@ -2285,7 +2285,10 @@ def verify_export(path: str, operator: VerifierKey, *, since: Checkpoint | None 
 
 BUNDLE_FORMAT = "traceledger-bundle"
 MAX_BUNDLE_ENTRIES = 2000
-_BUNDLE_KEYS = frozenset(("format", "v", "subject", "verifier_key", "checkpoint", "entries"))
+MAX_PROOF_LENGTH = 64
+MAX_BUNDLE_NODES = MAX_PROOF_LENGTH * MAX_BUNDLE_ENTRIES
+_BUNDLE_KEYS = frozenset(
+    ("format", "v", "subject", "verifier_key", "checkpoint", "nodes", "entries"))
 _BUNDLE_ENTRY_KEYS = frozenset(("index", "leaf", "proof"))
 _BUNDLE_ID_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
 _BUNDLE_CLASS_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
@@ -2361,10 +2364,12 @@ def _bundle_document(data: bytes) -> tuple[dict[str, Any], list[tuple[int, bytes
     for name in ("subject", "verifier_key", "checkpoint"):
         if type(doc[name]) is not str:
             raise RuleBroken("bundle", f"{name} must be text")
+    nodes = _bundle_nodes(doc["nodes"])
     raw = doc["entries"]
     if type(raw) is not list or not 1 <= len(raw) <= MAX_BUNDLE_ENTRIES:
         raise RuleBroken("bundle", f"entries must be a list of 1 to {MAX_BUNDLE_ENTRIES} entries")
     out: list[tuple[int, bytes, list[bytes]]] = []
+    first_unused = 0  # nodes are numbered in order of first use (FORMAT.md 9.1)
     for n, item in enumerate(raw):
         where = f"entries[{n}]"
         if type(item) is not dict or item.keys() != _BUNDLE_ENTRY_KEYS:
@@ -2374,16 +2379,40 @@ def _bundle_document(data: bytes) -> tuple[dict[str, Any], list[tuple[int, bytes
             raise RuleBroken("bundle", f"{where}.index must be a non-negative integer")
         if out and index <= out[-1][0]:
             raise RuleBroken("bundle", f"{where}: entries must be in increasing index order, each once")
-        if type(proof) is not list or len(proof) > 64:
-            raise RuleBroken("bundle", f"{where}.proof must be a list of at most 64 hashes")
+        if type(proof) is not list or len(proof) > MAX_PROOF_LENGTH:
+            raise RuleBroken("bundle", f"{where}.proof must be a list of at most "
+                                       f"{MAX_PROOF_LENGTH} node numbers")
         leaf = b64decode_strict(item["leaf"])
         if leaf is None:
             raise RuleBroken("bundle", f"{where}.leaf must be canonical base64")
-        hashes = [b64decode_strict(h, 32) for h in proof]
-        if any(h is None for h in hashes):
-            raise RuleBroken("bundle", f"{where}.proof must hold canonical base64 of 32-byte hashes")
-        out.append((index, leaf, hashes))  # type: ignore[arg-type]
+        for k, p in enumerate(proof):
+            if type(p) is not int or not 0 <= p < len(nodes):
+                raise RuleBroken("bundle", f"{where}.proof[{k}] must be the number of one of "
+                                           f"the {len(nodes)} nodes")
+            if p > first_unused:
+                raise RuleBroken(
+                    "bundle", f"{where}.proof[{k}]: nodes must be listed in order of first use")
+            if p == first_unused:
+                first_unused += 1
+        out.append((index, leaf, [nodes[p] for p in proof]))
+    if first_unused != len(nodes):
+        raise RuleBroken("bundle", f"nodes[{first_unused}] is used by no proof")
     return doc, out
+
+
+def _bundle_nodes(raw: Any) -> list[bytes]:
+    """FORMAT.md 9.1: the distinct proof hashes, each canonical base64 of 32 bytes."""
+    if type(raw) is not list or len(raw) > MAX_BUNDLE_NODES:
+        raise RuleBroken("bundle", f"nodes must be a list of at most {MAX_BUNDLE_NODES} hashes")
+    nodes = []
+    for k, h in enumerate(raw):
+        node = b64decode_strict(h, 32)
+        if node is None:
+            raise RuleBroken("bundle", f"nodes[{k}] must be canonical base64 of a 32-byte hash")
+        nodes.append(node)
+    if len(set(nodes)) != len(nodes):
+        raise RuleBroken("bundle", "nodes must not hold the same hash twice")
+    return nodes
 
 
 def _bundle_entry(leaf: bytes) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 A bundle carries the exact bytes of every entry in the journey and of the registrations
 behind their signers, an RFC 9162 inclusion proof for each against one signed checkpoint,
-that checkpoint, and the operator's verifier key. ``verify_bundle`` is a pure function of
+that checkpoint, and the operator's verifier key. Nearby entries share most of their audit
+paths, so each proof hash is written once, in the bundle's ``nodes``, and a proof is a list
+of positions in it. ``verify_bundle`` is a pure function of
 the bundle's bytes and the operator key the verifier trusts.
 """
 
@@ -28,32 +30,44 @@ from ledger.core.verify import Failure, check_name
 
 BUNDLE_FORMAT = "traceledger-bundle"
 BUNDLE_VERSION = 1
-BUNDLE_MEMBERS = frozenset({"format", "v", "subject", "verifier_key", "checkpoint", "entries"})
+BUNDLE_MEMBERS = frozenset(
+    {"format", "v", "subject", "verifier_key", "checkpoint", "nodes", "entries"}
+)
 ENTRY_MEMBERS = frozenset({"index", "leaf", "proof"})
 MAX_BUNDLE_ENTRIES = 2000
+MAX_PROOF_LENGTH = 64
+MAX_BUNDLE_NODES = MAX_PROOF_LENGTH * MAX_BUNDLE_ENTRIES
 
 
 @dataclass(frozen=True)
 class BundleEntry:
-    """One entry of a bundle: its index, exact bytes and inclusion proof."""
+    """One entry of a bundle: its index, exact bytes and inclusion proof (the hashes
+    themselves, audit-path order; the document writes them as positions in ``nodes``)."""
 
     index: int
     leaf: bytes
     proof: tuple[bytes, ...]
 
-    def to_json(self) -> dict[str, Any]:
-        return {"index": self.index, "leaf": b64encode(self.leaf), "proof": [b64encode(h) for h in self.proof]}
-
 
 def bundle_json(subject: str, verifier_key: str, checkpoint_note: str, entries: Sequence[BundleEntry]) -> bytes:
-    """The bundle document's bytes (compact JSON; entries in index order)."""
+    """The bundle document's bytes (compact JSON; entries in index order; every distinct
+    proof hash once in ``nodes``, in order of first use, FORMAT.md 9.1)."""
+    ordered = sorted(entries, key=lambda e: e.index)
+    position: dict[bytes, int] = {}
+    for e in ordered:
+        for h in e.proof:
+            position.setdefault(h, len(position))
     doc = {
         "format": BUNDLE_FORMAT,
         "v": BUNDLE_VERSION,
         "subject": subject,
         "verifier_key": verifier_key,
         "checkpoint": checkpoint_note,
-        "entries": [e.to_json() for e in sorted(entries, key=lambda e: e.index)],
+        "nodes": [b64encode(h) for h in position],
+        "entries": [
+            {"index": e.index, "leaf": b64encode(e.leaf), "proof": [position[h] for h in e.proof]}
+            for e in ordered
+        ],
     }
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
@@ -81,10 +95,26 @@ def _fail(report: BundleReport, index: int | None, check: str, message: str) -> 
     return report
 
 
-def _parse_entries(raw: object) -> list[BundleEntry]:
+def _parse_nodes(raw: object) -> list[bytes]:
+    if not isinstance(raw, list) or len(raw) > MAX_BUNDLE_NODES:
+        raise MalformedError(
+            f"nodes must be a list of at most {MAX_BUNDLE_NODES} hashes", code="bad_bundle"
+        )
+    nodes: list[bytes] = []
+    for k, h in enumerate(raw):
+        if not isinstance(h, str):
+            raise MalformedError(f"nodes[{k}] must be base64 text", code="bad_bundle")
+        nodes.append(b64decode(h, field=f"nodes[{k}]", size=HASH_SIZE))
+    if len(set(nodes)) != len(nodes):
+        raise MalformedError("nodes must not hold the same hash twice", code="bad_bundle")
+    return nodes
+
+
+def _parse_entries(raw: object, nodes: list[bytes]) -> list[BundleEntry]:
     if not isinstance(raw, list) or not raw or len(raw) > MAX_BUNDLE_ENTRIES:
         raise MalformedError(f"entries must be a list of 1 to {MAX_BUNDLE_ENTRIES} entries", code="bad_bundle")
     out: list[BundleEntry] = []
+    first_unused = 0  # nodes are numbered in order of first use (FORMAT.md 9.1)
     for n, item in enumerate(raw):
         where = f"entries[{n}]"
         if not isinstance(item, dict) or item.keys() != ENTRY_MEMBERS:
@@ -94,17 +124,32 @@ def _parse_entries(raw: object) -> list[BundleEntry]:
             raise MalformedError(f"{where}.index must be a non-negative integer", code="bad_bundle")
         if out and index <= out[-1].index:
             raise MalformedError(f"{where}: entries must be in increasing index order, each once", code="bad_bundle")
-        if not isinstance(proof, list) or len(proof) > 64:
-            raise MalformedError(f"{where}.proof must be a list of at most 64 hashes", code="bad_bundle")
+        if not isinstance(proof, list) or len(proof) > MAX_PROOF_LENGTH:
+            raise MalformedError(
+                f"{where}.proof must be a list of at most {MAX_PROOF_LENGTH} node numbers",
+                code="bad_bundle",
+            )
         leaf = b64decode(item["leaf"], field=f"{where}.leaf") if isinstance(item["leaf"], str) else None
         if leaf is None:
             raise MalformedError(f"{where}.leaf must be base64 text", code="bad_bundle")
         hashes = []
-        for k, h in enumerate(proof):
-            if not isinstance(h, str):
-                raise MalformedError(f"{where}.proof[{k}] must be base64 text", code="bad_bundle")
-            hashes.append(b64decode(h, field=f"{where}.proof[{k}]", size=HASH_SIZE))
+        for k, p in enumerate(proof):
+            if not isinstance(p, int) or isinstance(p, bool) or not 0 <= p < len(nodes):
+                raise MalformedError(
+                    f"{where}.proof[{k}] must be the number of one of the {len(nodes)} nodes",
+                    code="bad_bundle",
+                )
+            if p > first_unused:
+                raise MalformedError(
+                    f"{where}.proof[{k}]: nodes must be listed in order of first use",
+                    code="bad_bundle",
+                )
+            if p == first_unused:
+                first_unused += 1
+            hashes.append(nodes[p])
         out.append(BundleEntry(index, leaf, tuple(hashes)))
+    if first_unused != len(nodes):
+        raise MalformedError(f"nodes[{first_unused}] is used by no proof", code="bad_bundle")
     return out
 
 
@@ -124,7 +169,7 @@ def verify_bundle(data: bytes, operator: NoteVerifier) -> BundleReport:
         for name in ("subject", "verifier_key", "checkpoint"):
             if not isinstance(doc[name], str):
                 raise MalformedError(f"{name} must be text", code="bad_bundle")
-        entries = _parse_entries(doc["entries"])
+        entries = _parse_entries(doc["entries"], _parse_nodes(doc["nodes"]))
     except LedgerError as exc:
         return _fail(report, None, "bundle", exc.message)
     report.subject = doc["subject"]

@@ -113,6 +113,7 @@ def variants(good: DemoBundle) -> list[Variant]:
     base = good.doc()
     indices = [e["index"] for e in base["entries"]]
     out = [Variant("intact", good.document, ok=True, checkpoint_ok=True, exact=True)]
+    tampered_nodes: set[int] = set()
 
     for n, index in enumerate(indices):
         leaf = _leaf(base, n)
@@ -129,19 +130,24 @@ def variants(good: DemoBundle) -> list[Variant]:
         out.append(Variant(f"leaf-mid-byte@{index}", _with_leaf(base, n, flipped), ok=False, checkpoint_ok=True,
                            must_fail=frozenset({index}), exact=(_signers(base)[index] != ""),
                            compare_checks=False))
-        # A proof hash with one byte changed: only this entry's inclusion fails. Every
-        # hash of the last entry's proof; the first and the last of the others' (the
-        # corpus runs in three verifiers, one of them a browser).
+        # A proof hash (a node) with one byte changed: the inclusion of every entry whose
+        # proof uses that node fails, and only theirs. The nodes of every element of the
+        # last entry's proof, of the first and the last of the others' (the corpus runs in
+        # three verifiers, one of them a browser); each node once.
         proof = base["entries"][n]["proof"]
-        for k, h in enumerate(proof):
-            if n != len(indices) - 1 and k not in (0, len(proof) - 1):
+        for k, node in enumerate(proof):
+            if n != len(indices) - 1 and k not in (0, len(proof) - 1) or node in tampered_nodes:
                 continue
-            raw = bytearray(base64.b64decode(h))
+            tampered_nodes.add(node)
+            raw = bytearray(base64.b64decode(base["nodes"][node]))
             raw[3] ^= 0x80
             doc = json.loads(good.document)
-            doc["entries"][n]["proof"][k] = _b64(bytes(raw))
-            out.append(Variant(f"proof[{k}]@{index}", _dump(doc), ok=False, checkpoint_ok=True,
-                               must_fail=frozenset({index}), exact=(_signers(base)[index] != "")))
+            doc["nodes"][node] = _b64(bytes(raw))
+            users = users_of(base, node)
+            out.append(Variant(f"node[{node}]=proof[{k}]@{index}", _dump(doc), ok=False,
+                               checkpoint_ok=True, must_fail=users,
+                               exact=all(_signers(base)[i] for i in users),
+                               notes={"node": node, "users": sorted(users)}))
 
     note = base["checkpoint"]
     origin, size, root, _blank, sig_line, _end = note.split("\n")
@@ -184,9 +190,12 @@ def variants(good: DemoBundle) -> list[Variant]:
                        bundle_checks=frozenset({"genesis"})))
 
     doc = json.loads(good.document)
+    proofs = _proofs(doc)
     doc["entries"][13], doc["entries"][14] = doc["entries"][14], doc["entries"][13]
-    out.append(Variant("entries-reordered", _dump(doc), ok=False, checkpoint_ok=False,
-                       bundle_checks=frozenset({"bundle"})))
+    proofs[13], proofs[14] = proofs[14], proofs[13]
+    out.append(Variant("entries-reordered", _dump(_renumber(doc, proofs)), ok=False,
+                       checkpoint_ok=False, bundle_checks=frozenset({"bundle"})))
+    out += _node_variants(base, indices, _signers(base))
 
     text = good.document.decode("utf-8")
     dup = text.replace('"format":"traceledger-bundle",', '"format":"traceledger-bundle","format":"traceledger-bundle",', 1)
@@ -212,9 +221,129 @@ def _key_id(public_key_b64: str) -> str:
 
 
 def _drop(base: dict[str, Any], indices: set[int]) -> bytes:
-    doc = dict(base)
-    doc["entries"] = [e for e in base["entries"] if e["index"] not in indices]
-    return _dump(doc)
+    doc = json.loads(json.dumps(base))
+    keep = [n for n, e in enumerate(base["entries"]) if e["index"] not in indices]
+    proofs = _proofs(base)
+    doc["entries"] = [doc["entries"][n] for n in keep]
+    return _dump(_renumber(doc, [proofs[n] for n in keep]))
+
+
+def users_of(doc: dict[str, Any], node: int) -> frozenset[int]:
+    """The indices of the entries whose proofs use ``nodes[node]``."""
+    return frozenset(e["index"] for e in doc["entries"] if node in e["proof"])
+
+
+def _proofs(doc: dict[str, Any]) -> list[list[str]]:
+    """Every entry's proof as its base64 hashes, in document order."""
+    return [[doc["nodes"][p] for p in e["proof"]] for e in doc["entries"]]
+
+
+def _renumber(doc: dict[str, Any], proofs: list[list[str]],
+              fresh: frozenset[tuple[int, int]] = frozenset()) -> dict[str, Any]:
+    """``doc`` with ``nodes`` and every proof rewritten from ``proofs`` as FORMAT.md 9.1
+    numbers them (order of first use in document order); the hash at each (entry, k) in
+    ``fresh`` gets a node of its own even if another node holds the same hash."""
+    nodes: list[str] = []
+    position: dict[str, int] = {}
+    for n, (entry, proof) in enumerate(zip(doc["entries"], proofs, strict=True)):
+        numbers = []
+        for k, h in enumerate(proof):
+            if (n, k) in fresh:
+                nodes.append(h)
+                numbers.append(len(nodes) - 1)
+                continue
+            if h not in position:
+                position[h] = len(nodes)
+                nodes.append(h)
+            numbers.append(position[h])
+        entry["proof"] = numbers
+    doc["nodes"] = nodes
+    return doc
+
+
+_B64_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _pad_bit_set(text: str) -> str:
+    """The base64 of 32 bytes with a padding bit flipped: the same bytes, not canonical."""
+    last = _B64_ALPHABET.index(text[42])
+    return text[:42] + _B64_ALPHABET[last ^ 1] + text[43:]
+
+
+def _node_variants(base: dict[str, Any], indices: list[int],
+                   signers: dict[int, str]) -> list[Variant]:
+    """The ways ``nodes`` and the proofs' node numbers can be malformed (FORMAT.md 9.1),
+    and a proof that names the wrong node."""
+    out = []
+
+    def shape(name: str, doc: dict[str, Any], reason: str = "") -> None:
+        out.append(Variant(name, _dump(doc), ok=False, checkpoint_ok=False,
+                           bundle_checks=frozenset({"bundle"}),
+                           notes={"reason": reason} if reason else {}))
+
+    def edited(edit: Any) -> dict[str, Any]:
+        doc = json.loads(json.dumps(base))
+        edit(doc)
+        return doc
+
+    last = len(indices) - 1
+    count = len(base["nodes"])
+
+    def set_proof(value: Any, at: int | None = 0) -> dict[str, Any]:
+        def edit(d: dict[str, Any]) -> None:
+            if at is None:
+                d["entries"][last]["proof"] = value
+            else:
+                d["entries"][last]["proof"][at] = value
+        return edited(edit)
+
+    def set_nodes(value: Any) -> dict[str, Any]:
+        return edited(lambda d: d.__setitem__("nodes", value))
+
+    for name, value in (("string", "0"), ("fraction", 0.5), ("negative", -1), ("true", True),
+                        ("null", None), ("out-of-range", count), ("far-out-of-range", 2**53)):
+        shape(f"proof-number-{name}", set_proof(value), "must be the number of one of the")
+    shape("proof-65-numbers", set_proof([0] * 65, at=None), "at most 64")
+    shape("proof-not-a-list", set_proof(0, at=None))
+    shape("nodes-missing", edited(lambda d: d.pop("nodes")))
+    shape("nodes-not-a-list", set_nodes({}))
+    shape("nodes-too-many", set_nodes(base["nodes"][:1] * (64 * 2000 + 1)))
+    # Not canonical base64 of 32 bytes (pad-bits-set: the same bytes, another spelling).
+    node = base64.b64decode(base["nodes"][0])
+    for name, text in (("31-bytes", _b64(node[:31])), ("33-bytes", _b64(node + b"\0")),
+                       ("hex", node.hex()), ("not-base64", "!" + base["nodes"][0][1:]),
+                       ("unpadded", base["nodes"][0].rstrip("=")), ("number", 0),
+                       ("pad-bits-set", _pad_bit_set(base["nodes"][0]))):
+        shape(f"node-{name}", edited(lambda d, t=text: d["nodes"].__setitem__(0, t)))
+    # Every proof still leads to its root; only a rule about nodes is broken.
+    shape("node-unused", set_nodes([*base["nodes"], _b64(bytes(range(32)))]), "used by no proof")
+    proofs = _proofs(base)
+    first_use: dict[str, tuple[int, int]] = {}
+    for n, proof in enumerate(proofs):
+        for k, h in enumerate(proof):
+            first_use.setdefault(h, (n, k))
+    # One occurrence (not a first use) of a hash gets a node of its own, at its place.
+    n, k = next((n, k) for n in range(last, -1, -1) for k, h in enumerate(proofs[n])
+                if first_use[h] != (n, k))
+    twice = _renumber(json.loads(json.dumps(base)), proofs, fresh=frozenset({(n, k)}))
+    shape("node-duplicate", twice, "the same hash twice")
+
+    def swap_first_two(d: dict[str, Any]) -> None:
+        d["nodes"][0], d["nodes"][1] = d["nodes"][1], d["nodes"][0]
+        for e in d["entries"]:
+            e["proof"] = [{0: 1, 1: 0}.get(p, p) for p in e["proof"]]
+    shape("nodes-not-in-order-of-first-use", edited(swap_first_two), "order of first use")
+    # A proof naming one node twice where it should name two: that entry alone is not
+    # proven (the node it should have named is still used by an earlier entry).
+    n = next(n for n in range(last, -1, -1)
+             if any(first_use[h] != (n, k) for k, h in enumerate(proofs[n]) if k))
+    k = max(k for k, h in enumerate(proofs[n]) if k and first_use[h] != (n, k))
+    doc = json.loads(json.dumps(base))
+    doc["entries"][n]["proof"][k] = doc["entries"][n]["proof"][k - 1]
+    out.append(Variant(f"proof-number-repeated@{indices[n]}", _dump(doc), ok=False,
+                       checkpoint_ok=True, must_fail=frozenset({indices[n]}),
+                       exact=bool(signers[indices[n]])))
+    return out
 
 
 def summary(ok: bool, checkpoint_ok: bool, bundle_checks: list[str],
@@ -243,6 +372,15 @@ def summary_of_core(report: Any) -> dict[str, Any]:
             entry_checks.setdefault(f.index, []).append(f.check)
     return summary(report.ok, report.checkpoint is not None,
                    [f.check for f in report.failures if f.index is None], entry_checks)
+
+
+def reason_problems(variant: Variant, messages: list[str]) -> list[str]:
+    """Whether a variant made to break one rule of FORMAT.md 9.1 was refused for that rule
+    (``messages``: the verifier's bundle failure messages)."""
+    reason = variant.notes.get("reason")
+    if reason and not any(reason in m for m in messages):
+        return [f"refused for {messages}, not for {reason!r}"]
+    return []
 
 
 def expectation_problems(variant: Variant, got: dict[str, Any]) -> list[str]:

@@ -107,3 +107,31 @@ def test_tamper_corpus_script_agrees_with_the_library(good: bc.DemoBundle) -> No
         if bc.comparable(v, core) != bc.comparable(v, script):
             problems.append(f"{v.name}: library {core} != script {script}")
     assert not problems, "\n".join(problems)
+
+
+def test_node_rules_are_what_refuses_their_variants(good: bc.DemoBundle) -> None:
+    problems = []
+    for v in bc.variants(good):
+        if not v.notes.get("reason"):
+            continue
+        core = verify_bundle(v.document, NoteVerifier.parse(good.vkey))
+        script = vl.verify_bundle(v.document, vl.parse_vkey(good.vkey))
+        for who, messages in (("library", [f.message for f in core.failures]),
+                              ("script", [m for _, m in script.bundle_failures])):
+            problems += [f"{v.name}: {who} {p}" for p in bc.reason_problems(v, messages)]
+    assert not problems, "\n".join(problems)
+
+
+def test_a_changed_node_fails_exactly_the_entries_that_use_it(good: bc.DemoBundle) -> None:
+    doc = good.doc()
+    shared = max(range(len(doc["nodes"])), key=lambda k: len(bc.users_of(doc, k)))
+    users = bc.users_of(doc, shared)
+    assert len(users) > 1
+    variant = next(v for v in bc.variants(good) if v.notes.get("node") == shared)
+    core = verify_bundle(variant.document, NoteVerifier.parse(good.vkey))
+    script = vl.verify_bundle(variant.document, vl.parse_vkey(good.vkey))
+    for failures in (
+        [(f.index, f.check) for f in core.failures],
+        [(i, c) for i, e in script.entries.items() for c, _ in e.failures],
+    ):
+        assert {i for i, c in failures if c == "inclusion"} == users

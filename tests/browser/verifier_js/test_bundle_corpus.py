@@ -35,6 +35,8 @@ def test_tamper_corpus_all_three_verifiers_agree(verifier_page: Any, demo_bundle
         script = bc.summary_of_js(json.loads(json.dumps(vl.verify_bundle(document, vl.parse_vkey(vkey)).as_dict())))
         js = bc.summary_of_js(js_report)
         problems += [f"{v.name}: browser: {p}" for p in bc.expectation_problems(v, js)]
+        messages = [f["message"] for f in js_report["bundleFailures"]]
+        problems += [f"{v.name}: browser: {p}" for p in bc.reason_problems(v, messages)]
         if bc.comparable(v, js) != bc.comparable(v, core):
             problems.append(f"{v.name}: browser {js} != library {core}")
         if bc.comparable(v, js) != bc.comparable(v, script):

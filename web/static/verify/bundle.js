@@ -13,7 +13,9 @@ import { admit, Registry } from './rules.js';
 
 export const BUNDLE_FORMAT = 'traceledger-bundle';
 export const MAX_BUNDLE_ENTRIES = 2000;
-const BUNDLE_MEMBERS = ['format', 'v', 'subject', 'verifier_key', 'checkpoint', 'entries'];
+export const MAX_PROOF_LENGTH = 64;
+export const MAX_BUNDLE_NODES = MAX_PROOF_LENGTH * MAX_BUNDLE_ENTRIES;
+const BUNDLE_MEMBERS = ['format', 'v', 'subject', 'verifier_key', 'checkpoint', 'nodes', 'entries'];
 const ENTRY_MEMBERS = ['index', 'leaf', 'proof'];
 const ID_LISTS = ['epcList', 'childEPCs', 'inputEPCList', 'outputEPCList'];
 const CLASS_LISTS = ['quantityList', 'childQuantityList', 'inputQuantityList', 'outputQuantityList'];
@@ -62,11 +64,22 @@ function readBundle(bytes) {
   for (const name of ['subject', 'verifier_key', 'checkpoint']) {
     if (typeof doc[name] !== 'string') throw new BundleShapeError(`${name} must be text`);
   }
+  // The distinct proof hashes (FORMAT.md 9.1): canonical base64 of 32 bytes, each once.
+  if (!Array.isArray(doc.nodes) || doc.nodes.length > MAX_BUNDLE_NODES) {
+    throw new BundleShapeError(`nodes must be a list of at most ${MAX_BUNDLE_NODES} hashes`);
+  }
+  const nodes = doc.nodes.map((h, k) => {
+    const b = base64Decode(h, 32);
+    if (b === null) throw new BundleShapeError(`nodes[${k}] must be canonical base64 of a 32-byte hash`);
+    return b;
+  });
+  if (new Set(doc.nodes).size !== nodes.length) throw new BundleShapeError('nodes must not hold the same hash twice');
   const raw = doc.entries;
   if (!Array.isArray(raw) || raw.length === 0 || raw.length > MAX_BUNDLE_ENTRIES) {
     throw new BundleShapeError(`entries must be a list of 1 to ${MAX_BUNDLE_ENTRIES} entries`);
   }
   const entries = [];
+  let firstUnused = 0; // nodes are numbered in order of first use (FORMAT.md 9.1)
   raw.forEach((item, n) => {
     const where = `entries[${n}]`;
     if (!isObject(item) || !hasExactly(item, ENTRY_MEMBERS)) throw new BundleShapeError(`${where} must have exactly the members index, leaf, proof`);
@@ -75,16 +88,22 @@ function readBundle(bytes) {
     if (entries.length && index <= entries[entries.length - 1].index) {
       throw new BundleShapeError(`${where}: entries must be in increasing index order, each once`);
     }
-    if (!Array.isArray(proof) || proof.length > 64) throw new BundleShapeError(`${where}.proof must be a list of at most 64 hashes`);
+    if (!Array.isArray(proof) || proof.length > MAX_PROOF_LENGTH) {
+      throw new BundleShapeError(`${where}.proof must be a list of at most ${MAX_PROOF_LENGTH} node numbers`);
+    }
     const leaf = base64Decode(item.leaf);
     if (leaf === null) throw new BundleShapeError(`${where}.leaf must be canonical base64`);
-    const hashes = proof.map((h, k) => {
-      const b = base64Decode(h, 32);
-      if (b === null) throw new BundleShapeError(`${where}.proof[${k}] must be canonical base64 of 32 bytes`);
-      return b;
+    const hashes = proof.map((p, k) => {
+      if (!Number.isSafeInteger(p) || p < 0 || p >= nodes.length) {
+        throw new BundleShapeError(`${where}.proof[${k}] must be the number of one of the ${nodes.length} nodes`);
+      }
+      if (p > firstUnused) throw new BundleShapeError(`${where}.proof[${k}]: nodes must be listed in order of first use`);
+      if (p === firstUnused) firstUnused += 1;
+      return nodes[p];
     });
     entries.push({ index, leaf, proof: hashes });
   });
+  if (firstUnused !== nodes.length) throw new BundleShapeError(`nodes[${firstUnused}] is used by no proof`);
   return { doc, entries };
 }
 
