@@ -18,8 +18,8 @@ Everything is read from the log's entries; the derived tables only find them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import lru_cache
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Connection, Row, select

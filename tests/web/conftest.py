@@ -16,13 +16,13 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from ledger import samples as ex
 from ledger.core.hashing import sha256
 from ledger.core.signing import SigningKey
 from ledger.core.statements import Statement, sign_statement
 from ledger.core.timefmt import format_time
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
-from ledger import samples as ex
 from web import create_app
 
 ORIGIN = "ledger.example/test"
