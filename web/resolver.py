@@ -157,10 +157,8 @@ def _tree_size() -> int | None:
 
 def wants_bundle() -> bool:
     """``?format=bundle``, or a client that prefers JSON to HTML."""
-    if request.args.get("format") == "bundle":
-        return True
-    best = request.accept_mimetypes.best_match(["text/html", "application/json"])
-    return best == "application/json" and request.accept_mimetypes["application/json"] > request.accept_mimetypes["text/html"]
+    accept = request.accept_mimetypes
+    return request.args.get("format") == "bundle" or accept["application/json"] > accept["text/html"]
 
 
 def _bundle_response(resolved: Resolved, pinned: bool) -> Response:
