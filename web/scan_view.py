@@ -121,11 +121,10 @@ class _Namer:
     def party(self, uri: str | None) -> str:
         if uri is None:
             return ""
-        gln = uri.split("/")[4]
-        actor = self.lineage.by_gln.get(gln)
-        extension = uri.split("/254/")[1] if "/254/" in uri else None
-        name = actor.name if actor is not None else f"GLN {gln}"
-        return f"{name} · {extension}" if extension else name
+        place = parse_identifier(uri)
+        actor = self.lineage.by_gln.get(place.key)
+        name = actor.name if actor is not None else f"GLN {place.key}"
+        return f"{name} · {place.extension}" if place.extension else name
 
     def thing(self, uri: str) -> str:
         ident = parse_identifier(uri)

@@ -204,4 +204,4 @@ def _glns(event: Event) -> list[str]:
     """The GLNs of the places and parties an event names (canonical /414/ and /417/ URIs)."""
     uris = [event.read_point, event.biz_location, event.carrier, *(p.id for p in event.source_list),
             *(p.id for p in event.destination_list)]
-    return [uri.split("/")[4] for uri in uris if uri is not None]
+    return [parse_identifier(uri).key for uri in uris if uri is not None]
