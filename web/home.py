@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template
+from flask import Blueprint, Response, current_app, render_template
 
 bp = Blueprint("home", __name__)
 
@@ -29,3 +29,11 @@ def index() -> str:
     """The index page."""
     operator = current_app.extensions["ledger"].operator
     return render_template("index.html", operator=operator, routes=API_ROUTES)
+
+
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """Browsers ask for this on every page without an icon link (the label sheet, errors)."""
+    response = current_app.send_static_file("favicon.svg")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response

@@ -172,3 +172,8 @@ def test_page_and_bundle_on_both_databases(engine, operator_key) -> None:  # typ
 def test_a_head_request_is_not_a_scan(demo_client: FlaskClient) -> None:
     assert demo_client.head(UNIT, headers=HTML).status_code == 200
     assert "first time this code has been scanned" in page(demo_client, UNIT, lang="en")
+
+
+def test_favicon_is_served_locally(demo_client: FlaskClient) -> None:
+    response = demo_client.get("/favicon.ico")
+    assert response.status_code == 200 and response.mimetype == "image/svg+xml"
