@@ -39,6 +39,9 @@ class Ledger:
                  checkpoint_interval: float = 1.0) -> None:
         if not schema.is_initialised(engine):
             raise StoreError("this database holds no ledger yet: run `ledger init` first", code="not_initialised")
+        if not schema.is_current(engine):
+            raise StoreError("this database's schema is older than this version of the ledger: run "
+                             "`ledger init` with the same origin to migrate it", code="schema_outdated")
         self.engine = engine
         self.clock = clock
         with engine.connect() as conn:

@@ -6,6 +6,8 @@ from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -37,3 +39,10 @@ def downgrade(engine: Engine, revision: str) -> None:
 def is_initialised(engine: Engine) -> bool:
     """Whether the ledger's tables exist."""
     return inspect(engine).has_table("log_entries")
+
+
+def is_current(engine: Engine) -> bool:
+    """Whether the database is at the newest migration this code ships."""
+    head = ScriptDirectory.from_config(alembic_config()).get_current_head()
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision() == head

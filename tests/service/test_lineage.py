@@ -124,3 +124,14 @@ def test_migration_backfills_plot_rows_of_older_logs(chain: Ledger) -> None:
     with chain.engine.connect() as conn:
         assert conn.execute(select(func.count()).where(ObjectEntry.object_id == plot)).scalar() == 4
     assert steps(walk(chain))[0] == "tl:sowing"
+
+
+def test_an_outdated_schema_is_named_and_init_migrates_it(chain: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
+    from ledger.core.errors import StoreError
+
+    schema.downgrade(chain.engine, "0001")
+    with pytest.raises(StoreError) as raised:
+        Ledger(chain.engine)
+    assert raised.value.code == "schema_outdated" and "ledger init" in raised.value.message
+    Ledger.create(chain.engine, operator_key, ORIGIN)  # what `ledger init` does
+    assert Ledger(chain.engine).size() == chain.size()
