@@ -177,3 +177,27 @@ def test_a_head_request_is_not_a_scan(demo_client: FlaskClient) -> None:
 def test_favicon_is_served_locally(demo_client: FlaskClient) -> None:
     response = demo_client.get("/favicon.ico")
     assert response.status_code == 200 and response.mimetype == "image/svg+xml"
+
+
+def test_failed_inspection_and_pre_harvest_interval_are_shown_first(engine, operator_key) -> None:  # type: ignore[no-untyped-def]
+    from ledger import samples as ex
+    from ledger.core.statements import sign_statement
+    from tests.conftest import ORIGIN, StepClock
+    from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+    from web import create_app
+
+    events = ex.wuchang_chain()
+    for n, (actor, payload) in enumerate(events):
+        if payload["bizStep"] == "tl:spraying":  # 5 days before the harvest; its interval is 21
+            events[n] = (actor, ex.spraying(time="2024-09-20T16:00:00+08:00", phi_days=21))
+        if payload["bizStep"] == "inspecting":
+            events[n] = (actor, ex.inspection(result="fail", analytes=[("tricyclazole", 2.5, 1.0, "MGM/KGM")]))
+    ledger = Ledger.create(engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0)
+    register_all(ledger, operator_key)
+    ledger.append([sign_statement("event", p, producer_key(a)) for a, p in events])
+    client = create_app({"TESTING": True, "LEDGER": ledger}).test_client()
+    html = page(client, f"/01/{ex.BAG_GTIN}/10/{ex.RICE_LOT}/21/{ex.SERIALS[0]}")
+    notes = html[html.index('class="anomalies"'):html.index('class="journey"')]
+    assert '<li class="critical">' in notes
+    assert "未满安全间隔期 21 天" in notes and "检验不合格" in notes and "tricyclazole 2.5" in notes
+    assert "<dt>结论</dt><dd>不合格</dd>" in html
