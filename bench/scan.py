@@ -140,8 +140,8 @@ def bundle_figures(path: Path, reps: int) -> dict[str, Any]:
 def clear_scans(path: Path) -> int:
     """Empty the scan tables (not part of the log); return how many scan rows there were."""
     with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
-        n = db.execute("SELECT count(*) FROM scans").fetchone()[0]
-        db.execute("DELETE FROM scans")
+        n = db.execute("SELECT count(*) FROM scan_clients").fetchone()[0]
+        db.execute("DELETE FROM scan_clients")
         db.execute("DELETE FROM scan_totals")
         db.commit()
         return int(n)
@@ -149,7 +149,7 @@ def clear_scans(path: Path) -> int:
 
 def scan_rows(path: Path) -> int:
     with contextlib.closing(sqlite3.connect(path, timeout=30)) as db:
-        return int(db.execute("SELECT count(*) FROM scans").fetchone()[0])
+        return int(db.execute("SELECT count(*) FROM scan_clients").fetchone()[0])
 
 
 @contextlib.contextmanager
@@ -298,7 +298,9 @@ def page_breakdown(path: Path, n: int, scans_before: int = 0) -> dict[str, float
             now = datetime.now(UTC)
             key = re.sub(r"/10/[^/]+", "", "https://id.gs1.org" + SAMPLE_PATH)
             with contextlib.closing(sqlite3.connect(db, timeout=30)) as raw:
-                raw.executemany("INSERT INTO scans (object_id, at, salt_day, client) VALUES (?, ?, ?, ?)",
+                # The worst case: every scan by a different phone (one row each).
+                raw.executemany("INSERT INTO scan_clients (object_id, last_at, salt_day, client, scans) "
+                                "VALUES (?, ?, ?, ?, 1)",
                                 [(key, now.strftime("%Y-%m-%dT%H:%M:%S.000Z"), now.date().isoformat(), os.urandom(16))
                                  for _ in range(scans_before)])
                 raw.commit()
@@ -353,7 +355,8 @@ def scan_stats_growth(path: Path, counts: list[int]) -> list[tuple[int, float, f
     """Per number of recent scans of one code: ms for a worker's first ``ScanCounter.stats``
     of that code after a flush (a fresh counter: nothing cached; the database read each
     worker pays once per flush per code it serves), the same for a code with no scans, and
-    ms for the flush's expiry ``DELETE`` when nothing has expired (SQLite plan: SCAN scans)."""
+    ms for the flush's expiry ``DELETE`` when nothing has expired. Each scan is by a different
+    phone (one ``scan_clients`` row each): the worst case."""
     from sqlalchemy import text
 
     from ledger.service.scans import ScanCounter
@@ -371,7 +374,10 @@ def scan_stats_growth(path: Path, counts: list[int]) -> list[tuple[int, float, f
         have = 0
         for n in counts:
             with contextlib.closing(sqlite3.connect(db, timeout=30)) as raw:
-                raw.executemany("INSERT INTO scans (object_id, at, salt_day, client) VALUES (?, ?, ?, ?)",
+                # The worst case: every scan by a different phone (one row each; scans by
+                # the same phone on the same day share one row).
+                raw.executemany("INSERT INTO scan_clients (object_id, last_at, salt_day, client, scans) "
+                                "VALUES (?, ?, ?, ?, 1)",
                                 [("obj", (now - timedelta(seconds=i % 3600)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
                                   now.date().isoformat(), os.urandom(16)) for i in range(n - have)])
                 raw.commit()
@@ -382,7 +388,7 @@ def scan_stats_growth(path: Path, counts: list[int]) -> list[tuple[int, float, f
 
             def expire() -> None:
                 with engine.begin() as conn:
-                    conn.execute(text("DELETE FROM scans WHERE at < :c"), {"c": cutoff})
+                    conn.execute(text("DELETE FROM scan_clients WHERE last_at < :c"), {"c": cutoff})
 
             _, t_del = _timeit(expire, reps)
             out.append((n, median(t_obj) * 1e3, median(t_none) * 1e3, median(t_del) * 1e3))

@@ -8,7 +8,12 @@ after that, no one, the operator included, can link a hash to an address by tryi
 
 Scans are buffered in memory and written in one transaction at most once per
 ``flush_interval`` seconds, and what is stored is read at most once per flush, so a page
-view costs neither a disk write nor a query of its own.
+view costs neither a disk write nor a query of its own. The database keeps one row per
+(code, day, client) with its number of scans, not one row per scan: a copied label scanned
+100,000 times by a few phones costs no more to check than a genuine one.
+
+"Within the window" means: by clients whose last scan of that day is within it (a client
+active in the window counts with all its scans of that day).
 """
 
 from __future__ import annotations
@@ -21,11 +26,11 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ledger.core.timefmt import format_time, parse_time
-from ledger.store.models import ScanRecord, ScanSalt, ScanTotal
+from ledger.store.models import ScanClient, ScanSalt, ScanTotal
 
 CLIENT_HASH_SIZE = 16
 EXPIRY_INTERVAL = timedelta(minutes=1)  # how often old scans and salts are deleted
@@ -50,26 +55,50 @@ class ScanStats:
     recent_scans: int
     recent_clients: int
     suspicious: bool
+    at_least: bool = False  # the recent counts are lower bounds (a code with very many clients)
 
 
 @dataclass(frozen=True)
 class _Stored:
-    """A code's scans as the database held them at the last read: its total, and for each
-    salt day of the window the number of scans and the distinct client hashes."""
+    """A code's scans as the database held them at the last read: its total, and per salt
+    day of the window the scans, distinct clients and their hashes (``capped``: some day
+    had more clients than were read, so those counts are lower bounds)."""
 
     first_scan: datetime | None
     total: int
     scans: dict[str, int]
-    clients: dict[str, frozenset[bytes]]
+    clients: dict[str, int]
+    hashes: dict[str, frozenset[bytes]]
+    capped: bool
 
 
 @dataclass
 class _Pending:
-    """A code's scans not yet written."""
+    """A code's scans not yet written: per (day, client), the number of scans and the last."""
 
     first: datetime
-    rows: list[dict[str, object]] = field(default_factory=list)
-    clients: dict[str, set[bytes]] = field(default_factory=dict)
+    count: int = 0
+    clients: dict[tuple[str, bytes], tuple[int, datetime]] = field(default_factory=dict)
+
+    def add(self, day: str, client: bytes, at: datetime) -> None:
+        self.count += 1
+        scans, _ = self.clients.get((day, client), (0, at))
+        self.clients[(day, client)] = (scans + 1, at)
+
+
+# Clients read back per code and day. Beyond this many a code is far over any sensible
+# max_clients, and the page says "at least".
+CLIENTS_READ = 1000
+
+
+def _days(since: datetime, now: datetime) -> list[str]:
+    """The UTC days (salt days) the window [since, now] touches."""
+    day, last = since.date(), now.date()
+    days = []
+    while day <= last:
+        days.append(day.isoformat())
+        day += timedelta(days=1)
+    return days
 
 
 @dataclass
@@ -93,9 +122,7 @@ class ScanCounter:
         day = now.date().isoformat()
         client = hmac.new(self._salt(day), f"{address}\n{user_agent}".encode(), hashlib.sha256).digest()[:CLIENT_HASH_SIZE]
         with self._lock:
-            pending = self._pending.setdefault(object_id, _Pending(now))
-            pending.rows.append({"object_id": object_id, "at": format_time(now), "salt_day": day, "client": client})
-            pending.clients.setdefault(day, set()).add(client)
+            self._pending.setdefault(object_id, _Pending(now)).add(day, client, now)
             due = self._last_flush is None or (now - self._last_flush).total_seconds() >= self.flush_interval
         if due:
             self.flush(now)
@@ -109,18 +136,27 @@ class ScanCounter:
         if not pending:
             return
         cutoff = now - self.rule.window
+        rows = [
+            {"object_id": object_id, "salt_day": day, "client": client, "scans": scans, "last_at": format_time(at)}
+            for object_id, p in pending.items()
+            for (day, client), (scans, at) in p.clients.items()
+        ]
         with self.engine.begin() as conn:
-            conn.execute(insert(ScanRecord), [row for p in pending.values() for row in p.rows])
+            upsert = (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(ScanClient)
+            conn.execute(upsert.on_conflict_do_update(
+                index_elements=["object_id", "salt_day", "client"],
+                set_={"scans": ScanClient.scans + upsert.excluded.scans, "last_at": upsert.excluded.last_at},
+            ), rows)
             for object_id, p in pending.items():
                 changed = conn.execute(
-                    update(ScanTotal).where(ScanTotal.object_id == object_id).values(total=ScanTotal.total + len(p.rows))
+                    update(ScanTotal).where(ScanTotal.object_id == object_id).values(total=ScanTotal.total + p.count)
                 ).rowcount
                 if not changed:
                     conn.execute(insert(ScanTotal).values(object_id=object_id, first_scan=format_time(p.first),
-                                                          total=len(p.rows)))
+                                                          total=p.count))
             if self._last_expiry is None or now - self._last_expiry >= EXPIRY_INTERVAL:
                 # Reads filter by the window anyway; deleting is housekeeping and privacy.
-                conn.execute(delete(ScanRecord).where(ScanRecord.at < format_time(cutoff)))
+                conn.execute(delete(ScanClient).where(ScanClient.last_at < format_time(cutoff)))
                 conn.execute(delete(ScanSalt).where(ScanSalt.day < (cutoff - timedelta(days=1)).date().isoformat()))
                 self._last_expiry = now
         with self._lock:
@@ -128,52 +164,63 @@ class ScanCounter:
 
     def stats(self, object_id: str, now: datetime) -> ScanStats:
         """Scans of ``object_id`` so far, stored and still buffered."""
-        stored = self._read_stored(object_id, now - self.rule.window)
+        stored = self._read_stored(object_id, now - self.rule.window, now)
         with self._lock:
             pending = self._pending.get(object_id)
-            buffered = len(pending.rows) if pending is not None else 0
-            clients = {day: set(c) for day, c in pending.clients.items()} if pending is not None else {}
-        for day, hashes in stored.clients.items():
-            clients.setdefault(day, set()).update(hashes)
+            buffered = pending.count if pending is not None else 0
+            new_clients = list(pending.clients) if pending is not None else []
+            first_pending = pending.first if pending is not None else None
+        clients = dict(stored.clients)
+        for day, client in new_clients:
+            if client not in stored.hashes.get(day, frozenset()):
+                clients[day] = clients.get(day, 0) + 1
         recent_scans = sum(stored.scans.values()) + buffered
         # Hashes of different days cannot be compared, so count per day and take the
         # largest: a shopper scanning either side of midnight is one client, not two.
-        recent_clients = max((len(c) for c in clients.values()), default=0)
-        first = stored.first_scan if stored.first_scan is not None else (pending.first if pending else None)
+        recent_clients = max(clients.values(), default=0)
+        first = stored.first_scan if stored.first_scan is not None else first_pending
         return ScanStats(
             first_scan=first,
             total=stored.total + buffered,
             recent_scans=recent_scans,
             recent_clients=recent_clients,
             suspicious=recent_scans > self.rule.max_scans or recent_clients > self.rule.max_clients,
+            at_least=stored.capped,
         )
 
-    def _read_stored(self, object_id: str, since: datetime) -> _Stored:
+    def _read_stored(self, object_id: str, since: datetime, now: datetime) -> _Stored:
         """What the database holds for ``object_id``, re-read only after a flush."""
         with self._lock:
             cached = self._stored.get(object_id)
             flushes = self._flushes
         if cached is not None and cached[0] == flushes:
             return cached[1]
-        in_window = (ScanRecord.object_id == object_id, ScanRecord.at >= format_time(since))
+        scans: dict[str, int] = {}
+        clients: dict[str, int] = {}
+        hashes: dict[str, frozenset[bytes]] = {}
         with self.engine.connect() as conn:
             total_row = conn.execute(select(ScanTotal).where(ScanTotal.object_id == object_id)).first()
-            per_day = conn.execute(
-                select(ScanRecord.salt_day, func.count()).where(*in_window).group_by(ScanRecord.salt_day)
-            ).all()
-            # Distinct clients, and only as many as the rule needs to decide.
-            hashes = conn.execute(
-                select(ScanRecord.salt_day, ScanRecord.client).where(*in_window)
-                .group_by(ScanRecord.salt_day, ScanRecord.client).limit(4 * (self.rule.max_clients + 1))
-            ).all()
-        clients: dict[str, set[bytes]] = {}
-        for day, client in hashes:
-            clients.setdefault(day, set()).add(client)
+            for day in _days(since, now):
+                # At most CLIENTS_READ rows a day: past that the code is far over any
+                # threshold, and the page says "at least"; a copied label cannot make this
+                # read expensive.
+                rows = conn.execute(
+                    select(ScanClient.client, ScanClient.scans)
+                    .where(ScanClient.object_id == object_id, ScanClient.salt_day == day,
+                           ScanClient.last_at >= format_time(since))
+                    .limit(CLIENTS_READ)
+                ).all()
+                if rows:
+                    scans[day] = sum(r.scans for r in rows)
+                    clients[day] = len(rows)
+                    hashes[day] = frozenset(r.client for r in rows)
         stored = _Stored(
             first_scan=None if total_row is None else parse_time(total_row.first_scan, field="first_scan"),
             total=0 if total_row is None else total_row.total,
-            scans={day: count for day, count in per_day},
-            clients={day: frozenset(c) for day, c in clients.items()},
+            scans=scans,
+            clients=clients,
+            hashes=hashes,
+            capped=any(n >= CLIENTS_READ for n in clients.values()),
         )
         with self._lock:
             self._stored[object_id] = (flushes, stored)

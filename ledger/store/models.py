@@ -108,19 +108,21 @@ class FlagRow(Base):
     message_zh: Mapped[str] = mapped_column(Text, nullable=False)
 
 
-class ScanRecord(Base):
-    """One view of a code's page, kept only for the clone-detection window. ``client`` is a
-    keyed hash of the client's address and user agent under a salt that is deleted after a
-    day or two, so it links scans of one day and can never be turned back into an address."""
+class ScanClient(Base):
+    """How often one client scanned one code on one UTC day, kept only for the clone-detection
+    window. ``client`` is a keyed hash of the client's address and user agent under that
+    day's salt, which is deleted after a day or two: it links one day's scans and can never
+    be turned back into an address. One row per client, not per scan, so reading a code's
+    statistics costs as much as it has distinct clients, however often they scan."""
 
-    __tablename__ = "scans"
-    __table_args__ = (Index("ix_scans_object_at", "object_id", "at"), Index("ix_scans_at", "at"))
+    __tablename__ = "scan_clients"
+    __table_args__ = (Index("ix_scan_clients_last_at", "last_at"),)
 
-    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
-    object_id: Mapped[str] = mapped_column(String(400), nullable=False)
-    at: Mapped[str] = mapped_column(String(24), nullable=False)
-    salt_day: Mapped[str] = mapped_column(String(10), nullable=False)
-    client: Mapped[bytes] = mapped_column(LargeBinary(16), nullable=False)
+    object_id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    salt_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    client: Mapped[bytes] = mapped_column(LargeBinary(16), primary_key=True)
+    scans: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    last_at: Mapped[str] = mapped_column(String(24), nullable=False)
 
 
 class ScanTotal(Base):

@@ -21,22 +21,20 @@ down_revision = "0001"
 branch_labels = None
 depends_on = None
 
-_ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
 _PAGE = 1000
 
 
 def upgrade() -> None:
     op.create_table(
-        "scans",
-        sa.Column("id", _ID, autoincrement=True, nullable=False),
+        "scan_clients",
         sa.Column("object_id", sa.String(400), nullable=False),
-        sa.Column("at", sa.String(24), nullable=False),
         sa.Column("salt_day", sa.String(10), nullable=False),
         sa.Column("client", sa.LargeBinary(16), nullable=False),
-        sa.PrimaryKeyConstraint("id"),
+        sa.Column("scans", sa.BigInteger(), nullable=False),
+        sa.Column("last_at", sa.String(24), nullable=False),
+        sa.PrimaryKeyConstraint("object_id", "salt_day", "client"),
     )
-    op.create_index("ix_scans_object_at", "scans", ["object_id", "at"])
-    op.create_index("ix_scans_at", "scans", ["at"])  # the expiry DELETE
+    op.create_index("ix_scan_clients_last_at", "scan_clients", ["last_at"])  # the expiry DELETE
     op.create_table(
         "scan_totals",
         sa.Column("object_id", sa.String(400), nullable=False),
@@ -81,5 +79,5 @@ def _backfill_plots() -> None:
 
 
 def downgrade() -> None:
-    for table in ("scan_salts", "scan_totals", "scans"):
+    for table in ("scan_salts", "scan_totals", "scan_clients"):
         op.drop_table(table)
