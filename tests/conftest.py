@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -24,7 +24,7 @@ from ledger.store.db import make_engine
 
 POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ORIGIN = "ledger.example/wuchang-rice"
-START = datetime(2026, 9, 1, 0, 0, tzinfo=timezone.utc)
+START = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)
 
 
 def fixed_key(label: str) -> SigningKey:
@@ -117,3 +117,17 @@ def clock() -> StepClock:
 def ledger(engine: Engine, operator_key: SigningKey, clock: StepClock) -> Ledger:
     """A fresh ledger (genesis only) on each database."""
     return Ledger.create(engine, operator_key, ORIGIN, clock=clock, checkpoint_interval=0)
+
+
+@pytest.fixture(scope="session")
+def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The demo season's ledger file and keystore, built once; tests copy the file."""
+    from ledger import demo  # only the demo-based tests need the sample season
+    from ledger.keystore import DEMO_PASSPHRASE, Keystore
+
+    directory = tmp_path_factory.mktemp("demo-template")
+    keys = demo.DemoKeys.load(Keystore(directory / "keys"), DEMO_PASSPHRASE)
+    engine = make_engine(f"sqlite:///{directory / 'demo.sqlite3'}")
+    demo.build(Ledger.create(engine, keys.operator, demo.ORIGIN), keys)
+    engine.dispose()
+    return directory / "demo.sqlite3", directory / "keys"

@@ -108,20 +108,6 @@ def harvest(lot: str = "LOT-1", **changes: Any) -> dict[str, Any]:
     return ex.harvest(lot=lot, eid=ex.event_id("harvest-" + lot), **changes)
 
 
-@pytest.fixture(scope="session")
-def demo_template(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
-    """The demo season's ledger file and keystore, built once; tests copy the file."""
-    from ledger import demo
-    from ledger.keystore import DEMO_PASSPHRASE, Keystore
-
-    directory = tmp_path_factory.mktemp("demo-template")
-    keys = demo.DemoKeys.load(Keystore(directory / "keys"), DEMO_PASSPHRASE)
-    engine = make_engine(f"sqlite:///{directory / 'demo.sqlite3'}")
-    demo.build(Ledger.create(engine, keys.operator, demo.ORIGIN), keys)
-    engine.dispose()
-    return directory / "demo.sqlite3", directory / "keys"
-
-
 @pytest.fixture
 def demo_ledger_copy(demo_template: tuple[Path, Path], tmp_path: Path) -> Iterator[Ledger]:
     """A private copy of the demo ledger (scan pages write scan counts)."""
