@@ -13,10 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ledger import demo
 from ledger.core.gs1 import parse_identifier
 from ledger.core.note import NoteVerifier
-from ledger.keystore import DEMO_PASSPHRASE, Keystore
 from ledger.service.bundles import build_bundle
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
@@ -48,15 +46,16 @@ class DemoBundle:
         return json.loads(self.document)
 
 
-def demo_bundle(directory: Path) -> DemoBundle:
-    """Build the demo ledger in ``directory`` and the bundle of one bag at its latest checkpoint."""
-    keys = demo.DemoKeys.load(Keystore(directory / "keys"), DEMO_PASSPHRASE)
-    engine = make_engine(f"sqlite:///{directory / 'demo.sqlite3'}")
+def demo_bundle(database: Path) -> DemoBundle:
+    """The bundle of one bag at the latest checkpoint of the demo ledger in ``database``
+    (the session's ``demo_template``; opened read-only in effect: nothing is appended)."""
+    engine = make_engine(f"sqlite:///{database}")
     try:
-        ledger = Ledger.create(engine, keys.operator, demo.ORIGIN)
-        demo.build(ledger, keys)
+        ledger = Ledger(engine)
+        checkpoint = ledger.latest_checkpoint()
+        assert checkpoint is not None
         with engine.connect() as conn:
-            bundle = build_bundle(conn, parse_identifier(SUBJECT), ledger.latest_checkpoint(), ledger.operator)
+            bundle = build_bundle(conn, parse_identifier(SUBJECT), checkpoint, ledger.operator)
         return DemoBundle(bundle.document, ledger.operator)
     finally:
         engine.dispose()

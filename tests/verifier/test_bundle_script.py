@@ -20,8 +20,8 @@ from tests.verifier.test_verify_script import SCRIPT, vl
 
 
 @pytest.fixture(scope="module")
-def good(tmp_path_factory: pytest.TempPathFactory) -> bc.DemoBundle:
-    return bc.demo_bundle(tmp_path_factory.mktemp("bundle"))
+def good(demo_template: tuple[Path, Path]) -> bc.DemoBundle:
+    return bc.demo_bundle(demo_template[0])
 
 
 @pytest.fixture(scope="module")

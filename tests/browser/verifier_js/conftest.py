@@ -70,6 +70,6 @@ def verifier_page(browser: Any, site: StaticSite) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="session")
-def demo_bundle(tmp_path_factory: pytest.TempPathFactory) -> bundles.DemoBundle:
+def demo_bundle(demo_template: tuple[Path, Path]) -> bundles.DemoBundle:
     """The demo ledger's bundle for one bag of rice, built once per session."""
-    return bundles.demo_bundle(tmp_path_factory.mktemp("bundle"))
+    return bundles.demo_bundle(demo_template[0])
