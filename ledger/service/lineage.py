@@ -18,7 +18,6 @@ Everything is read from the log's entries; the derived tables only find them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
@@ -29,8 +28,8 @@ from ledger.core.events import Event, parse_event
 from ledger.core.flags import Flag, history_flags
 from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.core.registry import ActorRecord
-from ledger.core.timefmt import parse_time
-from ledger.store.models import ActorRow, FlagRow, KeyRow, LogEntry, ObjectEntry
+from ledger.service.queries import object_history
+from ledger.store.models import ActorRow, FlagRow, KeyRow, LogEntry
 
 # Bounds on one walk, so that a pathological log cannot make a page view expensive.
 MAX_OBJECTS = 64
@@ -51,11 +50,6 @@ class Step:
     def index(self) -> int:
         return self.entry.index
 
-    @property
-    def time(self) -> datetime:
-        """When the sequencer accepted the entry."""
-        return parse_time(self.entry.time, field="time")
-
 
 @dataclass(frozen=True)
 class Lineage:
@@ -66,7 +60,6 @@ class Lineage:
     tree_size: int
     steps: tuple[Step, ...]
     registrations: tuple[Entry, ...]
-    actors: dict[str, ActorRecord] = field(default_factory=dict)
     by_gln: dict[str, ActorRecord] = field(default_factory=dict)  # every actor a step names
 
     @property
@@ -99,14 +92,8 @@ class _Walk:
     def history(self, object_id: str) -> list[tuple[Entry, Event]]:
         """Entries naming ``object_id`` before ``tree_size``, parsed (memoised per walk)."""
         if object_id not in self.histories:
-            rows = self.conn.execute(
-                select(LogEntry.idx, LogEntry.leaf)
-                .join(ObjectEntry, ObjectEntry.entry_idx == LogEntry.idx)
-                .where(ObjectEntry.object_id == object_id, LogEntry.idx < self.tree_size)
-                .order_by(LogEntry.idx)
-                .limit(MAX_EVENTS)
-            )
-            self.histories[object_id] = [parsed_event(row.leaf) for row in rows]
+            found = object_history(self.conn, object_id, limit=MAX_EVENTS, before=self.tree_size)
+            self.histories[object_id] = [parsed_event(stored.leaf) for stored in found]
         return self.histories[object_id]
 
     def visit(self, object_id: str, start: int, end: int, inspections_after: bool) -> None:
@@ -193,7 +180,7 @@ def lineage(conn: Connection, subject: str | GS1Identifier, tree_size: int) -> L
     glns = {gln for _, event in events for gln in _glns(event)}
     named = conn.execute(select(ActorRow).where(ActorRow.gln.in_(glns))).all() if glns else []
     by_gln = {row.gln: _record(row) for row in named}
-    return Lineage(ident, tree_size, steps, registrations, actors, by_gln)
+    return Lineage(ident, tree_size, steps, registrations, by_gln)
 
 
 def _record(row: Row[Any]) -> ActorRecord:

@@ -117,13 +117,15 @@ def root_at(conn: Connection, tree_size: int) -> bytes:
     return range_hash(0, tree_size, nodes.__getitem__) if tree_size else EMPTY_ROOT
 
 
-def object_history(conn: Connection, object_id: str, limit: int = MAX_PAGE) -> list[StoredEntry]:
-    """Every entry that mentions ``object_id``, in log order."""
-    rows = conn.execute(
+def object_history(conn: Connection, object_id: str, limit: int = MAX_PAGE,
+                   before: int | None = None) -> list[StoredEntry]:
+    """Every entry that mentions ``object_id`` (with index below ``before``), in log order."""
+    query = (
         select(LogEntry.idx, LogEntry.leaf, LogEntry.entry_hash)
         .join(ObjectEntry, ObjectEntry.entry_idx == LogEntry.idx)
         .where(ObjectEntry.object_id == object_id)
-        .order_by(LogEntry.idx)
-        .limit(limit)
     )
+    if before is not None:
+        query = query.where(LogEntry.idx < before)
+    rows = conn.execute(query.order_by(LogEntry.idx).limit(limit))
     return [StoredEntry(r.idx, r.leaf, r.entry_hash) for r in rows]

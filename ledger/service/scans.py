@@ -69,7 +69,10 @@ class _Stored:
     scans: dict[str, int]
     clients: dict[str, int]
     hashes: dict[str, frozenset[bytes]]
-    capped: bool
+
+    @property
+    def capped(self) -> bool:
+        return any(n >= CLIENTS_READ for n in self.clients.values())
 
 
 @dataclass
@@ -220,7 +223,6 @@ class ScanCounter:
             scans=scans,
             clients=clients,
             hashes=hashes,
-            capped=any(n >= CLIENTS_READ for n in clients.values()),
         )
         with self._lock:
             self._stored[object_id] = (flushes, stored)

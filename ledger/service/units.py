@@ -11,10 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
-from ledger.core.entries import parse_entry
 from ledger.core.errors import NotFoundError
-from ledger.core.events import parse_event
 from ledger.core.gs1 import CANONICAL_STEM, GS1Identifier, parse_identifier, validate_gtin
+from ledger.service.lineage import parsed_event
 from ledger.service.queries import object_history
 
 # A lot's label sheet lists all of it: the history is read without the API's page limit.
@@ -52,11 +51,8 @@ def units_of_lot(conn: Connection, gtin: str, lot: str) -> list[Unit]:
     gtin14 = validate_gtin(gtin, field="gtin")
     lot_key = GS1Identifier("01", gtin14, lot=lot).object_key()
     serials: set[str] = set()
-    for stored in object_history(conn, lot_key, limit=MAX_HISTORY):
-        entry = parse_entry(stored.leaf)
-        if entry.statement.kind != "event":
-            continue
-        event = parse_event(entry.statement.payload)
+    for stored in object_history(conn, lot_key, limit=MAX_HISTORY):  # event entries only
+        _, event = parsed_event(stored.leaf)
         # A unit belongs to the lot when its event wrote it with that lot; outputs of a
         # transformation are the units it made, and any other mention of a unit with the
         # lot (an epcList, a packing) names a unit of the lot as well.
