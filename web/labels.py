@@ -21,7 +21,8 @@ from flask.typing import ResponseReturnValue
 
 from ledger import labels, qr
 from ledger.core.errors import MalformedError
-from ledger.core.gs1 import gtin_uri, validate_gtin
+from ledger.core.gs1 import CANONICAL_STEM, GS1Identifier, gtin_uri, parse_identifier, validate_gtin
+from web.resolver import raw_path
 
 bp = Blueprint("labels", __name__)
 
@@ -37,21 +38,20 @@ def resolver_base() -> str:
     return base.removesuffix("/")
 
 
-def _split_qr_path(rest: str) -> tuple[str, str | None, str]:
-    """``{lot}[/21/{serial}].{svg|png}`` into (lot, serial, format)."""
-    stem, dot, fmt = rest.rpartition(".")
+def _qr_subject() -> tuple[GS1Identifier, str]:
+    """The lot or unit a QR URL names (``/qr`` + its Digital Link path + ``.svg|.png``), parsed
+    as the resolver parses scanned codes, and the image format."""
+    stem, dot, fmt = raw_path().removeprefix("/qr").rpartition(".")
     if not dot or fmt not in FORMATS:
         raise MalformedError("a QR code URL ends in .svg or .png", code="bad_format")
-    # A serial follows the last "/21/" (a lot may itself hold a "/").
-    lot, sep, serial = stem.rpartition("/21/")
-    return (lot, serial, fmt) if sep else (stem, None, fmt)
+    return parse_identifier(CANONICAL_STEM + stem, field="path", allowed=("lot", "unit")), fmt
 
 
 @bp.get("/qr/01/<gtin>/10/<path:rest>")
 def qr_image(gtin: str, rest: str) -> ResponseReturnValue:
     """The QR code (SVG or PNG) of a lot's or a unit's Digital Link on the resolver."""
-    lot, serial, fmt = _split_qr_path(rest)
-    uri = gtin_uri(gtin, lot=lot, serial=serial, stem=resolver_base(), field="path")
+    subject, fmt = _qr_subject()
+    uri = subject.uri(resolver_base())
     body = qr.qr_svg(uri).encode("utf-8") if fmt == "svg" else qr.qr_png(uri)
     response = Response(body, mimetype=FORMATS[fmt])
     response.headers["Cache-Control"] = QR_CACHE

@@ -129,7 +129,7 @@ class ScanCache:
         return self._get(key, render)  # type: ignore[no-any-return]
 
 
-def _raw_path() -> str:
+def raw_path() -> str:
     """The request path as sent, percent-encoding intact (a lot may contain an encoded '/')."""
     raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI") or request.full_path
     return raw.split("?", 1)[0]
@@ -137,7 +137,7 @@ def _raw_path() -> str:
 
 def _subject() -> GS1Identifier:
     """The lot or unit the path names. A malformed code names nothing here: 404, not 400."""
-    path = _raw_path()
+    path = raw_path()
     try:
         if len(path) > MAX_PATH:
             raise ValidationError(_("This code is far longer than any product code."), code="bad_identifier")
@@ -205,7 +205,7 @@ def resolve(rest: str) -> Response:
         return _bundle_response(resolved, pinned is not None)
 
     lang = str(get_locale() or "zh")
-    path = _raw_path()
+    path = raw_path()
     page = cache.page(resolved, lang, path)
     scans = current_app.extensions["scans"]
     now = datetime.now(UTC)
