@@ -67,13 +67,20 @@ BATCH = 100
 
 def mean_leaf_bytes(engine: Engine) -> int:
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT avg(length(leaf)) FROM log_entries WHERE kind = 'event'")).scalar() or 0)
+        return int(
+            conn.execute(
+                text("SELECT avg(length(leaf)) FROM log_entries WHERE kind = 'event'")
+            ).scalar()
+            or 0
+        )
 
 
 def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
     rounds, n_batched, n_single = (3, 1000, 100) if args.quick else (5, 3000, 300)
     statements = sign_many(0, BATCH + rounds * (n_batched + n_single))
-    print(f"  {len(statements)} statements signed, mean canonical size {statement_size(statements):.0f} bytes")
+    print(
+        f"  {len(statements)} statements signed, mean canonical size {statement_size(statements):.0f} bytes"
+    )
     items = [s.to_json() for s in statements]
     engine = make_engine(sqlite_url(workdir / "append.sqlite3"))
     ledger = create_ledger(engine)
@@ -101,12 +108,20 @@ def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
             m.add("vb1", vb_seconds(work[k : k + 10]), 10)
             m.time("ledger1", 10, partial(append_batches, ledger, single[k : k + 10], 1))
             m.time("plain1", 10, partial(plain.insert, fill[k : k + 10], 1))
-        for name, out in (("vb", vb), ("ledger", led_b), ("plain", plain_b), ("vb1", vb1), ("ledger1", led_1),
-                          ("plain1", plain_1)):
+        for name, out in (
+            ("vb", vb),
+            ("ledger", led_b),
+            ("plain", plain_b),
+            ("vb1", vb1),
+            ("ledger1", led_1),
+            ("plain1", plain_1),
+        ):
             out.append(m.rate(name))
-        print(f"  round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  batched {led_b[-1]:,.0f}/s  "
-              f"plain batched {plain_b[-1]:,.0f}/s  single {led_1[-1]:,.0f}/s  plain single {plain_1[-1]:,.0f}/s",
-              flush=True)
+        print(
+            f"  round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  batched {led_b[-1]:,.0f}/s  "
+            f"plain batched {plain_b[-1]:,.0f}/s  single {led_1[-1]:,.0f}/s  plain single {plain_1[-1]:,.0f}/s",
+            flush=True,
+        )
     assert ledger.size() == 1 + N_REGISTRATIONS + len(items)
 
     # SQL statements per append call, counted on one more batch and one more single append.
@@ -129,17 +144,29 @@ def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
 
     rows = [
         Row("verify-bound rate (1 core)", median(vb)),
-        Row("append, batches of 100", median(led_b), ratios={"verify-bound": ratio(led_b, vb),
-            "plain insert": ratio(led_b, plain_b)}, target=">= 0.50 of verify-bound",
-            verdict=verdict(ratio(led_b, vb), 0.5)),
+        Row(
+            "append, batches of 100",
+            median(led_b),
+            ratios={"verify-bound": ratio(led_b, vb), "plain insert": ratio(led_b, plain_b)},
+            target=">= 0.50 of verify-bound",
+            verdict=verdict(ratio(led_b, vb), 0.5),
+        ),
         Row("plain insert, batches of 100", median(plain_b)),
-        Row("append, one per call", median(led_1), ratios={"verify-bound": ratio(led_1, vb1),
-            "plain insert": ratio(led_1, plain_1)}, target="report"),
+        Row(
+            "append, one per call",
+            median(led_1),
+            ratios={"verify-bound": ratio(led_1, vb1), "plain insert": ratio(led_1, plain_1)},
+            target="report",
+        ),
         Row("plain insert, one row per commit", median(plain_1)),
         Row("SQL statements per append of 100", per_batch, ""),
         Row("SQL statements per single append", per_single, ""),
-        Row("resubmission of a logged statement, one per call", resubmit,
-            ratios={"plain insert": resubmit / m.rate("plain1")}, target="report (fixed cost per call)"),
+        Row(
+            "resubmission of a logged statement, one per call",
+            resubmit,
+            ratios={"plain insert": resubmit / m.rate("plain1")},
+            target="report (fixed cost per call)",
+        ),
     ]
     if args.profile:
         costs = stage_costs(items[:2000])
@@ -147,9 +174,15 @@ def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
         width = max(map(len, costs))
         for label, us in costs.items():
             print(f"  {label.ljust(width)}  {us:7.1f}")
-        print(f"  {'verify-bound: RFC 8785 + SHA-256 + Ed25519 (bindings)'.ljust(width)}  {1e6 / median(vb):7.1f}")
-        print(f"  {'whole append, batches of 100 (median round)'.ljust(width)}  {1e6 / median(led_b):7.1f}")
-        print(f"  {'whole append, one per call (median round)'.ljust(width)}  {1e6 / median(led_1):7.1f}")
+        print(
+            f"  {'verify-bound: RFC 8785 + SHA-256 + Ed25519 (bindings)'.ljust(width)}  {1e6 / median(vb):7.1f}"
+        )
+        print(
+            f"  {'whole append, batches of 100 (median round)'.ljust(width)}  {1e6 / median(led_b):7.1f}"
+        )
+        print(
+            f"  {'whole append, one per call (median round)'.ljust(width)}  {1e6 / median(led_1):7.1f}"
+        )
         more = [s.to_json() for s in sign_many(len(items) + BATCH + 1, 2000)]
         total, parts = profile_breakdown(lambda: append_batches(ledger, more, BATCH))
         print_breakdown("where the time goes: append, batches of 100", total, parts)
@@ -175,13 +208,21 @@ class Server:
         engine.dispose()
         Keystore(workdir / "keys").create("operator", "bench-passphrase", OPERATOR)
         self.port = free_port()
-        env = dict(os.environ, LEDGER_DATABASE_URL=self.url, LEDGER_KEYSTORE=str(workdir / "keys"),
-                   LEDGER_OPERATOR_KEY="operator", LEDGER_PASSPHRASE="bench-passphrase")
+        env = dict(
+            os.environ,
+            LEDGER_DATABASE_URL=self.url,
+            LEDGER_KEYSTORE=str(workdir / "keys"),
+            LEDGER_OPERATOR_KEY="operator",
+            LEDGER_PASSPHRASE="bench-passphrase",
+        )
         self.log = (workdir / "gunicorn.log").open("w")
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
         self.proc = subprocess.Popen(
             [gunicorn, "-w", "2", "-b", f"127.0.0.1:{self.port}", "web:create_app()"],
-            cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT,
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
         )
         deadline = time.monotonic() + 60
         while True:
@@ -214,8 +255,12 @@ def connect(port: int) -> http.client.HTTPConnection:
 def post(conn: http.client.HTTPConnection, body: bytes) -> None:
     """POST one batch; http.client reopens the connection when the server has closed it
     (gunicorn's sync workers close after every response)."""
-    conn.request("POST", "/api/v1/statements", body=body,
-                 headers={"Content-Type": "application/json", "Connection": "keep-alive"})
+    conn.request(
+        "POST",
+        "/api/v1/statements",
+        body=body,
+        headers={"Content-Type": "application/json", "Connection": "keep-alive"},
+    )
     response = conn.getresponse()
     data = response.read()
     if response.status != 201:
@@ -281,16 +326,27 @@ def over_http(args: argparse.Namespace, workdir: Path) -> list[Row]:
             before = len(work) / vb_seconds(work)
             two.append(http_rate(server.port, http_bodies(chunk2), 2))
             vb2.append((before + len(work) / vb_seconds(work)) / 2)
-            print(f"  HTTP round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  1 client {one[-1]:,.0f}/s  "
-                  f"2 clients {two[-1]:,.0f}/s (verify-bound {vb2[-1]:,.0f}/s)", flush=True)
+            print(
+                f"  HTTP round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  1 client {one[-1]:,.0f}/s  "
+                f"2 clients {two[-1]:,.0f}/s (verify-bound {vb2[-1]:,.0f}/s)",
+                flush=True,
+            )
     finally:
         server.close()
     return [
         Row("verify-bound rate (1 core)", median(vb)),
-        Row("HTTP append, 100 per request, 1 client", median(one), ratios={"verify-bound": ratio(one, vb)},
-            target="report"),
-        Row("HTTP append, 100 per request, 2 clients", median(two), ratios={"verify-bound": ratio(two, vb2)},
-            target="report"),
+        Row(
+            "HTTP append, 100 per request, 1 client",
+            median(one),
+            ratios={"verify-bound": ratio(one, vb)},
+            target="report",
+        ),
+        Row(
+            "HTTP append, 100 per request, 2 clients",
+            median(two),
+            ratios={"verify-bound": ratio(two, vb2)},
+            target="report",
+        ),
     ]
 
 
@@ -300,8 +356,12 @@ def ratio(xs: list[float], ys: list[float]) -> float:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="fewer and smaller rounds (well under a minute)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="fewer and smaller rounds (well under a minute)"
+    )
     ap.add_argument("--profile", action="store_true", help="also profile where append time goes")
     ap.add_argument("--no-http", action="store_true", help="skip the gunicorn part")
     args = ap.parse_args()

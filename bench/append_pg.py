@@ -73,7 +73,9 @@ def run_writers(schema: str, kind: str, works: list[Any], batch: int) -> float:
     """Aggregate rows/statements per second of ``len(works)`` writer processes."""
     barrier = CTX.Barrier(len(works))
     results = CTX.Queue()
-    procs = [CTX.Process(target=_writer, args=(schema, kind, w, batch, barrier, results)) for w in works]
+    procs = [
+        CTX.Process(target=_writer, args=(schema, kind, w, batch, barrier, results)) for w in works
+    ]
     for p in procs:
         p.start()
     got = [results.get(timeout=900) for _ in procs]
@@ -99,9 +101,15 @@ class Streams:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--quick", action="store_true", help="fewer and smaller rounds (well under a minute)")
-    ap.add_argument("--profile", action="store_true", help="also profile one writer's batched appends")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--quick", action="store_true", help="fewer and smaller rounds (well under a minute)"
+    )
+    ap.add_argument(
+        "--profile", action="store_true", help="also profile one writer's batched appends"
+    )
     args = ap.parse_args()
     print(f"bench.append_pg {'--quick' if args.quick else '(full)'}  {machine_line()}")
     if not pg_available():
@@ -117,8 +125,12 @@ def main() -> None:
         ledger = create_ledger(engine)
         plain_ids = PlainInsert(engine).next_id
         with engine.connect() as conn:
-            settings = {s: conn.execute(text(f"SHOW {s}")).scalar() for s in ("fsync", "synchronous_commit")}
-        print(f"  schema {schema}; server fsync={settings['fsync']} synchronous_commit={settings['synchronous_commit']}")
+            settings = {
+                s: conn.execute(text(f"SHOW {s}")).scalar() for s in ("fsync", "synchronous_commit")
+            }
+        print(
+            f"  schema {schema}; server fsync={settings['fsync']} synchronous_commit={settings['synchronous_commit']}"
+        )
         row_bytes = 0
         for r in range(rounds):
             for writers, batch in configs:
@@ -126,19 +138,34 @@ def main() -> None:
                 works = [streams.take(w, n // writers) for w in range(writers)]
                 sample = vb_prepare(works[0][:500])
                 before = len(sample) / vb_seconds(sample)
-                rates[("ledger", writers, batch)].append(run_writers(schema, "ledger", works, batch))
+                rates[("ledger", writers, batch)].append(
+                    run_writers(schema, "ledger", works, batch)
+                )
                 vb[(writers, batch)].append((before + len(sample) / vb_seconds(sample)) / 2)
                 if not row_bytes:
                     with engine.connect() as conn:
-                        row_bytes = int(conn.execute(text(
-                            "SELECT avg(length(leaf)) FROM log_entries WHERE kind = 'event'")).scalar() or 0)
+                        row_bytes = int(
+                            conn.execute(
+                                text(
+                                    "SELECT avg(length(leaf)) FROM log_entries WHERE kind = 'event'"
+                                )
+                            ).scalar()
+                            or 0
+                        )
                 plain = PlainInsert(engine, next_id=plain_ids)
                 plain_rows = [plain.rows(n // writers, row_bytes) for _ in range(writers)]
                 plain_ids = plain.next_id
-                rates[("plain", writers, batch)].append(run_writers(schema, "plain", plain_rows, batch))
-            print(f"  round {r + 1}/{rounds}: verify-bound {vb[configs[0]][-1]:,.0f}/s  " + "  ".join(
-                f"{w}w x{b}: {rates[('ledger', w, b)][-1]:,.0f}/s (plain {rates[('plain', w, b)][-1]:,.0f}/s)"
-                for w, b in configs), flush=True)
+                rates[("plain", writers, batch)].append(
+                    run_writers(schema, "plain", plain_rows, batch)
+                )
+            print(
+                f"  round {r + 1}/{rounds}: verify-bound {vb[configs[0]][-1]:,.0f}/s  "
+                + "  ".join(
+                    f"{w}w x{b}: {rates[('ledger', w, b)][-1]:,.0f}/s (plain {rates[('plain', w, b)][-1]:,.0f}/s)"
+                    for w, b in configs
+                ),
+                flush=True,
+            )
         total = 1 + N_REGISTRATIONS + sum(streams.next.values())
         assert ledger.size() == total, (ledger.size(), total)
         if args.profile:
@@ -146,9 +173,11 @@ def main() -> None:
             t, parts = profile_breakdown(lambda: append_batches(ledger, more, BATCH))
             print_breakdown("where the time goes: PostgreSQL, 1 writer, batches of 100", t, parts)
         pr = proofs(engine, 2000, 3.0)
-        print(f"  proofs on PostgreSQL at {pr['size']:,} entries: inclusion {pr['inclusion']:,.0f}/s "
-              f"({pr['inclusion_sql']:.0f} SQL statements, {pr['inclusion_nodes']:.0f} nodes each), consistency "
-              f"{pr['consistency']:,.0f}/s; plan of the node fetch: {pr['plan']}")
+        print(
+            f"  proofs on PostgreSQL at {pr['size']:,} entries: inclusion {pr['inclusion']:,.0f}/s "
+            f"({pr['inclusion_sql']:.0f} SQL statements, {pr['inclusion_nodes']:.0f} nodes each), consistency "
+            f"{pr['consistency']:,.0f}/s; plan of the node fetch: {pr['plan']}"
+        )
         report = ledger.verify()
         assert report.ok, report.failures[:3]
         engine.dispose()
@@ -156,14 +185,27 @@ def main() -> None:
     rows = [Row("verify-bound rate (1 core)", median([v for vs in vb.values() for v in vs]))]
     for writers, batch in configs:
         led, pl = rates[("ledger", writers, batch)], rates[("plain", writers, batch)]
-        what = f"{writers} writer{'s' if writers > 1 else ''}, " + ("batches of 100" if batch > 1 else "one per call")
+        what = f"{writers} writer{'s' if writers > 1 else ''}, " + (
+            "batches of 100" if batch > 1 else "one per call"
+        )
         r_vb = median([a / v for a, v in zip(led, vb[(writers, batch)])])
-        rows.append(Row(f"append, {what}", median(led), ratios={
-            "verify-bound": r_vb, "plain insert": median([a / p for a, p in zip(led, pl)])},
-            target=">= 0.50 of verify-bound" if batch > 1 else "report",
-            verdict=verdict(r_vb, 0.5) if batch > 1 else ""))
+        rows.append(
+            Row(
+                f"append, {what}",
+                median(led),
+                ratios={
+                    "verify-bound": r_vb,
+                    "plain insert": median([a / p for a, p in zip(led, pl)]),
+                },
+                target=">= 0.50 of verify-bound" if batch > 1 else "report",
+                verdict=verdict(r_vb, 0.5) if batch > 1 else "",
+            )
+        )
         rows.append(Row(f"plain insert, {what}", median(pl)))
-    print_table(f"PostgreSQL (fsync={settings['fsync']}, synchronous_commit={settings['synchronous_commit']})", rows)
+    print_table(
+        f"PostgreSQL (fsync={settings['fsync']}, synchronous_commit={settings['synchronous_commit']})",
+        rows,
+    )
     print(f"\n{time.perf_counter() - t_start:.0f} s")
 
 

@@ -37,8 +37,14 @@ from bench.scan import fetch, pinned_bundle_url, server
 from bench.scan_data import SAMPLE_PATH, build, ledger_path
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 IN_PAGE = r"""
 async ({ url, vkey, reps }) => {
@@ -88,13 +94,20 @@ def browser_figures(port: int, loads: int, reps: int) -> dict[str, Any]:
             page = context.new_page()
             t = time.perf_counter()
             page.goto(base + SAMPLE_PATH)
-            page.wait_for_selector("#verify-status[data-state=verified], #verify-status[data-state=failed], "
-                                   "#verify-status[data-state=error], #verify-status[data-state=unsupported]",
-                                   timeout=60_000)
+            page.wait_for_selector(
+                "#verify-status[data-state=verified], #verify-status[data-state=failed], "
+                "#verify-status[data-state=error], #verify-status[data-state=unsupported]",
+                timeout=60_000,
+            )
             wall = time.perf_counter() - t
             status = page.locator("#verify-status")
-            out["loads"].append({"state": status.get_attribute("data-state"), "ms": float(status.get_attribute("data-verify-ms") or "nan"),
-                                 "wall_ms": wall * 1e3})
+            out["loads"].append(
+                {
+                    "state": status.get_attribute("data-state"),
+                    "ms": float(status.get_attribute("data-verify-ms") or "nan"),
+                    "wall_ms": wall * 1e3,
+                }
+            )
             page.close()
         page = context.new_page()
         page.goto(base + SAMPLE_PATH)
@@ -104,9 +117,13 @@ def browser_figures(port: int, loads: int, reps: int) -> dict[str, Any]:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="10k only, fewer loads")
-    ap.add_argument("--size", type=int, action="append", help="entries (default 10,000 and 1,000,000)")
+    ap.add_argument(
+        "--size", type=int, action="append", help="entries (default 10,000 and 1,000,000)"
+    )
     ap.add_argument("--loads", type=int, default=None, help="page loads per size")
     ap.add_argument("--reps", type=int, default=None, help="warm verifyBundle runs in one page")
     args = ap.parse_args()
@@ -127,28 +144,45 @@ def main() -> None:
         later = [x["ms"] for x in f["loads"][1:]]
         one_ed = median(w["ed"]) / w["sigs"]
         row = {
-            "size": size, "browser": f["browser"], "states": sorted(states),
-            "first_load_ms": f["loads"][0]["ms"], "load_ms": median(later) if later else float("nan"),
+            "size": size,
+            "browser": f["browser"],
+            "states": sorted(states),
+            "first_load_ms": f["loads"][0]["ms"],
+            "load_ms": median(later) if later else float("nan"),
             "load_max_ms": max(later) if later else float("nan"),
             "wall_ms": median([x["wall_ms"] for x in f["loads"][1:]] or [f["loads"][0]["wall_ms"]]),
-            "warm_ms": median(w["verify"]), "ok": w["ok"], "sigs": w["sigs"], "hashes": w["hashes"],
-            "ed_ms": median(w["ed"]), "sha_ms": median(w["sha"]), "one_ed_ms": one_ed,
+            "warm_ms": median(w["verify"]),
+            "ok": w["ok"],
+            "sigs": w["sigs"],
+            "hashes": w["hashes"],
+            "ed_ms": median(w["ed"]),
+            "sha_ms": median(w["sha"]),
+            "one_ed_ms": one_ed,
             "ratio": median([v / e for v, e in zip(w["verify"], w["ed"])]),
         }
         rows.append(row)
-        print(f"\n  {size:,} entries, Chromium {row['browser']}: page states {row['states']}; data-verify-ms first load "
-              f"{row['first_load_ms']:.1f}, later loads median {row['load_ms']:.1f} (max {row['load_max_ms']:.1f}); "
-              f"page load to verdict {row['wall_ms']:.0f} ms")
-        print(f"    warm verifyBundle {row['warm_ms']:.1f} ms (ok={row['ok']}); {row['sigs']} raw Ed25519 verifies "
-              f"{row['ed_ms']:.1f} ms ({one_ed:.3f} ms each); {row['hashes']} SHA-256 digests {row['sha_ms']:.1f} ms", flush=True)
-    print("\n| size | page load: data-verify-ms, first / median of later (max) | warm verifyBundle ms | "
-          f"{'/'.join(str(r['sigs']) for r in rows)} raw Ed25519 verifies ms | / those verifies | = Ed25519-verify "
-          "equivalents | SHA-256 digests (count) ms | target |")
+        print(
+            f"\n  {size:,} entries, Chromium {row['browser']}: page states {row['states']}; data-verify-ms first load "
+            f"{row['first_load_ms']:.1f}, later loads median {row['load_ms']:.1f} (max {row['load_max_ms']:.1f}); "
+            f"page load to verdict {row['wall_ms']:.0f} ms"
+        )
+        print(
+            f"    warm verifyBundle {row['warm_ms']:.1f} ms (ok={row['ok']}); {row['sigs']} raw Ed25519 verifies "
+            f"{row['ed_ms']:.1f} ms ({one_ed:.3f} ms each); {row['hashes']} SHA-256 digests {row['sha_ms']:.1f} ms",
+            flush=True,
+        )
+    print(
+        "\n| size | page load: data-verify-ms, first / median of later (max) | warm verifyBundle ms | "
+        f"{'/'.join(str(r['sigs']) for r in rows)} raw Ed25519 verifies ms | / those verifies | = Ed25519-verify "
+        "equivalents | SHA-256 digests (count) ms | target |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- |")
     for r in rows:
-        print(f"| {r['size']:,} | {r['first_load_ms']:.1f} / {r['load_ms']:.1f} ({r['load_max_ms']:.1f}) | {r['warm_ms']:.1f} | "
-              f"{r['ed_ms']:.1f} | {r['ratio']:.2f} | {r['warm_ms'] / r['one_ed_ms']:.0f} | {r['sha_ms']:.1f} ({r['hashes']}) | "
-              f"<= 200 ms: {'PASS' if max(r['load_ms'], r['first_load_ms']) <= 200 else 'MISS'} |")
+        print(
+            f"| {r['size']:,} | {r['first_load_ms']:.1f} / {r['load_ms']:.1f} ({r['load_max_ms']:.1f}) | {r['warm_ms']:.1f} | "
+            f"{r['ed_ms']:.1f} | {r['ratio']:.2f} | {r['warm_ms'] / r['one_ed_ms']:.0f} | {r['sha_ms']:.1f} ({r['hashes']}) | "
+            f"<= 200 ms: {'PASS' if max(r['load_ms'], r['first_load_ms']) <= 200 else 'MISS'} |"
+        )
 
 
 if __name__ == "__main__":

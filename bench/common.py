@@ -53,7 +53,9 @@ from ledger.store.db import make_engine
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"  # gitignored: big ledgers and exports are kept here between runs
-PG_URL = os.environ.get("LEDGER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "LEDGER_BENCH_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 ORIGIN = "ledger.example/bench"
 FARM = "wuchang-coop"
 N_REGISTRATIONS = 12  # actor + key statements for the six example actors
@@ -95,7 +97,11 @@ def registrations() -> list[Statement]:
     for payload in ex.actor_payloads():
         out.append(sign_statement("actor", payload, OPERATOR))
         key = producer_key(payload["actor"])
-        out.append(sign_statement("key", {"actor": payload["actor"], "public_key": key.public_key.b64}, OPERATOR))
+        out.append(
+            sign_statement(
+                "key", {"actor": payload["actor"], "public_key": key.public_key.b64}, OPERATOR
+            )
+        )
     return out
 
 
@@ -110,13 +116,28 @@ def event_payload(i: int, tag: str = "") -> dict[str, Any]:
     when = EVENT_BASE + timedelta(seconds=30 * i)
     kg = 9000 + (lot_no % 997) * 7.5
     if i % 2 == 0:
-        return ex.harvest(lot=lot, kg=kg, time=_iso(when), harvest_date=when.date().isoformat(),
-                          eid=ex.event_id(f"bench{tag}-harvest-{lot_no}"))
-    readings = [(_iso(when - timedelta(hours=h)), round(8.0 + ((lot_no * 7 + h) % 40) / 10, 1)) for h in (12, 6, 0)]
-    payload = ex.storing(gln=ex.FARM_GLN, room="granary-3", readings=readings, time=_iso(when),
-                         eid=ex.event_id(f"bench{tag}-storing-{lot_no}"))
+        return ex.harvest(
+            lot=lot,
+            kg=kg,
+            time=_iso(when),
+            harvest_date=when.date().isoformat(),
+            eid=ex.event_id(f"bench{tag}-harvest-{lot_no}"),
+        )
+    readings = [
+        (_iso(when - timedelta(hours=h)), round(8.0 + ((lot_no * 7 + h) % 40) / 10, 1))
+        for h in (12, 6, 0)
+    ]
+    payload = ex.storing(
+        gln=ex.FARM_GLN,
+        room="granary-3",
+        readings=readings,
+        time=_iso(when),
+        eid=ex.event_id(f"bench{tag}-storing-{lot_no}"),
+    )
     del payload["epcList"]  # the farm stores the lot it holds, counted by quantity
-    payload["quantityList"] = [{"epcClass": gtin_uri(ex.PADDY_GTIN, lot=lot), "quantity": kg, "uom": "KGM"}]
+    payload["quantityList"] = [
+        {"epcClass": gtin_uri(ex.PADDY_GTIN, lot=lot), "quantity": kg, "uom": "KGM"}
+    ]
     return payload
 
 
@@ -130,8 +151,9 @@ def _sign_chunk(args: tuple[int, int, str]) -> list[Statement]:
     return sign_events(*args)
 
 
-def sign_events_chunks(start: int, n: int, tag: str = "", chunk: int = 1000, processes: int = 1,
-                       ahead: int = 4) -> Iterator[list[Statement]]:
+def sign_events_chunks(
+    start: int, n: int, tag: str = "", chunk: int = 1000, processes: int = 1, ahead: int = 4
+) -> Iterator[list[Statement]]:
     """``sign_events`` in chunks, in order, signed by ``processes`` worker processes while the
     caller works; at most ``ahead`` chunks per process wait in memory."""
     import multiprocessing
@@ -175,14 +197,23 @@ def public_keys() -> dict[str, bytes]:
 VBItem = tuple[dict[str, Any], bytes, bytes, bytes]
 
 
-def vb_prepare(statements: Sequence[dict[str, Any]], pks: dict[str, bytes] | None = None) -> list[VBItem]:
+def vb_prepare(
+    statements: Sequence[dict[str, Any]], pks: dict[str, bytes] | None = None
+) -> list[VBItem]:
     """The verify-bound work items of statements given as JSON objects (as submitted): the
     unsigned statement, the decoded signature, the raw public key, the domain prefix."""
     import base64
 
     pks = pks or public_keys()
-    return [({"kind": s["kind"], "payload": s["payload"], "signer": s["signer"]}, base64.b64decode(s["sig"]),
-             pks[s["signer"]], domain_prefix(s["kind"])) for s in statements]
+    return [
+        (
+            {"kind": s["kind"], "payload": s["payload"], "signer": s["signer"]},
+            base64.b64decode(s["sig"]),
+            pks[s["signer"]],
+            domain_prefix(s["kind"]),
+        )
+        for s in statements
+    ]
 
 
 def vb_seconds(items: Sequence[VBItem]) -> float:
@@ -196,7 +227,9 @@ def vb_seconds(items: Sequence[VBItem]) -> float:
     return time.perf_counter() - t
 
 
-def verify_bound(statements: Sequence[dict[str, Any]], pks: dict[str, bytes] | None = None) -> float:
+def verify_bound(
+    statements: Sequence[dict[str, Any]], pks: dict[str, bytes] | None = None
+) -> float:
     """The verify-bound rate: statements per second of RFC 8785 + SHA-256 + one Ed25519
     verification, on one core."""
     items = vb_prepare(statements, pks)
@@ -223,7 +256,9 @@ class Interleaved:
         return self.count[name] / self.seconds[name]
 
 
-SCRATCH_DDL = "CREATE TABLE IF NOT EXISTS bench_scratch (id BIGINT PRIMARY KEY, data {blob} NOT NULL)"
+SCRATCH_DDL = (
+    "CREATE TABLE IF NOT EXISTS bench_scratch (id BIGINT PRIMARY KEY, data {blob} NOT NULL)"
+)
 
 
 class PlainInsert:
@@ -275,7 +310,6 @@ def append_batches(ledger: Ledger, items: Sequence[dict[str, Any]], batch: int) 
     return len(items) / (time.perf_counter() - t)
 
 
-
 def create_ledger(engine: Engine, checkpoint_interval: float = 1.0) -> Ledger:
     """A ledger with its genesis and the 12 registrations (idempotent on an existing one)."""
     ledger = Ledger.create(engine, OPERATOR, ORIGIN, checkpoint_interval=checkpoint_interval)
@@ -285,7 +319,9 @@ def create_ledger(engine: Engine, checkpoint_interval: float = 1.0) -> Ledger:
 
 def open_ledger(engine: Engine, checkpoint_interval: float = 1.0) -> Ledger:
     """An existing ledger, able to sign checkpoints."""
-    return Ledger(engine, signer=NoteSigner(ORIGIN, OPERATOR), checkpoint_interval=checkpoint_interval)
+    return Ledger(
+        engine, signer=NoteSigner(ORIGIN, OPERATOR), checkpoint_interval=checkpoint_interval
+    )
 
 
 def sqlite_url(path: Path) -> str:
@@ -387,15 +423,21 @@ def print_table(title: str, rows: Sequence[Row]) -> None:
         columns += [c for c in r.ratios if c not in columns]
     header = ["measure", "value"] + [f"/ {c}" for c in columns] + ["target", ""]
     cells = [header] + [
-        [r.name, _fmt(r.value, r.unit)] + [f"{r.ratios[c]:.2f}" if c in r.ratios else "" for c in columns]
+        [r.name, _fmt(r.value, r.unit)]
+        + [f"{r.ratios[c]:.2f}" if c in r.ratios else "" for c in columns]
         + [r.target, r.verdict]
         for r in rows
     ]
     widths = [max(len(c[i]) for c in cells) for i in range(len(header))]
     print(f"\n{title}")
     for n, c in enumerate(cells):
-        print("  " + "  ".join(v.ljust(w) if i == 0 or i >= len(header) - 2 else v.rjust(w)
-                               for i, (v, w) in enumerate(zip(c, widths))).rstrip())
+        print(
+            "  "
+            + "  ".join(
+                v.ljust(w) if i == 0 or i >= len(header) - 2 else v.rjust(w)
+                for i, (v, w) in enumerate(zip(c, widths))
+            ).rstrip()
+        )
         if n == 0:
             print("  " + "  ".join("-" * w for w in widths))
     sys.stdout.flush()
@@ -406,10 +448,29 @@ def code_version() -> str:
     import subprocess
 
     try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "ledger", "web", "scripts"], cwd=ROOT,
-                               capture_output=True, text=True, check=True).stdout.strip()
+        head = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            [
+                "git",
+                "status",
+                "--porcelain",
+                "--untracked-files=no",
+                "--",
+                "ledger",
+                "web",
+                "scripts",
+            ],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         return "commit unknown"
     return f"commit {head}{' + uncommitted changes in ledger/web/scripts' if dirty else ''}"
@@ -418,8 +479,10 @@ def code_version() -> str:
 def machine_line() -> str:
     """Date, code version, Python, CPU count and load, for the record."""
     load = os.getloadavg()
-    return (f"{datetime.now().strftime('%Y-%m-%d %H:%M')}  {code_version()}  Python {sys.version.split()[0]}  "
-            f"{os.cpu_count()} CPUs  load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
+    return (
+        f"{datetime.now().strftime('%Y-%m-%d %H:%M')}  {code_version()}  Python {sys.version.split()[0]}  "
+        f"{os.cpu_count()} CPUs  load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+    )
 
 
 def free_port() -> int:
@@ -441,13 +504,21 @@ APPEND_AREAS = [
     ("  of which GS1 Digital Link parsing", "ledger/core/gs1.py", "parse_identifier"),
     ("admit: Ed25519 verification", "ledger/core/statements.py", "verify_signature"),
     ("custody and derived rows (event_effects.apply)", "ledger/service/event_effects.py", "apply"),
-    ("  of which custody lookups (prefetch_custody)", "ledger/service/state.py", "prefetch_custody"),
+    (
+        "  of which custody lookups (prefetch_custody)",
+        "ledger/service/state.py",
+        "prefetch_custody",
+    ),
     ("entry bytes (make_entry)", "ledger/core/entries.py", "make_entry"),
     ("Merkle frontier (Frontier.append)", "ledger/core/merkle.py", "append"),
     ("load_frontier (per transaction)", "ledger/service/sequencer.py", "load_frontier"),
     ("read_head (per transaction)", "ledger/service/sequencer.py", "read_head"),
     ("derived-table writes (BatchState.flush)", "ledger/service/state.py", "flush"),
-    ("checkpoint check/sign (_maybe_checkpoint)", "ledger/service/sequencer.py", "_maybe_checkpoint"),
+    (
+        "checkpoint check/sign (_maybe_checkpoint)",
+        "ledger/service/sequencer.py",
+        "_maybe_checkpoint",
+    ),
     ("all SQL via SQLAlchemy (Connection.execute)", "sqlalchemy/engine/base.py", "execute"),
     ("  of which in the sqlite3/psycopg driver", "sqlalchemy/engine/default.py", "do_execute"),
     ("  of which executemany in the driver", "sqlalchemy/engine/default.py", "do_executemany"),
@@ -456,8 +527,9 @@ APPEND_AREAS = [
 ]
 
 
-def profile_breakdown(fn: Callable[[], Any], areas: Sequence[tuple[str, str, str]] = APPEND_AREAS,
-                      top: int = 0) -> tuple[float, list[tuple[str, float]]]:
+def profile_breakdown(
+    fn: Callable[[], Any], areas: Sequence[tuple[str, str, str]] = APPEND_AREAS, top: int = 0
+) -> tuple[float, list[tuple[str, float]]]:
     """Run ``fn`` under cProfile; return total seconds and the cumulative seconds of each area.
 
     cProfile inflates Python-level work relative to C calls (about 1.5-2x here), so read the
@@ -473,8 +545,11 @@ def profile_breakdown(fn: Callable[[], Any], areas: Sequence[tuple[str, str, str
     total = max(v[3] for v in stats.stats.values())  # type: ignore[attr-defined]
     out = []
     for label, suffix, func in areas:
-        cum = sum(v[3] for (f, _l, name), v in stats.stats.items()  # type: ignore[attr-defined]
-                  if name == func and f.endswith(suffix))
+        cum = sum(
+            v[3]
+            for (f, _l, name), v in stats.stats.items()  # type: ignore[attr-defined]
+            if name == func and f.endswith(suffix)
+        )
         if cum:
             out.append((label, float(cum)))
     if top:
@@ -527,15 +602,29 @@ def stage_costs(items: Sequence[dict[str, Any]]) -> dict[str, float]:
             parse_identifier(u)
 
     stages: list[tuple[str, Callable[[], Any]]] = [
-        ("strict JSON parse of a request body (parse_json)", lambda: [parse_json(b) for b in bodies]),
-        ("parse_statement (RFC 8785 bytes of the statement)", lambda: [parse_statement(o) for o in items]),
+        (
+            "strict JSON parse of a request body (parse_json)",
+            lambda: [parse_json(b) for b in bodies],
+        ),
+        (
+            "parse_statement (RFC 8785 bytes of the statement)",
+            lambda: [parse_statement(o) for o in items],
+        ),
         ("statement ID (SHA-256)", lambda: [s.statement_id for s in statements]),
         ("Ed25519 verification (Statement.verify_signature)", verify_all),
-        ("event validation (events.parse_event)", lambda: [_events.parse_event(s.payload) for s in statements]),
+        (
+            "event validation (events.parse_event)",
+            lambda: [_events.parse_event(s.payload) for s in statements],
+        ),
         (f"  of which GS1 Digital Link parsing ({len(uris) / n:.1f} URIs/event)", parse_uris),
         ("flags of one event", flag_all),
-        ("entry bytes + leaf hash (make_entry)",
-         lambda: [make_entry(i, bytes(32), s, "2026-01-01T00:00:00.000Z") for i, s in enumerate(statements)]),
+        (
+            "entry bytes + leaf hash (make_entry)",
+            lambda: [
+                make_entry(i, bytes(32), s, "2026-01-01T00:00:00.000Z")
+                for i, s in enumerate(statements)
+            ],
+        ),
     ]
     out: dict[str, float] = {}
     for label, fn in stages:
@@ -552,4 +641,6 @@ def _uris(payload: Any) -> list[str]:
         return [u for v in payload.values() for u in _uris(v)]
     if isinstance(payload, list):
         return [u for v in payload for u in _uris(v)]
-    return [payload] if isinstance(payload, str) and payload.startswith("https://id.gs1.org/") else []
+    return (
+        [payload] if isinstance(payload, str) and payload.startswith("https://id.gs1.org/") else []
+    )

@@ -74,28 +74,44 @@ def _sheet(units: list[Unit], catalogue: Catalogue, workers: int, out: Path) -> 
     rendered = time.perf_counter()
     out.write_text(page, encoding="utf-8")
     written = time.perf_counter()
-    return {"codes": coded - start, "render": rendered - coded, "write": written - rendered,
-            "total": written - start, "mb": len(page.encode()) / 1e6}
+    return {
+        "codes": coded - start,
+        "render": rendered - coded,
+        "write": written - rendered,
+        "total": written - start,
+        "mb": len(page.encode()) / 1e6,
+    }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--units", type=int, default=10_000)
-    parser.add_argument("--baseline-sample", type=int, default=1_000,
-                        help="URIs the baselines encode per round (they are slow)")
+    parser.add_argument(
+        "--baseline-sample",
+        type=int,
+        default=1_000,
+        help="URIs the baselines encode per round (they are slow)",
+    )
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1,
-                        help="processes of the CLI's pool (default: os.cpu_count())")
-    parser.add_argument("--no-inprocess", action="store_true",
-                        help="skip (c), the sheet made in one process")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="processes of the CLI's pool (default: os.cpu_count())",
+    )
+    parser.add_argument(
+        "--no-inprocess", action="store_true", help="skip (c), the sheet made in one process"
+    )
     parser.add_argument("--quick", action="store_true", help="1,000 units, 2 rounds")
     args = parser.parse_args()
     if args.quick:
         args.units, args.baseline_sample, args.rounds = 1_000, 300, 2
     catalogue = Catalogue.load()
     plain, plain_svg, cli_rates, cli_totals, one_rates, ratios = [], [], [], [], [], []
-    print(f"{args.units} units, {args.workers} workers, os.cpu_count() = {os.cpu_count()}, "
-          f"load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"{args.units} units, {args.workers} workers, os.cpu_count() = {os.cpu_count()}, "
+        f"load average {os.getloadavg()[0]:.1f}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / "labels.html"
         for round_no in range(args.rounds):
@@ -107,21 +123,29 @@ def main() -> None:
             cli_totals.append(cli["total"])
             cli_rates.append(args.units / cli["total"])
             ratios.append(cli_rates[-1] / plain[-1])
-            line = (f"round {round_no + 1}: qrcode symbols {plain[-1]:.0f}/s, qrcode SVG "
-                    f"{plain_svg[-1]:.0f}/s | CLI path {cli_rates[-1]:.0f} units/s, "
-                    f"{cli['total']:.1f} s (codes {cli['codes']:.1f}, render "
-                    f"{cli['render']:.1f}, write {cli['write']:.1f}; {cli['mb']:.0f} MB)")
+            line = (
+                f"round {round_no + 1}: qrcode symbols {plain[-1]:.0f}/s, qrcode SVG "
+                f"{plain_svg[-1]:.0f}/s | CLI path {cli_rates[-1]:.0f} units/s, "
+                f"{cli['total']:.1f} s (codes {cli['codes']:.1f}, render "
+                f"{cli['render']:.1f}, write {cli['write']:.1f}; {cli['mb']:.0f} MB)"
+            )
             if not args.no_inprocess:
                 # Fresh serials: nothing from (b) is cached in this process anyway.
-                one = _sheet([Unit(GTIN, LOT, f"9{round_no}{n:07d}") for n in range(args.units)],
-                             catalogue, 1, out)
+                one = _sheet(
+                    [Unit(GTIN, LOT, f"9{round_no}{n:07d}") for n in range(args.units)],
+                    catalogue,
+                    1,
+                    out,
+                )
                 one_rates.append(args.units / one["total"])
                 line += f" | one process {one_rates[-1]:.0f} units/s, {one['total']:.1f} s"
             print(line, flush=True)
-    summary = (f"median: qrcode symbols {statistics.median(plain):.0f}/s, qrcode SVG "
-               f"{statistics.median(plain_svg):.0f}/s, CLI path "
-               f"{statistics.median(cli_rates):.0f} units/s ({args.units} units in "
-               f"{statistics.median(cli_totals):.1f} s)")
+    summary = (
+        f"median: qrcode symbols {statistics.median(plain):.0f}/s, qrcode SVG "
+        f"{statistics.median(plain_svg):.0f}/s, CLI path "
+        f"{statistics.median(cli_rates):.0f} units/s ({args.units} units in "
+        f"{statistics.median(cli_totals):.1f} s)"
+    )
     if one_rates:
         summary += f", one process {statistics.median(one_rates):.0f} units/s"
     print(summary + f"; CLI path / plain qrcode symbols = {statistics.median(ratios):.1f}x")

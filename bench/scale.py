@@ -78,7 +78,10 @@ def build(size: int, batch: int = 1000) -> Path:
         engine.dispose()
         return path
     todo = size - have
-    print(f"  building {path.name}: {have:,} entries, appending {todo:,} in batches of {batch} ...", flush=True)
+    print(
+        f"  building {path.name}: {have:,} entries, appending {todo:,} in batches of {batch} ...",
+        flush=True,
+    )
     t0 = last = time.perf_counter()
     done = 0
     for chunk in sign_events_chunks(have - FIRST_EVENT, todo, chunk=batch, processes=1):
@@ -86,8 +89,11 @@ def build(size: int, batch: int = 1000) -> Path:
         done += len(chunk)
         if done % 50_000 < batch or done == todo:
             now = time.perf_counter()
-            print(f"    {have + done:>9,} entries  {done / (now - t0):6,.0f}/s overall  "
-                  f"{min(50_000, done) / (now - last):6,.0f}/s recent", flush=True)
+            print(
+                f"    {have + done:>9,} entries  {done / (now - t0):6,.0f}/s overall  "
+                f"{min(50_000, done) / (now - last):6,.0f}/s recent",
+                flush=True,
+            )
             last = now
     engine.dispose()
     return path
@@ -137,7 +143,9 @@ def node_query_plan(conn: Connection, index: int, size: int) -> str:
     whole table; PostgreSQL: Seq Scan)."""
     seen: list[tuple[str, Any]] = []
 
-    def grab(_conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool) -> None:
+    def grab(
+        _conn: Any, _cursor: Any, statement: str, params: Any, _context: Any, _many: bool
+    ) -> None:
         seen.append((statement, params))
 
     event.listen(conn.engine, "before_cursor_execute", grab)
@@ -147,14 +155,21 @@ def node_query_plan(conn: Connection, index: int, size: int) -> str:
         event.remove(conn.engine, "before_cursor_execute", grab)
     statement, params = next((st, p) for st, p in reversed(seen) if "merkle_nodes" in st)
     explain = "EXPLAIN QUERY PLAN " if conn.dialect.name == "sqlite" else "EXPLAIN "
-    lines = [" ".join(str(row[-1]).split()) for row in conn.exec_driver_sql(explain + statement, params).all()]
+    lines = [
+        " ".join(str(row[-1]).split())
+        for row in conn.exec_driver_sql(explain + statement, params).all()
+    ]
     if conn.dialect.name == "sqlite":  # the distinct plan lines, with how often each occurs
         counts: dict[str, int] = {}
         for line in lines:
             key = " ".join(w for w in line.split() if not w.isdigit())  # "INDEX 7" -> "INDEX"
             counts[key] = counts.get(key, 0) + 1
         return "; ".join(f"{k} (x{n})" if n > 1 else k for k, n in counts.items())
-    scans = [ln.lstrip("-> ").split(" (cost")[0] for ln in lines if " Scan " in ln or ln.startswith("Seq Scan")]
+    scans = [
+        ln.lstrip("-> ").split(" (cost")[0]
+        for ln in lines
+        if " Scan " in ln or ln.startswith("Seq Scan")
+    ]
     return f"{lines[0].split(' (cost')[0]}; {len(scans)} scans: " + ", ".join(sorted(set(scans)))
 
 
@@ -185,7 +200,9 @@ def proofs(engine: Engine, n: int, budget: float, seed: int = 7) -> dict[str, An
             leaf, proof = queries.inclusion_proof(conn, i, size)
             verify_inclusion(i, size, leaf, proof, root)
         for m in firsts[:3]:
-            verify_consistency(m, size, queries.consistency_proof(conn, m, size), queries.root_at(conn, m), root)
+            verify_consistency(
+                m, size, queries.consistency_proof(conn, m, size), queries.root_at(conn, m), root
+            )
         out["plan"] = node_query_plan(conn, idx[0], size)
 
         def inclusion(i: int) -> int:
@@ -206,20 +223,28 @@ def proofs(engine: Engine, n: int, budget: float, seed: int = 7) -> dict[str, An
             out[f"{name}_steps"] = steps.steps / calls
             steps.close()
     facade = Ledger(engine)
-    calls, seconds, _ = timed_loop(idx, lambda i: len(facade.inclusion_proof(i, size)[1]), budget / 2)
+    calls, seconds, _ = timed_loop(
+        idx, lambda i: len(facade.inclusion_proof(i, size)[1]), budget / 2
+    )
     out["facade"] = calls / seconds
     return out
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="10k vs 100k, fewer rounds")
     ap.add_argument("--build-only", action="store_true", help="only build (or finish) the ledgers")
     ap.add_argument("--profile", action="store_true", help="profile batched appends at both sizes")
-    ap.add_argument("--proofs-only", action="store_true", help="only the proofs, on the large ledger")
+    ap.add_argument(
+        "--proofs-only", action="store_true", help="only the proofs, on the large ledger"
+    )
     args = ap.parse_args()
     small_n, large_n = (10_000, 100_000) if args.quick else (10_000, 1_000_000)
-    rounds, n_batched, n_single, n_proofs = (3, 500, 50, 1000) if args.quick else (5, 1000, 100, 4000)
+    rounds, n_batched, n_single, n_proofs = (
+        (3, 500, 50, 1000) if args.quick else (5, 1000, 100, 4000)
+    )
     budget = 3.0 if args.quick else 10.0  # seconds per kind of proof and size, at most
     print(f"bench.scale {'--quick' if args.quick else '(full)'}  {machine_line()}")
     t_start = time.perf_counter()
@@ -231,26 +256,50 @@ def main() -> None:
         warm_file(large_path)
         lg = proofs(engine, n_proofs, budget)
         engine.dispose()
-        print_table(f"proofs at {lg['size']:,} entries", [
-            Row(f"{kind} proofs/s (queries, 1 conn)", lg[kind], target=">= 2,000/s", verdict=verdict(lg[kind], 2000))
-            for kind in ("inclusion", "consistency")
-        ] + [Row("inclusion proofs/s (Ledger facade, a pooled connection per call)", lg["facade"])])
-        print(f"  SQL per proof: {lg['inclusion_sql']:.1f} (inclusion), {lg['consistency_sql']:.1f} (consistency); "
-              f"plan: {lg['plan']}")
+        print_table(
+            f"proofs at {lg['size']:,} entries",
+            [
+                Row(
+                    f"{kind} proofs/s (queries, 1 conn)",
+                    lg[kind],
+                    target=">= 2,000/s",
+                    verdict=verdict(lg[kind], 2000),
+                )
+                for kind in ("inclusion", "consistency")
+            ]
+            + [
+                Row(
+                    "inclusion proofs/s (Ledger facade, a pooled connection per call)", lg["facade"]
+                )
+            ],
+        )
+        print(
+            f"  SQL per proof: {lg['inclusion_sql']:.1f} (inclusion), {lg['consistency_sql']:.1f} (consistency); "
+            f"plan: {lg['plan']}"
+        )
         return
     with temp_dir("scale-") as workdir:
         small_path = workdir / small_src.name
         shutil.copyfile(small_src, small_path)
-        ledgers = {name: create_ledger(make_engine(sqlite_url(path)))  # opens it, with the note signer
-                   for name, path in (("small", small_path), ("large", large_path))}
-        for path in (small_path, large_path):  # warm the OS page cache: measure appends, not disk reads
+        ledgers = {
+            name: create_ledger(make_engine(sqlite_url(path)))  # opens it, with the note signer
+            for name, path in (("small", small_path), ("large", large_path))
+        }
+        for path in (
+            small_path,
+            large_path,
+        ):  # warm the OS page cache: measure appends, not disk reads
             warm_file(path)
         sizes = {k: v.size() for k, v in ledgers.items()}
-        print(f"  small ledger {sizes['small']:,} entries (a copy), large {sizes['large']:,} entries "
-              f"({large_path.stat().st_size / 2**20:,.0f} MiB file)")
+        print(
+            f"  small ledger {sizes['small']:,} entries (a copy), large {sizes['large']:,} entries "
+            f"({large_path.stat().st_size / 2**20:,.0f} MiB file)"
+        )
         per_round = n_batched + n_single
-        work = {k: [s.to_json() for s in sign_many(event_start(v), (rounds + 1) * per_round)]
-                for k, v in ledgers.items()}
+        work = {
+            k: [s.to_json() for s in sign_many(event_start(v), (rounds + 1) * per_round)]
+            for k, v in ledgers.items()
+        }
         rates: dict[tuple[str, int], list[float]] = {(k, b): [] for k in ledgers for b in (100, 1)}
         vb: list[float] = []
         for r in range(rounds + 1):  # round 0 warms the page cache and is not counted
@@ -259,23 +308,36 @@ def main() -> None:
             prepared = vb_prepare(chunk["small"][:n_batched])
             for k in range(0, n_batched, 100):  # small, large, verify-bound in tight alternation
                 for name, ledger in ledgers.items():
-                    m.time((name, 100), 100, partial(append_batches, ledger, chunk[name][k : k + 100], 100))
+                    m.time(
+                        (name, 100),
+                        100,
+                        partial(append_batches, ledger, chunk[name][k : k + 100], 100),
+                    )
                 m.add("vb", vb_seconds(prepared[k : k + 100]), 100)
             for k in range(n_batched, per_round, 10):
                 for name, ledger in ledgers.items():
-                    m.time((name, 1), 10, partial(append_batches, ledger, chunk[name][k : k + 10], 1))
+                    m.time(
+                        (name, 1), 10, partial(append_batches, ledger, chunk[name][k : k + 10], 1)
+                    )
             if r:
                 for key, values in rates.items():
                     values.append(m.rate(key))
                 vb.append(m.rate("vb"))
-                print(f"  round {r}/{rounds}: small x100 {rates[('small', 100)][-1]:,.0f}/s  "
-                      f"large x100 {rates[('large', 100)][-1]:,.0f}/s  small x1 {rates[('small', 1)][-1]:,.0f}/s  "
-                      f"large x1 {rates[('large', 1)][-1]:,.0f}/s", flush=True)
+                print(
+                    f"  round {r}/{rounds}: small x100 {rates[('small', 100)][-1]:,.0f}/s  "
+                    f"large x100 {rates[('large', 100)][-1]:,.0f}/s  small x1 {rates[('small', 1)][-1]:,.0f}/s  "
+                    f"large x1 {rates[('large', 1)][-1]:,.0f}/s",
+                    flush=True,
+                )
         if args.profile:
             for name, ledger in ledgers.items():
                 more = [s.to_json() for s in sign_many(event_start(ledger), 1000)]
                 total, parts = profile_breakdown(partial(append_batches, ledger, more, 100))
-                print_breakdown(f"where the time goes: {name} ledger ({ledger.size():,}), batches of 100", total, parts)
+                print_breakdown(
+                    f"where the time goes: {name} ledger ({ledger.size():,}), batches of 100",
+                    total,
+                    parts,
+                )
         pr = {k: proofs(v.engine, n_proofs, budget) for k, v in ledgers.items()}
         grown = {k: v.size() for k, v in ledgers.items()}
         for ledger in ledgers.values():
@@ -289,17 +351,30 @@ def main() -> None:
     rows = [
         Row("verify-bound rate (1 core)", median(vb)),
         Row(f"append x100 at {sizes['small']:,}", median(rates[("small", 100)])),
-        Row(f"append x100 at {sizes['large']:,}", median(rates[("large", 100)]),
-            ratios={"verify-bound": median([g / v for g, v in zip(rates[("large", 100)], vb)]),
-                    "slowdown": slowdown(100)},
-            target="slowdown <= 1.25", verdict=verdict(slowdown(100), maximum=1.25)),
+        Row(
+            f"append x100 at {sizes['large']:,}",
+            median(rates[("large", 100)]),
+            ratios={
+                "verify-bound": median([g / v for g, v in zip(rates[("large", 100)], vb)]),
+                "slowdown": slowdown(100),
+            },
+            target="slowdown <= 1.25",
+            verdict=verdict(slowdown(100), maximum=1.25),
+        ),
         Row(f"append x1 at {sizes['small']:,}", median(rates[("small", 1)])),
-        Row(f"append x1 at {sizes['large']:,}", median(rates[("large", 1)]), ratios={"slowdown": slowdown(1)},
-            target="slowdown <= 1.25", verdict=verdict(slowdown(1), maximum=1.25)),
+        Row(
+            f"append x1 at {sizes['large']:,}",
+            median(rates[("large", 1)]),
+            ratios={"slowdown": slowdown(1)},
+            target="slowdown <= 1.25",
+            verdict=verdict(slowdown(1), maximum=1.25),
+        ),
     ]
     print_table(f"SQLite append cost at {small_n:,} vs {large_n:,} entries", rows)
-    print(f"\n  (the appends made the ledgers grow: {sizes['small']:,} -> {grown['small']:,} and "
-          f"{sizes['large']:,} -> {grown['large']:,} entries; proofs are measured at the grown sizes)")
+    print(
+        f"\n  (the appends made the ledgers grow: {sizes['small']:,} -> {grown['small']:,} and "
+        f"{sizes['large']:,} -> {grown['large']:,} entries; proofs are measured at the grown sizes)"
+    )
 
     def per(key: str) -> float:
         return float(lg[key] / sm[key]) if sm[key] else float("nan")
@@ -308,18 +383,44 @@ def main() -> None:
     for kind in ("inclusion", "consistency"):
         proof_rows += [
             Row(f"{kind} proofs/s at {sm['size']:,} (queries, 1 conn)", sm[kind]),
-            Row(f"{kind} proofs/s at {lg['size']:,} (queries, 1 conn)", lg[kind], ratios={"smaller log": per(kind)},
-                target=">= 2,000/s", verdict=verdict(lg[kind], 2000)),
-            Row(f"  SQL statements per {kind} proof at {lg['size']:,}", lg[f"{kind}_sql"], "",
-                ratios={"smaller log": per(f"{kind}_sql")}, target="constant", verdict=verdict(per(f"{kind}_sql"), maximum=1)),
-            Row(f"  nodes per {kind} proof at {lg['size']:,}", lg[f"{kind}_nodes"], "",
-                ratios={"smaller log": per(f"{kind}_nodes")}, target="~log2 n"),
-            Row(f"  SQLite VM steps per {kind} proof at {lg['size']:,}", lg[f"{kind}_steps"], "",
-                ratios={"smaller log": per(f"{kind}_steps")}, target="O(log n): ratio <= 2",
-                verdict=verdict(per(f"{kind}_steps"), maximum=2)),
+            Row(
+                f"{kind} proofs/s at {lg['size']:,} (queries, 1 conn)",
+                lg[kind],
+                ratios={"smaller log": per(kind)},
+                target=">= 2,000/s",
+                verdict=verdict(lg[kind], 2000),
+            ),
+            Row(
+                f"  SQL statements per {kind} proof at {lg['size']:,}",
+                lg[f"{kind}_sql"],
+                "",
+                ratios={"smaller log": per(f"{kind}_sql")},
+                target="constant",
+                verdict=verdict(per(f"{kind}_sql"), maximum=1),
+            ),
+            Row(
+                f"  nodes per {kind} proof at {lg['size']:,}",
+                lg[f"{kind}_nodes"],
+                "",
+                ratios={"smaller log": per(f"{kind}_nodes")},
+                target="~log2 n",
+            ),
+            Row(
+                f"  SQLite VM steps per {kind} proof at {lg['size']:,}",
+                lg[f"{kind}_steps"],
+                "",
+                ratios={"smaller log": per(f"{kind}_steps")},
+                target="O(log n): ratio <= 2",
+                verdict=verdict(per(f"{kind}_steps"), maximum=2),
+            ),
         ]
-    proof_rows.append(Row(f"inclusion proofs/s at {lg['size']:,} (Ledger facade, 1 conn per call)", lg["facade"],
-                          target="report"))
+    proof_rows.append(
+        Row(
+            f"inclusion proofs/s at {lg['size']:,} (Ledger facade, 1 conn per call)",
+            lg["facade"],
+            target="report",
+        )
+    )
     print_table(f"Proofs (at most {n_proofs:,} of each or {budget:.0f} s)", proof_rows)
     print(f"\n  SQLite plan of a proof's node fetch at {lg['size']:,}: {lg['plan']}")
     print(f"\n{time.perf_counter() - t_start:.0f} s")

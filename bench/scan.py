@@ -95,25 +95,36 @@ def bundle_figures(path: Path, reps: int) -> dict[str, Any]:
     ledger = Ledger(engine)
     checkpoint = ledger.latest_checkpoint()
     assert checkpoint is not None
-    subject = parse_identifier("https://id.gs1.org" + SAMPLE_PATH, field="code", allowed=("lot", "unit"))
+    subject = parse_identifier(
+        "https://id.gs1.org" + SAMPLE_PATH, field="code", allowed=("lot", "unit")
+    )
     app = create_app({"LEDGER": ledger})
     catalogue = app.extensions["catalogue"]
     out: dict[str, Any] = {"size": checkpoint.tree_size}
     with engine.connect() as conn:
+
         def one_bundle() -> Any:
             return build_bundle(conn, subject, checkpoint, ledger.operator)
 
         bundle = one_bundle()
         doc = json.loads(bundle.document)
         proofs = [len(e["proof"]) for e in doc["entries"]]
-        out.update(bytes=len(bundle.document), entries=len(doc["entries"]), steps=len(bundle.lineage.steps),
-                   leaf_b64_bytes=sum(len(e["leaf"]) for e in doc["entries"]),
-                   # FORMAT.md 9.1: each distinct hash once in nodes, proofs as numbers into it
-                   proof_b64_bytes=len(json.dumps(doc["nodes"], separators=(",", ":")))
-                   + sum(len(json.dumps(e["proof"], separators=(",", ":"))) for e in doc["entries"]),
-                   proof_min=min(proofs), proof_max=max(proofs), proof_mean=statistics.fmean(proofs),
-                   proof_nodes=sum(proofs), proof_distinct=len(doc["nodes"]),
-                   leaf_max=max(len(e["leaf"]) for e in doc["entries"]), gzip_bytes=len(gzip.compress(bundle.document, 6)))
+        out.update(
+            bytes=len(bundle.document),
+            entries=len(doc["entries"]),
+            steps=len(bundle.lineage.steps),
+            leaf_b64_bytes=sum(len(e["leaf"]) for e in doc["entries"]),
+            # FORMAT.md 9.1: each distinct hash once in nodes, proofs as numbers into it
+            proof_b64_bytes=len(json.dumps(doc["nodes"], separators=(",", ":")))
+            + sum(len(json.dumps(e["proof"], separators=(",", ":"))) for e in doc["entries"]),
+            proof_min=min(proofs),
+            proof_max=max(proofs),
+            proof_mean=statistics.fmean(proofs),
+            proof_nodes=sum(proofs),
+            proof_distinct=len(doc["nodes"]),
+            leaf_max=max(len(e["leaf"]) for e in doc["entries"]),
+            gzip_bytes=len(gzip.compress(bundle.document, 6)),
+        )
         rng_idx = [(i * 7919) % checkpoint.tree_size for i in range(reps + 1)]
         it = iter(rng_idx)
 
@@ -126,11 +137,18 @@ def bundle_figures(path: Path, reps: int) -> dict[str, Any]:
         _, verify_times = _timeit(lambda: verify_bundle(bundle.document, ledger.operator), reps)
     report = verify_bundle(bundle.document, ledger.operator)
     with app.test_request_context("/"):
-        view_first, view_times = _timeit(lambda: scan_view(bundle.lineage, report, catalogue, "zh"), reps)
+        view_first, view_times = _timeit(
+            lambda: scan_view(bundle.lineage, report, catalogue, "zh"), reps
+        )
     engine.dispose()
-    out.update(select_ms=median(select_times) * 1e3, build_first_ms=build_first * 1e3,
-               build_ms=median(build_times) * 1e3, verify_ms=median(verify_times) * 1e3,
-               view_ms=median(view_times) * 1e3, view_first_ms=view_first * 1e3)
+    out.update(
+        select_ms=median(select_times) * 1e3,
+        build_first_ms=build_first * 1e3,
+        build_ms=median(build_times) * 1e3,
+        verify_ms=median(verify_times) * 1e3,
+        view_ms=median(view_times) * 1e3,
+        view_first_ms=view_first * 1e3,
+    )
     return out
 
 
@@ -155,9 +173,21 @@ def scan_rows(path: Path) -> int:
 @contextlib.contextmanager
 def server(path: Path, worker_class: str, threads: int, static_template: Path) -> Iterator[int]:
     port = free_port()
-    env = dict(os.environ, LEDGER_DATABASE_URL=f"sqlite:///{path}", BENCH_STATIC_TEMPLATE=str(static_template))
+    env = dict(
+        os.environ,
+        LEDGER_DATABASE_URL=f"sqlite:///{path}",
+        BENCH_STATIC_TEMPLATE=str(static_template),
+    )
     env.pop("LEDGER_PASSPHRASE", None)  # a reader: the scan path signs nothing
-    cmd = [str(ROOT / ".venv" / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"]
+    cmd = [
+        str(ROOT / ".venv" / "bin" / "gunicorn"),
+        "-w",
+        "2",
+        "-b",
+        f"127.0.0.1:{port}",
+        "--log-level",
+        "warning",
+    ]
     if worker_class == "gthread":
         cmd += ["-k", "gthread", "--threads", str(threads)]
     cmd.append("bench.scan_app:create()")
@@ -184,7 +214,9 @@ def pinned_bundle_url(page: bytes) -> str:
     """The pinned bundle URL a scan page links to (its data-bundle-url or download link)."""
     m = re.search(rb'(?:data-bundle-url|href)="([^"]*format=bundle[^"]*tree_size=[^"]*)"', page)
     if m is None:
-        raise SystemExit(f"no pinned bundle URL in the scan page:\n{page[:2000].decode('utf-8', 'replace')}")
+        raise SystemExit(
+            f"no pinned bundle URL in the scan page:\n{page[:2000].decode('utf-8', 'replace')}"
+        )
     return m.group(1).decode().replace("&amp;", "&")
 
 
@@ -199,14 +231,33 @@ def fetch(port: int, url: str) -> bytes:
 
 
 def wrk(port: int, url: str, connections: int, seconds: float, script: Path) -> dict[str, float]:
-    out = subprocess.run(["wrk", "-t1", f"-c{connections}", f"-d{seconds:g}s", "--timeout", "10s", "-s", str(script),
-                          f"http://127.0.0.1:{port}{url}"], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [
+            "wrk",
+            "-t1",
+            f"-c{connections}",
+            f"-d{seconds:g}s",
+            "--timeout",
+            "10s",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{port}{url}",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     m = re.search(r"^JSON (.*)$", out, re.MULTILINE)
     if m is None:
         raise SystemExit(f"wrk said:\n{out}")
     r = json.loads(m.group(1))
-    return {"rate": r["requests"] / (r["duration_us"] / 1e6), "p50": r["p50"] / 1e3, "p99": r["p99"] / 1e3,
-            "errors": r["errors"] + r["status"], "bytes_per": r["bytes"] / max(1, r["requests"])}
+    return {
+        "rate": r["requests"] / (r["duration_us"] / 1e6),
+        "p50": r["p50"] / 1e3,
+        "p99": r["p99"] / 1e3,
+        "errors": r["errors"] + r["status"],
+        "bytes_per": r["bytes"] / max(1, r["requests"]),
+    }
 
 
 def spread_script(workdir: Path) -> Path:
@@ -216,15 +267,30 @@ def spread_script(workdir: Path) -> Path:
     paths = []
     for p, plot in enumerate(demo.PLOTS):
         lot = f"WC26-M{plot.split('-')[1]}"
-        paths += [f"/01/{SAMPLE_PATH.split('/')[2]}/10/{lot}/21/{p + 1}{n:05d}" for n in range(1, demo.BAGS_PER_LOT + 1)]
+        paths += [
+            f"/01/{SAMPLE_PATH.split('/')[2]}/10/{lot}/21/{p + 1}{n:05d}"
+            for n in range(1, demo.BAGS_PER_LOT + 1)
+        ]
     script = workdir / "spread.lua"
-    script.write_text("paths = {" + ",".join(f'"{x}"' for x in paths) + "}\ni = 0\n"
-                      "request = function()\n  i = i % #paths + 1\n  return wrk.format(nil, paths[i])\nend\n" + WRK_SCRIPT)
+    script.write_text(
+        "paths = {" + ",".join(f'"{x}"' for x in paths) + "}\ni = 0\n"
+        "request = function()\n  i = i % #paths + 1\n  return wrk.format(nil, paths[i])\nend\n"
+        + WRK_SCRIPT
+    )
     return script
 
 
-def http_figures(path: Path, size: int, worker_class: str, threads: int, connections: int, seconds: float,
-                 rounds: int, workdir: Path, spread: bool = False) -> dict[str, Any]:
+def http_figures(
+    path: Path,
+    size: int,
+    worker_class: str,
+    threads: int,
+    connections: int,
+    seconds: float,
+    rounds: int,
+    workdir: Path,
+    spread: bool = False,
+) -> dict[str, Any]:
     script = workdir / "report.lua"
     script.write_text(WRK_SCRIPT)
     template = workdir / "static.html"
@@ -257,15 +323,28 @@ def http_figures(path: Path, size: int, worker_class: str, threads: int, connect
                     rows_after.append(scan_rows(path))
             if spread:  # (d) 360 different bags in turn: the per-process ScanCache (256 items) cannot hold them
                 clear_scans(path)
-                runs.setdefault("spread", []).append(wrk(port, SAMPLE_PATH, connections, seconds, spread_script(workdir)))
-            print(f"    round {r + 1}/{rounds}: " + "  ".join(
-                f"{k} {v[-1]['rate']:,.0f}/s p99 {v[-1]['p99']:.1f} ms" for k, v in runs.items()), flush=True)
-    out: dict[str, Any] = {"page_bytes": len(page), "tree_size": tree_size, "scan_rows": max(rows_after)}
+                runs.setdefault("spread", []).append(
+                    wrk(port, SAMPLE_PATH, connections, seconds, spread_script(workdir))
+                )
+            print(
+                f"    round {r + 1}/{rounds}: "
+                + "  ".join(
+                    f"{k} {v[-1]['rate']:,.0f}/s p99 {v[-1]['p99']:.1f} ms" for k, v in runs.items()
+                ),
+                flush=True,
+            )
+    out: dict[str, Any] = {
+        "page_bytes": len(page),
+        "tree_size": tree_size,
+        "scan_rows": max(rows_after),
+    }
     for name, rs in runs.items():
         out[name] = {k: median([x[k] for x in rs]) for k in ("rate", "p50", "p99", "bytes_per")}
         out[name]["errors"] = sum(x["errors"] for x in rs)
     for name in [k for k in runs if k != "static"]:
-        out[f"{name}/static"] = median([a["rate"] / b["rate"] for a, b in zip(runs[name], runs["static"])])
+        out[f"{name}/static"] = median(
+            [a["rate"] / b["rate"] for a, b in zip(runs[name], runs["static"])]
+        )
     return out
 
 
@@ -294,15 +373,25 @@ def page_breakdown(path: Path, n: int, scans_before: int = 0) -> dict[str, float
         bundle_url = pinned_bundle_url(page)
         if scans_before:
             from ledger.service.scans import ScanCounter
+
             counter: ScanCounter = app.extensions["scans"]
             now = datetime.now(UTC)
             key = re.sub(r"/10/[^/]+", "", "https://id.gs1.org" + SAMPLE_PATH)
             with contextlib.closing(sqlite3.connect(db, timeout=30)) as raw:
                 # The worst case: every scan by a different phone (one row each).
-                raw.executemany("INSERT INTO scan_clients (object_id, last_at, salt_day, client, scans) "
-                                "VALUES (?, ?, ?, ?, 1)",
-                                [(key, now.strftime("%Y-%m-%dT%H:%M:%S.000Z"), now.date().isoformat(), os.urandom(16))
-                                 for _ in range(scans_before)])
+                raw.executemany(
+                    "INSERT INTO scan_clients (object_id, last_at, salt_day, client, scans) "
+                    "VALUES (?, ?, ?, ?, 1)",
+                    [
+                        (
+                            key,
+                            now.strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                            now.date().isoformat(),
+                            os.urandom(16),
+                        )
+                        for _ in range(scans_before)
+                    ],
+                )
                 raw.commit()
             counter.flush(now)  # a flush: the next stats() re-reads the database
         spent = {"render": 0.0, "record": 0.0}
@@ -344,8 +433,14 @@ def page_breakdown(path: Path, n: int, scans_before: int = 0) -> dict[str, float
         finally:
             resolver_mod.render_template = real_render  # type: ignore[assignment]
         app.extensions["ledger"].engine.dispose()
-    return {"page_ms": t_page / n * 1e3, "render_ms": spent["render"] / n * 1e3, "record_ms": spent["record"] / n * 1e3,
-            "static_ms": t_static / n * 1e3, "bundle_ms": t_bundle / n * 1e3, "scans_before": scans_before}
+    return {
+        "page_ms": t_page / n * 1e3,
+        "render_ms": spent["render"] / n * 1e3,
+        "record_ms": spent["record"] / n * 1e3,
+        "static_ms": t_static / n * 1e3,
+        "bundle_ms": t_bundle / n * 1e3,
+        "scans_before": scans_before,
+    }
 
 
 # -- part 3: the cost of a view as a code's recent scans grow -------------------------------------
@@ -376,15 +471,28 @@ def scan_stats_growth(path: Path, counts: list[int]) -> list[tuple[int, float, f
             with contextlib.closing(sqlite3.connect(db, timeout=30)) as raw:
                 # The worst case: every scan by a different phone (one row each; scans by
                 # the same phone on the same day share one row).
-                raw.executemany("INSERT INTO scan_clients (object_id, last_at, salt_day, client, scans) "
-                                "VALUES (?, ?, ?, ?, 1)",
-                                [("obj", (now - timedelta(seconds=i % 3600)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-                                  now.date().isoformat(), os.urandom(16)) for i in range(n - have)])
+                raw.executemany(
+                    "INSERT INTO scan_clients (object_id, last_at, salt_day, client, scans) "
+                    "VALUES (?, ?, ?, ?, 1)",
+                    [
+                        (
+                            "obj",
+                            (now - timedelta(seconds=i % 3600)).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+                            now.date().isoformat(),
+                            os.urandom(16),
+                        )
+                        for i in range(n - have)
+                    ],
+                )
                 raw.commit()
             have = n
             reps = 30 if n <= 10_000 else 5
-            _, t_obj = _timeit(lambda: ScanCounter(engine, flush_interval=3600).stats("obj", now), reps)
-            _, t_none = _timeit(lambda: ScanCounter(engine, flush_interval=3600).stats("other", now), reps)
+            _, t_obj = _timeit(
+                lambda: ScanCounter(engine, flush_interval=3600).stats("obj", now), reps
+            )
+            _, t_none = _timeit(
+                lambda: ScanCounter(engine, flush_interval=3600).stats("other", now), reps
+            )
 
             def expire() -> None:
                 with engine.begin() as conn:
@@ -397,16 +505,24 @@ def scan_stats_growth(path: Path, counts: list[int]) -> list[tuple[int, float, f
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="10k only, 2 rounds of 3 s")
-    ap.add_argument("--size", type=int, action="append", help="entries (default 10,000 and 1,000,000)")
-    ap.add_argument("--workers", default="sync,gthread", help="gunicorn worker classes, comma-separated")
+    ap.add_argument(
+        "--size", type=int, action="append", help="entries (default 10,000 and 1,000,000)"
+    )
+    ap.add_argument(
+        "--workers", default="sync,gthread", help="gunicorn worker classes, comma-separated"
+    )
     ap.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
     ap.add_argument("--connections", type=int, default=8, help="wrk connections")
     ap.add_argument("--duration", type=float, default=None, help="seconds per wrk run")
     ap.add_argument("--rounds", type=int, default=None)
     ap.add_argument("--no-http", action="store_true")
-    ap.add_argument("--spread", action="store_true", help="also (d): the 360 bags' pages in turn (cache misses)")
+    ap.add_argument(
+        "--spread", action="store_true", help="also (d): the 360 bags' pages in turn (cache misses)"
+    )
     args = ap.parse_args()
     sizes = args.size or ([10_000] if args.quick else [10_000, 1_000_000])
     seconds = args.duration or (3.0 if args.quick else 6.0)
@@ -423,27 +539,52 @@ def main() -> None:
                 pass
         res = results[size] = {"bundle": bundle_figures(path, 30 if args.quick else 100)}
         b = res["bundle"]
-        print(f"\n  {size:,}-entry ledger (checkpoint {b['size']:,}): bundle {b['bytes']:,} bytes "
-              f"(gzip {b['gzip_bytes']:,}), {b['entries']} entries ({b['steps']} steps), leaves {b['leaf_b64_bytes']:,} B, "
-              f"proofs {b['proof_b64_bytes']:,} B ({b['proof_nodes']} hashes, {b['proof_distinct']} distinct; "
-              f"{b['proof_min']}-{b['proof_max']} per entry, mean {b['proof_mean']:.1f}); largest leaf {b['leaf_max']:,} B")
-        print(f"    build_bundle {b['build_ms']:.2f} ms (first {b['build_first_ms']:.1f} ms), verify_bundle "
-              f"{b['verify_ms']:.2f} ms, scan_view {b['view_ms']:.2f} ms (first {b['view_first_ms']:.1f}); "
-              f"SELECT one entry {b['select_ms']:.3f} ms -> build = {b['build_ms'] / b['select_ms']:.0f} SELECTs", flush=True)
+        print(
+            f"\n  {size:,}-entry ledger (checkpoint {b['size']:,}): bundle {b['bytes']:,} bytes "
+            f"(gzip {b['gzip_bytes']:,}), {b['entries']} entries ({b['steps']} steps), leaves {b['leaf_b64_bytes']:,} B, "
+            f"proofs {b['proof_b64_bytes']:,} B ({b['proof_nodes']} hashes, {b['proof_distinct']} distinct; "
+            f"{b['proof_min']}-{b['proof_max']} per entry, mean {b['proof_mean']:.1f}); largest leaf {b['leaf_max']:,} B"
+        )
+        print(
+            f"    build_bundle {b['build_ms']:.2f} ms (first {b['build_first_ms']:.1f} ms), verify_bundle "
+            f"{b['verify_ms']:.2f} ms, scan_view {b['view_ms']:.2f} ms (first {b['view_first_ms']:.1f}); "
+            f"SELECT one entry {b['select_ms']:.3f} ms -> build = {b['build_ms'] / b['select_ms']:.0f} SELECTs",
+            flush=True,
+        )
         if args.no_http:
             continue
         with tempfile.TemporaryDirectory(prefix="scan-") as d:
             for wc in args.workers.split(","):
-                print(f"  HTTP, gunicorn -w 2 {wc}{f' --threads {args.threads}' if wc == 'gthread' else ''}, "
-                      f"wrk -t1 -c{args.connections}, {rounds} x {seconds:g} s", flush=True)
-                res[wc] = http_figures(path, size, wc, args.threads, args.connections, seconds, rounds, Path(d),
-                                       args.spread)
-    (OUT / "scan-results.json").write_text(json.dumps({str(k): v for k, v in results.items()}, indent=1))
+                print(
+                    f"  HTTP, gunicorn -w 2 {wc}{f' --threads {args.threads}' if wc == 'gthread' else ''}, "
+                    f"wrk -t1 -c{args.connections}, {rounds} x {seconds:g} s",
+                    flush=True,
+                )
+                res[wc] = http_figures(
+                    path,
+                    size,
+                    wc,
+                    args.threads,
+                    args.connections,
+                    seconds,
+                    rounds,
+                    Path(d),
+                    args.spread,
+                )
+    (OUT / "scan-results.json").write_text(
+        json.dumps({str(k): v for k, v in results.items()}, indent=1)
+    )
     growth: list[tuple[int, float, float, float]] = []
     breakdown: list[dict[str, float]] = []
     try:
-        growth = scan_stats_growth(ledger_path(sizes[0]), [0, 100, 1_000, 10_000, 100_000]) if not args.quick else []
-        breakdown = [page_breakdown(ledger_path(sizes[0]), 100 if args.quick else 300, k) for k in (0, 1000)]
+        growth = (
+            scan_stats_growth(ledger_path(sizes[0]), [0, 100, 1_000, 10_000, 100_000])
+            if not args.quick
+            else []
+        )
+        breakdown = [
+            page_breakdown(ledger_path(sizes[0]), 100 if args.quick else 300, k) for k in (0, 1000)
+        ]
     except Exception as exc:  # noqa: BLE001 - the app changes under us; still print the main results
         print(f"  (in-process parts failed: {exc!r})")
 
@@ -455,35 +596,55 @@ def main() -> None:
             if wc not in res:
                 continue
             h = res[wc]
-            for name, label in (("static", "static template (baseline)"), ("page", "scan page"),
-                                ("bundle", "bundle, pinned"), ("spread", "scan pages of the 360 bags in turn")):
+            for name, label in (
+                ("static", "static template (baseline)"),
+                ("page", "scan page"),
+                ("bundle", "bundle, pinned"),
+                ("spread", "scan pages of the 360 bags in turn"),
+            ):
                 if name not in h:
                     continue
                 x = h[name]
                 ratio = f"{h[f'{name}/static']:.2f}" if name != "static" else ""
                 err = f" ({x['errors']} errors)" if x["errors"] else ""
-                print(f"| {size:,} | {wc}: {label}{err} | {x['rate']:,.0f} | {x['p50']:.1f} | {x['p99']:.1f} | {ratio} | "
-                      f"{x['bytes_per']:,.0f} |")
-            print(f"| {size:,} | {wc}: scan rows of the code after a page run (max) | | | | | {h['scan_rows']:,} |")
-    print("\n| size | bundle bytes | gzip | entries | proof hashes (min-max per entry) | build_bundle ms | "
-          "/ SELECT one entry | verify_bundle ms | scan_view ms |")
+                print(
+                    f"| {size:,} | {wc}: {label}{err} | {x['rate']:,.0f} | {x['p50']:.1f} | {x['p99']:.1f} | {ratio} | "
+                    f"{x['bytes_per']:,.0f} |"
+                )
+            print(
+                f"| {size:,} | {wc}: scan rows of the code after a page run (max) | | | | | {h['scan_rows']:,} |"
+            )
+    print(
+        "\n| size | bundle bytes | gzip | entries | proof hashes (min-max per entry) | build_bundle ms | "
+        "/ SELECT one entry | verify_bundle ms | scan_view ms |"
+    )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
     for size, res in results.items():
         b = res["bundle"]
-        print(f"| {b['size']:,} | {b['bytes']:,} | {b['gzip_bytes']:,} | {b['entries']} | {b['proof_nodes']} "
-              f"({b['proof_min']}-{b['proof_max']}) | {b['build_ms']:.2f} (first {b['build_first_ms']:.1f}) | "
-              f"{b['build_ms'] / b['select_ms']:.0f} ({b['select_ms']:.3f} ms) | {b['verify_ms']:.2f} | {b['view_ms']:.2f} |")
+        print(
+            f"| {b['size']:,} | {b['bytes']:,} | {b['gzip_bytes']:,} | {b['entries']} | {b['proof_nodes']} "
+            f"({b['proof_min']}-{b['proof_max']}) | {b['build_ms']:.2f} (first {b['build_first_ms']:.1f}) | "
+            f"{b['build_ms'] / b['select_ms']:.0f} ({b['select_ms']:.3f} ms) | {b['verify_ms']:.2f} | {b['view_ms']:.2f} |"
+        )
     if breakdown:
-        print(f"\nIn process (Flask test client, {sizes[0]:,}-entry ledger), ms per request; page parts timed by wrapping:")
-        print("| recent scans of the code | scan page | of which render_template | of which ScanCounter.record | "
-              "rest of the page | static template | bundle, pinned |")
+        print(
+            f"\nIn process (Flask test client, {sizes[0]:,}-entry ledger), ms per request; page parts timed by wrapping:"
+        )
+        print(
+            "| recent scans of the code | scan page | of which render_template | of which ScanCounter.record | "
+            "rest of the page | static template | bundle, pinned |"
+        )
         print("| --- | --- | --- | --- | --- | --- | --- |")
     for b in breakdown:
-        print(f"| {b['scans_before']:,} | {b['page_ms']:.2f} | {b['render_ms']:.2f} | {b['record_ms']:.2f} | "
-              f"{b['page_ms'] - b['render_ms'] - b['record_ms']:.2f} | {b['static_ms']:.2f} | {b['bundle_ms']:.2f} |")
+        print(
+            f"| {b['scans_before']:,} | {b['page_ms']:.2f} | {b['render_ms']:.2f} | {b['record_ms']:.2f} | "
+            f"{b['page_ms'] - b['render_ms'] - b['record_ms']:.2f} | {b['static_ms']:.2f} | {b['bundle_ms']:.2f} |"
+        )
     if growth:
-        print("\n| recent scans of one code (24 h) | first ScanCounter.stats after a flush, ms | same, a code with "
-              "no scans | / that | expiry DELETE (nothing expired, WAL commit included), ms |")
+        print(
+            "\n| recent scans of one code (24 h) | first ScanCounter.stats after a flush, ms | same, a code with "
+            "no scans | / that | expiry DELETE (nothing expired, WAL commit included), ms |"
+        )
         print("| --- | --- | --- | --- | --- |")
         for n, t_obj, t_none, t_del in growth:
             print(f"| {n:,} | {t_obj:.2f} | {t_none:.2f} | {t_obj / t_none:.1f} | {t_del:.2f} |")

@@ -41,7 +41,9 @@ from ledger.core.statements import Statement, sign_statement
 from ledger.service.ledger import Ledger
 
 TAG = "F"  # filler lots are BF00000000..., distinct from bench.scale's stream
-SAMPLE_PATH = demo.sample_unit_path()  # /01/06901234000122/10/WC26-M07/21/100071 (bag 100071 is of lot WC26-M07)
+SAMPLE_PATH = (
+    demo.sample_unit_path()
+)  # /01/06901234000122/10/WC26-M07/21/100071 (bag 100071 is of lot WC26-M07)
 
 
 def filler_payload(i: int) -> dict[str, Any]:
@@ -49,9 +51,14 @@ def filler_payload(i: int) -> dict[str, Any]:
     payload = common.event_payload(i, TAG)
     if i % 2 == 0:
         lot_no = i // 2
-        payload = common.ex.harvest(lot=f"B{TAG}{lot_no:08d}"[:20], kg=9000 + (lot_no % 997) * 7.5,
-                                    plot=f"F{lot_no:07d}", time=payload["eventTime"],
-                                    harvest_date=payload["eventTime"][:10], eid=payload["eventID"])
+        payload = common.ex.harvest(
+            lot=f"B{TAG}{lot_no:08d}"[:20],
+            kg=9000 + (lot_no % 997) * 7.5,
+            plot=f"F{lot_no:07d}",
+            time=payload["eventTime"],
+            harvest_date=payload["eventTime"][:10],
+            eid=payload["eventID"],
+        )
     return payload
 
 
@@ -78,7 +85,10 @@ def ledger_path(size: int) -> Path:
 
 def season_statements() -> list[Statement]:
     """The demo season's events, signed by the bench keys of their actors."""
-    return [sign_statement("event", payload, producer_key(actor)) for actor, payload in demo.chain_events()]
+    return [
+        sign_statement("event", payload, producer_key(actor))
+        for actor, payload in demo.chain_events()
+    ]
 
 
 def open_bench_ledger(path: Path) -> Ledger:
@@ -110,7 +120,10 @@ def build(size: int, batch: int = 1000, quiet: bool = False) -> Path:
         return path
     todo = size - have
     if not quiet:
-        print(f"  building {path.name}: {have:,} entries, appending {todo:,} in batches of {batch} ...", flush=True)
+        print(
+            f"  building {path.name}: {have:,} entries, appending {todo:,} in batches of {batch} ...",
+            flush=True,
+        )
     t0 = last = time.perf_counter()
     done = 0
     for chunk in filler_chunks(have - first_filler, todo, batch):
@@ -118,8 +131,11 @@ def build(size: int, batch: int = 1000, quiet: bool = False) -> Path:
         done += len(chunk)
         if not quiet and (done % 50_000 < batch or done == todo):
             now = time.perf_counter()
-            print(f"    {have + done:>9,} entries  {done / (now - t0):6,.0f}/s overall  "
-                  f"{min(50_000, done) / (now - last):6,.0f}/s recent", flush=True)
+            print(
+                f"    {have + done:>9,} entries  {done / (now - t0):6,.0f}/s overall  "
+                f"{min(50_000, done) / (now - last):6,.0f}/s recent",
+                flush=True,
+            )
             last = now
     _final_checkpoint(ledger)
     ledger.engine.dispose()
@@ -133,13 +149,20 @@ def _final_checkpoint(ledger: Ledger) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--size", type=int, action="append", help="entries (default: 10,000 and 1,000,000)")
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument(
+        "--size", type=int, action="append", help="entries (default: 10,000 and 1,000,000)"
+    )
     args = ap.parse_args()
     for size in args.size or [10_000, 1_000_000]:
         t = time.perf_counter()
         path = build(size)
-        print(f"  {path} ready ({path.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - t:,.0f} s", flush=True)
+        print(
+            f"  {path} ready ({path.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - t:,.0f} s",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

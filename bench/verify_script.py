@@ -122,7 +122,9 @@ def run_child(argv: list[str]) -> tuple[float, float, int, str]:
     done = subprocess.run([sys.executable, "-c", LAUNCHER, *argv], capture_output=True, check=False)
     wall = time.perf_counter() - t
     err = done.stderr.decode("utf-8", "replace").splitlines()
-    kib = next(int(line.split()[1]) for line in reversed(err) if line.startswith("bench-maxrss-kib "))
+    kib = next(
+        int(line.split()[1]) for line in reversed(err) if line.startswith("bench-maxrss-kib ")
+    )
     lines = done.stdout.decode("utf-8", "replace").strip().splitlines()
     return wall, kib / 1024, done.returncode, lines[-1] if lines else ""
 
@@ -134,11 +136,15 @@ def run_verifier(path: Path, vkey: str) -> tuple[float, float, int, str]:
 
 def python_floor_rss() -> float:
     """Peak RSS of a Python child that only imports what the verifier imports (MiB)."""
-    return run_child(["-c", "import argparse, hashlib, json, re, datetime, tempfile, nacl.bindings"])[1]
+    return run_child(
+        ["-c", "import argparse, hashlib, json, re, datetime, tempfile, nacl.bindings"]
+    )[1]
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--quick", action="store_true", help="10k and 100k entries")
     ap.add_argument("--sample", type=int, default=0, help="statements in the verify-bound sample")
     args = ap.parse_args()
@@ -158,26 +164,47 @@ def main() -> None:
         if code != 0:
             raise SystemExit(f"the verifier failed on {path} (exit {code}): {last}")
         vb = (before + after) / 2
-        results[size] = {"entries": entries, "rate": entries / wall, "vb": vb, "rss": rss, "wall": wall,
-                         "mib": path.stat().st_size / 2**20}
-        print(f"  {entries:,} entries ({results[size]['mib']:,.0f} MiB): {wall:.1f} s, "
-              f"{entries / wall:,.0f} entries/s, peak RSS {rss:.1f} MiB; verify-bound {before:,.0f} / {after:,.0f} "
-              f"per s before/after; verifier says: {last}", flush=True)
+        results[size] = {
+            "entries": entries,
+            "rate": entries / wall,
+            "vb": vb,
+            "rss": rss,
+            "wall": wall,
+            "mib": path.stat().st_size / 2**20,
+        }
+        print(
+            f"  {entries:,} entries ({results[size]['mib']:,.0f} MiB): {wall:.1f} s, "
+            f"{entries / wall:,.0f} entries/s, peak RSS {rss:.1f} MiB; verify-bound {before:,.0f} / {after:,.0f} "
+            f"per s before/after; verifier says: {last}",
+            flush=True,
+        )
     small, large = (results[s] for s in sizes)
     floor = python_floor_rss()
     rows = []
     for size in sizes:
         r = results[size]
         is_large = size == sizes[1]
-        rows.append(Row(f"verifier rate, {r['entries']:,} entries", r["rate"],
-                        ratios={"verify-bound": r["rate"] / r["vb"]},
-                        target=">= 0.70 of verify-bound" if is_large else "",
-                        verdict=verdict(r["rate"] / r["vb"], 0.7) if is_large else ""))
+        rows.append(
+            Row(
+                f"verifier rate, {r['entries']:,} entries",
+                r["rate"],
+                ratios={"verify-bound": r["rate"] / r["vb"]},
+                target=">= 0.70 of verify-bound" if is_large else "",
+                verdict=verdict(r["rate"] / r["vb"], 0.7) if is_large else "",
+            )
+        )
     rows.append(Row("verify-bound rate (1 core, same run)", large["vb"]))
     rows.append(Row(f"peak RSS, {small['entries']:,} entries", small["rss"], "MiB"))
-    rows.append(Row(f"peak RSS, {large['entries']:,} entries", large["rss"], "MiB",
-                    ratios={"smaller export": large["rss"] / small["rss"]}, target="<= 1.20x",
-                    verdict=verdict(large["rss"] / small["rss"], maximum=1.2)))
+    rows.append(
+        Row(
+            f"peak RSS, {large['entries']:,} entries",
+            large["rss"],
+            "MiB",
+            ratios={"smaller export": large["rss"] / small["rss"]},
+            target="<= 1.20x",
+            verdict=verdict(large["rss"] / small["rss"], maximum=1.2),
+        )
+    )
     rows.append(Row("peak RSS, Python + the verifier's imports only", floor, "MiB"))
     print_table("scripts/verify_ledger.py over exports", rows)
     print(f"\n{time.perf_counter() - t_start:.0f} s")

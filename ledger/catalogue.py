@@ -55,8 +55,9 @@ def _product(raw: object, field: str) -> Product:
     if not isinstance(raw, dict):
         raise _bad(f"{field} must be an object", field)
     if not {"gtin", "name_zh", "name_en"} <= raw.keys() or not raw.keys() <= _PRODUCT_MEMBERS:
-        raise _bad(f"{field} has the members gtin, name_zh, name_en and optionally net_content",
-                   field)
+        raise _bad(
+            f"{field} has the members gtin, name_zh, name_en and optionally net_content", field
+        )
     gtin = raw["gtin"]
     if not isinstance(gtin, str):
         raise _bad(f"{field}.gtin must be a text of digits", f"{field}.gtin")
@@ -67,8 +68,12 @@ def _product(raw: object, field: str) -> Product:
     name_zh = _text(raw["name_zh"], f"{field}.name_zh")
     name_en = _text(raw["name_en"], f"{field}.name_en")
     assert name_zh is not None and name_en is not None  # _text raises rather than return None
-    return Product(gtin14, name_zh, name_en,
-                   _text(raw.get("net_content"), f"{field}.net_content", optional=True))
+    return Product(
+        gtin14,
+        name_zh,
+        name_en,
+        _text(raw.get("net_content"), f"{field}.net_content", optional=True),
+    )
 
 
 class Catalogue:
@@ -83,11 +88,11 @@ class Catalogue:
         try:
             obj = json.loads(data.decode("utf-8"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            raise ValidationError(f"{source} is not UTF-8 JSON: {error}",
-                                  code="bad_catalogue") from error
+            raise ValidationError(
+                f"{source} is not UTF-8 JSON: {error}", code="bad_catalogue"
+            ) from error
         if not isinstance(obj, dict) or obj.get("version") != CATALOGUE_VERSION:
-            raise _bad(f"{source} must be an object with \"version\": {CATALOGUE_VERSION}",
-                       "version")
+            raise _bad(f'{source} must be an object with "version": {CATALOGUE_VERSION}', "version")
         items = obj.get("products")
         if not isinstance(items, list):
             raise _bad(f"{source} must have a list of products", "products")
@@ -106,8 +111,9 @@ class Catalogue:
         try:
             data = path.read_bytes()
         except OSError as error:
-            raise ValidationError(f"cannot read the catalogue {path}: {error.strerror}",
-                                  code="bad_catalogue") from error
+            raise ValidationError(
+                f"cannot read the catalogue {path}: {error.strerror}", code="bad_catalogue"
+            ) from error
         return cls.parse(data, source=str(path))
 
     def get(self, gtin: str) -> Product | None:

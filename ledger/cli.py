@@ -117,9 +117,9 @@ def operator_key_option(command: F) -> F:
 
 def url_option(command: F) -> F:
     """The ``--url`` option: POST to a ledger server instead of appending locally."""
-    return click.option("--url", metavar="URL", help="POST to this ledger server instead of the local database.")(
-        command
-    )
+    return click.option(
+        "--url", metavar="URL", help="POST to this ledger server instead of the local database."
+    )(command)
 
 
 @contextmanager
@@ -151,8 +151,12 @@ def post_statement(url: str, statement: Statement) -> dict[str, Any]:
     except urllib.error.HTTPError as exc:
         error = (_json_object(exc.read()) or {}).get("error")
         if not isinstance(error, dict):
-            raise LedgerError(f"{endpoint} answered {exc.code} {exc.reason}", code="http_error") from exc
-        raise LedgerError(str(error.get("message")), code=str(error.get("code", "http_error"))) from exc
+            raise LedgerError(
+                f"{endpoint} answered {exc.code} {exc.reason}", code="http_error"
+            ) from exc
+        raise LedgerError(
+            str(error.get("message")), code=str(error.get("code", "http_error"))
+        ) from exc
     except urllib.error.URLError as exc:
         raise LedgerError(f"cannot reach {endpoint}: {exc.reason}", code="unreachable") from exc
     if answer is None or not {"index", "entry_hash", "created"} <= answer.keys():
@@ -169,7 +173,9 @@ def _json_object(data: bytes) -> dict[str, Any] | None:
     return answer if isinstance(answer, dict) else None
 
 
-def submit(settings: Settings, statement: Statement, url: str | None, ledger: Ledger | None = None) -> None:
+def submit(
+    settings: Settings, statement: Statement, url: str | None, ledger: Ledger | None = None
+) -> None:
     """Append ``statement`` locally (or POST it to ``url``) and say where it is."""
     if url is not None:
         answer = post_statement(url, statement)
@@ -183,8 +189,9 @@ def submit(settings: Settings, statement: Statement, url: str | None, ledger: Le
         click.echo(f"already in the log as entry {index} (entry hash {entry_hash})")
 
 
-def submit_operator_statement(settings: Settings, kind: str, payload: dict[str, Any], key_name: str,
-                              url: str | None) -> None:
+def submit_operator_statement(
+    settings: Settings, kind: str, payload: dict[str, Any], key_name: str, url: str | None
+) -> None:
     """Sign ``payload`` with the operator's key and submit it."""
     if url is not None:
         key = settings.keystore.load(key_name, passphrase(f"Passphrase for key {key_name!r}"))
@@ -201,7 +208,9 @@ def ledger_time(text: str) -> str:
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
-        raise click.BadParameter(f"{text!r} is not an ISO 8601 time such as 2026-09-20T08:00:00Z") from exc
+        raise click.BadParameter(
+            f"{text!r} is not an ISO 8601 time such as 2026-09-20T08:00:00Z"
+        ) from exc
     if moment.tzinfo is None:
         raise click.BadParameter(f"{text!r} has no UTC offset; add Z or +08:00")
     return format_time(moment)
@@ -211,10 +220,23 @@ def ledger_time(text: str) -> str:
 
 
 @click.group(cls=LedgerGroup)
-@click.option("--database", envvar="LEDGER_DATABASE_URL", default=DEFAULT_URL, show_default=True,
-              metavar="URL", help="SQLAlchemy database URL (env LEDGER_DATABASE_URL).")
-@click.option("--keystore", "keystore_dir", envvar="LEDGER_KEYSTORE", default=str(DEFAULT_DIR), show_default=True,
-              type=click.Path(file_okay=False, path_type=Path), help="Key directory (env LEDGER_KEYSTORE).")
+@click.option(
+    "--database",
+    envvar="LEDGER_DATABASE_URL",
+    default=DEFAULT_URL,
+    show_default=True,
+    metavar="URL",
+    help="SQLAlchemy database URL (env LEDGER_DATABASE_URL).",
+)
+@click.option(
+    "--keystore",
+    "keystore_dir",
+    envvar="LEDGER_KEYSTORE",
+    default=str(DEFAULT_DIR),
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Key directory (env LEDGER_KEYSTORE).",
+)
 @click.version_option(package_name="traceledger")
 @click.pass_context
 def main(ctx: click.Context, database: str, keystore_dir: Path) -> None:
@@ -224,7 +246,9 @@ def main(ctx: click.Context, database: str, keystore_dir: Path) -> None:
 
 
 @main.command()
-@click.option("--origin", required=True, help="The log's origin, e.g. ledger.example.org/wuchang-rice.")
+@click.option(
+    "--origin", required=True, help="The log's origin, e.g. ledger.example.org/wuchang-rice."
+)
 @operator_key_option
 @pass_settings
 def init(settings: Settings, origin: str, operator_key: str) -> None:
@@ -234,7 +258,9 @@ def init(settings: Settings, origin: str, operator_key: str) -> None:
         key = keystore.load(operator_key, passphrase(f"Passphrase for key {operator_key!r}"))
     else:
         key = SigningKey.generate()
-        info = keystore.create(operator_key, passphrase(f"New passphrase for key {operator_key!r}", confirm=True), key)
+        info = keystore.create(
+            operator_key, passphrase(f"New passphrase for key {operator_key!r}", confirm=True), key
+        )
         click.echo(f"created operator key {operator_key!r} in {info.path}")
     ledger = Ledger.create(settings.engine, key, origin)
     ledger.checkpoint()
@@ -253,7 +279,9 @@ def keys() -> None:
 @pass_settings
 def keys_new(settings: Settings, name: str) -> None:
     """Generate a new key NAME, encrypted with a passphrase."""
-    info = settings.keystore.create(name, passphrase(f"New passphrase for key {name!r}", confirm=True))
+    info = settings.keystore.create(
+        name, passphrase(f"New passphrase for key {name!r}", confirm=True)
+    )
     click.echo(f"created key {name!r} in {info.path}")
     click.echo(f"key id:     {info.public_key.key_id}")
     click.echo(f"public key: {info.public_key.b64}")
@@ -290,15 +318,29 @@ def actor() -> None:
 @actor.command("register")
 @click.option("--actor", "actor_id", required=True, help="Actor ID, e.g. wuchang-coop.")
 @click.option("--name", required=True, help="Business name (never a person's name).")
-@click.option("--role", "roles", required=True, multiple=True, type=click.Choice(policy.ROLES),
-              help="A role; repeat for several.")
+@click.option(
+    "--role",
+    "roles",
+    required=True,
+    multiple=True,
+    type=click.Choice(policy.ROLES),
+    help="A role; repeat for several.",
+)
 @click.option("--region", required=True, help="Administrative region.")
 @click.option("--gln", required=True, help="The actor's party GLN (13 digits).")
 @operator_key_option
 @url_option
 @pass_settings
-def actor_register(settings: Settings, actor_id: str, name: str, roles: tuple[str, ...], region: str, gln: str,
-                   operator_key: str, url: str | None) -> None:
+def actor_register(
+    settings: Settings,
+    actor_id: str,
+    name: str,
+    roles: tuple[str, ...],
+    region: str,
+    gln: str,
+    operator_key: str,
+    url: str | None,
+) -> None:
     """Register an actor (signed with the operator key)."""
     payload = {"actor": actor_id, "name": name, "roles": list(roles), "region": region, "gln": gln}
     submit_operator_statement(settings, "actor", payload, operator_key, url)
@@ -311,8 +353,14 @@ def actor_register(settings: Settings, actor_id: str, name: str, roles: tuple[st
 @operator_key_option
 @url_option
 @pass_settings
-def actor_add_key(settings: Settings, actor_id: str, key_name: str | None, public_key: str | None,
-                  operator_key: str, url: str | None) -> None:
+def actor_add_key(
+    settings: Settings,
+    actor_id: str,
+    key_name: str | None,
+    public_key: str | None,
+    operator_key: str,
+    url: str | None,
+) -> None:
     """Add a signing key to an actor (signed with the operator key)."""
     if (key_name is None) == (public_key is None):
         raise click.UsageError("give exactly one of --key and --public-key")
@@ -321,26 +369,44 @@ def actor_add_key(settings: Settings, actor_id: str, key_name: str | None, publi
     else:
         key = PublicKey(b64decode(str(public_key), field="--public-key", size=PUBLIC_KEY_SIZE))
     click.echo(f"key id: {key.key_id}")
-    submit_operator_statement(settings, "key", {"actor": actor_id, "public_key": key.b64}, operator_key, url)
+    submit_operator_statement(
+        settings, "key", {"actor": actor_id, "public_key": key.b64}, operator_key, url
+    )
 
 
 @actor.command("revoke-key")
 @click.option("--actor", "actor_id", required=True, help="The actor holding the key.")
 @click.option("--key-id", required=True, help="The key ID (32 hex digits).")
-@click.option("--effective", required=True, help="From when the key is invalid: ISO 8601 time, or 'now'.")
+@click.option(
+    "--effective", required=True, help="From when the key is invalid: ISO 8601 time, or 'now'."
+)
 @click.option("--reason", required=True, help="Why, in a few words.")
 @operator_key_option
 @url_option
 @pass_settings
-def actor_revoke_key(settings: Settings, actor_id: str, key_id: str, effective: str, reason: str,
-                     operator_key: str, url: str | None) -> None:
+def actor_revoke_key(
+    settings: Settings,
+    actor_id: str,
+    key_id: str,
+    effective: str,
+    reason: str,
+    operator_key: str,
+    url: str | None,
+) -> None:
     """Revoke an actor's key from a given time on (signed with the operator key)."""
-    payload = {"actor": actor_id, "key_id": key_id, "effective": ledger_time(effective), "reason": reason}
+    payload = {
+        "actor": actor_id,
+        "key_id": key_id,
+        "effective": ledger_time(effective),
+        "reason": reason,
+    }
     submit_operator_statement(settings, "revoke", payload, operator_key, url)
 
 
 @main.command()
-@click.argument("event_file", metavar="EVENT.json", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "event_file", metavar="EVENT.json", type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--key", "key_name", required=True, help="The local key to sign with.")
 @url_option
 @pass_settings
@@ -348,7 +414,9 @@ def post(settings: Settings, event_file: Path, key_name: str, url: str | None) -
     """Sign the event payload in EVENT.json and append it (or POST it with --url)."""
     payload = parse_json(event_file.read_bytes(), max_bytes=MAX_STATEMENT_BYTES)
     if not isinstance(payload, dict):
-        raise MalformedError(f"{event_file} must hold one JSON object: the event", code="wrong_type")
+        raise MalformedError(
+            f"{event_file} must hold one JSON object: the event", code="wrong_type"
+        )
     key = settings.keystore.load(key_name, passphrase(f"Passphrase for key {key_name!r}"))
     submit(settings, sign_statement("event", payload, key), url)
 
@@ -377,8 +445,12 @@ def checkpoint(settings: Settings, operator_key: str) -> None:
 
 @main.command()
 @click.argument("file", type=click.Path(dir_okay=False, writable=True, path_type=Path))
-@click.option("--epcis", is_flag=True, help="Write the events as an EPCIS 2.0 JSON-LD document instead.")
-@click.option("--object", "object_id", metavar="URI", help="With --epcis: only the events about this object.")
+@click.option(
+    "--epcis", is_flag=True, help="Write the events as an EPCIS 2.0 JSON-LD document instead."
+)
+@click.option(
+    "--object", "object_id", metavar="URI", help="With --epcis: only the events about this object."
+)
 @pass_settings
 def export(settings: Settings, file: Path, epcis: bool, object_id: str | None) -> None:
     """Write the whole log and its checkpoints to FILE (docs/FORMAT.md section 8), or with
@@ -390,7 +462,9 @@ def export(settings: Settings, file: Path, epcis: bool, object_id: str | None) -
     # Written aside and renamed, so FILE is never a half-written export.
     with partial.open("w", encoding="utf-8", newline="\n") as out:
         if epcis:
-            count = write_epcis(ledger.engine, out, object_id=object_id, creation_date=format_time(system_clock()))
+            count = write_epcis(
+                ledger.engine, out, object_id=object_id, creation_date=format_time(system_clock())
+            )
         else:
             with progress_bar("exporting", ledger.size()) as report:
                 count = ledger.export(out, report)
@@ -401,17 +475,32 @@ def export(settings: Settings, file: Path, epcis: bool, object_id: str | None) -
 @main.command()
 @click.argument("gtin")
 @click.argument("lot")
-@click.option("--base-url", default="https://id.gs1.org", show_default=True,
-              envvar="LEDGER_RESOLVER_BASE",
-              help="The resolver the QR codes point to (env LEDGER_RESOLVER_BASE).")
-@click.option("--out", "out", type=click.Path(dir_okay=False, writable=True, path_type=Path),
-              default=Path("labels.html"), show_default=True, help="The HTML page to write.")
-@click.option("--catalogue", "catalogue_path", envvar="LEDGER_CATALOGUE",
-              type=click.Path(dir_okay=False, exists=True, path_type=Path),
-              help="Product catalogue JSON (default: the packaged demo one).")
+@click.option(
+    "--base-url",
+    default="https://id.gs1.org",
+    show_default=True,
+    envvar="LEDGER_RESOLVER_BASE",
+    help="The resolver the QR codes point to (env LEDGER_RESOLVER_BASE).",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False, writable=True, path_type=Path),
+    default=Path("labels.html"),
+    show_default=True,
+    help="The HTML page to write.",
+)
+@click.option(
+    "--catalogue",
+    "catalogue_path",
+    envvar="LEDGER_CATALOGUE",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Product catalogue JSON (default: the packaged demo one).",
+)
 @pass_settings
-def labels(settings: Settings, gtin: str, lot: str, base_url: str, out: Path,
-           catalogue_path: Path | None) -> None:
+def labels(
+    settings: Settings, gtin: str, lot: str, base_url: str, out: Path, catalogue_path: Path | None
+) -> None:
     """Write an A4 label sheet (HTML, 3 x 8 labels a page) of every unit of lot LOT of GTIN.
 
     The stylesheet is written next to it as labels.css; print the page from a browser
@@ -424,8 +513,9 @@ def labels(settings: Settings, gtin: str, lot: str, base_url: str, out: Path,
     catalogue = Catalogue.load(catalogue_path)
     units = settings.ledger().units_of_lot(gtin14, lot)
     with progress_bar("QR codes", len(units)) as report:
-        sheet = label_sheets.make_labels(units, catalogue, base_url, report,
-                                         workers=os.cpu_count() or 1)
+        sheet = label_sheets.make_labels(
+            units, catalogue, base_url, report, workers=os.cpu_count() or 1
+        )
     css = out.with_name("labels.css")
     title = label_sheets.sheet_title(sheet)
     html = label_sheets.render_sheet(sheet, css_href=css.name, title=title)
@@ -451,7 +541,9 @@ def verify(ctx: click.Context) -> None:
     if not report.ok:
         click.echo(f"FAILED: {len(report.failures)} problems in {report.entries} entries", err=True)
         ctx.exit(EXIT_FAILED)
-    click.echo(f"ok: {report.entries} entries, {report.checkpoints} checkpoints, root {report.root.hex()}")
+    click.echo(
+        f"ok: {report.entries} entries, {report.checkpoints} checkpoints, root {report.root.hex()}"
+    )
 
 
 @main.command()
@@ -476,9 +568,16 @@ def serve(settings: Settings, host: str, port: int, operator_key: str) -> None:
     from web import create_app
 
     if not os.environ.get("LEDGER_PASSPHRASE"):
-        click.echo("LEDGER_PASSPHRASE is not set: appends work, but no checkpoints are signed", err=True)
-    app = create_app({"LEDGER_DATABASE_URL": settings.database, "LEDGER_KEYSTORE": str(settings.keystore_dir),
-                      "LEDGER_OPERATOR_KEY": operator_key})
+        click.echo(
+            "LEDGER_PASSPHRASE is not set: appends work, but no checkpoints are signed", err=True
+        )
+    app = create_app(
+        {
+            "LEDGER_DATABASE_URL": settings.database,
+            "LEDGER_KEYSTORE": str(settings.keystore_dir),
+            "LEDGER_OPERATOR_KEY": operator_key,
+        }
+    )
     app.run(host=host, port=port)
 
 
@@ -498,7 +597,10 @@ def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
     from web import create_app
 
     settings: Settings = ctx.ensure_object(Settings)
-    if ctx.parent is not None and ctx.parent.get_parameter_source("database") == click.core.ParameterSource.DEFAULT:
+    if (
+        ctx.parent is not None
+        and ctx.parent.get_parameter_source("database") == click.core.ParameterSource.DEFAULT
+    ):
         settings.database = DEMO_DATABASE  # keep the demo apart from a real local ledger
     click.echo(
         f"DEMO: throw-away keys in {settings.keystore_dir}/ sealed with the INSECURE passphrase "
@@ -510,31 +612,45 @@ def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
     with progress_bar("appending the sample", statements) as report:
         total, created = sample.build(ledger, keys, report)
     report_ = ledger.verify()
-    click.echo(f"{ledger.size()} entries ({created} new of {total} sample statements); "
-               f"verification: {'all checks pass' if report_.ok else f'{len(report_.failures)} failures'}")
+    click.echo(
+        f"{ledger.size()} entries ({created} new of {total} sample statements); "
+        f"verification: {'all checks pass' if report_.ok else f'{len(report_.failures)} failures'}"
+    )
     base = f"http://{host}:{port}"
     gtin, serial = sample.sample_unit_gtin_serial()
     lot_gtin, lot = sample.sample_lot()
     click.echo(
-        "\n".join([
-            f"Database:        {settings.database}",
-            f"Operator key:    {ledger.operator.vkey}",
-            f"Site:            {base}/",
-            f"Scan page:       {base}{sample.sample_unit_path()}   (what a bag's QR code opens)",
-            f"Its proof:       {base}{sample.sample_unit_path()}?format=bundle",
-            f"Label sheet:     {base}/labels/01/{lot_gtin}/10/{lot}",
-            f"A bag's history: {base}/api/v1/units/{gtin}/{serial}",
-            f"Checkpoint:      {base}/api/v1/checkpoint",
-            f"Log entries:     {base}/api/v1/log/entries?start=0&end=20",
-            f"API description: {base}/api/v1/openapi.json",
-            (f"Check the proof: curl -s '{base}{sample.sample_unit_path()}?format=bundle' > proof.json && "
-             f"python scripts/verify_ledger.py --bundle proof.json --operator-key '{ledger.operator.vkey}'"),
-            (f"Audit offline:   ledger --database {settings.database} export demo.jsonl && "
-             f"python scripts/verify_ledger.py demo.jsonl --operator-key '{ledger.operator.vkey}'"),
-        ])
+        "\n".join(
+            [
+                f"Database:        {settings.database}",
+                f"Operator key:    {ledger.operator.vkey}",
+                f"Site:            {base}/",
+                f"Scan page:       {base}{sample.sample_unit_path()}   (what a bag's QR code opens)",
+                f"Its proof:       {base}{sample.sample_unit_path()}?format=bundle",
+                f"Label sheet:     {base}/labels/01/{lot_gtin}/10/{lot}",
+                f"A bag's history: {base}/api/v1/units/{gtin}/{serial}",
+                f"Checkpoint:      {base}/api/v1/checkpoint",
+                f"Log entries:     {base}/api/v1/log/entries?start=0&end=20",
+                f"API description: {base}/api/v1/openapi.json",
+                (
+                    f"Check the proof: curl -s '{base}{sample.sample_unit_path()}?format=bundle' > proof.json && "
+                    f"python scripts/verify_ledger.py --bundle proof.json --operator-key '{ledger.operator.vkey}'"
+                ),
+                (
+                    f"Audit offline:   ledger --database {settings.database} export demo.jsonl && "
+                    f"python scripts/verify_ledger.py demo.jsonl --operator-key '{ledger.operator.vkey}'"
+                ),
+            ]
+        )
     )
     if not serve:
         return
-    app = create_app({"LEDGER_DATABASE_URL": settings.database, "LEDGER_KEYSTORE": str(settings.keystore_dir),
-                      "LEDGER_OPERATOR_KEY": sample.OPERATOR_KEY, "LEDGER_PASSPHRASE": DEMO_PASSPHRASE})
+    app = create_app(
+        {
+            "LEDGER_DATABASE_URL": settings.database,
+            "LEDGER_KEYSTORE": str(settings.keystore_dir),
+            "LEDGER_OPERATOR_KEY": sample.OPERATOR_KEY,
+            "LEDGER_PASSPHRASE": DEMO_PASSPHRASE,
+        }
+    )
     app.run(host=host, port=port)

@@ -72,8 +72,16 @@ def registrations(keys: DemoKeys) -> list[Statement]:
     out = []
     for payload in s.actor_payloads():
         out.append(sign_statement("actor", payload, keys.operator))
-        out.append(sign_statement("key", {"actor": payload["actor"],
-                                          "public_key": keys.producers[payload["actor"]].public_key.b64}, keys.operator))
+        out.append(
+            sign_statement(
+                "key",
+                {
+                    "actor": payload["actor"],
+                    "public_key": keys.producers[payload["actor"]].public_key.b64,
+                },
+                keys.operator,
+            )
+        )
     return out
 
 
@@ -85,57 +93,163 @@ def chain_events() -> Iterator[tuple[str, dict[str, object]]]:
         paddy_lot, rice_lot = _lot(plot)
         paddy = gtin_uri(s.PADDY_GTIN, lot=paddy_lot)
         tag = f"2026:{plot}"
-        yield "wuchang-coop", s.sowing(plot=plot, time=_ts(date(2026, 5, 2 + p), 7), eid=s.event_id(f"{tag}:sowing"))
-        yield "wuchang-coop", s.fertilising(plot=plot, time=_ts(date(2026, 6, 10 + p), 6), eid=s.event_id(f"{tag}:fert1"))
-        yield "wuchang-coop", s.fertilising(plot=plot, time=_ts(date(2026, 7, 15 + p), 6), kg_per_ha=600,
-                                            product="复合肥 (NPK 15-15-15)", eid=s.event_id(f"{tag}:fert2"))
-        yield "wuchang-coop", s.spraying(plot=plot, time=_ts(date(2026, 8, 18 + p), 16), eid=s.event_id(f"{tag}:spray"))
+        yield (
+            "wuchang-coop",
+            s.sowing(plot=plot, time=_ts(date(2026, 5, 2 + p), 7), eid=s.event_id(f"{tag}:sowing")),
+        )
+        yield (
+            "wuchang-coop",
+            s.fertilising(
+                plot=plot, time=_ts(date(2026, 6, 10 + p), 6), eid=s.event_id(f"{tag}:fert1")
+            ),
+        )
+        yield (
+            "wuchang-coop",
+            s.fertilising(
+                plot=plot,
+                time=_ts(date(2026, 7, 15 + p), 6),
+                kg_per_ha=600,
+                product="复合肥 (NPK 15-15-15)",
+                eid=s.event_id(f"{tag}:fert2"),
+            ),
+        )
+        yield (
+            "wuchang-coop",
+            s.spraying(
+                plot=plot, time=_ts(date(2026, 8, 18 + p), 16), eid=s.event_id(f"{tag}:spray")
+            ),
+        )
         harvest_day = date(2026, 9, 24 + p)
-        yield "wuchang-coop", s.harvest(lot=paddy_lot, plot=plot, kg=11500 + 400 * p, harvest_date=harvest_day.isoformat(),
-                                        time=_ts(harvest_day, 18), eid=s.event_id(f"{tag}:harvest"))
+        yield (
+            "wuchang-coop",
+            s.harvest(
+                lot=paddy_lot,
+                plot=plot,
+                kg=11500 + 400 * p,
+                harvest_date=harvest_day.isoformat(),
+                time=_ts(harvest_day, 18),
+                eid=s.event_id(f"{tag}:harvest"),
+            ),
+        )
         ship_day = harvest_day + timedelta(days=2)
-        yield "wuchang-coop", s.shipping(quantities=[(paddy, 11500 + 400 * p, "KGM")], time=_ts(ship_day, 8),
-                                         eid=s.event_id(f"{tag}:ship-paddy"))
-        yield "wuchang-mill", s.receiving(quantities=[(paddy, 11500 + 400 * p, "KGM")], time=_ts(ship_day, 14),
-                                          eid=s.event_id(f"{tag}:receive-paddy"))
+        yield (
+            "wuchang-coop",
+            s.shipping(
+                quantities=[(paddy, 11500 + 400 * p, "KGM")],
+                time=_ts(ship_day, 8),
+                eid=s.event_id(f"{tag}:ship-paddy"),
+            ),
+        )
+        yield (
+            "wuchang-mill",
+            s.receiving(
+                quantities=[(paddy, 11500 + 400 * p, "KGM")],
+                time=_ts(ship_day, 14),
+                eid=s.event_id(f"{tag}:receive-paddy"),
+            ),
+        )
         mill_day = date(2026, 10, 8 + 2 * p)
-        yield "wuchang-mill", s.milling(paddy_lot=paddy_lot, paddy_kg=11500 + 400 * p, rice_lot=rice_lot,
-                                        rice_kg=7500 + 260 * p, time=_ts(mill_day, 10), eid=s.event_id(f"{tag}:mill"))
-        yield "hlj-lab", s.inspection(epc_classes=[gtin_uri(s.RICE_GTIN, lot=rice_lot)], time=_ts(mill_day + timedelta(days=2), 15),
-                                      report_sha256=f"{p:02x}" * 32, certificate=f"https://lab.example/reports/2026-WC-{p + 1:04d}",
-                                      eid=s.event_id(f"{tag}:inspect"))
+        yield (
+            "wuchang-mill",
+            s.milling(
+                paddy_lot=paddy_lot,
+                paddy_kg=11500 + 400 * p,
+                rice_lot=rice_lot,
+                rice_kg=7500 + 260 * p,
+                time=_ts(mill_day, 10),
+                eid=s.event_id(f"{tag}:mill"),
+            ),
+        )
+        yield (
+            "hlj-lab",
+            s.inspection(
+                epc_classes=[gtin_uri(s.RICE_GTIN, lot=rice_lot)],
+                time=_ts(mill_day + timedelta(days=2), 15),
+                report_sha256=f"{p:02x}" * 32,
+                certificate=f"https://lab.example/reports/2026-WC-{p + 1:04d}",
+                eid=s.event_id(f"{tag}:inspect"),
+            ),
+        )
         serials = [f"{p + 1}{n:05d}" for n in range(1, BAGS_PER_LOT + 1)]
         bag_day = mill_day + timedelta(days=3)
-        yield "wuchang-mill", s.bagging(rice_lot=rice_lot, serials=serials, time=_ts(bag_day, 9), eid=s.event_id(f"{tag}:bag"))
+        yield (
+            "wuchang-mill",
+            s.bagging(
+                rice_lot=rice_lot,
+                serials=serials,
+                time=_ts(bag_day, 9),
+                eid=s.event_id(f"{tag}:bag"),
+            ),
+        )
         bags = s.bag_ids(lot=rice_lot, serials=serials)
         for start in range(0, len(bags), BAGS_PER_CASE):
             case_no += 1
             sscc = _sscc(case_no)
-            yield "wuchang-mill", s.packing(sscc=sscc, children=bags[start:start + BAGS_PER_CASE], time=_ts(bag_day, 10, case_no % 60),
-                                            eid=s.event_id(f"2026:pack:{sscc}"))
-            shipments.append((p, sscc, bags[start:start + BAGS_PER_CASE]))
-        yield "wuchang-mill", s.storing(epcs=[sscc_uri(x) for q, x, _ in shipments if q == p], time=_ts(bag_day, 20),
-                                        readings=[(_ts(bag_day, h), 11.0 + h / 10) for h in (12, 16, 20)],
-                                        eid=s.event_id(f"{tag}:store"))
+            yield (
+                "wuchang-mill",
+                s.packing(
+                    sscc=sscc,
+                    children=bags[start : start + BAGS_PER_CASE],
+                    time=_ts(bag_day, 10, case_no % 60),
+                    eid=s.event_id(f"2026:pack:{sscc}"),
+                ),
+            )
+            shipments.append((p, sscc, bags[start : start + BAGS_PER_CASE]))
+        yield (
+            "wuchang-mill",
+            s.storing(
+                epcs=[sscc_uri(x) for q, x, _ in shipments if q == p],
+                time=_ts(bag_day, 20),
+                readings=[(_ts(bag_day, h), 11.0 + h / 10) for h in (12, 16, 20)],
+                eid=s.event_id(f"{tag}:store"),
+            ),
+        )
     for n, (p, sscc, bags) in enumerate(shipments):
         case = sscc_uri(sscc)
         day = date(2026, 11, 2 + n % 10)
-        yield "wuchang-mill", s.shipping(epcs=[case], source_gln=s.MILL_GLN, destination_gln=s.RETAILER_GLN,
-                                         carrier_gln=s.CARRIER_GLN, time=_ts(day, 8, n % 60),
-                                         despatch_advice=f"urn:epcglobal:cbv:bt:{s.MILL_GLN}:DA-2026-{n + 1:04d}",
-                                         eid=s.event_id(f"2026:ship:{sscc}"))
+        yield (
+            "wuchang-mill",
+            s.shipping(
+                epcs=[case],
+                source_gln=s.MILL_GLN,
+                destination_gln=s.RETAILER_GLN,
+                carrier_gln=s.CARRIER_GLN,
+                time=_ts(day, 8, n % 60),
+                despatch_advice=f"urn:epcglobal:cbv:bt:{s.MILL_GLN}:DA-2026-{n + 1:04d}",
+                eid=s.event_id(f"2026:ship:{sscc}"),
+            ),
+        )
         # One truck's cooling failed for a few hours: recorded and flagged, not rejected.
         peak = 19.5 if n == 7 else 12.0 + (n % 3) / 2
-        yield "coldchain-express", s.transporting(epcs=[case], time=_ts(day, 22, n % 60),
-                                                  readings=[(_ts(day, 12), 11.5), (_ts(day, 17), peak), (_ts(day, 22), 12.5)],
-                                                  eid=s.event_id(f"2026:transport:{sscc}"))
+        yield (
+            "coldchain-express",
+            s.transporting(
+                epcs=[case],
+                time=_ts(day, 22, n % 60),
+                readings=[(_ts(day, 12), 11.5), (_ts(day, 17), peak), (_ts(day, 22), 12.5)],
+                eid=s.event_id(f"2026:transport:{sscc}"),
+            ),
+        )
         arrive = day + timedelta(days=1)
-        yield "fresh-mart-sh", s.receiving(epcs=[case], receiver_gln=s.RETAILER_GLN, time=_ts(arrive, 9, n % 60),
-                                           eid=s.event_id(f"2026:receive:{sscc}"))
+        yield (
+            "fresh-mart-sh",
+            s.receiving(
+                epcs=[case],
+                receiver_gln=s.RETAILER_GLN,
+                time=_ts(arrive, 9, n % 60),
+                eid=s.event_id(f"2026:receive:{sscc}"),
+            ),
+        )
         if n % (BAGS_PER_LOT // BAGS_PER_CASE) < SOLD_PER_LOT // BAGS_PER_CASE:
-            for k, bag in enumerate(bags[:BAGS_PER_CASE // 2]):
-                yield "fresh-mart-sh", s.retail_selling(epc=bag, time=_ts(arrive + timedelta(days=1), 10 + k),
-                                                        eid=s.event_id(f"2026:sell:{bag}"))
+            for k, bag in enumerate(bags[: BAGS_PER_CASE // 2]):
+                yield (
+                    "fresh-mart-sh",
+                    s.retail_selling(
+                        epc=bag,
+                        time=_ts(arrive + timedelta(days=1), 10 + k),
+                        eid=s.event_id(f"2026:sell:{bag}"),
+                    ),
+                )
 
 
 def _sscc(n: int) -> str:
@@ -159,7 +273,7 @@ def build(ledger: Ledger, keys: DemoKeys, progress: Progress | None = None) -> t
     statements_ = statements(keys)
     created = 0
     for start in range(0, len(statements_), 50):
-        created += sum(a.created for a in ledger.append(statements_[start:start + 50]))
+        created += sum(a.created for a in ledger.append(statements_[start : start + 50]))
         if progress is not None:
             progress(min(start + 50, len(statements_)), len(statements_))
     ledger.checkpoint()

@@ -54,20 +54,28 @@ class Keystore:
     def _path(self, name: str) -> Path:
         if not KEY_NAME.fullmatch(name):
             raise MalformedError(
-                "a key name is 1 to 63 lowercase letters, digits, '.', '_' or '-'", code="bad_key_name"
+                "a key name is 1 to 63 lowercase letters, digits, '.', '_' or '-'",
+                code="bad_key_name",
             )
         return self.directory / f"{name}.key"
 
     def create(self, name: str, passphrase: str, key: SigningKey | None = None) -> KeyInfo:
         """Generate (or store the given) key under ``name``, encrypted with ``passphrase``."""
         if not passphrase:
-            raise KeystoreError("an empty passphrase would leave the key unprotected", code="empty_passphrase")
+            raise KeystoreError(
+                "an empty passphrase would leave the key unprotected", code="empty_passphrase"
+            )
         key = key or SigningKey.generate()
         path = self._path(name)
         self.directory.mkdir(parents=True, exist_ok=True)
         salt = nacl.utils.random(ARGON.SALTBYTES)
-        box_key = ARGON.kdf(nacl.secret.SecretBox.KEY_SIZE, passphrase.encode("utf-8"), salt,
-                            opslimit=self.opslimit, memlimit=self.memlimit)
+        box_key = ARGON.kdf(
+            nacl.secret.SecretBox.KEY_SIZE,
+            passphrase.encode("utf-8"),
+            salt,
+            opslimit=self.opslimit,
+            memlimit=self.memlimit,
+        )
         sealed = nacl.secret.SecretBox(box_key).encrypt(key.seed)
         document = {
             "v": 1,
@@ -82,7 +90,9 @@ class Keystore:
         try:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         except FileExistsError as exc:
-            raise KeystoreError(f"a key named {name!r} already exists; choose another name", code="key_exists") from exc
+            raise KeystoreError(
+                f"a key named {name!r} already exists; choose another name", code="key_exists"
+            ) from exc
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             json.dump(document, handle, indent=2)
             handle.write("\n")
@@ -93,10 +103,16 @@ class Keystore:
         try:
             document = json.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError as exc:
-            raise NotFoundError(f"no key named {name!r} in {self.directory}", code="no_such_key") from exc
+            raise NotFoundError(
+                f"no key named {name!r} in {self.directory}", code="no_such_key"
+            ) from exc
         except json.JSONDecodeError as exc:
             raise KeystoreError(f"key file {path} is damaged", code="bad_key_file") from exc
-        if not isinstance(document, dict) or document.get("v") != 1 or document.get("kdf") != "argon2id":
+        if (
+            not isinstance(document, dict)
+            or document.get("v") != 1
+            or document.get("kdf") != "argon2id"
+        ):
             raise KeystoreError(f"key file {path} has an unknown format", code="bad_key_file")
         return document
 
@@ -119,12 +135,21 @@ class Keystore:
         """Open the key ``name`` with ``passphrase``."""
         document = self._read(name)
         salt = b64decode(str(document["salt"]), field="salt", size=ARGON.SALTBYTES)
-        box_key = ARGON.kdf(nacl.secret.SecretBox.KEY_SIZE, passphrase.encode("utf-8"), salt,
-                            opslimit=int(document["opslimit"]), memlimit=int(document["memlimit"]))  # type: ignore[call-overload]
+        box_key = ARGON.kdf(
+            nacl.secret.SecretBox.KEY_SIZE,
+            passphrase.encode("utf-8"),
+            salt,
+            opslimit=int(document["opslimit"]),
+            memlimit=int(document["memlimit"]),
+        )  # type: ignore[call-overload]
         try:
-            seed = nacl.secret.SecretBox(box_key).decrypt(b64decode(str(document["sealed_seed"]), field="sealed_seed"))
+            seed = nacl.secret.SecretBox(box_key).decrypt(
+                b64decode(str(document["sealed_seed"]), field="sealed_seed")
+            )
         except nacl.exceptions.CryptoError as exc:
-            raise KeystoreError(f"wrong passphrase for key {name!r}", code="wrong_passphrase") from exc
+            raise KeystoreError(
+                f"wrong passphrase for key {name!r}", code="wrong_passphrase"
+            ) from exc
         key = SigningKey(seed)
         if key.public_key.b64 != document["public_key"]:
             raise KeystoreError(f"key file for {name!r} is inconsistent", code="bad_key_file")

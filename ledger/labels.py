@@ -94,9 +94,15 @@ def _label(unit: Unit, uri: str, svg: str, catalogue: Catalogue) -> Label:
     )
 
 
-def make_labels(units: Sequence[Unit], catalogue: Catalogue, base_url: str,
-                progress: Progress | None = None, *, workers: int = 1,
-                pool_min_units: int | None = None) -> list[Label]:
+def make_labels(
+    units: Sequence[Unit],
+    catalogue: Catalogue,
+    base_url: str,
+    progress: Progress | None = None,
+    *,
+    workers: int = 1,
+    pool_min_units: int | None = None,
+) -> list[Label]:
     """The labels of ``units``, in order; ``progress(done, total)`` every 100 labels.
 
     With ``workers`` > 1 and at least ``pool_min_units`` (default ``POOL_MIN_UNITS``) units,
@@ -127,11 +133,13 @@ def _start_method() -> str:
 def _pooled_svgs(uris: list[str], workers: int, progress: Progress | None) -> list[str]:
     """The QR SVGs of ``uris`` made by a pool of ``workers`` processes, in order."""
     size = max(1, min(CHUNK, -(-len(uris) // (4 * workers))))  # >= 4 chunks a worker
-    chunks = [uris[i:i + size] for i in range(0, len(uris), size)]
+    chunks = [uris[i : i + size] for i in range(0, len(uris), size)]
     results: list[list[str]] = [[] for _ in chunks]
     done = 0
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(chunks)),
-                               mp_context=multiprocessing.get_context(_start_method()))
+    pool = ProcessPoolExecutor(
+        max_workers=min(workers, len(chunks)),
+        mp_context=multiprocessing.get_context(_start_method()),
+    )
     try:
         futures = {pool.submit(svgs_inline, chunk): i for i, chunk in enumerate(chunks)}
         for future in as_completed(futures):
@@ -147,7 +155,7 @@ def _pooled_svgs(uris: list[str], workers: int, progress: Progress | None) -> li
 
 def pages(labels: Sequence[Label]) -> list[Sequence[Label]]:
     """The labels cut into pages of ``PER_PAGE``."""
-    return [labels[i:i + PER_PAGE] for i in range(0, len(labels), PER_PAGE)]
+    return [labels[i : i + PER_PAGE] for i in range(0, len(labels), PER_PAGE)]
 
 
 def render_sheet(labels: Sequence[Label], *, css_href: str, title: str) -> str:

@@ -119,7 +119,7 @@ def _codewords(data_list: list[util.QRData], version: int) -> bytes:
     data_blocks, ec_blocks = [], []
     offset = 0
     for block in blocks:
-        chunk = data_bytes[offset:offset + block.data_count]
+        chunk = data_bytes[offset : offset + block.data_count]
         offset += block.data_count
         data_blocks.append(chunk)
         ec_blocks.append(_error_correction(chunk, block.total_count - block.data_count))
@@ -212,8 +212,11 @@ def _layout(version: int) -> _Layout:
         probe.setup_type_info(False, pattern)
         if version >= 7:
             probe.setup_type_number(False)
-        info.append(sum(1 << (r * size + c) for r in range(size) for c in range(size)
-                        if probe.modules[r][c]))
+        info.append(
+            sum(
+                1 << (r * size + c) for r in range(size) for c in range(size) if probe.modules[r][c]
+            )
+        )
 
     def row(width: int) -> int:
         return (1 << width) - 1
@@ -263,8 +266,10 @@ def _penalty(symbol: int, layout: _Layout) -> int:
     # N2: 3 for each 2 x 2 block of one colour (blocks may overlap).
     score += 3 * (same_h & (same_h >> size) & same_v).bit_count()
     # N3: 40 for each finder-like pattern in a row or a column.
-    score += 40 * (_finder_like(symbol, light, 1, layout.finder_h)
-                   + _finder_like(symbol, light, size, layout.finder_v))
+    score += 40 * (
+        _finder_like(symbol, light, 1, layout.finder_h)
+        + _finder_like(symbol, light, size, layout.finder_v)
+    )
     # N4: 10 for each 5% by which the dark share departs from 50% (qrcode's float arithmetic).
     score += int(abs(symbol.bit_count() / size**2 * 100 - 50) / 5) * 10
     return score
@@ -286,8 +291,9 @@ def _symbol(uri: str) -> tuple[int, int]:
     """(size, modules as one integer) of the QR code of ``uri``, exactly qrcode's symbol."""
     data_list, version = _segments(uri)
     layout = _layout(version)
-    stream = format(int.from_bytes(_codewords(data_list, version), "big"),
-                    f"0{layout.codeword_bits}b")
+    stream = format(
+        int.from_bytes(_codewords(data_list, version), "big"), f"0{layout.codeword_bits}b"
+    )
     unmasked = int("".join(layout.place(stream + "01")), 2)
     scores = [_penalty(unmasked ^ mask, layout) for mask in layout.masks]
     pattern = scores.index(min(scores))  # the first of equal scores, as qrcode does
@@ -297,7 +303,7 @@ def _symbol(uri: str) -> tuple[int, int]:
 def _rows(size: int, symbol: int) -> list[str]:
     """The symbol's rows as strings of "0" and "1", column 0 first."""
     text = format(symbol, f"0{size * size}b")[::-1]
-    return [text[r * size:(r + 1) * size] for r in range(size)]
+    return [text[r * size : (r + 1) * size] for r in range(size)]
 
 
 @lru_cache(maxsize=CACHE_SIZE)

@@ -296,7 +296,9 @@ def jcs_canonicalize(text: str | bytes) -> bytes:
 # the same by code points as by UTF-16 code units (no characters beyond U+FFFF) and every
 # number prints the same (see parse_leaf). The complete implementation above is
 # the reference; the tests check the two agree.
-_c_encode_str = getattr(_json_encoder, "c_encode_basestring", None) or _json_encoder.py_encode_basestring
+_c_encode_str = (
+    getattr(_json_encoder, "c_encode_basestring", None) or _json_encoder.py_encode_basestring
+)
 _FAST_ENCODER = json.JSONEncoder(
     ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"), check_circular=False
 )
@@ -308,7 +310,8 @@ def _no_default(o: Any) -> Any:
 
 
 if getattr(_json_encoder, "c_make_encoder", None) is not None and _c_encode_str is getattr(
-        _json_encoder, "c_encode_basestring", None):
+    _json_encoder, "c_encode_basestring", None
+):
     # One C encoder object made once (JSONEncoder.encode makes one per call).
     _make = _json_encoder.c_make_encoder  # type: ignore[attr-defined]
     _c_iter = _make(None, _no_default, _c_encode_str, None, ":", ",", True, False, False)
@@ -394,6 +397,7 @@ def parse_leaf(text: str) -> tuple[Any, bool]:
         raise JSONError(f"extra data after the JSON value at character {end}")
     return value, _leaf_state[0]
 
+
 # ---------------------------------------------------------------------------------------
 # Small helpers: base64, hex, times
 # ---------------------------------------------------------------------------------------
@@ -422,7 +426,9 @@ def b64encode(data: bytes) -> str:
 
 _HEX32 = re.compile(r"[0-9a-f]{32}\Z")
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
-_STRICT_TIME = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3})Z\Z")
+_STRICT_TIME = re.compile(
+    r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3})Z\Z"
+)
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 
 
@@ -482,7 +488,8 @@ def parse_rfc3339_ns(s: Any) -> int | None:
 _rfc3339_last: list[Any] = [None, None]
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.UTC)
 _RFC3339_COMMON = re.compile(
-    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})\Z")
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-5][0-9](?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})\Z"
+)
 
 
 def _parse_rfc3339_ns(s: str) -> int | None:
@@ -513,7 +520,9 @@ def _parse_rfc3339_ns(s: str) -> int | None:
     rest = s[i:]
     if rest == "Z":
         offset = 0
-    elif len(rest) == 6 and rest[0] in "+-" and rest[3] == ":" and (rest[1:3] + rest[4:6]).isdigit():
+    elif (
+        len(rest) == 6 and rest[0] in "+-" and rest[3] == ":" and (rest[1:3] + rest[4:6]).isdigit()
+    ):
         oh, om = int(rest[1:3]), int(rest[4:6])
         if oh > 23 or om > 59:
             return None
@@ -646,8 +655,9 @@ def verify_inclusion(index: int, size: int, leaf: bytes, proof: list[bytes], roo
     return sn == 0 and r == root
 
 
-def verify_consistency(first: int, second: int, first_root: bytes, second_root: bytes,
-                       proof: list[bytes]) -> bool:
+def verify_consistency(
+    first: int, second: int, first_root: bytes, second_root: bytes, proof: list[bytes]
+) -> bool:
     """RFC 9162 section 2.1.4.2, with the Go reference verifier's edge cases (FORMAT.md 5):
     no proof from size 0; between equal sizes only an empty proof and equal roots."""
     if first <= 0 or first > second:
@@ -700,10 +710,10 @@ class VerifierKey:
         self.text = text
 
     def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, VerifierKey)
-            and (self.name, self.key_id, self.public_key)
-            == (other.name, other.key_id, other.public_key)
+        return isinstance(other, VerifierKey) and (self.name, self.key_id, self.public_key) == (
+            other.name,
+            other.key_id,
+            other.public_key,
         )
 
     def __hash__(self) -> int:
@@ -1164,7 +1174,11 @@ class Registry:
             return out
         rec = self.keys.get(kid)
         if rec is None or rec.actor != a:
-            explained = self.failed_key_entry if self.failed_key_entry is not None else self.failed_actor_entry
+            explained = (
+                self.failed_key_entry
+                if self.failed_key_entry is not None
+                else self.failed_actor_entry
+            )
             if rec is not None and rec.taint is not None:
                 explained = rec.taint
             if taint is None and explained is not None:
@@ -1187,19 +1201,26 @@ class Registry:
         rec = self.keys.get(signer)
         if rec is None:
             if signer == self.operator_key_id:
-                out.append(("unknown_key", "events must be signed by an actor's key, not the operator key"))
+                out.append(
+                    ("unknown_key", "events must be signed by an actor's key, not the operator key")
+                )
             elif self.failed_key_entry is not None:
                 self.note_dependent(self.failed_key_entry, index)
             else:
-                out.append(("unknown_key", f"signer {signer} is not a key added by an earlier key entry"))
+                out.append(
+                    ("unknown_key", f"signer {signer} is not a key added by an earlier key entry")
+                )
         else:
             if t is not None and rec.revoked_effective is not None and rec.revoked_effective <= t:
                 if rec.revoke_taint is not None:
                     self.note_dependent(rec.revoke_taint, index)
                 else:
                     out.append(
-                        ("key_revoked", f"key {signer} of actor {rec.actor} was revoked with effect "
-                         f"from {rec.revoked_effective}, at or before this entry's time {t}")
+                        (
+                            "key_revoked",
+                            f"key {signer} of actor {rec.actor} was revoked with effect "
+                            f"from {rec.revoked_effective}, at or before this entry's time {t}",
+                        )
                     )
             step = payload.get("bizStep")
             if type(step) is str:
@@ -1207,22 +1228,35 @@ class Registry:
                 roles = actor.roles if actor is not None else frozenset()
                 allowed = BIZSTEP_ROLES.get(step)
                 if allowed is None:
-                    out.append(("role_not_permitted", f"bizStep {step!r} is not a step that any role may post"))
+                    out.append(
+                        (
+                            "role_not_permitted",
+                            f"bizStep {step!r} is not a step that any role may post",
+                        )
+                    )
                 elif not (roles & allowed):
-                    taint = actor.taint if actor is not None and actor.taint is not None else rec.taint
+                    taint = (
+                        actor.taint if actor is not None and actor.taint is not None else rec.taint
+                    )
                     if taint is not None:
                         self.note_dependent(taint, index)
                     else:
                         out.append(
-                            ("role_not_permitted", f"actor {rec.actor} (roles: {', '.join(sorted(roles)) or 'none'})"
-                             f" may not post bizStep {step!r} (allowed: {', '.join(sorted(allowed))})")
+                            (
+                                "role_not_permitted",
+                                f"actor {rec.actor} (roles: {', '.join(sorted(roles)) or 'none'})"
+                                f" may not post bizStep {step!r} (allowed: {', '.join(sorted(allowed))})",
+                            )
                         )
         ev_ns = parse_rfc3339_ns(payload.get("eventTime"))
         if ev_ns is not None and t_ms is not None:
             if ev_ns > (t_ms + EVENT_FUTURE_ALLOWANCE_MS) * 1_000_000:
                 out.append(
-                    ("event_in_future", f"eventTime {payload.get('eventTime')} is more than 10 minutes "
-                     f"after the entry's time {t}")
+                    (
+                        "event_in_future",
+                        f"eventTime {payload.get('eventTime')} is more than 10 minutes "
+                        f"after the entry's time {t}",
+                    )
                 )
         return out, rec
 
@@ -1235,7 +1269,9 @@ class Registry:
 class Failure:
     __slots__ = ("check", "extra", "index", "message")
 
-    def __init__(self, index: int | None, check: str, message: str, extra: dict[str, Any] | None = None):
+    def __init__(
+        self, index: int | None, check: str, message: str, extra: dict[str, Any] | None = None
+    ):
         self.index = index
         self.check = check
         self.message = message
@@ -1310,8 +1346,10 @@ class Report:
                 yield json.loads(line)
 
     def write_json(self, out: IO[str]) -> None:
-        out.write('{"ok": %s, "entries": %d, "checkpoints": %d, "failures": [' % (
-            "true" if self.ok else "false", self.entries, self.checkpoints))
+        out.write(
+            '{"ok": %s, "entries": %d, "checkpoints": %d, "failures": ['
+            % ("true" if self.ok else "false", self.entries, self.checkpoints)
+        )
         first = True
         for d in self.iter_dicts():
             out.write(("\n  " if first else ",\n  ") + json.dumps(d, ensure_ascii=False))
@@ -1334,8 +1372,15 @@ class EntryRec:
 
     __slots__ = ("H", "P", "fails", "idx", "line", "pos", "time")
 
-    def __init__(self, pos: int, line: int, idx: int | None, H: bytes | None, P: bytes | None,
-                 time: str | None) -> None:
+    def __init__(
+        self,
+        pos: int,
+        line: int,
+        idx: int | None,
+        H: bytes | None,
+        P: bytes | None,
+        time: str | None,
+    ) -> None:
         self.pos = pos
         self.line = line
         self.idx = idx  # the index the entry claims (None if unreadable)
@@ -1369,9 +1414,13 @@ class ChainTracker:
 
     WINDOW = 5
 
-    def __init__(self, emit: Callable[[EntryRec, int | None], None],
-                 on_leaf: Callable[[int], None], on_gap: Callable[[int, int], None],
-                 fail_at: Callable[[int, str, str], None]) -> None:
+    def __init__(
+        self,
+        emit: Callable[[EntryRec, int | None], None],
+        on_leaf: Callable[[int], None],
+        on_gap: Callable[[int, int], None],
+        fail_at: Callable[[int, str, str], None],
+    ) -> None:
         self.window: deque[EntryRec] = deque()
         self.k = 0  # next index to place
         self.head: bytes | None = b"\x00" * 32  # hash that entry k's prev must equal
@@ -1450,7 +1499,9 @@ class ChainTracker:
                 if not (missing == 1 and e.P is not None and self.skipped.get(k) == e.P):
                     # (an entry k seen out of order, whose hash is what entry k+1 records, is
                     # already reported)
-                    self.fail_at(k, "index_sequence", f"{what} missing (the next entry has index {idx})")
+                    self.fail_at(
+                        k, "index_sequence", f"{what} missing (the next entry has index {idx})"
+                    )
                 if missing == 1 and e.P is not None:
                     self._commit_leaf(e.P)  # the missing entry's hash, as its successor records it
                 else:
@@ -1467,14 +1518,21 @@ class ChainTracker:
             if succ is not None and succ.P is not None and succ.P != e.H:
                 if any(o.H == succ.P for o in others):
                     w.popleft()
-                    e.fail("chain_link", f"entry claims index {k} but is not part of the chain: "
-                           f"entry {k + 1} records the hash of another entry {k} (line {e.line})")
+                    e.fail(
+                        "chain_link",
+                        f"entry claims index {k} but is not part of the chain: "
+                        f"entry {k + 1} records the hash of another entry {k} (line {e.line})",
+                    )
                     self.emit(e, idx)
                     return
         w.popleft()
         if e.P is not None and self.head is not None and e.P != self.head:
-            e.fail("chain_link", f"prev does not match the hash of entry {k - 1}"
-                   if k > 0 else "prev of entry 0 must be 64 zero digits")
+            e.fail(
+                "chain_link",
+                f"prev does not match the hash of entry {k - 1}"
+                if k > 0
+                else "prev of entry 0 must be 64 zero digits",
+            )
         t = e.H
         s1 = self._find(k + 1, 0)
         if s1 is not None and s1.P is not None and s1.P != e.H:
@@ -1482,8 +1540,11 @@ class ChainTracker:
             if e.H is None or (s2 is not None and s1.H is not None and s2.P == s1.H):
                 t = s1.P
                 if e.H is not None:
-                    e.fail("chain_link", f"entry {k + 1} records a different hash for this entry: "
-                           "it was altered after it was sequenced")
+                    e.fail(
+                        "chain_link",
+                        f"entry {k + 1} records a different hash for this entry: "
+                        "it was altered after it was sequenced",
+                    )
         self._check_time(e, s1)
         self._commit_leaf(t)
         self.emit(e, k)
@@ -1498,8 +1559,11 @@ class ChainTracker:
             return
         c = s1.time if s1 is not None else None
         if a is not None and c is not None and c < b and c >= a:
-            e.fail("time_order", f"time {b} is later than the next entry's time {c} "
-                   f"(and the entries around it are in order)")
+            e.fail(
+                "time_order",
+                f"time {b} is later than the next entry's time {c} "
+                f"(and the entries around it are in order)",
+            )
             return  # keep the previous baseline, so the next entry is not blamed as well
         self.base_time = b
 
@@ -1532,8 +1596,12 @@ class BloomFilter:
         """Add h; return True if it was possibly present before."""
         arr, mask = self.array, self.mask
         present = True
-        for p in (int.from_bytes(h[0:4], "big") & mask, int.from_bytes(h[4:8], "big") & mask,
-                  int.from_bytes(h[8:12], "big") & mask, int.from_bytes(h[12:16], "big") & mask):
+        for p in (
+            int.from_bytes(h[0:4], "big") & mask,
+            int.from_bytes(h[4:8], "big") & mask,
+            int.from_bytes(h[8:12], "big") & mask,
+            int.from_bytes(h[12:16], "big") & mask,
+        ):
             byte, bit = p >> 3, 1 << (p & 7)
             if not arr[byte] & bit:
                 present = False
@@ -1637,9 +1705,16 @@ def split_entry_line(raw: bytes) -> tuple[int, str] | None:
 class ExportVerifier:
     """Verifies one export, read as a stream of lines (FORMAT.md section 8)."""
 
-    def __init__(self, operator: VerifierKey, *, since: Checkpoint | None = None,
-                 report: Report | None = None, progress: IO[str] | None = None,
-                 progress_every: int = 100_000, exact_duplicates: bool = False) -> None:
+    def __init__(
+        self,
+        operator: VerifierKey,
+        *,
+        since: Checkpoint | None = None,
+        report: Report | None = None,
+        progress: IO[str] | None = None,
+        progress_every: int = 100_000,
+        exact_duplicates: bool = False,
+    ) -> None:
         self.operator = operator
         self.origin = operator.name
         self.since = since
@@ -1702,18 +1777,29 @@ class ExportVerifier:
                     root = tree.root()
                 if check == "since_root":
                     if root != want_root:
-                        self._fail(at, check, f"the export's entries give a different root at tree size {want} "
-                                   "than the --since checkpoint: the log does not extend the history you saw",
-                                   **extra)
+                        self._fail(
+                            at,
+                            check,
+                            f"the export's entries give a different root at tree size {want} "
+                            "than the --since checkpoint: the log does not extend the history you saw",
+                            **extra,
+                        )
                 elif root == want_root:
-                    self._diverged_since = None  # in step again (an earlier mismatch was that checkpoint's)
+                    self._diverged_since = (
+                        None  # in step again (an earlier mismatch was that checkpoint's)
+                    )
                 elif self._diverged_since is not None:
                     # once the entries' tree differs from what was signed, every later root must
                     # differ too: counted, and reported once at the end
                     self._diverged.append((at, extra))
                 else:
-                    self._fail(at, check, f"root {b64encode(want_root)} is not the Merkle tree hash of the "
-                               f"first {want} entries ({b64encode(root)})", **extra)
+                    self._fail(
+                        at,
+                        check,
+                        f"root {b64encode(want_root)} is not the Merkle tree hash of the "
+                        f"first {want} entries ({b64encode(root)})",
+                        **extra,
+                    )
                     self._diverged_since = (at, extra)
             elif want < size or tree is None:
                 self.unverifiable.append((at, extra, check))
@@ -1728,7 +1814,9 @@ class ExportVerifier:
             self.unverifiable.append((at, extra, check))
         self.pending = []
 
-    def _queue_root(self, size: int, root: bytes, at: int | None, extra: dict[str, Any], check: str) -> None:
+    def _queue_root(
+        self, size: int, root: bytes, at: int | None, extra: dict[str, Any], check: str
+    ) -> None:
         tree = self.chain.tree
         if tree is None:
             self.unverifiable.append((at, extra, check))
@@ -1747,8 +1835,12 @@ class ExportVerifier:
         for raw in lines:
             line_no += 1
             if not raw.endswith(b"\n"):  # only the last line can lack it
-                self._fail(None, "truncated", f"the last line ({line_no}) does not end with a newline: "
-                           "the export was cut", line=line_no)
+                self._fail(
+                    None,
+                    "truncated",
+                    f"the last line ({line_no}) does not end with a newline: the export was cut",
+                    line=line_no,
+                )
             self._line(raw, line_no)
         self.finish()
         return self.report
@@ -1775,12 +1867,16 @@ class ExportVerifier:
         typ = obj.get("type") if type(obj) is dict else None
         if typ == "entry":
             if self.header is None and line_no == 1:
-                self._fail(None, "header", "the export does not start with a header line", line=line_no)
+                self._fail(
+                    None, "header", "the export does not start with a header line", line=line_no
+                )
                 self.header = {}
             self._entry_line(obj, line_no)
         elif typ == "checkpoint":
             if self.header is None and line_no == 1:
-                self._fail(None, "header", "the export does not start with a header line", line=line_no)
+                self._fail(
+                    None, "header", "the export does not start with a header line", line=line_no
+                )
                 self.header = {}
             self._checkpoint_line(obj, line_no)
         elif typ == "header":
@@ -1790,7 +1886,9 @@ class ExportVerifier:
 
     def _bad_line(self, line_no: int, message: str) -> None:
         if line_no == 1 and self.header is None:
-            self._fail(None, "header", f"the first line is not a valid header: {message}", line=line_no)
+            self._fail(
+                None, "header", f"the first line is not a valid header: {message}", line=line_no
+            )
             self.header = {}
             return
         self._fail(None, "malformed", message, line=line_no)
@@ -1810,7 +1908,9 @@ class ExportVerifier:
         if obj.get("v") != 1 or type(obj.get("v")) is not int:
             problems.append("v is not 1")
         if obj.get("origin") != self.origin:
-            problems.append(f"origin {obj.get('origin')!r} is not the operator key's name {self.origin!r}")
+            problems.append(
+                f"origin {obj.get('origin')!r} is not the operator key's name {self.origin!r}"
+            )
         vk = obj.get("verifier_key")
         try:
             hk = parse_vkey(vk) if type(vk) is str else None
@@ -1819,7 +1919,9 @@ class ExportVerifier:
         if hk is None:
             problems.append("verifier_key is not a valid verifier key")
         elif hk != self.operator:
-            problems.append(f"verifier_key {vk} is not the operator key given ({self.operator.text})")
+            problems.append(
+                f"verifier_key {vk} is not the operator key given ({self.operator.text})"
+            )
         ts = obj.get("tree_size")
         if type(ts) is int and ts >= 0:
             self.header_size = ts
@@ -1839,7 +1941,9 @@ class ExportVerifier:
         if not self.exact_duplicates:
             # a few bits per entry, sized from the header's tree_size (and grown, should the
             # header claim fewer entries than there are)
-            self.bloom = GrowingBloomFilter(self.header_size if self.header_size is not None else 1 << 16)
+            self.bloom = GrowingBloomFilter(
+                self.header_size if self.header_size is not None else 1 << 16
+            )
         if self.since is not None:
             self._queue_root(self.since.size, self.since.root, None, {"since": True}, "since_root")
 
@@ -1872,7 +1976,9 @@ class ExportVerifier:
         self.chain.push(rec)
         if self.progress is not None and self.positions % self.progress_every == 0:
             dt = max(_time.monotonic() - self.started, 1e-9)
-            self.progress.write(f"  {self.positions} entries verified ({self.positions / dt:,.0f} entries/s)\n")
+            self.progress.write(
+                f"  {self.positions} entries verified ({self.positions / dt:,.0f} entries/s)\n"
+            )
             self.progress.flush()
 
     def _check_entry(self, leaf: bytes, rec: EntryRec, wrapper_index: Any) -> int:
@@ -1905,39 +2011,82 @@ class ExportVerifier:
         st = entry.get("statement")
         body: bytes | None = None
         try:
-            if (not unsafe and entry.keys() == _ENTRY_KEYS and type(st) is dict and st.keys() == _STATEMENT_KEYS
-                    and type(st["kind"]) is str and type(st["signer"]) is str and type(st["sig"]) is str
-                    and type(st["payload"]) is dict and type(entry["index"]) is int
-                    and type(entry["prev"]) is str and type(entry["time"]) is str and type(entry["v"]) is int):
+            if (
+                not unsafe
+                and entry.keys() == _ENTRY_KEYS
+                and type(st) is dict
+                and st.keys() == _STATEMENT_KEYS
+                and type(st["kind"]) is str
+                and type(st["signer"]) is str
+                and type(st["sig"]) is str
+                and type(st["payload"]) is dict
+                and type(entry["index"]) is int
+                and type(entry["prev"]) is str
+                and type(entry["time"]) is str
+                and type(entry["v"]) is int
+            ):
                 # the common case, with the fewest calls: JCS(entry) and JCS(statement
                 # without sig) share every part; the payload is serialised once
                 enc = _c_encode_str
-                kind_j, payload_j, sig_j, signer_j = (enc(st["kind"]), _fast_encode_container(st["payload"]),
-                                                      enc(st["sig"]), enc(st["signer"]))
-                canonical = "".join((
-                    '{"index":', str(entry["index"]), ',"prev":', enc(entry["prev"]), ',"statement":{"kind":',
-                    kind_j, ',"payload":', payload_j, ',"sig":', sig_j, ',"signer":', signer_j, '},"time":',
-                    enc(entry["time"]), ',"v":', str(entry["v"]), "}")).encode("utf-8")
+                kind_j, payload_j, sig_j, signer_j = (
+                    enc(st["kind"]),
+                    _fast_encode_container(st["payload"]),
+                    enc(st["sig"]),
+                    enc(st["signer"]),
+                )
+                canonical = "".join(
+                    (
+                        '{"index":',
+                        str(entry["index"]),
+                        ',"prev":',
+                        enc(entry["prev"]),
+                        ',"statement":{"kind":',
+                        kind_j,
+                        ',"payload":',
+                        payload_j,
+                        ',"sig":',
+                        sig_j,
+                        ',"signer":',
+                        signer_j,
+                        '},"time":',
+                        enc(entry["time"]),
+                        ',"v":',
+                        str(entry["v"]),
+                        "}",
+                    )
+                ).encode("utf-8")
                 if canonical == leaf:
                     # JCS(statement without sig) is a slice of the bytes: no second encoding
                     body = statement_body_from_canonical_leaf(leaf)
                 if body is None:
-                    body = "".join(('{"kind":', kind_j, ',"payload":', payload_j, ',"signer":', signer_j,
-                                    "}")).encode("utf-8")
+                    body = "".join(
+                        ('{"kind":', kind_j, ',"payload":', payload_j, ',"signer":', signer_j, "}")
+                    ).encode("utf-8")
                 statement_len = len(body) + 7 + len(sig_j.encode("utf-8"))
             elif entry.keys() == _ENTRY_KEYS and type(st) is dict and st.keys() == _STATEMENT_KEYS:
                 # any types, or numbers/keys that need the complete implementation
-                head_b = ('{"kind":' + ser(st["kind"]) + ',"payload":' + ser(st["payload"])).encode("utf-8")
+                head_b = ('{"kind":' + ser(st["kind"]) + ',"payload":' + ser(st["payload"])).encode(
+                    "utf-8"
+                )
                 signer_b = (',"signer":' + ser(st["signer"]) + "}").encode("utf-8")
                 sig_b = (',"sig":' + ser(st["sig"])).encode("utf-8")
                 statement_b = head_b + sig_b + signer_b
                 statement_len = len(statement_b)
-                canonical = b"".join((
-                    ('{"index":' + ser(entry["index"]) + ',"prev":' + ser(entry["prev"])
-                     + ',"statement":').encode("utf-8"),
-                    statement_b,
-                    (',"time":' + ser(entry["time"]) + ',"v":' + ser(entry["v"]) + "}").encode("utf-8"),
-                ))
+                canonical = b"".join(
+                    (
+                        (
+                            '{"index":'
+                            + ser(entry["index"])
+                            + ',"prev":'
+                            + ser(entry["prev"])
+                            + ',"statement":'
+                        ).encode("utf-8"),
+                        statement_b,
+                        (',"time":' + ser(entry["time"]) + ',"v":' + ser(entry["v"]) + "}").encode(
+                            "utf-8"
+                        ),
+                    )
+                )
                 body = head_b + signer_b
             else:
                 canonical = ser(entry).encode("utf-8")
@@ -1952,7 +2101,9 @@ class ExportVerifier:
             except JSONError as e:
                 rec.fail("malformed", f"leaf is not acceptable JSON: {e}")
                 return 0
-            rec.fail("canonical_bytes", "leaf bytes are not the RFC 8785 canonical form of the entry")
+            rec.fail(
+                "canonical_bytes", "leaf bytes are not the RFC 8785 canonical form of the entry"
+            )
 
         # -- entry members
         ok_shape = True
@@ -1963,7 +2114,10 @@ class ExportVerifier:
         index = entry.get("index")
         if type(index) is int and index >= 0:
             if type(wrapper_index) is int and wrapper_index != index:
-                rec.fail("index_sequence", f"the export line says index {wrapper_index} but the entry says {index}")
+                rec.fail(
+                    "index_sequence",
+                    f"the export line says index {wrapper_index} but the entry says {index}",
+                )
             rec.idx = index
         else:
             rec.fail("entry_shape", "entry index is not a non-negative integer")
@@ -2027,9 +2181,19 @@ class ExportVerifier:
         elif self.bloom is not None and self.bloom.add_check(sid):
             self.candidates.setdefault(sid, []).append((rec.pos, at))
 
-    def _authorise(self, kind: str, signer: str, payload: dict[str, Any], sig: bytes | None,
-                   message: bytes, rec: EntryRec, at: int, t: str | None, t_ms: int | None,
-                   shape_failed: bool) -> None:
+    def _authorise(
+        self,
+        kind: str,
+        signer: str,
+        payload: dict[str, Any],
+        sig: bytes | None,
+        message: bytes,
+        rec: EntryRec,
+        at: int,
+        t: str | None,
+        t_ms: int | None,
+        shape_failed: bool,
+    ) -> None:
         reg = self.registry
         failed = shape_failed
         if kind in OPERATOR_KINDS:
@@ -2037,19 +2201,33 @@ class ExportVerifier:
                 self._check_genesis(payload, signer, rec)
             if signer != reg.operator_key_id:
                 gk = self.genesis_key
-                if (self.genesis_mismatch and gk is not None and signer == key_id(gk) and sig is not None
-                        and ed25519_verify(gk, message, sig)):
+                if (
+                    self.genesis_mismatch
+                    and gk is not None
+                    and signer == key_id(gk)
+                    and sig is not None
+                    and ed25519_verify(gk, message, sig)
+                ):
                     self.genesis_key_signed += 1  # reported once, at the genesis
                 else:
-                    rec.fail("operator_only", f"a {kind} statement must be signed by the operator key "
-                             f"({reg.operator_key_id}), not {signer}")
+                    rec.fail(
+                        "operator_only",
+                        f"a {kind} statement must be signed by the operator key "
+                        f"({reg.operator_key_id}), not {signer}",
+                    )
                 failed = True
             elif sig is not None and not ed25519_verify(reg.operator_public_key, message, sig):
-                if (self.genesis_mismatch and self.genesis_key is not None
-                        and ed25519_verify(self.genesis_key, message, sig)):
+                if (
+                    self.genesis_mismatch
+                    and self.genesis_key is not None
+                    and ed25519_verify(self.genesis_key, message, sig)
+                ):
                     self.genesis_key_signed += 1
                 else:
-                    rec.fail("signature", f"the {kind} statement's signature does not verify with the operator key")
+                    rec.fail(
+                        "signature",
+                        f"the {kind} statement's signature does not verify with the operator key",
+                    )
                 failed = True
             taint = at if failed else None
             if kind == "actor":
@@ -2066,19 +2244,32 @@ class ExportVerifier:
         fails, krec = reg.authorise_event(signer, payload, t, t_ms, at)
         for check, m in fails:
             rec.fail(check, m)
-        if krec is not None and sig is not None and not ed25519_verify(krec.public_key, message, sig):
-            rec.fail("signature", f"the event's signature does not verify with key {signer} of actor {krec.actor}")
+        if (
+            krec is not None
+            and sig is not None
+            and not ed25519_verify(krec.public_key, message, sig)
+        ):
+            rec.fail(
+                "signature",
+                f"the event's signature does not verify with key {signer} of actor {krec.actor}",
+            )
 
     def _check_genesis(self, payload: dict[str, Any], signer: str, rec: EntryRec) -> None:
         op = self.operator
         pk = b64decode_strict(payload.get("operator_key"), 32)
         if pk is not None and pk != op.public_key:
-            rec.fail("genesis", "genesis names a different operator key than the one given "
-                     f"({b64encode(pk)} instead of {b64encode(op.public_key)})")
+            rec.fail(
+                "genesis",
+                "genesis names a different operator key than the one given "
+                f"({b64encode(pk)} instead of {b64encode(op.public_key)})",
+            )
             self.genesis_mismatch = True
             self.genesis_key = pk
         if payload.get("origin") != op.name:
-            rec.fail("genesis", f"genesis origin {payload.get('origin')!r} is not the operator key's name {op.name!r}")
+            rec.fail(
+                "genesis",
+                f"genesis origin {payload.get('origin')!r} is not the operator key's name {op.name!r}",
+            )
         if pk is not None and signer != key_id(pk):
             rec.fail("genesis", "genesis signer is not the key ID of its operator_key")
 
@@ -2096,8 +2287,12 @@ class ExportVerifier:
         at = self.last_claimed
         note = obj.get("note")
         if obj.keys() != {"type", "note"} or type(note) is not str:
-            self._fail(at, "checkpoint_signature", "checkpoint line must have exactly the members type and "
-                       "note (a string)", **extra)
+            self._fail(
+                at,
+                "checkpoint_signature",
+                "checkpoint line must have exactly the members type and note (a string)",
+                **extra,
+            )
             return
         try:
             text, _sigs = parse_note(note)
@@ -2111,13 +2306,17 @@ class ExportVerifier:
             cp = None
             text_problem = str(e)
         placed = cp is not None and cp.size in (
-            0 if self.last_claimed is None else self.last_claimed + 1, self.positions)
+            0 if self.last_claimed is None else self.last_claimed + 1,
+            self.positions,
+        )
         if cp is not None:
             extra["tree_size"] = cp.size
             if placed:
                 at = cp.size - 1 if cp.size > 0 else None
         else:
-            self._fail(at, "checkpoint_signature", f"checkpoint text is malformed: {text_problem}", **extra)
+            self._fail(
+                at, "checkpoint_signature", f"checkpoint text is malformed: {text_problem}", **extra
+            )
         try:
             verify_note(note, [self.operator])
         except NoteError as e:
@@ -2128,17 +2327,35 @@ class ExportVerifier:
                 verify_note(note, [VerifierKey(self.origin, note_key_id(self.origin, gk), gk, "")])
                 self.genesis_key_checkpoints += 1  # reported once, at the genesis
             except NoteError:
-                self._fail(at, "checkpoint_signature", f"{e} (the operator's signature must verify)", **extra)
+                self._fail(
+                    at,
+                    "checkpoint_signature",
+                    f"{e} (the operator's signature must verify)",
+                    **extra,
+                )
         if cp is None:
             return
         if cp.origin != self.origin:
-            self._fail(at, "checkpoint_origin", f"origin {cp.origin!r} is not the log's origin {self.origin!r}",
-                       **extra)
+            self._fail(
+                at,
+                "checkpoint_origin",
+                f"origin {cp.origin!r} is not the log's origin {self.origin!r}",
+                **extra,
+            )
         if not placed:
             expected = 0 if self.last_claimed is None else self.last_claimed + 1
-            where = "after the header" if self.last_claimed is None else f"after entry {self.last_claimed}"
-            self._fail(at, "checkpoint_size", f"checkpoint for tree size {cp.size} stands {where}, "
-                       f"where the tree size is {expected}", **extra)
+            where = (
+                "after the header"
+                if self.last_claimed is None
+                else f"after entry {self.last_claimed}"
+            )
+            self._fail(
+                at,
+                "checkpoint_size",
+                f"checkpoint for tree size {cp.size} stands {where}, "
+                f"where the tree size is {expected}",
+                **extra,
+            )
         self._queue_root(cp.size, cp.root, at, extra, "checkpoint_root")
 
     # -- the end -----------------------------------------------------------------------------
@@ -2150,47 +2367,86 @@ class ExportVerifier:
         self.chain.finish()
         n = self.positions
         if self.header_size is not None and self.header_size != n:
-            self._fail(None, "truncated", f"the header says tree_size {self.header_size} but the export "
-                       f"has {n} entries")
+            self._fail(
+                None,
+                "truncated",
+                f"the header says tree_size {self.header_size} but the export has {n} entries",
+            )
         final = self.chain.k
         for size, _root, at, extra, check in self.pending:
             if check == "since_root":
-                self._fail(None, "since_root", f"the --since checkpoint is for tree size {size}, but the "
-                           f"export has only {final} entries")
+                self._fail(
+                    None,
+                    "since_root",
+                    f"the --since checkpoint is for tree size {size}, but the "
+                    f"export has only {final} entries",
+                )
             else:
-                self._fail(at, "checkpoint_root", f"checkpoint for tree size {size} is beyond the "
-                           f"{final} entries of the export", **extra)
+                self._fail(
+                    at,
+                    "checkpoint_root",
+                    f"checkpoint for tree size {size} is beyond the {final} entries of the export",
+                    **extra,
+                )
         self.pending = []
         if self.unverifiable:
             cps = [(a, e) for a, e, c in self.unverifiable if c == "checkpoint_root"]
             if cps:
                 ords = [e.get("checkpoint") for _, e in cps]
-                where = (f"from entry {self.gap_at} on the tree is incomplete" if self.gap_at is not None
-                         else "they are misplaced")
-                self._fail(cps[0][0], "checkpoint_root", f"{len(cps)} checkpoint root(s) could not be checked "
-                           f"against the entries ({where}); checkpoints {ords[0]} to {ords[-1]}",
-                           checkpoint=ords[0])
+                where = (
+                    f"from entry {self.gap_at} on the tree is incomplete"
+                    if self.gap_at is not None
+                    else "they are misplaced"
+                )
+                self._fail(
+                    cps[0][0],
+                    "checkpoint_root",
+                    f"{len(cps)} checkpoint root(s) could not be checked "
+                    f"against the entries ({where}); checkpoints {ords[0]} to {ords[-1]}",
+                    checkpoint=ords[0],
+                )
             if any(c == "since_root" for _, _, c in self.unverifiable):
-                self._fail(None, "since_root", "the --since checkpoint's root could not be checked: "
-                           "entries before its size are missing")
+                self._fail(
+                    None,
+                    "since_root",
+                    "the --since checkpoint's root could not be checked: "
+                    "entries before its size are missing",
+                )
         if self._diverged:
             first_at, first_extra = self._diverged[0]
             last_at, last_extra = self._diverged[-1]
-            self._fail(first_at, "checkpoint_root", f"{len(self._diverged)} later checkpoint(s) (checkpoints "
-                       f"{first_extra.get('checkpoint')} to {last_extra.get('checkpoint')}, up to tree size "
-                       f"{last_extra.get('tree_size')}) do not match the entries either, as follows from the "
-                       "mismatch reported before them", **first_extra)
+            self._fail(
+                first_at,
+                "checkpoint_root",
+                f"{len(self._diverged)} later checkpoint(s) (checkpoints "
+                f"{first_extra.get('checkpoint')} to {last_extra.get('checkpoint')}, up to tree size "
+                f"{last_extra.get('tree_size')}) do not match the entries either, as follows from the "
+                "mismatch reported before them",
+                **first_extra,
+            )
         if self.genesis_key_signed:
-            self._fail(0, "genesis", f"{self.genesis_key_signed} operator statement(s) are signed by the key "
-                       "the genesis names, not by the operator key given")
+            self._fail(
+                0,
+                "genesis",
+                f"{self.genesis_key_signed} operator statement(s) are signed by the key "
+                "the genesis names, not by the operator key given",
+            )
         if self.genesis_key_checkpoints:
-            self._fail(None, "checkpoint_signature", f"{self.genesis_key_checkpoints} checkpoint(s) are signed "
-                       "by the key the genesis names, not by the operator key given")
+            self._fail(
+                None,
+                "checkpoint_signature",
+                f"{self.genesis_key_checkpoints} checkpoint(s) are signed "
+                "by the key the genesis names, not by the operator key given",
+            )
         for taint, (count, listed) in sorted(self.registry.dependents.items()):
             shown = ", ".join(str(i) for i in listed) + (", ..." if count > len(listed) else "")
-            self._fail(taint, "depends_on_failed", f"{count} later entr{'y is' if count == 1 else 'ies are'} "
-                       f"not authorised under the key registry as written (entries {shown}), because this "
-                       "entry, which registers actors or keys, failed verification")
+            self._fail(
+                taint,
+                "depends_on_failed",
+                f"{count} later entr{'y is' if count == 1 else 'ies are'} "
+                f"not authorised under the key registry as written (entries {shown}), because this "
+                "entry, which registers actors or keys, failed verification",
+            )
         self.report.entries = n
         self.report.checkpoints = self.checkpoints
 
@@ -2231,11 +2487,17 @@ class ExportVerifier:
                 first_seen[sid] = obj.get("index")
             else:
                 at: Any = next((a for p, a in cands[sid] if p == pos), obj.get("index"))
-                self._fail(at, "duplicate_statement", f"the same statement is already at entry "
-                           f"{first_seen[sid]} (statement ID {sid.hex()})")
+                self._fail(
+                    at,
+                    "duplicate_statement",
+                    f"the same statement is already at entry "
+                    f"{first_seen[sid]} (statement ID {sid.hex()})",
+                )
             if self.progress is not None and pos and pos % self.progress_every == 0:
                 dt = max(_time.monotonic() - started, 1e-9)
-                self.progress.write(f"  duplicate check: {pos} entries re-read ({pos / dt:,.0f} entries/s)\n")
+                self.progress.write(
+                    f"  duplicate check: {pos} entries re-read ({pos / dt:,.0f} entries/s)\n"
+                )
 
     def _slow_statement_id(self, obj: dict[str, Any]) -> bytes | None:
         leaf = b64decode_strict(obj.get("leaf"))
@@ -2256,24 +2518,40 @@ def _iter_lines(f: IO[bytes]) -> Iterator[bytes]:
     return iter(f)
 
 
-def verify_export(path: str, operator: VerifierKey, *, since: Checkpoint | None = None,
-                  report: Report | None = None, progress: IO[str] | None = None,
-                  progress_every: int = 100_000, stdin: IO[bytes] | None = None) -> Report:
+def verify_export(
+    path: str,
+    operator: VerifierKey,
+    *,
+    since: Checkpoint | None = None,
+    report: Report | None = None,
+    progress: IO[str] | None = None,
+    progress_every: int = 100_000,
+    stdin: IO[bytes] | None = None,
+) -> Report:
     """Verify an export file (or stdin when path is '-'). Returns the report."""
     report = report or Report()
     if path == "-":
         src = stdin if stdin is not None else sys.stdin.buffer
-        v = ExportVerifier(operator, since=since, report=report, progress=progress,
-                           progress_every=progress_every, exact_duplicates=True)
+        v = ExportVerifier(
+            operator,
+            since=since,
+            report=report,
+            progress=progress,
+            progress_every=progress_every,
+            exact_duplicates=True,
+        )
         v.run(src)
         return report
-    v = ExportVerifier(operator, since=since, report=report, progress=progress,
-                       progress_every=progress_every)
+    v = ExportVerifier(
+        operator, since=since, report=report, progress=progress, progress_every=progress_every
+    )
     with open(path, "rb") as f:
         v.run(_iter_lines(f))
     if v.candidates:
         if progress is not None:
-            progress.write(f"  {len(v.candidates)} possible duplicate statement ID(s): re-reading to confirm\n")
+            progress.write(
+                f"  {len(v.candidates)} possible duplicate statement ID(s): re-reading to confirm\n"
+            )
         with open(path, "rb") as f:
             v.confirm_duplicates(_iter_lines(f))
     return report
@@ -2288,10 +2566,16 @@ MAX_BUNDLE_ENTRIES = 2000
 MAX_PROOF_LENGTH = 64
 MAX_BUNDLE_NODES = MAX_PROOF_LENGTH * MAX_BUNDLE_ENTRIES
 _BUNDLE_KEYS = frozenset(
-    ("format", "v", "subject", "verifier_key", "checkpoint", "nodes", "entries"))
+    ("format", "v", "subject", "verifier_key", "checkpoint", "nodes", "entries")
+)
 _BUNDLE_ENTRY_KEYS = frozenset(("index", "leaf", "proof"))
 _BUNDLE_ID_LISTS = ("epcList", "childEPCs", "inputEPCList", "outputEPCList")
-_BUNDLE_CLASS_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outputQuantityList")
+_BUNDLE_CLASS_LISTS = (
+    "quantityList",
+    "childQuantityList",
+    "inputQuantityList",
+    "outputQuantityList",
+)
 _LOT_BEFORE_SERIAL = re.compile(r"/10/[^/]+(?=/21/)")
 _MAX_SAFE = 2**53 - 1
 
@@ -2318,8 +2602,12 @@ class BundleEntryReport:
         return not self.failures
 
     def as_dict(self) -> dict[str, Any]:
-        return {"ok": self.ok, "kind": self.kind, "verified": self.verified,
-                "failures": [{"check": c, "message": m} for c, m in self.failures]}
+        return {
+            "ok": self.ok,
+            "kind": self.kind,
+            "verified": self.verified,
+            "failures": [{"check": c, "message": m} for c, m in self.failures],
+        }
 
 
 class BundleReport:
@@ -2335,16 +2623,23 @@ class BundleReport:
 
     @property
     def ok(self) -> bool:
-        return (self.checkpoint is not None and not self.bundle_failures
-                and all(e.ok for e in self.entries.values()))
+        return (
+            self.checkpoint is not None
+            and not self.bundle_failures
+            and all(e.ok for e in self.entries.values())
+        )
 
     def as_dict(self) -> dict[str, Any]:
         cp = self.checkpoint
         return {
             "ok": self.ok,
             "subject": self.subject,
-            "checkpoint": {"ok": cp is not None, "size": cp.size if cp else None,
-                           "root": b64encode(cp.root) if cp else None, "message": self.checkpoint_message},
+            "checkpoint": {
+                "ok": cp is not None,
+                "size": cp.size if cp else None,
+                "root": b64encode(cp.root) if cp else None,
+                "message": self.checkpoint_message,
+            },
             "bundleFailures": [{"check": c, "message": m} for c, m in self.bundle_failures],
             "entries": {str(i): e.as_dict() for i, e in self.entries.items()},
             "steps": self.steps,
@@ -2358,7 +2653,9 @@ def _bundle_document(data: bytes) -> tuple[dict[str, Any], list[tuple[int, bytes
     except JSONError as e:
         raise RuleBroken("bundle", f"the bundle is not acceptable JSON: {e}") from None
     if type(doc) is not dict or doc.keys() != _BUNDLE_KEYS:
-        raise RuleBroken("bundle", "a bundle has exactly the members " + ", ".join(sorted(_BUNDLE_KEYS)))
+        raise RuleBroken(
+            "bundle", "a bundle has exactly the members " + ", ".join(sorted(_BUNDLE_KEYS))
+        )
     if doc["format"] != BUNDLE_FORMAT or type(doc["v"]) is not int or doc["v"] != 1:
         raise RuleBroken("bundle", f"not a {BUNDLE_FORMAT} version 1 document")
     for name in ("subject", "verifier_key", "checkpoint"):
@@ -2378,20 +2675,26 @@ def _bundle_document(data: bytes) -> tuple[dict[str, Any], list[tuple[int, bytes
         if type(index) is not int or not 0 <= index <= _MAX_SAFE:
             raise RuleBroken("bundle", f"{where}.index must be a non-negative integer")
         if out and index <= out[-1][0]:
-            raise RuleBroken("bundle", f"{where}: entries must be in increasing index order, each once")
+            raise RuleBroken(
+                "bundle", f"{where}: entries must be in increasing index order, each once"
+            )
         if type(proof) is not list or len(proof) > MAX_PROOF_LENGTH:
-            raise RuleBroken("bundle", f"{where}.proof must be a list of at most "
-                                       f"{MAX_PROOF_LENGTH} node numbers")
+            raise RuleBroken(
+                "bundle", f"{where}.proof must be a list of at most {MAX_PROOF_LENGTH} node numbers"
+            )
         leaf = b64decode_strict(item["leaf"])
         if leaf is None:
             raise RuleBroken("bundle", f"{where}.leaf must be canonical base64")
         for k, p in enumerate(proof):
             if type(p) is not int or not 0 <= p < len(nodes):
-                raise RuleBroken("bundle", f"{where}.proof[{k}] must be the number of one of "
-                                           f"the {len(nodes)} nodes")
+                raise RuleBroken(
+                    "bundle",
+                    f"{where}.proof[{k}] must be the number of one of the {len(nodes)} nodes",
+                )
             if p > first_unused:
                 raise RuleBroken(
-                    "bundle", f"{where}.proof[{k}]: nodes must be listed in order of first use")
+                    "bundle", f"{where}.proof[{k}]: nodes must be listed in order of first use"
+                )
             if p == first_unused:
                 first_unused += 1
         out.append((index, leaf, [nodes[p] for p in proof]))
@@ -2422,7 +2725,9 @@ def _bundle_entry(leaf: bytes) -> dict[str, Any]:
     except JSONError as e:
         raise RuleBroken("entry_shape", f"the entry is not acceptable JSON: {e}") from None
     if type(obj) is not dict or obj.keys() != _ENTRY_KEYS:
-        raise RuleBroken("entry_shape", "an entry has exactly the members " + ", ".join(sorted(_ENTRY_KEYS)))
+        raise RuleBroken(
+            "entry_shape", "an entry has exactly the members " + ", ".join(sorted(_ENTRY_KEYS))
+        )
     try:
         canonical = jcs(obj)
     except JSONError as e:
@@ -2437,7 +2742,9 @@ def _bundle_entry(leaf: bytes) -> dict[str, Any]:
     if type(prev) is not str or not _HEX64.match(prev):
         raise RuleBroken("entry_shape", "an entry's prev is 64 lowercase hex digits")
     if parse_strict_time_ms(obj["time"]) is None:
-        raise RuleBroken("entry_shape", "an entry's time is not of the form YYYY-MM-DDTHH:MM:SS.sssZ")
+        raise RuleBroken(
+            "entry_shape", "an entry's time is not of the form YYYY-MM-DDTHH:MM:SS.sssZ"
+        )
     if type(st) is not dict:
         raise RuleBroken("entry_shape", "a statement must be a JSON object")
     if st.keys() != _STATEMENT_KEYS:
@@ -2475,12 +2782,16 @@ class BundleRegistry:
         kind, signer, sig, message = st["kind"], st["signer"], entry["_sig"], entry["_message"]
         if index == 0 or kind == "genesis":
             if index != 0 or kind != "genesis":
-                raise RuleBroken("misplaced_genesis", "the first entry, and only the first, is the genesis")
+                raise RuleBroken(
+                    "misplaced_genesis", "the first entry, and only the first, is the genesis"
+                )
             _payload_rules(kind, payload)
             pk = b64decode_strict(payload["operator_key"], 32)
             assert pk is not None  # checked by _payload_rules
             if signer != key_id(pk):
-                raise RuleBroken("not_operator", "the genesis must be signed by the operator key it names")
+                raise RuleBroken(
+                    "not_operator", "the genesis must be signed by the operator key it names"
+                )
             _signed(kind, pk, message, sig)
             return {"kind": kind, "origin": payload["origin"], "operator_key": pk}
         if kind in OPERATOR_KINDS:
@@ -2513,16 +2824,24 @@ class BundleRegistry:
             raise RuleBroken("unknown_key", f"actor {p['actor']} has no key {p['key_id']}")
         if rec["revoked_ms"] is not None:
             raise RuleBroken("key_already_revoked", f"key {p['key_id']} is already revoked")
-        return {"kind": kind, "actor": p["actor"], "key_id": p["key_id"],
-                "effective_ms": parse_strict_time_ms(p["effective"])}
+        return {
+            "kind": kind,
+            "actor": p["actor"],
+            "key_id": p["key_id"],
+            "effective_ms": parse_strict_time_ms(p["effective"]),
+        }
 
-    def _event(self, signer: str, p: dict[str, Any], t: str, message: bytes, sig: bytes) -> dict[str, Any]:
+    def _event(
+        self, signer: str, p: dict[str, Any], t: str, message: bytes, sig: bytes
+    ) -> dict[str, Any]:
         # The log check (FORMAT.md 3.5): only eventTime and bizStep are read.
         if "eventTime" not in p:
             raise RuleBroken("missing_field", "the event has no eventTime")
         ev_ns = parse_rfc3339_ns(p["eventTime"])
         if ev_ns is None:
-            raise RuleBroken("bad_time", "eventTime is not an RFC 3339 date-time with an offset or Z")
+            raise RuleBroken(
+                "bad_time", "eventTime is not an RFC 3339 date-time with an offset or Z"
+            )
         if "bizStep" not in p:
             raise RuleBroken("missing_field", "the event has no bizStep")
         step = p["bizStep"]
@@ -2530,22 +2849,36 @@ class BundleRegistry:
             raise RuleBroken("bad_value", "bizStep is not text")
         key = self.keys.get(signer)
         if key is None:
-            raise RuleBroken("unknown_key", f"key {signer} is not added by an earlier entry of this bundle")
+            raise RuleBroken(
+                "unknown_key", f"key {signer} is not added by an earlier entry of this bundle"
+            )
         t_ms = parse_strict_time_ms(t)
         assert t_ms is not None  # checked by _bundle_entry
         if key["revoked_ms"] is not None and key["revoked_ms"] <= t_ms:
-            raise RuleBroken("key_revoked", f"key {signer} was revoked with effect at or before {t}")
+            raise RuleBroken(
+                "key_revoked", f"key {signer} was revoked with effect at or before {t}"
+            )
         actor = self.actors.get(key["actor"])
         if actor is None:
             raise RuleBroken("unknown_actor", f"the actor of key {signer} is not registered")
         allowed = BIZSTEP_ROLES.get(step, frozenset())
         if not allowed & set(actor["roles"]):
-            raise RuleBroken("role_not_permitted", f"actor {actor['actor']} may not post the step {step!r}")
+            raise RuleBroken(
+                "role_not_permitted", f"actor {actor['actor']} may not post the step {step!r}"
+            )
         if ev_ns > (t_ms + EVENT_FUTURE_ALLOWANCE_MS) * 1_000_000:
-            raise RuleBroken("event_in_future", f"eventTime {p['eventTime']} is more than 10 minutes after {t}")
+            raise RuleBroken(
+                "event_in_future", f"eventTime {p['eventTime']} is more than 10 minutes after {t}"
+            )
         _signed("event", key["public_key"], message, sig)
-        return {"kind": "event", "actor": actor["actor"], "bizStep": step, "eventTime": p["eventTime"],
-                "actorName": actor["name"], "actorRegion": actor["region"]}
+        return {
+            "kind": "event",
+            "actor": actor["actor"],
+            "bizStep": step,
+            "eventTime": p["eventTime"],
+            "actorName": actor["name"],
+            "actorRegion": actor["region"],
+        }
 
     def apply(self, admission: dict[str, Any]) -> None:
         """Register what an entry with no failure proved (the genesis is the trusted key)."""
@@ -2554,8 +2887,11 @@ class BundleRegistry:
             self.actors[admission["actor"]] = admission["record"]
             self.glns.add(admission["record"]["gln"])
         elif kind == "key":
-            self.keys[admission["key_id"]] = {"actor": admission["actor"], "public_key": admission["public_key"],
-                                              "revoked_ms": None}
+            self.keys[admission["key_id"]] = {
+                "actor": admission["actor"],
+                "public_key": admission["public_key"],
+                "revoked_ms": None,
+            }
         elif kind == "revoke":
             self.keys[admission["key_id"]]["revoked_ms"] = admission["effective_ms"]
 
@@ -2601,7 +2937,9 @@ def verify_bundle(data: bytes, operator: VerifierKey) -> BundleReport:
         return report
     report.subject = doc["subject"]
     if doc["verifier_key"] != operator.text:
-        report.bundle_failures.append(("operator_key", "the bundle names another operator key than the one trusted"))
+        report.bundle_failures.append(
+            ("operator_key", "the bundle names another operator key than the one trusted")
+        )
         return report
     try:
         cp = verify_checkpoint(doc["checkpoint"], operator)
@@ -2616,33 +2954,52 @@ def verify_bundle(data: bytes, operator: VerifierKey) -> BundleReport:
     report.checkpoint = cp
     report.checkpoint_message = f"signed by {operator.name} for {cp.size} entries"
     if items[0][0] != 0:
-        report.bundle_failures.append(("genesis", "the bundle lacks the log's genesis entry (index 0)"))
+        report.bundle_failures.append(
+            ("genesis", "the bundle lacks the log's genesis entry (index 0)")
+        )
     registry = BundleRegistry(operator)
     events: list[dict[str, Any]] = []
     for index, leaf, proof in items:
         rec = report.entries[index] = BundleEntryReport()
         if index >= cp.size:
-            rec.failures.append(("inclusion", f"entry {index} is beyond the checkpoint's {cp.size} entries"))
+            rec.failures.append(
+                ("inclusion", f"entry {index} is beyond the checkpoint's {cp.size} entries")
+            )
         elif not verify_inclusion(index, cp.size, leaf_hash(leaf), proof, cp.root):
-            rec.failures.append(("inclusion", "the inclusion proof does not lead to the checkpoint's root"))
+            rec.failures.append(
+                ("inclusion", "the inclusion proof does not lead to the checkpoint's root")
+            )
         try:
             entry = _bundle_entry(leaf)
             rec.kind = entry["statement"]["kind"]
             if entry["index"] != index:
-                raise RuleBroken("index", f"the entry says index {entry['index']}, the bundle {index}")
+                raise RuleBroken(
+                    "index", f"the entry says index {entry['index']}, the bundle {index}"
+                )
             if rec.kind == "event":
                 events.append(entry["statement"]["payload"])
                 report.steps.append(index)
             admission = registry.admit(index, entry)
             if admission["kind"] == "genesis" and (
-                    admission["operator_key"] != operator.public_key or admission["origin"] != operator.name):
-                rec.failures.append(("genesis", "the genesis entry names another operator key or origin"))
+                admission["operator_key"] != operator.public_key
+                or admission["origin"] != operator.name
+            ):
+                rec.failures.append(
+                    ("genesis", "the genesis entry names another operator key or origin")
+                )
             if rec.ok:
                 # Only an entry with no failure enters the registry (FORMAT.md 9.2 step 5).
                 registry.apply(admission)
-                rec.verified = {"kind": rec.kind, "time": entry["time"], "signer": entry["statement"]["signer"],
-                                **{k: v for k, v in admission.items()
-                                   if k in ("actor", "bizStep", "eventTime", "actorName", "actorRegion")}}
+                rec.verified = {
+                    "kind": rec.kind,
+                    "time": entry["time"],
+                    "signer": entry["statement"]["signer"],
+                    **{
+                        k: v
+                        for k, v in admission.items()
+                        if k in ("actor", "bizStep", "eventTime", "actorName", "actorRegion")
+                    },
+                }
         except RuleBroken as e:
             rec.failures.append((e.check, e.message))
     if not any(report.subject in mentioned_ids(p) for p in events):
@@ -2656,15 +3013,22 @@ def print_bundle_report(report: BundleReport, out: IO[str]) -> None:
         out.write(f"FAIL bundle [{f[0]}]: {f[1]}\n")
     for index, rec in report.entries.items():
         v = rec.verified or {}
-        what = (f"{v.get('bizStep')}  {v.get('actorName')} ({v.get('actor')})  {v.get('eventTime')}"
-                if rec.kind == "event" and v else f"{rec.kind or '?'}  {v.get('actor', '')}".rstrip())
+        what = (
+            f"{v.get('bizStep')}  {v.get('actorName')} ({v.get('actor')})  {v.get('eventTime')}"
+            if rec.kind == "event" and v
+            else f"{rec.kind or '?'}  {v.get('actor', '')}".rstrip()
+        )
         verdict = "OK" if rec.ok else "FAIL " + "; ".join(f"[{c}] {m}" for c, m in rec.failures)
         out.write(f"{index:>8}  {what}  {verdict}\n")
     if report.ok:
-        out.write(f"VERIFIED: {len(report.steps)} steps of {report.subject} against the checkpoint of "
-                  f"{report.checkpoint.size if report.checkpoint else '?'} entries\n")
+        out.write(
+            f"VERIFIED: {len(report.steps)} steps of {report.subject} against the checkpoint of "
+            f"{report.checkpoint.size if report.checkpoint else '?'} entries\n"
+        )
     else:
-        failures = len(report.bundle_failures) + sum(len(e.failures) for e in report.entries.values())
+        failures = len(report.bundle_failures) + sum(
+            len(e.failures) for e in report.entries.values()
+        )
         out.write(f"FAILED: {failures} failure(s) in the bundle for {report.subject or '?'}\n")
 
 
@@ -2688,11 +3052,15 @@ def run_bundle(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
             doc = jcs_loads(data)
             operator = parse_vkey(doc["verifier_key"])
         except (JSONError, NoteError, TypeError, KeyError, AttributeError) as e:
-            stderr.write(f"verify_ledger.py: the bundle has no usable verifier_key ({e}); give --operator-key\n")
+            stderr.write(
+                f"verify_ledger.py: the bundle has no usable verifier_key ({e}); give --operator-key\n"
+            )
             return EXIT_USAGE
-        stderr.write("WARNING: no --operator-key given: the bundle was checked against its own verifier_key "
-                     f"({operator.text}), not against a key obtained out of band. It proves consistency, "
-                     "not that the operator you trust signed it.\n")
+        stderr.write(
+            "WARNING: no --operator-key given: the bundle was checked against its own verifier_key "
+            f"({operator.text}), not against a key obtained out of band. It proves consistency, "
+            "not that the operator you trust signed it.\n"
+        )
     report = verify_bundle(data, operator)
     if args.json:
         result = report.as_dict()
@@ -2721,8 +3089,12 @@ def load_operator_key(arg: str) -> VerifierKey:
             except (OSError, UnicodeDecodeError) as e:
                 raise UsageError(f"cannot read the operator key file {arg}: {e}") from None
             except NoteError as e:
-                raise UsageError(f"the file {arg} does not hold a valid verifier key: {e}") from None
-        raise UsageError(f"--operator-key is neither a verifier key nor a file holding one: {first}") from None
+                raise UsageError(
+                    f"the file {arg} does not hold a valid verifier key: {e}"
+                ) from None
+        raise UsageError(
+            f"--operator-key is neither a verifier key nor a file holding one: {first}"
+        ) from None
 
 
 def load_since(path: str, operator: VerifierKey) -> Checkpoint:
@@ -2734,9 +3106,13 @@ def load_since(path: str, operator: VerifierKey) -> Checkpoint:
     try:
         cp = verify_checkpoint(data, operator)
     except NoteError as e:
-        raise UsageError(f"the --since checkpoint does not verify with the operator key: {e}") from None
+        raise UsageError(
+            f"the --since checkpoint does not verify with the operator key: {e}"
+        ) from None
     if cp.origin != operator.name:
-        raise UsageError(f"the --since checkpoint is for origin {cp.origin!r}, not {operator.name!r}")
+        raise UsageError(
+            f"the --since checkpoint is for origin {cp.origin!r}, not {operator.name!r}"
+        )
     return cp
 
 
@@ -2752,28 +3128,50 @@ def build_parser() -> argparse.ArgumentParser:
         "with a Bloom filter of about twelve bits per entry and, if it reports possible duplicates, "
         "a second read of the file. From stdin ('-') the file cannot be re-read, so an exact set "
         "of statement IDs is kept instead (about 100 bytes per entry). Check names: "
-        + ", ".join(CHECKS) + ".",
+        + ", ".join(CHECKS)
+        + ".",
     )
     p.add_argument("export", nargs="?", help="the export file (JSON Lines), or - for stdin")
-    p.add_argument("--bundle", metavar="FILE",
-                   help="verify one product's proof bundle (FORMAT.md 9) instead of an export; "
-                   "without --operator-key it is checked against its own verifier_key, with a warning")
-    p.add_argument("--operator-key", metavar="VKEY",
-                   help="the operator's C2SP verifier key <name>+<id>+<key>, or a file holding it "
-                   "(required for an export)")
-    p.add_argument("--since", metavar="CHECKPOINT_FILE",
-                   help="a signed checkpoint saved earlier: check that the export extends it")
+    p.add_argument(
+        "--bundle",
+        metavar="FILE",
+        help="verify one product's proof bundle (FORMAT.md 9) instead of an export; "
+        "without --operator-key it is checked against its own verifier_key, with a warning",
+    )
+    p.add_argument(
+        "--operator-key",
+        metavar="VKEY",
+        help="the operator's C2SP verifier key <name>+<id>+<key>, or a file holding it "
+        "(required for an export)",
+    )
+    p.add_argument(
+        "--since",
+        metavar="CHECKPOINT_FILE",
+        help="a signed checkpoint saved earlier: check that the export extends it",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress lines on stderr")
-    p.add_argument("--json", action="store_true",
-                   help='print a JSON report {"ok", "entries", "checkpoints", "failures": [{"index", '
-                   '"check", "message", ...}]} instead of text lines')
-    p.add_argument("--progress-every", type=int, default=100_000, metavar="N",
-                   help="a progress line on stderr every N entries (default 100000)")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print a JSON report {"ok", "entries", "checkpoints", "failures": [{"index", '
+        '"check", "message", ...}]} instead of text lines',
+    )
+    p.add_argument(
+        "--progress-every",
+        type=int,
+        default=100_000,
+        metavar="N",
+        help="a progress line on stderr every N entries (default 100000)",
+    )
     return p
 
 
-def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: IO[str] | None = None,
-         stdin: IO[bytes] | None = None) -> int:
+def main(
+    argv: list[str] | None = None,
+    stdout: IO[str] | None = None,
+    stderr: IO[str] | None = None,
+    stdin: IO[bytes] | None = None,
+) -> int:
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
     parser = build_parser()
@@ -2790,7 +3188,9 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
             return EXIT_USAGE
         return run_bundle(args, stdout, stderr)
     if args.export is None or args.operator_key is None:
-        stderr.write("verify_ledger.py: an export file and --operator-key are required (or --bundle FILE)\n")
+        stderr.write(
+            "verify_ledger.py: an export file and --operator-key are required (or --bundle FILE)\n"
+        )
         return EXIT_USAGE
     try:
         operator = load_operator_key(args.operator_key)
@@ -2806,8 +3206,15 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
     progress = None if args.quiet else stderr
     started = _time.monotonic()
     try:
-        verify_export(args.export, operator, since=since, report=report, progress=progress,
-                      progress_every=args.progress_every, stdin=stdin)
+        verify_export(
+            args.export,
+            operator,
+            since=since,
+            report=report,
+            progress=progress,
+            progress_every=args.progress_every,
+            stdin=stdin,
+        )
     except OSError as e:
         stderr.write(f"verify_ledger.py: cannot read the export: {e}\n")
         return EXIT_USAGE
@@ -2818,21 +3225,29 @@ def main(argv: list[str] | None = None, stdout: IO[str] | None = None, stderr: I
         pass
     if progress is not None:
         rate = report.entries / elapsed if elapsed > 0 else 0.0
-        progress.write(f"  done: {report.entries} entries in {elapsed:.2f} s ({rate:,.0f} entries/s)\n")
+        progress.write(
+            f"  done: {report.entries} entries in {elapsed:.2f} s ({rate:,.0f} entries/s)\n"
+        )
     report.close()
     return EXIT_OK if report.ok else EXIT_FAILED
 
 
-def _print_result(args: argparse.Namespace, report: Report, operator: VerifierKey, stdout: IO[str]) -> None:
+def _print_result(
+    args: argparse.Namespace, report: Report, operator: VerifierKey, stdout: IO[str]
+) -> None:
     if args.json:
         report.write_json(stdout)
     else:
         if report.ok:
-            stdout.write(f"OK: {report.entries} entries and {report.checkpoints} checkpoints verified "
-                         f"against {operator.text}\n")
+            stdout.write(
+                f"OK: {report.entries} entries and {report.checkpoints} checkpoints verified "
+                f"against {operator.text}\n"
+            )
         else:
-            stdout.write(f"FAILED: {report.count} failure(s) in {report.entries} entries and "
-                         f"{report.checkpoints} checkpoints\n")
+            stdout.write(
+                f"FAILED: {report.count} failure(s) in {report.entries} entries and "
+                f"{report.checkpoints} checkpoints\n"
+            )
     stdout.flush()
 
 

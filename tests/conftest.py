@@ -22,7 +22,9 @@ from ledger.core.signing import SigningKey
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
 
-POSTGRES_URL = os.environ.get("LEDGER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_URL = os.environ.get(
+    "LEDGER_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 ORIGIN = "ledger.example/wuchang-rice"
 START = datetime(2026, 9, 1, 0, 0, tzinfo=UTC)
 

@@ -18,7 +18,9 @@ ROOT = Path(__file__).parents[1]
 def test_vectors_regenerate_identically(tmp_path: Path) -> None:
     generate(tmp_path)
     for name in ("statements.json", "export.jsonl", "operator.vkey", "README.md"):
-        assert (tmp_path / name).read_bytes() == (OUT / name).read_bytes(), f"{name} changed: run python -m tests.vector_gen"
+        assert (tmp_path / name).read_bytes() == (OUT / name).read_bytes(), (
+            f"{name} changed: run python -m tests.vector_gen"
+        )
 
 
 def test_statement_vectors_verify() -> None:
@@ -26,13 +28,24 @@ def test_statement_vectors_verify() -> None:
         statement = parse_statement(vector["statement"])
         assert statement.message.hex() == vector["signed_message_hex"]
         assert statement.statement_id.hex() == vector["statement_id_hex"]
-        statement.verify_signature(PublicKey(b64decode(vector["public_key"], field="public_key", size=32)))
+        statement.verify_signature(
+            PublicKey(b64decode(vector["public_key"], field="public_key", size=32))
+        )
 
 
 def test_the_script_accepts_the_committed_export() -> None:
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "verify_ledger.py"), str(OUT / "export.jsonl"),
-         "--operator-key", str(OUT / "operator.vkey"), "--quiet"],
-        capture_output=True, text=True, timeout=120, check=False,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "verify_ledger.py"),
+            str(OUT / "export.jsonl"),
+            "--operator-key",
+            str(OUT / "operator.vkey"),
+            "--quiet",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
     )
     assert result.returncode == 0, result.stdout + result.stderr

@@ -57,17 +57,39 @@ def generate(out: Path) -> None:
     actor = ex.actor_payloads()[0]
     statements = [
         _statement_vector("actor", sign_statement("actor", actor, operator), "operator"),
-        _statement_vector("key", sign_statement("key", {"actor": actor["actor"], "public_key": coop.public_key.b64},
-                                                operator), "operator"),
-        _statement_vector("revoke", sign_statement("revoke", {"actor": actor["actor"], "key_id": coop.public_key.key_id,
-                                                              "effective": "2024-12-01T00:00:00.000Z",
-                                                              "reason": "phone lost"}, operator), "operator"),
-        _statement_vector("event", sign_statement("event", ex.harvest(), coop), "producer:wuchang-coop"),
+        _statement_vector(
+            "key",
+            sign_statement(
+                "key", {"actor": actor["actor"], "public_key": coop.public_key.b64}, operator
+            ),
+            "operator",
+        ),
+        _statement_vector(
+            "revoke",
+            sign_statement(
+                "revoke",
+                {
+                    "actor": actor["actor"],
+                    "key_id": coop.public_key.key_id,
+                    "effective": "2024-12-01T00:00:00.000Z",
+                    "reason": "phone lost",
+                },
+                operator,
+            ),
+            "operator",
+        ),
+        _statement_vector(
+            "event", sign_statement("event", ex.harvest(), coop), "producer:wuchang-coop"
+        ),
     ]
-    (out / "statements.json").write_text(json.dumps(statements, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
+    (out / "statements.json").write_text(
+        json.dumps(statements, indent=1, ensure_ascii=False) + "\n", encoding="utf-8"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/ledger.sqlite3")
-        ledger = Ledger.create(engine, operator, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0)
+        ledger = Ledger.create(
+            engine, operator, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0
+        )
         register_all(ledger, operator)
         for actor_id, payload in ex.wuchang_chain():
             ledger.append([sign_statement("event", payload, producer_key(actor_id))])

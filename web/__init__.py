@@ -108,8 +108,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     ledger = app.extensions["ledger"]
     app.extensions["scan_cache"] = resolver.ScanCache(ledger)
-    rule = CloneRule(timedelta(hours=app.config["LEDGER_CLONE_WINDOW_HOURS"]),
-                     app.config["LEDGER_CLONE_MAX_SCANS"], app.config["LEDGER_CLONE_MAX_CLIENTS"])
+    rule = CloneRule(
+        timedelta(hours=app.config["LEDGER_CLONE_WINDOW_HOURS"]),
+        app.config["LEDGER_CLONE_MAX_SCANS"],
+        app.config["LEDGER_CLONE_MAX_CLIENTS"],
+    )
     app.extensions["scans"] = ScanCounter(ledger.engine, rule)
     Babel(app, locale_selector=select_locale, default_locale=LANGUAGES[0])
 

@@ -63,10 +63,14 @@ def int_param(name: str, *, default: int | None = None, minimum: int = 0) -> int
             raise bad_parameter(name, f"the query parameter {name!r} is required")
         return default
     if len(values) > 1:
-        raise bad_parameter(name, f"give the query parameter {name!r} once, not {len(values)} times")
+        raise bad_parameter(
+            name, f"give the query parameter {name!r} once, not {len(values)} times"
+        )
     raw = values[0]
     if not _UINT.fullmatch(raw) or not minimum <= int(raw) <= MAX_INT:
-        raise bad_parameter(name, f"{name} must be a whole number from {minimum} to {MAX_INT}, not {raw[:40]!r}")
+        raise bad_parameter(
+            name, f"{name} must be a whole number from {minimum} to {MAX_INT}, not {raw[:40]!r}"
+        )
     return int(raw)
 
 
@@ -88,7 +92,11 @@ def entry_json(entry: StoredEntry) -> dict[str, Any]:
 
 def appended_json(appended: Appended) -> dict[str, Any]:
     """Where an accepted statement sits in the log."""
-    return {"index": appended.index, "entry_hash": appended.entry_hash.hex(), "created": appended.created}
+    return {
+        "index": appended.index,
+        "entry_hash": appended.entry_hash.hex(),
+        "created": appended.created,
+    }
 
 
 def immutable(response: Response) -> Response:
@@ -112,7 +120,9 @@ def require_json_body() -> bytes:
     data = request.get_data(cache=False)
     limit = current_app.config["MAX_CONTENT_LENGTH"]
     if request.content_length is None and len(data) >= limit:
-        raise RequestEntityTooLarge(f"a request body may be at most {limit - 1} bytes when sent chunked")
+        raise RequestEntityTooLarge(
+            f"a request body may be at most {limit - 1} bytes when sent chunked"
+        )
     return data
 
 
@@ -123,14 +133,20 @@ def parse_body(body: Any) -> tuple[list[Statement], bool]:
     extra = sorted(body.keys() - {"statements"})
     if extra:
         raise MalformedError(
-            f"a batch has only the member 'statements', not {extra[0]!r}", code="unknown_field", field=extra[0]
+            f"a batch has only the member 'statements', not {extra[0]!r}",
+            code="unknown_field",
+            field=extra[0],
         )
     items = body["statements"]
     if not isinstance(items, list):
-        raise MalformedError("statements must be a JSON array", code="wrong_type", field="statements")
+        raise MalformedError(
+            "statements must be a JSON array", code="wrong_type", field="statements"
+        )
     if not 1 <= len(items) <= MAX_BATCH:
         raise MalformedError(
-            f"a batch holds 1 to {MAX_BATCH} statements, not {len(items)}", code="bad_batch_size", field="statements"
+            f"a batch holds 1 to {MAX_BATCH} statements, not {len(items)}",
+            code="bad_batch_size",
+            field="statements",
         )
     statements = []
     for position, item in enumerate(items):
@@ -202,7 +218,14 @@ def inclusion_proof() -> Response:
         raise bad_parameter("index", f"entry {index} is not in a tree of size {tree_size}")
     leaf_hash, proof = ledger().inclusion_proof(index, tree_size)
     return immutable(
-        jsonify({"index": index, "tree_size": tree_size, "leaf_hash": leaf_hash.hex(), "proof": [p.hex() for p in proof]})
+        jsonify(
+            {
+                "index": index,
+                "tree_size": tree_size,
+                "leaf_hash": leaf_hash.hex(),
+                "proof": [p.hex() for p in proof],
+            }
+        )
     )
 
 
@@ -221,7 +244,13 @@ def consistency_proof() -> Response:
 def operator() -> Response:
     """The operator's identity: origin, C2SP verifier key and raw public key."""
     verifier = ledger().operator
-    return jsonify({"origin": verifier.name, "verifier_key": verifier.vkey, "public_key": verifier.public_key.b64})
+    return jsonify(
+        {
+            "origin": verifier.name,
+            "verifier_key": verifier.vkey,
+            "public_key": verifier.public_key.b64,
+        }
+    )
 
 
 # -- object histories -----------------------------------------------------------------------
@@ -260,7 +289,9 @@ def epcis() -> Response:
     """One object's events as an EPCIS 2.0 JSON-LD document (the whole log: the CLI)."""
     object_id = str_param("object")
     out = io.StringIO()
-    write_epcis(ledger().engine, out, object_id=object_id, creation_date=format_time(system_clock()))
+    write_epcis(
+        ledger().engine, out, object_id=object_id, creation_date=format_time(system_clock())
+    )
     return Response(out.getvalue(), content_type="application/ld+json; charset=utf-8")
 
 

@@ -96,7 +96,8 @@ def temperature_chart(readings: Sequence[Reading], band: tuple[float, float]) ->
         return x0 + (moment.timestamp() - t0) / t_span * (x1 - x0)
 
     points = tuple(
-        Point(x_of(r.time), y_of(r.value), r.value, not low <= r.value <= high, r.time) for r in ordered
+        Point(x_of(r.time), y_of(r.value), r.value, not low <= r.value <= high, r.time)
+        for r in ordered
     )
     y_ticks = []
     tick = y_min
@@ -108,7 +109,17 @@ def temperature_chart(readings: Sequence[Reading], band: tuple[float, float]) ->
     if last.date() != first.date():
         x_ticks.append(Tick(x1, last.strftime("%m-%d")))
     return Chart(
-        width=WIDTH, height=HEIGHT, plot_left=x0, plot_right=x1, plot_top=y0, plot_bottom=y1,
-        band_top=y_of(high), band_bottom=y_of(low), band_min=low, band_max=high,
-        points=points, y_ticks=tuple(y_ticks), x_ticks=tuple(x_ticks),
+        width=WIDTH,
+        height=HEIGHT,
+        plot_left=x0,
+        plot_right=x1,
+        plot_top=y0,
+        plot_bottom=y1,
+        band_top=y_of(high),
+        band_bottom=y_of(low),
+        band_min=low,
+        band_max=high,
+        points=points,
+        y_ticks=tuple(y_ticks),
+        x_ticks=tuple(x_ticks),
     )

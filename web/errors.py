@@ -82,7 +82,9 @@ def wants_page() -> bool:
 
 def error_page(error: LedgerError, status: int) -> Response:
     """The friendly error page (also used by the resolver for unknown codes)."""
-    html = render_template("not_found.html", error=error, lang=str(get_locale() or "zh"), home=url_for("home.index"))
+    html = render_template(
+        "not_found.html", error=error, lang=str(get_locale() or "zh"), home=url_for("home.index")
+    )
     return Response(html, status=status, mimetype="text/html")
 
 

@@ -18,7 +18,11 @@ API_ROUTES = (
     ("GET", "/api/v1/lots/GTIN/LOT", "history of a lot"),
     ("GET", "/api/v1/units/GTIN/SERIAL", "history of a serialised unit"),
     ("GET", "/api/v1/openapi.json", "the OpenAPI 3.1 description"),
-    ("GET", "/01/GTIN/10/LOT[/21/SERIAL]", "a lot's or unit's scan page (GS1 Digital Link); ?format=bundle: its proof"),
+    (
+        "GET",
+        "/01/GTIN/10/LOT[/21/SERIAL]",
+        "a lot's or unit's scan page (GS1 Digital Link); ?format=bundle: its proof",
+    ),
     ("GET", "/qr/01/GTIN/10/LOT[/21/SERIAL].png|.svg", "the QR code for a lot or unit"),
     ("GET", "/labels/01/GTIN/10/LOT", "a printable A4 label sheet of every unit of a lot"),
 )

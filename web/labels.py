@@ -73,6 +73,7 @@ def label_sheet(gtin: str, lot: str) -> Response:
     gtin_uri(gtin14, lot=lot, field="lot")  # the lot's rules, before any query
     units = current_app.extensions["ledger"].units_of_lot(gtin14, lot)
     sheet = labels.make_labels(units, current_app.extensions["catalogue"], resolver_base())
-    html = labels.render_sheet(sheet, css_href="/labels/labels.css",
-                               title=labels.sheet_title(sheet))
+    html = labels.render_sheet(
+        sheet, css_href="/labels/labels.css", title=labels.sheet_title(sheet)
+    )
     return Response(html, mimetype="text/html")

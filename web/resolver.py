@@ -90,23 +90,29 @@ class ScanCache:
         if cached is None or now - cached[0] > self.checkpoint_ttl:
             latest = self.ledger.latest_checkpoint()
             if latest is None:
-                raise NotFoundError("this ledger has signed no checkpoint yet", code="no_checkpoint")
+                raise NotFoundError(
+                    "this ledger has signed no checkpoint yet", code="no_checkpoint"
+                )
             cached = self._current = (now, latest)
         return cached[1]
 
     def checkpoint(self, tree_size: int) -> SignedCheckpoint:
         """The stored checkpoint of exactly ``tree_size`` entries."""
+
         def load() -> SignedCheckpoint:
             with self.ledger.engine.connect() as conn:
                 return checkpoint_of_size(conn, tree_size)
+
         return self._get(("checkpoint", tree_size), load)  # type: ignore[no-any-return]
 
     def resolved(self, subject: GS1Identifier, checkpoint: SignedCheckpoint) -> Resolved:
         """The subject's bundle at ``checkpoint`` and the server's verdict on it."""
+
         def make() -> Resolved:
             with self.ledger.engine.connect() as conn:
                 bundle = build_bundle(conn, subject, checkpoint, self.ledger.operator)
             return Resolved(bundle, verify_bundle(bundle.document, self.ledger.operator))
+
         return self._get(("bundle", subject.object_key(), checkpoint.tree_size), make)  # type: ignore[no-any-return]
 
     def page(self, resolved: Resolved, lang: str, path: str) -> Page:
@@ -116,9 +122,14 @@ class ScanCache:
         key = ("page", path, bundle.checkpoint.tree_size, lang)
 
         def render() -> Page:
-            view = scan_view(bundle.lineage, resolved.report, current_app.extensions["catalogue"], lang)
+            view = scan_view(
+                bundle.lineage, resolved.report, current_app.extensions["catalogue"], lang
+            )
             html = render_template(
-                "scan.html", view=view, lang=lang, notices=Markup(_NOTICES),
+                "scan.html",
+                view=view,
+                lang=lang,
+                notices=Markup(_NOTICES),
                 bundle_url=bundle_url(bundle),
                 verifier_key=current_app.extensions["ledger"].operator.vkey,
                 other_lang_url=f"{path}?lang={'en' if lang == 'zh' else 'zh'}",
@@ -140,7 +151,9 @@ def _subject() -> GS1Identifier:
     path = raw_path()
     try:
         if len(path) > MAX_PATH:
-            raise ValidationError(_("This code is far longer than any product code."), code="bad_identifier")
+            raise ValidationError(
+                _("This code is far longer than any product code."), code="bad_identifier"
+            )
         return parse_identifier("https://id.gs1.org" + path, field="code", allowed=("lot", "unit"))
     except ValidationError as error:
         raise NotFoundError(error.message, code=error.code, field="code") from error
@@ -151,14 +164,18 @@ def _tree_size() -> int | None:
     if raw is None:
         return None
     if not (raw.isascii() and raw.isdigit()) or len(raw) > 15:
-        raise ValidationError("tree_size must be a whole number", code="bad_parameter", field="tree_size")
+        raise ValidationError(
+            "tree_size must be a whole number", code="bad_parameter", field="tree_size"
+        )
     return int(raw)
 
 
 def wants_bundle() -> bool:
     """``?format=bundle``, or a client that prefers JSON to HTML."""
     accept = request.accept_mimetypes
-    return request.args.get("format") == "bundle" or accept["application/json"] > accept["text/html"]
+    return (
+        request.args.get("format") == "bundle" or accept["application/json"] > accept["text/html"]
+    )
 
 
 def _bundle_response(resolved: Resolved, pinned: bool) -> Response:
@@ -181,9 +198,18 @@ def bundle_url(bundle: Bundle) -> str:
 
 
 def _lot_warning(subject: GS1Identifier, view: ScanView) -> str | None:
-    if subject.serial is not None and subject.lot is not None and view.lot is not None and subject.lot != view.lot:
-        return _("The lot printed on this label (%(printed)s) is not the lot this unit was filled from "
-                 "(%(recorded)s). The label may be copied or wrong.", printed=subject.lot, recorded=view.lot)
+    if (
+        subject.serial is not None
+        and subject.lot is not None
+        and view.lot is not None
+        and subject.lot != view.lot
+    ):
+        return _(
+            "The lot printed on this label (%(printed)s) is not the lot this unit was filled from "
+            "(%(recorded)s). The label may be copied or wrong.",
+            printed=subject.lot,
+            recorded=view.lot,
+        )
     return None
 
 
@@ -212,12 +238,17 @@ def resolve(rest: str) -> Response:
     if request.method == "HEAD":  # link checkers and previews: not a scan
         stats = scans.stats(subject.object_key(), now)
     else:
-        stats = scans.record(subject.object_key(), request.remote_addr or "", request.user_agent.string, now)
-    notices = render_template("_scan_notices.html", view=page.view, stats=stats,
-                              lot_warning=_lot_warning(subject, page.view))
+        stats = scans.record(
+            subject.object_key(), request.remote_addr or "", request.user_agent.string, now
+        )
+    notices = render_template(
+        "_scan_notices.html",
+        view=page.view,
+        stats=stats,
+        lot_warning=_lot_warning(subject, page.view),
+    )
     html = page.head + notices + page.tail
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-cache"  # the scan count changes on every view
     response.headers["Vary"] = "Accept, Accept-Language"
     return response
-

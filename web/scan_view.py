@@ -40,8 +40,16 @@ STEP_TITLES = {
     "sensor_reporting": _l("Sensor report"),
     "retail_selling": _l("Sold in store"),
 }
-UNITS = {"KGM": "kg", "LTR": "L", "KGM/HAR": "kg/ha", "LTR/HAR": "L/ha", "CEL": "°C", "GRM": "g",
-         "MGM/KGM": "mg/kg", "TNE": "t"}
+UNITS = {
+    "KGM": "kg",
+    "LTR": "L",
+    "KGM/HAR": "kg/ha",
+    "LTR/HAR": "L/ha",
+    "CEL": "°C",
+    "GRM": "g",
+    "MGM/KGM": "mg/kg",
+    "TNE": "t",
+}
 
 
 @dataclass(frozen=True)
@@ -92,7 +100,9 @@ def local_time(moment: datetime, offset: str | None = None) -> str:
     if offset is not None:
         sign = -1 if offset.startswith("-") else 1
         hours, minutes = offset[1:].split(":")
-        moment = moment.astimezone(timezone(sign * timedelta(hours=int(hours), minutes=int(minutes))))
+        moment = moment.astimezone(
+            timezone(sign * timedelta(hours=int(hours), minutes=int(minutes)))
+        )
     text = moment.strftime("%Y-%m-%d %H:%M")
     name = moment.strftime("%z")
     return f"{text} (UTC{name[:3]}:{name[3:]})" if name else text
@@ -180,12 +190,23 @@ def _details(event: Event, namer: _Namer) -> list[Detail]:
         add(_("Case"), namer.thing(event.parent_id))
         add(_("Contents"), _("%(count)s units", count=len(event.child_epcs)))
     elif event.epc_list:
-        add(_("Goods"), ", ".join(namer.thing(e) for e in event.epc_list[:3]) + (" …" if len(event.epc_list) > 3 else ""))
+        add(
+            _("Goods"),
+            ", ".join(namer.thing(e) for e in event.epc_list[:3])
+            + (" …" if len(event.epc_list) > 3 else ""),
+        )
     if event.inspection is not None:
         result = _("pass") if event.inspection.result == "pass" else _("FAIL")
         add(_("Result"), result)
         for a in event.inspection.analytes:
-            add(a.name, _("%(value)s (limit %(limit)s)", value=_amount(a.value, a.uom), limit=_amount(a.limit, a.uom)))
+            add(
+                a.name,
+                _(
+                    "%(value)s (limit %(limit)s)",
+                    value=_amount(a.value, a.uom),
+                    limit=_amount(a.limit, a.uom),
+                ),
+            )
     for cert in event.certification_info:
         add(_("Certificate"), cert)
     for party in event.source_list:
@@ -198,10 +219,16 @@ def _details(event: Event, namer: _Namer) -> list[Detail]:
         add(_("Carrier"), namer.party(event.carrier))
     temps = [v for r in event.readings() if r.type == "Temperature" for v in r.values()]
     if temps:
-        add(_("Temperature"), _("%(low)s to %(high)s °C", low=f"{min(temps):g}", high=f"{max(temps):g}"))
+        add(
+            _("Temperature"),
+            _("%(low)s to %(high)s °C", low=f"{min(temps):g}", high=f"{max(temps):g}"),
+        )
     if event.allowed_range is not None:
         band = event.allowed_range
-        add(_("Allowed band"), _("%(low)s to %(high)s °C", low=f"{band.minimum:g}", high=f"{band.maximum:g}"))
+        add(
+            _("Allowed band"),
+            _("%(low)s to %(high)s °C", low=f"{band.minimum:g}", high=f"{band.maximum:g}"),
+        )
     return out
 
 
@@ -263,13 +290,28 @@ def scan_view(lineage: Lineage, report: BundleReport, catalogue: Catalogue, lang
     if subject.serial is not None:
         # What the log records (the event that made the unit) wins over what a label says.
         key = subject.object_key()
-        lot = next((parse_identifier(lc).lot for s in lineage.steps for u, lc in s.event.unit_lots if u == key), lot)
+        lot = next(
+            (
+                parse_identifier(lc).lot
+                for s in lineage.steps
+                for u, lc in s.event.unit_lots
+                if u == key
+            ),
+            lot,
+        )
     anomalies = tuple(flag_text(f, lang) for f in lineage.flags)
     if report.ok:
-        verdict = _("Verified: all %(count)s steps are signed by registered producers and included in the "
-                    "ledger's signed checkpoint of %(size)s entries.", count=len(lineage.steps), size=report.checkpoint.size if report.checkpoint else 0)
+        verdict = _(
+            "Verified: all %(count)s steps are signed by registered producers and included in the "
+            "ledger's signed checkpoint of %(size)s entries.",
+            count=len(lineage.steps),
+            size=report.checkpoint.size if report.checkpoint else 0,
+        )
     else:
-        verdict = _("NOT verified: %(count)s problem(s) were found in the proof.", count=len(report.failures))
+        verdict = _(
+            "NOT verified: %(count)s problem(s) were found in the proof.",
+            count=len(report.failures),
+        )
     return ScanView(
         subject=subject,
         product=catalogue.display_name(subject.key, namer.lang),

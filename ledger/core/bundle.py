@@ -49,7 +49,9 @@ class BundleEntry:
     proof: tuple[bytes, ...]
 
 
-def bundle_json(subject: str, verifier_key: str, checkpoint_note: str, entries: Sequence[BundleEntry]) -> bytes:
+def bundle_json(
+    subject: str, verifier_key: str, checkpoint_note: str, entries: Sequence[BundleEntry]
+) -> bytes:
     """The bundle document's bytes (compact JSON; entries in index order; every distinct
     proof hash once in ``nodes``, in order of first use, FORMAT.md 9.1)."""
     ordered = sorted(entries, key=lambda e: e.index)
@@ -112,24 +114,34 @@ def _parse_nodes(raw: object) -> list[bytes]:
 
 def _parse_entries(raw: object, nodes: list[bytes]) -> list[BundleEntry]:
     if not isinstance(raw, list) or not raw or len(raw) > MAX_BUNDLE_ENTRIES:
-        raise MalformedError(f"entries must be a list of 1 to {MAX_BUNDLE_ENTRIES} entries", code="bad_bundle")
+        raise MalformedError(
+            f"entries must be a list of 1 to {MAX_BUNDLE_ENTRIES} entries", code="bad_bundle"
+        )
     out: list[BundleEntry] = []
     first_unused = 0  # nodes are numbered in order of first use (FORMAT.md 9.1)
     for n, item in enumerate(raw):
         where = f"entries[{n}]"
         if not isinstance(item, dict) or item.keys() != ENTRY_MEMBERS:
-            raise MalformedError(f"{where} must have exactly the members index, leaf, proof", code="bad_bundle")
+            raise MalformedError(
+                f"{where} must have exactly the members index, leaf, proof", code="bad_bundle"
+            )
         index, proof = item["index"], item["proof"]
         if not isinstance(index, int) or isinstance(index, bool) or index < 0:
             raise MalformedError(f"{where}.index must be a non-negative integer", code="bad_bundle")
         if out and index <= out[-1].index:
-            raise MalformedError(f"{where}: entries must be in increasing index order, each once", code="bad_bundle")
+            raise MalformedError(
+                f"{where}: entries must be in increasing index order, each once", code="bad_bundle"
+            )
         if not isinstance(proof, list) or len(proof) > MAX_PROOF_LENGTH:
             raise MalformedError(
                 f"{where}.proof must be a list of at most {MAX_PROOF_LENGTH} node numbers",
                 code="bad_bundle",
             )
-        leaf = b64decode(item["leaf"], field=f"{where}.leaf") if isinstance(item["leaf"], str) else None
+        leaf = (
+            b64decode(item["leaf"], field=f"{where}.leaf")
+            if isinstance(item["leaf"], str)
+            else None
+        )
         if leaf is None:
             raise MalformedError(f"{where}.leaf must be base64 text", code="bad_bundle")
         hashes = []
@@ -163,9 +175,14 @@ def verify_bundle(data: bytes, operator: NoteVerifier) -> BundleReport:
     try:
         doc = parse_json(data)
         if not isinstance(doc, dict) or doc.keys() != BUNDLE_MEMBERS:
-            raise MalformedError("a bundle has exactly the members " + ", ".join(sorted(BUNDLE_MEMBERS)), code="bad_bundle")
+            raise MalformedError(
+                "a bundle has exactly the members " + ", ".join(sorted(BUNDLE_MEMBERS)),
+                code="bad_bundle",
+            )
         if doc["format"] != BUNDLE_FORMAT or doc["v"] != BUNDLE_VERSION:
-            raise MalformedError(f"not a {BUNDLE_FORMAT} version {BUNDLE_VERSION} document", code="bad_bundle")
+            raise MalformedError(
+                f"not a {BUNDLE_FORMAT} version {BUNDLE_VERSION} document", code="bad_bundle"
+            )
         for name in ("subject", "verifier_key", "checkpoint"):
             if not isinstance(doc[name], str):
                 raise MalformedError(f"{name} must be text", code="bad_bundle")
@@ -175,13 +192,23 @@ def verify_bundle(data: bytes, operator: NoteVerifier) -> BundleReport:
     report.subject = doc["subject"]
 
     if doc["verifier_key"] != operator.vkey:
-        return _fail(report, None, "operator_key", "the bundle names another operator key than the one trusted")
+        return _fail(
+            report,
+            None,
+            "operator_key",
+            "the bundle names another operator key than the one trusted",
+        )
     try:
         checkpoint = parse_checkpoint(open_note(doc["checkpoint"], [operator]).text)
     except LedgerError as exc:
         return _fail(report, None, "checkpoint_signature", exc.message)
     if checkpoint.origin != operator.name:
-        return _fail(report, None, "checkpoint_origin", f"the checkpoint's origin {checkpoint.origin!r} is not this log's")
+        return _fail(
+            report,
+            None,
+            "checkpoint_origin",
+            f"the checkpoint's origin {checkpoint.origin!r} is not this log's",
+        )
     report.checkpoint = checkpoint
 
     # As in a full audit, the operator key the verifier trusts stands for the genesis
@@ -196,27 +223,46 @@ def verify_bundle(data: bytes, operator: NoteVerifier) -> BundleReport:
     return report
 
 
-def _check_entry(report: BundleReport, registry: Registry, item: BundleEntry, checkpoint: Checkpoint,
-                 operator: NoteVerifier) -> None:
+def _check_entry(
+    report: BundleReport,
+    registry: Registry,
+    item: BundleEntry,
+    checkpoint: Checkpoint,
+    operator: NoteVerifier,
+) -> None:
     index = item.index
     if index >= checkpoint.size:
-        _fail(report, index, "inclusion", f"entry {index} is beyond the checkpoint's {checkpoint.size} entries")
+        _fail(
+            report,
+            index,
+            "inclusion",
+            f"entry {index} is beyond the checkpoint's {checkpoint.size} entries",
+        )
     else:
         try:
-            verify_inclusion(index, checkpoint.size, leaf_hash(item.leaf), item.proof, checkpoint.root)
+            verify_inclusion(
+                index, checkpoint.size, leaf_hash(item.leaf), item.proof, checkpoint.root
+            )
         except LedgerError as exc:
             _fail(report, index, "inclusion", exc.message)
     try:
         entry = parse_entry(item.leaf)
     except LedgerError as exc:
-        _fail(report, index, "canonical_bytes" if exc.code == "not_canonical" else "entry_shape", exc.message)
+        _fail(
+            report,
+            index,
+            "canonical_bytes" if exc.code == "not_canonical" else "entry_shape",
+            exc.message,
+        )
         return
     if entry.index != index:
         _fail(report, index, "index", f"the entry says index {entry.index}, the bundle {index}")
         return
     report.entries.append(entry)
     try:
-        admission = admit(entry.statement, index=index, time=parse_time(entry.time, field="time"), view=registry)
+        admission = admit(
+            entry.statement, index=index, time=parse_time(entry.time, field="time"), view=registry
+        )
     except LedgerError as exc:
         _fail(report, index, check_name(exc), exc.message)
         return

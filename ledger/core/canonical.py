@@ -76,7 +76,9 @@ def canonical_bytes(value: Any) -> bytes:
         try:
             if plain is None:
                 value = _integral_as_int(value)
-            return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode("utf-8")
+            return json.dumps(
+                value, ensure_ascii=False, sort_keys=True, separators=(",", ":")
+            ).encode("utf-8")
         except (UnicodeEncodeError, RecursionError):
             pass  # a lone surrogate, or nesting: the general serialiser says what is wrong
     try:
@@ -85,7 +87,9 @@ def canonical_bytes(value: Any) -> bytes:
         raise MalformedError("the value is nested too deeply", code="too_deep") from exc
     except rfc8785.CanonicalizationError as exc:
         # Translated once, here: callers only ever see the ledger's own errors.
-        raise MalformedError(f"this value has no canonical JSON form: {exc}", code="not_canonicalizable") from exc
+        raise MalformedError(
+            f"this value has no canonical JSON form: {exc}", code="not_canonicalizable"
+        ) from exc
 
 
 def _reject_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
@@ -130,7 +134,9 @@ def parse_json(data: bytes | str, *, max_bytes: int | None = None) -> Any:
         try:
             text = data.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise MalformedError("the document is not valid UTF-8 text", code="bad_encoding") from exc
+            raise MalformedError(
+                "the document is not valid UTF-8 text", code="bad_encoding"
+            ) from exc
     else:
         text = data
     try:

@@ -58,13 +58,19 @@ def parse_entry(raw: bytes) -> Entry:
             f"an entry has exactly the members {', '.join(sorted(ENTRY_MEMBERS))}", code="bad_entry"
         )
     if canonical_bytes(obj) != raw:
-        raise MalformedError("the entry bytes are not in canonical (RFC 8785) form", code="not_canonical")
+        raise MalformedError(
+            "the entry bytes are not in canonical (RFC 8785) form", code="not_canonical"
+        )
     index, prev, version, time = obj["index"], obj["prev"], obj["v"], obj["time"]
     if not isinstance(index, int) or isinstance(index, bool) or index < 0:
-        raise MalformedError("an entry's index is a non-negative integer", code="bad_entry", field="index")
+        raise MalformedError(
+            "an entry's index is a non-negative integer", code="bad_entry", field="index"
+        )
     if version != ENTRY_VERSION or isinstance(version, bool):
         raise MalformedError(f"unsupported entry version {version!r}", code="bad_entry", field="v")
     if not isinstance(prev, str) or not _HEX64.fullmatch(prev):
-        raise MalformedError("an entry's prev is 64 lowercase hex digits", code="bad_entry", field="prev")
+        raise MalformedError(
+            "an entry's prev is 64 lowercase hex digits", code="bad_entry", field="prev"
+        )
     parse_time(time, field="time")
     return Entry(index, bytes.fromhex(prev), parse_statement(obj["statement"]), time, raw)

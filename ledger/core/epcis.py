@@ -183,13 +183,22 @@ def normalise_time(text: str) -> str | None:
             offset = timedelta(hours=int(g["oh"]), minutes=int(g["om"] or "0"))
             offset = -offset if g["sign"] == "-" else offset
         zone = timezone(offset)
-        moment = datetime(int(g["y"]), int(g["mo"]), int(g["d"]), int(g["h"]), int(g["mi"]),
-                          int(g["s"] or "0"), tzinfo=zone)
+        moment = datetime(
+            int(g["y"]),
+            int(g["mo"]),
+            int(g["d"]),
+            int(g["h"]),
+            int(g["mi"]),
+            int(g["s"] or "0"),
+            tzinfo=zone,
+        )
         utc = moment.astimezone(UTC) + timedelta(milliseconds=millis)
     except (ValueError, OverflowError):
         return None  # not a real date and time (month 13, offset of 24 hours, ...)
-    return (f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
-            f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z")
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+        f"{utc.second:02d}.{utc.microsecond // 1000:03d}Z"
+    )
 
 
 _DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
@@ -216,9 +225,11 @@ def _canonical_number(text: str) -> str:
 # -- EPC URIs (GS1 EPC Tag Data Standard) to GS1 Digital Link (rule 17) ------------------
 
 # GS1 character set 82 (GS1 General Specifications 7.11): what EPC URI components encode.
-_CSET82 = frozenset("!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz")
+_CSET82 = frozenset(
+    "!\"%&'()*+,-./0123456789:;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
+)
 # Characters of set 82 an EPC URI may not write raw (TDS 2.0 table "escaping").
-_URN_MUST_ESCAPE = frozenset("\"%&/<>?")
+_URN_MUST_ESCAPE = frozenset('"%&/<>?')
 _CSET82_RAW = _CSET82 - _URN_MUST_ESCAPE
 _CPI_CHARS = frozenset("#-/0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 _CPI_RAW = _CPI_CHARS - frozenset("#/")
@@ -307,7 +318,9 @@ def _epc_id(scheme: str, body: str) -> str | None:
         if scheme == "sgtin":
             return f"01/{gtin}/21/{_dl_escape(fields[1])}" if _serial_ok(fields[1], 1, 20) else None
         if scheme == "upui":
-            return f"01/{gtin}/235/{_dl_escape(fields[1])}" if _serial_ok(fields[1], 1, 28) else None
+            return (
+                f"01/{gtin}/235/{_dl_escape(fields[1])}" if _serial_ok(fields[1], 1, 28) else None
+            )
         if len(fields) != 4 or not (_digits(fields[1], 2) and _digits(fields[2], 2)):
             return None
         if not _serial_ok(fields[3], 1, 20):
@@ -455,7 +468,9 @@ def _constrain_digital_link(uri: str) -> str | None:
         pairs[0] = (key, value.zfill(14))
     # Every value is checked, those about to be dropped included: the reference leaves
     # a URI alone when any of its values holds a character outside its set.
-    if any(ai not in _DL_VALUE_FORMS or _DL_VALUE_FORMS[ai].fullmatch(v) is None for ai, v in pairs):
+    if any(
+        ai not in _DL_VALUE_FORMS or _DL_VALUE_FORMS[ai].fullmatch(v) is None for ai, v in pairs
+    ):
         return None
     qualifiers = pairs[1:]
     if key in ("01", "8006") and qualifiers and qualifiers[0][0] == "22":
@@ -651,7 +666,9 @@ class _PreHash:
         if isinstance(value, dict):
             return [name + self.members(value)]
         if isinstance(value, list):  # a list inside a list: its items have no names
-            return [name + "".join(sorted(s for item in value for s in self.generic_item("", item)))]
+            return [
+                name + "".join(sorted(s for item in value for s in self.generic_item("", item)))
+            ]
         text = self.text(value, _VALUE)
         return [name + ("=" + text if text else "")]
 
@@ -686,7 +703,9 @@ class _PreHash:
         """Strings for one ordered field, one per occurrence; empty ones are left out."""
         if isinstance(spec, _Struct) and spec.item is not None:
             items = value if isinstance(value, list) else [value]
-            inner = sorted(s for item in items for s in self.ordered(spec.item, item, _Struct(spec.order)))
+            inner = sorted(
+                s for item in items for s in self.ordered(spec.item, item, _Struct(spec.order))
+            )
             return [name + "".join(inner)] if inner else []
         if isinstance(value, list):
             return [s for item in value for s in self.ordered(name, item, spec)]
@@ -865,7 +884,9 @@ def to_epcis_event(payload: Mapping[str, Any]) -> dict[str, Any]:
     return event
 
 
-def export_event(payload: Mapping[str, Any], *, ledger_index: int, record_time: str | None = None) -> dict[str, Any]:
+def export_event(
+    payload: Mapping[str, Any], *, ledger_index: int, record_time: str | None = None
+) -> dict[str, Any]:
     """An exported event: `to_epcis_event`, its ``recordTime`` and the ledger annotations.
 
     ``tl:eventHash`` is the GS1 event hash of the event *without* the two annotation
@@ -892,7 +913,9 @@ def _with_member_after(event: dict[str, Any], key: str, value: Any, after: str) 
     return out
 
 
-def exported_event_hash(event: Mapping[str, Any], namespaces: Mapping[str, str] = EXPORT_NAMESPACES) -> str:
+def exported_event_hash(
+    event: Mapping[str, Any], namespaces: Mapping[str, str] = EXPORT_NAMESPACES
+) -> str:
     """Recompute the hash of an exported event: GS1's hash without the annotation members."""
     return event_hash({k: v for k, v in event.items() if k not in ANNOTATION_MEMBERS}, namespaces)
 
@@ -903,10 +926,14 @@ def epcis_document(events: Sequence[Mapping[str, Any]], creation_date: str) -> d
     ``creation_date`` is an RFC 3339 date-time (the caller's clock; the core reads none).
     """
     if not isinstance(creation_date, str) or normalise_time(creation_date) is None:
-        raise ValueError("creationDate is a date-time with an offset, like 2024-11-01T00:00:00.000Z")
+        raise ValueError(
+            "creationDate is a date-time with an offset, like 2024-11-01T00:00:00.000Z"
+        )
     for position, event in enumerate(events):
         if EVENT_HASH_MEMBER not in event or LEDGER_INDEX_MEMBER not in event:
-            raise ValueError(f"event {position} was not made by export_event (no {EVENT_HASH_MEMBER})")
+            raise ValueError(
+                f"event {position} was not made by export_event (no {EVENT_HASH_MEMBER})"
+            )
     return {
         "@context": [EPCIS_CONTEXT, dict(EXPORT_NAMESPACES)],
         "type": "EPCISDocument",

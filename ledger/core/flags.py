@@ -27,8 +27,6 @@ class Flag:
     object_ids: tuple[str, ...] = ()
 
 
-
-
 def _fmt(value: float) -> str:
     return f"{value:g}"
 
@@ -51,7 +49,9 @@ def flags(event: Event) -> list[Flag]:
                 key=lambda rv: max(band.minimum - rv[1], rv[1] - band.maximum),
             )
             # Written where it happened (the reading's own offset), to the minute.
-            when = worst_reading.time.strftime("%Y-%m-%d %H:%M UTC%z") if worst_reading.time else None
+            when = (
+                worst_reading.time.strftime("%Y-%m-%d %H:%M UTC%z") if worst_reading.time else None
+            )
             band_text = f"{_fmt(band.minimum)} to {_fmt(band.maximum)} °C"
             band_zh = f"{_fmt(band.minimum)}～{_fmt(band.maximum)} °C"
             found.append(

@@ -1008,7 +1008,9 @@ def _parse_plain_canonical(uri: str) -> GS1Identifier | None:
         return None  # a party GLN takes no extension: let the general parser explain
     if not has_valid_check_digit(key):
         return None  # the general parser words the check-digit error
-    return GS1Identifier(ai, key, lot=groups["lot"], serial=groups["serial"], extension=groups["ext"])
+    return GS1Identifier(
+        ai, key, lot=groups["lot"], serial=groups["serial"], extension=groups["ext"]
+    )
 
 
 def _parse_general(uri: str, *, field: str | None, canonical_only: bool) -> GS1Identifier:

@@ -76,7 +76,8 @@ def consistency_ranges(first: int, second: int) -> list[Range]:
     """The leaf ranges whose MTHs form PROOF(first, D[second]) (RFC 9162 2.1.4.1)."""
     if not 0 < first <= second:
         raise ProofError(
-            f"no consistency proof exists from size {first} to size {second}", code="bad_proof_request"
+            f"no consistency proof exists from size {first} to size {second}",
+            code="bad_proof_request",
         )
     ranges: list[Range] = []
     lo, hi, whole_old_tree = 0, second, True
@@ -163,7 +164,9 @@ def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: Sequenc
     for p in proof:
         _check_hash(p, "a proof hash")
         if sn == 0:
-            raise ProofError("the inclusion proof is longer than the tree is deep", code="bad_proof")
+            raise ProofError(
+                "the inclusion proof is longer than the tree is deep", code="bad_proof"
+            )
         if fn & 1 or fn == sn:
             r = node_hash(p, r)
             while not fn & 1 and fn != 0:
@@ -178,7 +181,9 @@ def root_from_inclusion_proof(index: int, size: int, leaf: bytes, proof: Sequenc
     return r
 
 
-def verify_inclusion(index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes) -> None:
+def verify_inclusion(
+    index: int, size: int, leaf: bytes, proof: Sequence[bytes], root: bytes
+) -> None:
     """Raise ProofError unless ``proof`` shows leaf ``index`` is in the tree with ``root``."""
     _check_hash(root, "the root hash")
     calculated = root_from_inclusion_proof(index, size, leaf, proof)

@@ -64,10 +64,14 @@ class NoteVerifier:
             raise MalformedError("a verifier key's ID is 8 lowercase hex digits", code="bad_vkey")
         raw = _b64(key_b64, "the verifier key")
         if len(raw) != 33 or raw[0] != ED25519_TYPE:
-            raise MalformedError("the verifier key is not an Ed25519 (type 0x01) key", code="bad_vkey")
+            raise MalformedError(
+                "the verifier key is not an Ed25519 (type 0x01) key", code="bad_vkey"
+            )
         key_id = int(hex_id, 16)
         if note_key_id(name, raw[1:]) != key_id:
-            raise MalformedError("the verifier key's ID does not match its name and key", code="bad_vkey")
+            raise MalformedError(
+                "the verifier key's ID does not match its name and key", code="bad_vkey"
+            )
         return cls(name, key_id, PublicKey(raw[1:]))
 
     @classmethod
@@ -163,14 +167,20 @@ def parse_note(note: str | bytes) -> tuple[str, tuple[NoteSignature, ...]]:
     if not lines:
         raise MalformedError("a note needs at least one signature", code="bad_note")
     if len(lines) > MAX_SIGNATURES:
-        raise MalformedError(f"a note may carry at most {MAX_SIGNATURES} signatures", code="bad_note")
+        raise MalformedError(
+            f"a note may carry at most {MAX_SIGNATURES} signatures", code="bad_note"
+        )
     signatures = []
     for line in lines:
         if not line.startswith(SIGNATURE_PREFIX):
-            raise MalformedError("a signature line must start with an em dash and a space", code="bad_note")
+            raise MalformedError(
+                "a signature line must start with an em dash and a space", code="bad_note"
+            )
         name, sep, blob_b64 = line[len(SIGNATURE_PREFIX) :].partition(" ")
         if not sep:
-            raise MalformedError("a signature line needs a key name and a signature", code="bad_note")
+            raise MalformedError(
+                "a signature line needs a key name and a signature", code="bad_note"
+            )
         _check_key_name(name)
         blob = _b64(blob_b64, "a note signature")
         if len(blob) < 5:
@@ -193,8 +203,12 @@ def open_note(note: str | bytes, verifiers: Iterable[NoteVerifier]) -> OpenedNot
         try:
             verifier.public_key.verify(message, sig.signature)
         except SignatureError as exc:
-            raise SignatureError(f"the signature of {sig.name} on this note does not verify") from exc
+            raise SignatureError(
+                f"the signature of {sig.name} on this note does not verify"
+            ) from exc
         verified.append(sig.name)
     if not verified:
-        raise SignatureError("no signature on this note is from a known key", code="unverified_note")
+        raise SignatureError(
+            "no signature on this note is from a known key", code="unverified_note"
+        )
     return OpenedNote(text, signatures, tuple(verified))

@@ -88,10 +88,14 @@ class RegistryView(Protocol):
 
 def _members(payload: dict[str, Any], required: set[str], kind: str) -> None:
     for name in sorted(required - payload.keys()):
-        raise ValidationError(f"a {kind} statement needs {name!r}", code="missing_field", field=f"payload.{name}")
+        raise ValidationError(
+            f"a {kind} statement needs {name!r}", code="missing_field", field=f"payload.{name}"
+        )
     for name in sorted(payload.keys() - required):
         raise ValidationError(
-            f"{name!r} is not allowed in a {kind} statement", code="unknown_field", field=f"payload.{name}"
+            f"{name!r} is not allowed in a {kind} statement",
+            code="unknown_field",
+            field=f"payload.{name}",
         )
 
 
@@ -120,7 +124,9 @@ def _actor_id(payload: dict[str, Any]) -> str:
 def _public_key(payload: dict[str, Any], name: str) -> PublicKey:
     value = payload[name]
     if not isinstance(value, str):
-        raise ValidationError(f"{name} must be base64 text", code="wrong_type", field=f"payload.{name}")
+        raise ValidationError(
+            f"{name} must be base64 text", code="wrong_type", field=f"payload.{name}"
+        )
     return PublicKey(b64decode(value, field=f"payload.{name}", size=PUBLIC_KEY_SIZE))
 
 
@@ -129,11 +135,15 @@ def _genesis(statement: Statement) -> Genesis:
     _members(payload, {"origin", "operator_key", "created"}, "genesis")
     origin = _text(payload, "origin", 200)
     if any(c.isspace() for c in origin) or "+" in origin:
-        raise ValidationError("the origin has no spaces and no '+'", code="bad_value", field="payload.origin")
+        raise ValidationError(
+            "the origin has no spaces and no '+'", code="bad_value", field="payload.origin"
+        )
     key = _public_key(payload, "operator_key")
     parse_time(payload["created"], field="payload.created")
     if statement.signer != key.key_id:
-        raise AuthorisationError("the genesis statement must be signed by the operator key it names", code="not_operator")
+        raise AuthorisationError(
+            "the genesis statement must be signed by the operator key it names", code="not_operator"
+        )
     statement.verify_signature(key)
     return Genesis(origin, key, payload["created"])
 
@@ -161,9 +171,13 @@ def _actor(statement: Statement, index: int, view: RegistryView) -> ActorRecord:
         raise ValidationError("gln must be a 13-digit text", code="wrong_type", field="payload.gln")
     gs1.validate_gln(gln, field="payload.gln")
     if view.actor(actor_id) is not None:
-        raise ConflictError(f"actor {actor_id!r} is already registered", code="actor_exists", field="payload.actor")
+        raise ConflictError(
+            f"actor {actor_id!r} is already registered", code="actor_exists", field="payload.actor"
+        )
     if view.actor_by_gln(gln) is not None:
-        raise ConflictError(f"GLN {gln} already belongs to another actor", code="gln_taken", field="payload.gln")
+        raise ConflictError(
+            f"GLN {gln} already belongs to another actor", code="gln_taken", field="payload.gln"
+        )
     return ActorRecord(actor_id, name, tuple(roles), region, gln, index)
 
 
@@ -173,12 +187,20 @@ def _key(statement: Statement, index: int, view: RegistryView) -> KeyRecord:
     actor_id = _actor_id(payload)
     key = _public_key(payload, "public_key")
     if view.actor(actor_id) is None:
-        raise ValidationError(f"no actor {actor_id!r} is registered", code="unknown_actor", field="payload.actor")
+        raise ValidationError(
+            f"no actor {actor_id!r} is registered", code="unknown_actor", field="payload.actor"
+        )
     if view.key(key.key_id) is not None:
-        raise ConflictError("this public key is already in the log", code="key_exists", field="payload.public_key")
+        raise ConflictError(
+            "this public key is already in the log", code="key_exists", field="payload.public_key"
+        )
     genesis = view.genesis()
     if genesis is not None and key.key_id == genesis.operator_key.key_id:
-        raise ConflictError("the operator key cannot be a producer key", code="key_exists", field="payload.public_key")
+        raise ConflictError(
+            "the operator key cannot be a producer key",
+            code="key_exists",
+            field="payload.public_key",
+        )
     return KeyRecord(key.key_id, actor_id, key, index)
 
 
@@ -188,7 +210,9 @@ def _revoke(statement: Statement, index: int, view: RegistryView) -> Revocation:
     actor_id = _actor_id(payload)
     key_id = payload["key_id"]
     if not isinstance(key_id, str) or not _KEY_ID.fullmatch(key_id):
-        raise ValidationError("key_id must be 32 lowercase hex digits", code="bad_value", field="payload.key_id")
+        raise ValidationError(
+            "key_id must be 32 lowercase hex digits", code="bad_value", field="payload.key_id"
+        )
     effective = parse_time(payload["effective"], field="payload.effective")
     reason = _text(payload, "reason", 500)
     record = view.key(key_id)
@@ -197,7 +221,9 @@ def _revoke(statement: Statement, index: int, view: RegistryView) -> Revocation:
             f"actor {actor_id!r} has no key {key_id}", code="unknown_key", field="payload.key_id"
         )
     if record.revoked_effective is not None:
-        raise ConflictError(f"key {key_id} is already revoked", code="key_already_revoked", field="payload.key_id")
+        raise ConflictError(
+            f"key {key_id} is already revoked", code="key_already_revoked", field="payload.key_id"
+        )
     return Revocation(key_id, actor_id, effective, reason, index)
 
 
@@ -218,7 +244,9 @@ def _event(statement: Statement, time: datetime, view: RegistryView) -> Accepted
         )
     actor = view.actor(key.actor)
     if actor is None:  # a key entry can only name a registered actor; a broken store otherwise
-        raise AuthorisationError(f"the actor of key {statement.signer} is not registered", code="unknown_actor")
+        raise AuthorisationError(
+            f"the actor of key {statement.signer} is not registered", code="unknown_actor"
+        )
     policy.check_step_allowed(actor.roles, event.biz_step)
     policy.check_event_time(event.event_time, time)
     statement.verify_signature(key.public_key)
@@ -241,7 +269,9 @@ def admit(statement: Statement, *, index: int, time: datetime, view: RegistryVie
     if statement.kind in OPERATOR_KINDS:
         if statement.signer != genesis.operator_key.key_id:
             raise AuthorisationError(
-                f"only the operator may sign {statement.kind} statements", code="not_operator", field="signer"
+                f"only the operator may sign {statement.kind} statements",
+                code="not_operator",
+                field="signer",
             )
         admission: Admission
         if statement.kind == "actor":

@@ -45,7 +45,9 @@ def b64decode(text: str, *, field: str, size: int | None = None) -> bytes:
     try:
         data = base64.b64decode(text.encode("ascii"), validate=True)
     except (binascii.Error, UnicodeEncodeError) as exc:
-        raise MalformedError(f"{field} is not valid base64", code="bad_base64", field=field) from exc
+        raise MalformedError(
+            f"{field} is not valid base64", code="bad_base64", field=field
+        ) from exc
     # b64decode tolerates some non-canonical encodings (stray bits); one byte string, one text.
     if base64.b64encode(data).decode("ascii") != text:
         raise MalformedError(f"{field} is not canonical base64", code="bad_base64", field=field)
@@ -64,7 +66,9 @@ class PublicKey:
 
     def __post_init__(self) -> None:
         if len(self.raw) != PUBLIC_KEY_SIZE:
-            raise MalformedError(f"an Ed25519 public key is 32 bytes, not {len(self.raw)}", code="bad_key")
+            raise MalformedError(
+                f"an Ed25519 public key is 32 bytes, not {len(self.raw)}", code="bad_key"
+            )
 
     @property
     def key_id(self) -> str:

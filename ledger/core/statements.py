@@ -46,7 +46,12 @@ class Statement:
 
     def to_json(self) -> dict[str, Any]:
         """The statement as a JSON object, as submitted and as held in entries."""
-        return {"kind": self.kind, "payload": self.payload, "signer": self.signer, "sig": b64encode(self.sig)}
+        return {
+            "kind": self.kind,
+            "payload": self.payload,
+            "signer": self.signer,
+            "sig": b64encode(self.sig),
+        }
 
     def canonical(self) -> bytes:
         """JCS bytes of the whole statement (signature included)."""
@@ -55,7 +60,13 @@ class Statement:
         # "signer" is the last member, so its ',"signer":' is the last one in the bytes.
         unsigned = self.message[len(domain_prefix(self.kind)) :]
         cut = unsigned.rfind(b',"signer":')
-        return unsigned[:cut] + b',"sig":"' + b64encode(self.sig).encode("ascii") + b'"' + unsigned[cut:]
+        return (
+            unsigned[:cut]
+            + b',"sig":"'
+            + b64encode(self.sig).encode("ascii")
+            + b'"'
+            + unsigned[cut:]
+        )
 
     def verify_signature(self, public_key: PublicKey) -> None:
         """Raise SignatureError unless ``sig`` is ``public_key``'s signature of ``message``."""
@@ -73,11 +84,15 @@ def sign_statement(kind: str, payload: dict[str, Any], key: SigningKey) -> State
 def parse_statement(obj: object) -> Statement:
     """Check a statement's shape (not its signature or its payload's rules) and build it."""
     if not isinstance(obj, dict):
-        raise MalformedError("a statement must be a JSON object", code="wrong_type", field="statement")
+        raise MalformedError(
+            "a statement must be a JSON object", code="wrong_type", field="statement"
+        )
     missing = STATEMENT_MEMBERS - obj.keys()
     if missing:
         name = min(missing)
-        raise MalformedError(f"the statement has no {name!r} member", code="missing_field", field=name)
+        raise MalformedError(
+            f"the statement has no {name!r} member", code="missing_field", field=name
+        )
     extra = obj.keys() - STATEMENT_MEMBERS
     if extra:
         name = min(extra)

@@ -29,4 +29,6 @@ def parse_time(text: object, *, field: str) -> datetime:
     try:
         return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     except ValueError as exc:
-        raise ValidationError(f"{field} is not a real date and time", code="bad_time", field=field) from exc
+        raise ValidationError(
+            f"{field} is not a real date and time", code="bad_time", field=field
+        ) from exc

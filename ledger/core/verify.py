@@ -84,13 +84,23 @@ class LogVerifier:
         try:
             entry = parse_entry(raw)
         except LedgerError as exc:
-            self._fail(position, "canonical_bytes" if exc.code == "not_canonical" else "entry_shape", exc.message)
+            self._fail(
+                position,
+                "canonical_bytes" if exc.code == "not_canonical" else "entry_shape",
+                exc.message,
+            )
             self._prev = entry_hash
             return None
         if entry.index != position:
-            self._fail(position, "index_sequence", f"the entry says index {entry.index}, but it is entry {position}")
+            self._fail(
+                position,
+                "index_sequence",
+                f"the entry says index {entry.index}, but it is entry {position}",
+            )
         if entry.prev != self._prev:
-            self._fail(position, "chain_link", "prev does not match the hash of the entry before it")
+            self._fail(
+                position, "chain_link", "prev does not match the hash of the entry before it"
+            )
         self._prev = entry_hash
         time = parse_time(entry.time, field="time")
         if self._last_time is not None and time < self._last_time:
@@ -108,9 +118,12 @@ class LogVerifier:
             self._fail(position, check_name(exc), exc.message)
             return entry
         if isinstance(admission, Genesis) and (
-            admission.operator_key != self.operator.public_key or admission.origin != self.operator.name
+            admission.operator_key != self.operator.public_key
+            or admission.origin != self.operator.name
         ):
-            self._fail(position, "genesis", "the genesis entry names another operator key or origin")
+            self._fail(
+                position, "genesis", "the genesis entry names another operator key or origin"
+            )
         self.registry.apply(admission)
         if self.since is not None and self.frontier.size == self.since.size:
             self._check_since()
@@ -136,19 +149,39 @@ class LogVerifier:
         try:
             checkpoint = parse_checkpoint(open_note(note, [self.operator]).text)
         except LedgerError as exc:
-            self._fail(None, "checkpoint_signature", f"the checkpoint after entry {size - 1}: {exc.message}")
+            self._fail(
+                None,
+                "checkpoint_signature",
+                f"the checkpoint after entry {size - 1}: {exc.message}",
+            )
             return None
         if checkpoint.origin != self.operator.name:
-            self._fail(None, "checkpoint_origin", f"checkpoint of size {checkpoint.size}: origin {checkpoint.origin!r} is not this log's")
+            self._fail(
+                None,
+                "checkpoint_origin",
+                f"checkpoint of size {checkpoint.size}: origin {checkpoint.origin!r} is not this log's",
+            )
         if checkpoint.size != size:
-            self._fail(None, "checkpoint_size", f"a checkpoint of size {checkpoint.size} stands where the log has {size} entries")
+            self._fail(
+                None,
+                "checkpoint_size",
+                f"a checkpoint of size {checkpoint.size} stands where the log has {size} entries",
+            )
         elif checkpoint.root != self.frontier.root():
-            self._fail(None, "checkpoint_root", f"the root signed for size {checkpoint.size} is not the root of the log's first {size} entries")
+            self._fail(
+                None,
+                "checkpoint_root",
+                f"the root signed for size {checkpoint.size} is not the root of the log's first {size} entries",
+            )
         return checkpoint
 
     def finish(self) -> Report:
         """End of input: final checks, and the report."""
         if self.since is not None and self.frontier.size < self.since.size:
-            self._fail(None, "since_root", f"the log has {self.frontier.size} entries, fewer than the saved checkpoint's {self.since.size}")
+            self._fail(
+                None,
+                "since_root",
+                f"the log has {self.frontier.size} entries, fewer than the saved checkpoint's {self.since.size}",
+            )
         self.report.root = self.frontier.root()
         return self.report

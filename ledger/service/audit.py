@@ -23,7 +23,9 @@ from ledger.store.models import LogEntry, MerkleNode
 Progress = Callable[[int, int], None]
 
 
-def verify_database(engine: Engine, operator: NoteVerifier, progress: Progress | None = None) -> Report:
+def verify_database(
+    engine: Engine, operator: NoteVerifier, progress: Progress | None = None
+) -> Report:
     """Verify every entry, checkpoint and stored Merkle node; report every failure."""
     verifier = LogVerifier(operator)
     with engine.connect() as conn, conn.begin():
@@ -37,7 +39,10 @@ def verify_database(engine: Engine, operator: NoteVerifier, progress: Progress |
         start = 0
         while True:
             rows = conn.execute(
-                select(LogEntry.__table__).where(LogEntry.idx >= start).order_by(LogEntry.idx).limit(PAGE)
+                select(LogEntry.__table__)
+                .where(LogEntry.idx >= start)
+                .order_by(LogEntry.idx)
+                .limit(PAGE)
             ).all()
             if not rows:
                 break
@@ -51,7 +56,9 @@ def verify_database(engine: Engine, operator: NoteVerifier, progress: Progress |
                 else:
                     leaf = row.leaf
                 if row.idx != position:
-                    problems.append(f"stored index {row.idx} where {position} was expected (a gap or a duplicate)")
+                    problems.append(
+                        f"stored index {row.idx} where {position} was expected (a gap or a duplicate)"
+                    )
                 entry_hash = leaf_hash(leaf)
                 if row.entry_hash != entry_hash:
                     problems.append("the stored entry hash is not the hash of the entry bytes")
@@ -61,8 +68,15 @@ def verify_database(engine: Engine, operator: NoteVerifier, progress: Progress |
                 created.update(verifier.last_nodes)
                 if entry is not None:
                     s = entry.statement
-                    if (row.statement_id, row.kind, row.signer, row.time) != (s.statement_id, s.kind, s.signer, entry.time):
-                        problems.append("a stored column (statement id, kind, signer or time) differs from the entry bytes")
+                    if (row.statement_id, row.kind, row.signer, row.time) != (
+                        s.statement_id,
+                        s.kind,
+                        s.signer,
+                        entry.time,
+                    ):
+                        problems.append(
+                            "a stored column (statement id, kind, signer or time) differs from the entry bytes"
+                        )
                 for problem in problems:
                     verifier.report.failures.append(Failure(position, "stored_column", problem))
                 prev_hash = entry_hash
@@ -77,14 +91,20 @@ def verify_database(engine: Engine, operator: NoteVerifier, progress: Progress |
         total_nodes = conn.execute(select(func.count()).select_from(MerkleNode)).scalar() or 0
         if total_nodes != expected_nodes:
             verifier.report.failures.append(
-                Failure(None, "merkle_nodes", f"the store holds {total_nodes} Merkle nodes; the log implies {expected_nodes}")
+                Failure(
+                    None,
+                    "merkle_nodes",
+                    f"the store holds {total_nodes} Merkle nodes; the log implies {expected_nodes}",
+                )
             )
     if progress is not None:
         progress(position, size)
     return verifier.finish()
 
 
-def _check_nodes(conn: Connection, created: dict[tuple[int, int], bytes], verifier: LogVerifier) -> None:
+def _check_nodes(
+    conn: Connection, created: dict[tuple[int, int], bytes], verifier: LogVerifier
+) -> None:
     """Check the stored nodes a page of entries implies: a leaf node must be the hash of the
     stored entry, any higher node the hash of its two stored children. Checking each node
     against its own children (not against a recomputation from the leaves) blames a
@@ -114,6 +134,9 @@ def _check_nodes(conn: Connection, created: dict[tuple[int, int], bytes], verifi
             expected = None if left is None or right is None else node_hash(left, right)
         if stored.get((level, index)) != expected or expected is None:
             verifier.report.failures.append(
-                Failure(index << level, "merkle_nodes",
-                        f"stored Merkle node (level {level}, index {index}) is wrong or missing")
+                Failure(
+                    index << level,
+                    "merkle_nodes",
+                    f"stored Merkle node (level {level}, index {index}) is wrong or missing",
+                )
             )

@@ -29,24 +29,35 @@ class Bundle:
 def checkpoint_of_size(conn: Connection, tree_size: int) -> SignedCheckpoint:
     """The stored checkpoint of exactly ``tree_size`` entries (404 if none was signed)."""
     row = conn.execute(
-        select(CheckpointRecord).where(CheckpointRecord.tree_size == tree_size).order_by(CheckpointRecord.id).limit(1)
+        select(CheckpointRecord)
+        .where(CheckpointRecord.tree_size == tree_size)
+        .order_by(CheckpointRecord.id)
+        .limit(1)
     ).first()
     if row is None:
-        raise NotFoundError(f"no checkpoint of size {tree_size} was signed", code="no_such_checkpoint")
+        raise NotFoundError(
+            f"no checkpoint of size {tree_size} was signed", code="no_such_checkpoint"
+        )
     return SignedCheckpoint(row.tree_size, row.root, row.note, row.signed_at)
 
 
-def build_bundle(conn: Connection, subject: GS1Identifier, checkpoint: SignedCheckpoint,
-                 operator: NoteVerifier) -> Bundle:
+def build_bundle(
+    conn: Connection, subject: GS1Identifier, checkpoint: SignedCheckpoint, operator: NoteVerifier
+) -> Bundle:
     """The bundle of ``subject``'s lineage against ``checkpoint``; 404 if it has no events."""
     found = lineage(conn, subject, checkpoint.tree_size)
     if not found.steps:
-        raise NotFoundError(f"the ledger has no events about {subject.object_key()}", code="unknown_object")
+        raise NotFoundError(
+            f"the ledger has no events about {subject.object_key()}", code="unknown_object"
+        )
     entries = found.entries()
     size = checkpoint.tree_size
     # All proofs' nodes in one query: nearby entries share most of their paths.
     ranges = {e.index: inclusion_ranges(e.index, size) for e in entries}
     nodes = fetch_nodes(conn, set().union(*(nodes_for(r) for r in ranges.values())), size)
-    items = [BundleEntry(e.index, e.raw, tuple(proof_from_nodes(ranges[e.index], nodes))) for e in entries]
+    items = [
+        BundleEntry(e.index, e.raw, tuple(proof_from_nodes(ranges[e.index], nodes)))
+        for e in entries
+    ]
     document = bundle_json(subject.object_key(), operator.vkey, checkpoint.note, items)
     return Bundle(found, checkpoint, document)

@@ -21,22 +21,35 @@ class SignedCheckpoint:
     signed_at: str
 
 
-def sign_checkpoint(conn: Connection, signer: NoteSigner, size: int, root: bytes, signed_at: str) -> SignedCheckpoint:
+def sign_checkpoint(
+    conn: Connection, signer: NoteSigner, size: int, root: bytes, signed_at: str
+) -> SignedCheckpoint:
     """Sign the tree at ``size`` with the operator's note key and keep the note."""
     note = signer.sign(Checkpoint(signer.name, size, root).text())
-    conn.execute(insert(CheckpointRecord).values(tree_size=size, root=root, note=note, signed_at=signed_at))
+    conn.execute(
+        insert(CheckpointRecord).values(tree_size=size, root=root, note=note, signed_at=signed_at)
+    )
     return SignedCheckpoint(size, root, note, signed_at)
 
 
 def latest_checkpoint(conn: Connection) -> SignedCheckpoint | None:
     """The most recently signed checkpoint, or None before the first."""
-    row = conn.execute(select(CheckpointRecord).order_by(CheckpointRecord.id.desc()).limit(1)).first()
-    return None if row is None else SignedCheckpoint(row.tree_size, row.root, row.note, row.signed_at)
+    row = conn.execute(
+        select(CheckpointRecord).order_by(CheckpointRecord.id.desc()).limit(1)
+    ).first()
+    return (
+        None if row is None else SignedCheckpoint(row.tree_size, row.root, row.note, row.signed_at)
+    )
 
 
 def checkpoint_at_least(conn: Connection, size: int) -> SignedCheckpoint | None:
     """The oldest checkpoint covering at least ``size`` entries."""
     row = conn.execute(
-        select(CheckpointRecord).where(CheckpointRecord.tree_size >= size).order_by(CheckpointRecord.id).limit(1)
+        select(CheckpointRecord)
+        .where(CheckpointRecord.tree_size >= size)
+        .order_by(CheckpointRecord.id)
+        .limit(1)
     ).first()
-    return None if row is None else SignedCheckpoint(row.tree_size, row.root, row.note, row.signed_at)
+    return (
+        None if row is None else SignedCheckpoint(row.tree_size, row.root, row.note, row.signed_at)
+    )

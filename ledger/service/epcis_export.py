@@ -21,7 +21,9 @@ from ledger.store.models import LogEntry, ObjectEntry
 PAGE = 1000
 
 
-def _event_leaves(conn: Connection, object_id: str | None, page: int) -> Iterator[tuple[int, bytes]]:
+def _event_leaves(
+    conn: Connection, object_id: str | None, page: int
+) -> Iterator[tuple[int, bytes]]:
     """(index, entry bytes) of every event entry, or of those naming ``object_id``, in log order.
 
     Pages are keyed on the index (not OFFSET), so each page is one indexed range read.
@@ -33,7 +35,9 @@ def _event_leaves(conn: Connection, object_id: str | None, page: int) -> Iterato
         )
     start = 0
     while True:
-        rows = conn.execute(query.where(LogEntry.idx >= start).order_by(LogEntry.idx).limit(page)).all()
+        rows = conn.execute(
+            query.where(LogEntry.idx >= start).order_by(LogEntry.idx).limit(page)
+        ).all()
         if not rows:
             return
         for row in rows:
@@ -41,7 +45,9 @@ def _event_leaves(conn: Connection, object_id: str | None, page: int) -> Iterato
         start = rows[-1].idx + 1
 
 
-def write_epcis(engine: Engine, out: IO[str], *, object_id: str | None = None, creation_date: str) -> int:
+def write_epcis(
+    engine: Engine, out: IO[str], *, object_id: str | None = None, creation_date: str
+) -> int:
     """Write the log's events (or one object's history) to ``out`` as an EPCISDocument.
 
     Each event is `ledger.core.epcis.export_event` of the entry's signed payload: its own
@@ -53,19 +59,31 @@ def write_epcis(engine: Engine, out: IO[str], *, object_id: str | None = None, c
     events written.
     """
     head, tail = epcis.document_frame(creation_date)  # checks creation_date first
-    key = None if object_id is None else gs1.parse_identifier(object_id, field="object_id").object_key()
+    key = (
+        None
+        if object_id is None
+        else gs1.parse_identifier(object_id, field="object_id").object_key()
+    )
     # One read transaction: a consistent snapshot while appends go on.
     with engine.connect() as conn, conn.begin():
         if key is not None:
-            known = conn.execute(select(ObjectEntry.entry_idx).where(ObjectEntry.object_id == key).limit(1)).first()
+            known = conn.execute(
+                select(ObjectEntry.entry_idx).where(ObjectEntry.object_id == key).limit(1)
+            ).first()
             if known is None:
                 raise NotFoundError(f"the ledger has no events about {key}", code="unknown_object")
         out.write(head)
         count = 0
         for index, leaf in _event_leaves(conn, key, PAGE):
             entry = parse_entry(leaf)
-            event = epcis.export_event(entry.statement.payload, ledger_index=index, record_time=entry.time)
-            out.write(("," if count else "") + "\n" + json.dumps(event, ensure_ascii=False, separators=(",", ":")))
+            event = epcis.export_event(
+                entry.statement.payload, ledger_index=index, record_time=entry.time
+            )
+            out.write(
+                ("," if count else "")
+                + "\n"
+                + json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+            )
             count += 1
         out.write("\n" + tail + "\n")
     return count

@@ -34,7 +34,12 @@ def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:
     # Flags that need history (pre-harvest interval, missing inspection) are computed
     # where the history is read, from the same log, by flags.history_flags.
     state.flag_rows.extend(
-        {"entry_idx": index, "code": f.code, "severity": f.severity, "message_en": f.message_en,
-         "message_zh": f.message_zh}
+        {
+            "entry_idx": index,
+            "code": f.code,
+            "severity": f.severity,
+            "message_en": f.message_en,
+            "message_zh": f.message_zh,
+        }
         for f in flags.flags(event)
     )

@@ -21,7 +21,10 @@ def iter_entries(conn: Connection, page: int = PAGE) -> Iterator[tuple[int, byte
     start = 0
     while True:
         rows = conn.execute(
-            select(LogEntry.idx, LogEntry.leaf).where(LogEntry.idx >= start).order_by(LogEntry.idx).limit(page)
+            select(LogEntry.idx, LogEntry.leaf)
+            .where(LogEntry.idx >= start)
+            .order_by(LogEntry.idx)
+            .limit(page)
         ).all()
         if not rows:
             return
@@ -47,15 +50,27 @@ def _line(obj: dict[str, object]) -> str:
     return json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
-def write_export(engine: Engine, operator: NoteVerifier, out: IO[str], progress: Progress | None = None) -> int:
+def write_export(
+    engine: Engine, operator: NoteVerifier, out: IO[str], progress: Progress | None = None
+) -> int:
     """Write the whole log and its checkpoints to ``out``; return the number of entries."""
     # One read transaction: a consistent snapshot even while appends go on.
     with engine.connect() as conn, conn.begin():
         top = conn.execute(select(LogEntry.idx).order_by(LogEntry.idx.desc()).limit(1)).scalar()
         size = 0 if top is None else top + 1
         checkpoints = checkpoints_by_size(conn, size)
-        out.write(_line({"type": "header", "format": "traceledger-export", "v": 1, "origin": operator.name,
-                         "verifier_key": operator.vkey, "tree_size": size}))
+        out.write(
+            _line(
+                {
+                    "type": "header",
+                    "format": "traceledger-export",
+                    "v": 1,
+                    "origin": operator.name,
+                    "verifier_key": operator.vkey,
+                    "tree_size": size,
+                }
+            )
+        )
         for note in checkpoints.get(0, []):
             out.write(_line({"type": "checkpoint", "note": note}))
         for index, leaf in iter_entries(conn):

@@ -28,44 +28,76 @@ Progress = Callable[[int, int], None]
 
 def genesis_statement(operator_key: SigningKey, origin: str, created: datetime) -> Statement:
     """The statement that opens a log (FORMAT.md 3.1)."""
-    payload = {"origin": origin, "operator_key": operator_key.public_key.b64, "created": format_time(created)}
+    payload = {
+        "origin": origin,
+        "operator_key": operator_key.public_key.b64,
+        "created": format_time(created),
+    }
     return sign_statement("genesis", payload, operator_key)
 
 
 class Ledger:
     """One ledger database. ``signer`` is present only where checkpoints are signed."""
 
-    def __init__(self, engine: Engine, *, signer: NoteSigner | None = None, clock: Clock = system_clock,
-                 checkpoint_interval: float = 1.0) -> None:
+    def __init__(
+        self,
+        engine: Engine,
+        *,
+        signer: NoteSigner | None = None,
+        clock: Clock = system_clock,
+        checkpoint_interval: float = 1.0,
+    ) -> None:
         if not schema.is_initialised(engine):
-            raise StoreError("this database holds no ledger yet: run `ledger init` first", code="not_initialised")
+            raise StoreError(
+                "this database holds no ledger yet: run `ledger init` first", code="not_initialised"
+            )
         if not schema.is_current(engine):
-            raise StoreError("this database's schema is older than this version of the ledger: run "
-                             "`ledger init` with the same origin to migrate it", code="schema_outdated")
+            raise StoreError(
+                "this database's schema is older than this version of the ledger: run "
+                "`ledger init` with the same origin to migrate it",
+                code="schema_outdated",
+            )
         self.engine = engine
         self.clock = clock
         with engine.connect() as conn:
             genesis = BatchState(conn).genesis()
         if genesis is None:
-            raise StoreError("this ledger has no genesis entry: run `ledger init` first", code="not_initialised")
+            raise StoreError(
+                "this ledger has no genesis entry: run `ledger init` first", code="not_initialised"
+            )
         self.operator = NoteVerifier.for_key(genesis.origin, genesis.operator_key)
         if signer is not None and signer.verifier != self.operator:
-            raise ConflictError("the signing key is not this ledger's operator key", code="wrong_operator_key")
+            raise ConflictError(
+                "the signing key is not this ledger's operator key", code="wrong_operator_key"
+            )
         self.signer = signer
-        self.sequencer = Sequencer(engine, signer=signer, clock=clock, checkpoint_interval=checkpoint_interval)
+        self.sequencer = Sequencer(
+            engine, signer=signer, clock=clock, checkpoint_interval=checkpoint_interval
+        )
 
     @classmethod
-    def create(cls, engine: Engine, operator_key: SigningKey, origin: str, *, clock: Clock = system_clock,
-               checkpoint_interval: float = 1.0) -> Ledger:
+    def create(
+        cls,
+        engine: Engine,
+        operator_key: SigningKey,
+        origin: str,
+        *,
+        clock: Clock = system_clock,
+        checkpoint_interval: float = 1.0,
+    ) -> Ledger:
         """Create the schema and the genesis entry (idempotent for the same key and origin)."""
         schema.upgrade(engine)
         signer = NoteSigner(origin, operator_key)
         with engine.connect() as conn:
             existing = BatchState(conn).genesis()
         if existing is None:
-            Sequencer(engine, signer=signer, clock=clock).append([genesis_statement(operator_key, origin, clock())])
+            Sequencer(engine, signer=signer, clock=clock).append(
+                [genesis_statement(operator_key, origin, clock())]
+            )
         elif existing.origin != origin or existing.operator_key != operator_key.public_key:
-            raise ConflictError("this database already holds another operator's ledger", code="ledger_exists")
+            raise ConflictError(
+                "this database already holds another operator's ledger", code="ledger_exists"
+            )
         return cls(engine, signer=signer, clock=clock, checkpoint_interval=checkpoint_interval)
 
     # -- writing -------------------------------------------------------------------------

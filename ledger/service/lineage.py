@@ -107,7 +107,9 @@ class _Walk:
             if object_id not in event.object_ids() and object_id != event.plot:
                 continue  # indexed under a lot only because it names some unit of the lot
             inside = start <= entry.index < end
-            if not inside and not (inspections_after and entry.index >= end and event.biz_step == "inspecting"):
+            if not inside and not (
+                inspections_after and entry.index >= end and event.biz_step == "inspecting"
+            ):
                 continue
             if len(self.events) >= MAX_EVENTS:
                 return
@@ -122,15 +124,26 @@ class _Walk:
                     self.visit(lot, 0, entry.index + 1, True)
             packed = event.event_type == "AggregationEvent" and event.action == "ADD"
             if packed and event.parent_id is not None and object_id in event.children:
-                self.visit(event.parent_id, entry.index, self._unpacked(object_id, event.parent_id, entry.index), False)
+                self.visit(
+                    event.parent_id,
+                    entry.index,
+                    self._unpacked(object_id, event.parent_id, entry.index),
+                    False,
+                )
             if event.is_harvest and event.plot is not None and object_id in event.objects:
-                self.visit(event.plot, self._previous_harvest(event.plot, entry.index), entry.index, False)
+                self.visit(
+                    event.plot, self._previous_harvest(event.plot, entry.index), entry.index, False
+                )
 
     def _unpacked(self, child: str, parent: str, packed_at: int) -> int:
         """The index at which ``child`` left ``parent`` (or the end of the tree)."""
         for entry, event in self.history(child):
-            if (entry.index > packed_at and event.event_type == "AggregationEvent"
-                    and event.action == "DELETE" and event.parent_id == parent):
+            if (
+                entry.index > packed_at
+                and event.event_type == "AggregationEvent"
+                and event.action == "DELETE"
+                and event.parent_id == parent
+            ):
                 return entry.index
         return self.tree_size
 
@@ -144,37 +157,62 @@ def lineage(conn: Connection, subject: str | GS1Identifier, tree_size: int) -> L
 
     An object with no events gives an empty lineage; the caller decides what that means.
     """
-    ident = subject if isinstance(subject, GS1Identifier) else parse_identifier(subject, field="object")
+    ident = (
+        subject if isinstance(subject, GS1Identifier) else parse_identifier(subject, field="object")
+    )
     walk = _Walk(conn, tree_size)
     walk.visit(ident.object_key(), 0, tree_size, True)
     events = sorted(walk.events.values(), key=lambda pair: pair[0].index)
 
     signers = {entry.statement.signer for entry, _ in events}
     keys = conn.execute(select(KeyRow).where(KeyRow.key_id.in_(signers))).all() if signers else []
-    actor_rows = conn.execute(select(ActorRow).where(ActorRow.actor.in_({k.actor for k in keys}))).all() if keys else []
+    actor_rows = (
+        conn.execute(select(ActorRow).where(ActorRow.actor.in_({k.actor for k in keys}))).all()
+        if keys
+        else []
+    )
     actors = {row.actor: _record(row) for row in actor_rows}
     key_actor = {k.key_id: actors[k.actor] for k in keys}
     wanted = {0} | {a.index for a in actors.values()} | {k.entry_idx for k in keys}
-    wanted |= {k.revoked_idx for k in keys if k.revoked_idx is not None and k.revoked_idx < tree_size}
+    wanted |= {
+        k.revoked_idx for k in keys if k.revoked_idx is not None and k.revoked_idx < tree_size
+    }
     registrations = tuple(
         parse_entry(row.leaf)
-        for row in conn.execute(select(LogEntry.leaf).where(LogEntry.idx.in_(wanted)).order_by(LogEntry.idx))
+        for row in conn.execute(
+            select(LogEntry.leaf).where(LogEntry.idx.in_(wanted)).order_by(LogEntry.idx)
+        )
     )
 
     indices = [entry.index for entry, _ in events]
-    stored = conn.execute(select(FlagRow).where(FlagRow.entry_idx.in_(indices)).order_by(FlagRow.id)).all() if indices else []
+    stored = (
+        conn.execute(
+            select(FlagRow).where(FlagRow.entry_idx.in_(indices)).order_by(FlagRow.id)
+        ).all()
+        if indices
+        else []
+    )
     step_flags: dict[int, list[Flag]] = {}
     for row in stored:
         step_flags.setdefault(row.entry_idx, []).append(
-            Flag(row.code, row.severity, row.message_en, row.message_zh, index=row.entry_idx))
-    retailers = conn.execute(select(ActorRow.gln).where(ActorRow.roles.contains("retailer"))).scalars().all()
-    triples = [(entry.index, key_actor[entry.statement.signer].actor, event) for entry, event in events]
+            Flag(row.code, row.severity, row.message_en, row.message_zh, index=row.entry_idx)
+        )
+    retailers = (
+        conn.execute(select(ActorRow.gln).where(ActorRow.roles.contains("retailer")))
+        .scalars()
+        .all()
+    )
+    triples = [
+        (entry.index, key_actor[entry.statement.signer].actor, event) for entry, event in events
+    ]
     for flag in history_flags(triples, retailer_glns=set(retailers)):
         if flag.index is not None:
             step_flags.setdefault(flag.index, []).append(flag)
 
     steps = tuple(
-        Step(entry, event, key_actor[entry.statement.signer], tuple(step_flags.get(entry.index, ())))
+        Step(
+            entry, event, key_actor[entry.statement.signer], tuple(step_flags.get(entry.index, ()))
+        )
         for entry, event in events
     )
     glns = {gln for _, event in events for gln in _glns(event)}
@@ -184,11 +222,18 @@ def lineage(conn: Connection, subject: str | GS1Identifier, tree_size: int) -> L
 
 
 def _record(row: Row[Any]) -> ActorRecord:
-    return ActorRecord(row.actor, row.name, tuple(row.roles.split()), row.region, row.gln, row.entry_idx)
+    return ActorRecord(
+        row.actor, row.name, tuple(row.roles.split()), row.region, row.gln, row.entry_idx
+    )
 
 
 def _glns(event: Event) -> list[str]:
     """The GLNs of the places and parties an event names (canonical /414/ and /417/ URIs)."""
-    uris = [event.read_point, event.biz_location, event.carrier, *(p.id for p in event.source_list),
-            *(p.id for p in event.destination_list)]
+    uris = [
+        event.read_point,
+        event.biz_location,
+        event.carrier,
+        *(p.id for p in event.source_list),
+        *(p.id for p in event.destination_list),
+    ]
     return [parse_identifier(uri).key for uri in uris if uri is not None]

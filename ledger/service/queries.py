@@ -46,7 +46,9 @@ def entries(conn: Connection, start: int, end: int) -> list[StoredEntry]:
     if start < 0 or end < start:
         raise ValidationError("start and end must satisfy 0 <= start <= end", code="bad_range")
     if end - start > MAX_PAGE:
-        raise ValidationError(f"ask for at most {MAX_PAGE} entries at a time", code="page_too_large")
+        raise ValidationError(
+            f"ask for at most {MAX_PAGE} entries at a time", code="page_too_large"
+        )
     rows = conn.execute(
         select(LogEntry.idx, LogEntry.leaf, LogEntry.entry_hash)
         .where(LogEntry.idx >= start, LogEntry.idx < end)
@@ -85,7 +87,9 @@ def fetch_nodes(conn: Connection, wanted: set[Node], tree_size: int) -> dict[Nod
     if tree_size == 0:
         return {}
     last_leaf = (0, tree_size - 1)
-    found = {(level, idx): h for level, idx, h in conn.exec_driver_sql(nodes_query(wanted | {last_leaf}))}
+    found = {
+        (level, idx): h for level, idx, h in conn.exec_driver_sql(nodes_query(wanted | {last_leaf}))
+    }
     if last_leaf not in found:
         raise NotFoundError(f"the log has fewer than {tree_size} entries", code="no_such_tree")
     if not wanted <= found.keys():
@@ -96,7 +100,9 @@ def fetch_nodes(conn: Connection, wanted: set[Node], tree_size: int) -> dict[Nod
 def inclusion_proof(conn: Connection, index: int, tree_size: int) -> tuple[bytes, list[bytes]]:
     """The leaf hash of entry ``index`` and its RFC 9162 inclusion proof in tree ``tree_size``."""
     if not 0 <= index < tree_size:
-        raise ProofError(f"entry {index} is not in a tree of size {tree_size}", code="bad_proof_request")
+        raise ProofError(
+            f"entry {index} is not in a tree of size {tree_size}", code="bad_proof_request"
+        )
     ranges = inclusion_ranges(index, tree_size)
     nodes = fetch_nodes(conn, nodes_for(ranges) | {(0, index)}, tree_size)
     return nodes[(0, index)], proof_from_nodes(ranges, nodes)
@@ -117,8 +123,9 @@ def root_at(conn: Connection, tree_size: int) -> bytes:
     return range_hash(0, tree_size, nodes.__getitem__) if tree_size else EMPTY_ROOT
 
 
-def object_history(conn: Connection, object_id: str, limit: int = MAX_PAGE,
-                   before: int | None = None) -> list[StoredEntry]:
+def object_history(
+    conn: Connection, object_id: str, limit: int = MAX_PAGE, before: int | None = None
+) -> list[StoredEntry]:
     """Every entry that mentions ``object_id`` (with index below ``before``), in log order."""
     query = (
         select(LogEntry.idx, LogEntry.leaf, LogEntry.entry_hash)

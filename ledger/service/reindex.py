@@ -33,7 +33,12 @@ def reindex(engine: Engine, size: int, progress: Progress | None = None) -> int:
         for index, leaf in iter_entries(conn):
             entry = parse_entry(leaf)
             try:
-                admission = admit(entry.statement, index=index, time=parse_time(entry.time, field="time"), view=state)
+                admission = admit(
+                    entry.statement,
+                    index=index,
+                    time=parse_time(entry.time, field="time"),
+                    view=state,
+                )
                 if isinstance(admission, AcceptedEvent):
                     event_effects.apply(state, admission, index)
             except LedgerError as exc:
@@ -42,7 +47,9 @@ def reindex(engine: Engine, size: int, progress: Progress | None = None) -> int:
                     index=index,
                 ) from exc
             state.apply(admission)
-            nodes.extend({"level": lv, "idx": ix, "hash": h} for (lv, ix), h in frontier.append(entry.hash))
+            nodes.extend(
+                {"level": lv, "idx": ix, "hash": h} for (lv, ix), h in frontier.append(entry.hash)
+            )
             count += 1
             if count % PAGE == 0:
                 state.flush()

@@ -123,10 +123,15 @@ class ScanCounter:
     def record(self, object_id: str, address: str, user_agent: str, now: datetime) -> ScanStats:
         """Count one scan of ``object_id`` at ``now`` and return the code's statistics."""
         day = now.date().isoformat()
-        client = hmac.new(self._salt(day), f"{address}\n{user_agent}".encode(), hashlib.sha256).digest()[:CLIENT_HASH_SIZE]
+        client = hmac.new(
+            self._salt(day), f"{address}\n{user_agent}".encode(), hashlib.sha256
+        ).digest()[:CLIENT_HASH_SIZE]
         with self._lock:
             self._pending.setdefault(object_id, _Pending(now)).add(day, client, now)
-            due = self._last_flush is None or (now - self._last_flush).total_seconds() >= self.flush_interval
+            due = (
+                self._last_flush is None
+                or (now - self._last_flush).total_seconds() >= self.flush_interval
+            )
         if due:
             self.flush(now)
         return self.stats(object_id, now)
@@ -140,27 +145,50 @@ class ScanCounter:
             return
         cutoff = now - self.rule.window
         rows = [
-            {"object_id": object_id, "salt_day": day, "client": client, "scans": scans, "last_at": format_time(at)}
+            {
+                "object_id": object_id,
+                "salt_day": day,
+                "client": client,
+                "scans": scans,
+                "last_at": format_time(at),
+            }
             for object_id, p in pending.items()
             for (day, client), (scans, at) in p.clients.items()
         ]
         with self.engine.begin() as conn:
-            upsert = (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(ScanClient)
-            conn.execute(upsert.on_conflict_do_update(
-                index_elements=["object_id", "salt_day", "client"],
-                set_={"scans": ScanClient.scans + upsert.excluded.scans, "last_at": upsert.excluded.last_at},
-            ), rows)
+            upsert = (sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert)(
+                ScanClient
+            )
+            conn.execute(
+                upsert.on_conflict_do_update(
+                    index_elements=["object_id", "salt_day", "client"],
+                    set_={
+                        "scans": ScanClient.scans + upsert.excluded.scans,
+                        "last_at": upsert.excluded.last_at,
+                    },
+                ),
+                rows,
+            )
             for object_id, p in pending.items():
                 changed = conn.execute(
-                    update(ScanTotal).where(ScanTotal.object_id == object_id).values(total=ScanTotal.total + p.count)
+                    update(ScanTotal)
+                    .where(ScanTotal.object_id == object_id)
+                    .values(total=ScanTotal.total + p.count)
                 ).rowcount
                 if not changed:
-                    conn.execute(insert(ScanTotal).values(object_id=object_id, first_scan=format_time(p.first),
-                                                          total=p.count))
+                    conn.execute(
+                        insert(ScanTotal).values(
+                            object_id=object_id, first_scan=format_time(p.first), total=p.count
+                        )
+                    )
             if self._last_expiry is None or now - self._last_expiry >= EXPIRY_INTERVAL:
                 # Reads filter by the window anyway; deleting is housekeeping and privacy.
                 conn.execute(delete(ScanClient).where(ScanClient.last_at < format_time(cutoff)))
-                conn.execute(delete(ScanSalt).where(ScanSalt.day < (cutoff - timedelta(days=1)).date().isoformat()))
+                conn.execute(
+                    delete(ScanSalt).where(
+                        ScanSalt.day < (cutoff - timedelta(days=1)).date().isoformat()
+                    )
+                )
                 self._last_expiry = now
         with self._lock:
             self._flushes += 1  # only now does the database hold these scans: re-read it
@@ -202,15 +230,20 @@ class ScanCounter:
         clients: dict[str, int] = {}
         hashes: dict[str, frozenset[bytes]] = {}
         with self.engine.connect() as conn:
-            total_row = conn.execute(select(ScanTotal).where(ScanTotal.object_id == object_id)).first()
+            total_row = conn.execute(
+                select(ScanTotal).where(ScanTotal.object_id == object_id)
+            ).first()
             for day in _days(since, now):
                 # At most CLIENTS_READ rows a day: past that the code is far over any
                 # threshold, and the page says "at least"; a copied label cannot make this
                 # read expensive.
                 rows = conn.execute(
                     select(ScanClient.client, ScanClient.scans)
-                    .where(ScanClient.object_id == object_id, ScanClient.salt_day == day,
-                           ScanClient.last_at >= format_time(since))
+                    .where(
+                        ScanClient.object_id == object_id,
+                        ScanClient.salt_day == day,
+                        ScanClient.last_at >= format_time(since),
+                    )
                     .limit(CLIENTS_READ)
                 ).all()
                 if rows:
@@ -218,7 +251,9 @@ class ScanCounter:
                     clients[day] = len(rows)
                     hashes[day] = frozenset(r.client for r in rows)
         stored = _Stored(
-            first_scan=None if total_row is None else parse_time(total_row.first_scan, field="first_scan"),
+            first_scan=None
+            if total_row is None
+            else parse_time(total_row.first_scan, field="first_scan"),
             total=0 if total_row is None else total_row.total,
             scans=scans,
             clients=clients,
@@ -245,7 +280,9 @@ def _salt_for(conn: Connection, day: str) -> bytes:
         return found
     fresh = secrets.token_bytes(32)
     dialect_insert = sqlite.insert if conn.dialect.name == "sqlite" else postgresql.insert
-    inserted = conn.execute(dialect_insert(ScanSalt).values(day=day, salt=fresh).on_conflict_do_nothing()).rowcount
+    inserted = conn.execute(
+        dialect_insert(ScanSalt).values(day=day, salt=fresh).on_conflict_do_nothing()
+    ).rowcount
     if inserted:
         return fresh
     return conn.execute(select(ScanSalt.salt).where(ScanSalt.day == day)).scalar_one()

@@ -56,7 +56,9 @@ class Head:
 def read_head(conn: Connection) -> Head:
     """The log's size, last entry hash and last time."""
     row = conn.execute(
-        select(LogEntry.idx, LogEntry.entry_hash, LogEntry.time).order_by(LogEntry.idx.desc()).limit(1)
+        select(LogEntry.idx, LogEntry.entry_hash, LogEntry.time)
+        .order_by(LogEntry.idx.desc())
+        .limit(1)
     ).first()
     if row is None:
         return Head(0, GENESIS_PREV, None)
@@ -96,7 +98,9 @@ class Sequencer:
         if not statements:
             return []
         if len(statements) > MAX_BATCH:
-            raise ValidationError(f"a batch holds at most {MAX_BATCH} statements", code="batch_too_large")
+            raise ValidationError(
+                f"a batch holds at most {MAX_BATCH} statements", code="batch_too_large"
+            )
         with write_transaction(self.engine) as conn:
             outcome = self._append_locked(conn, statements)
             self._maybe_checkpoint(conn, outcome.frontier)
@@ -108,7 +112,9 @@ class Sequencer:
     def _current_frontier(self, conn: Connection, head: Head) -> Frontier:
         cached = self._frontier
         if cached is not None and cached[1].size == head.size and cached[0] == head.last_hash:
-            return Frontier(cached[1].size, list(cached[1].hashes))  # a copy: a rollback must not touch it
+            return Frontier(
+                cached[1].size, list(cached[1].hashes)
+            )  # a copy: a rollback must not touch it
         return load_frontier(conn, head.size)
 
     def _append_locked(self, conn: Connection, statements: Sequence[Statement]) -> _Outcome:
@@ -122,7 +128,9 @@ class Sequencer:
         in_log: dict[bytes, Appended] = {
             row.statement_id: Appended(row.idx, row.entry_hash, False)
             for row in conn.execute(
-                select(LogEntry.statement_id, LogEntry.idx, LogEntry.entry_hash).where(LogEntry.statement_id.in_(ids))
+                select(LogEntry.statement_id, LogEntry.idx, LogEntry.entry_hash).where(
+                    LogEntry.statement_id.in_(ids)
+                )
             )
         }
         frontier = self._current_frontier(conn, head)
@@ -130,7 +138,9 @@ class Sequencer:
         size = head.size
         in_batch: dict[bytes, int] = {}
         plan: list[tuple[int, bool]] = []  # per statement: (log index, created by this batch)
-        accepted: list[tuple[int, int, Statement, AcceptedEvent | None]] = []  # (position, index, ...)
+        accepted: list[
+            tuple[int, int, Statement, AcceptedEvent | None]
+        ] = []  # (position, index, ...)
         # Pass 1, in order: the registry rules (each statement sees the ones before it).
         for position, statement in enumerate(statements):
             sid = ids[position]
@@ -143,12 +153,21 @@ class Sequencer:
                 exc.index = position
                 raise
             state.apply(admission)
-            accepted.append((position, size, statement, admission if isinstance(admission, AcceptedEvent) else None))
+            accepted.append(
+                (
+                    position,
+                    size,
+                    statement,
+                    admission if isinstance(admission, AcceptedEvent) else None,
+                )
+            )
             in_batch[sid] = size
             plan.append((size, True))
             size += 1
         # Pass 2: the custody of every object the batch touches, in one query per 500.
-        state.prefetch_custody(o for _, _, _, event in accepted if event is not None for o in event.event.object_ids())
+        state.prefetch_custody(
+            o for _, _, _, event in accepted if event is not None for o in event.event.object_ids()
+        )
         # Pass 3, in order: custody rules and derived rows, then the entries and Merkle nodes.
         prev = head.last_hash
         entry_rows: list[dict[str, object]] = []
@@ -163,10 +182,20 @@ class Sequencer:
                     raise
             entry = make_entry(index, prev, statement, time)
             entry_rows.append(
-                {"idx": index, "leaf": entry.raw, "entry_hash": entry.hash, "prev_hash": prev,
-                 "statement_id": ids[position], "kind": statement.kind, "signer": statement.signer, "time": time}
+                {
+                    "idx": index,
+                    "leaf": entry.raw,
+                    "entry_hash": entry.hash,
+                    "prev_hash": prev,
+                    "statement_id": ids[position],
+                    "kind": statement.kind,
+                    "signer": statement.signer,
+                    "time": time,
+                }
             )
-            node_rows.extend({"level": lv, "idx": ix, "hash": h} for (lv, ix), h in frontier.append(entry.hash))
+            node_rows.extend(
+                {"level": lv, "idx": ix, "hash": h} for (lv, ix), h in frontier.append(entry.hash)
+            )
             hashes[index] = entry.hash
             prev = entry.hash
         results = [Appended(index, hashes[index], created) for index, created in plan]
@@ -176,7 +205,9 @@ class Sequencer:
             state.flush()
         return _Outcome(results, frontier, prev, state.genesis())
 
-    def _maybe_checkpoint(self, conn: Connection, frontier: Frontier, *, force: bool = False) -> None:
+    def _maybe_checkpoint(
+        self, conn: Connection, frontier: Frontier, *, force: bool = False
+    ) -> None:
         if self.signer is None:
             return
         latest = latest_checkpoint(conn)

@@ -83,14 +83,18 @@ class BatchState:
         wanted = [o for o in set(object_ids) if o not in self._custody]
         for start in range(0, len(wanted), 500):
             chunk = wanted[start : start + 500]
-            rows = self.conn.execute(select(CustodyRow).where(CustodyRow.object_id.in_(chunk))).all()
+            rows = self.conn.execute(
+                select(CustodyRow).where(CustodyRow.object_id.in_(chunk))
+            ).all()
             found = {r.object_id: r for r in rows}
             for object_id in chunk:
                 row = found.get(object_id)
                 if row is None:
                     self._custody[object_id] = None
                 else:
-                    self._custody[object_id] = Custody(row.holder, row.pending_receiver, row.container)
+                    self._custody[object_id] = Custody(
+                        row.holder, row.pending_receiver, row.container
+                    )
                     self._custody_in_db.add(object_id)
 
     def _get(self, object_id: str) -> Custody | None:
@@ -114,13 +118,22 @@ class BatchState:
         return None if found is None else found.container
 
     def contents(self, object_id: str) -> tuple[str, ...]:
-        stored = self.conn.execute(select(CustodyRow.object_id).where(CustodyRow.container == object_id)).scalars()
+        stored = self.conn.execute(
+            select(CustodyRow.object_id).where(CustodyRow.container == object_id)
+        ).scalars()
         candidates = set(stored) | self.dirty_custody
         self.prefetch_custody(candidates)
-        return tuple(sorted(o for o in candidates if (c := self._custody[o]) is not None and c.container == object_id))
+        return tuple(
+            sorted(
+                o
+                for o in candidates
+                if (c := self._custody[o]) is not None and c.container == object_id
+            )
+        )
 
     def apply_custody(self, changes: CustodyChanges) -> None:
         """Record the custody changes of one accepted event (in CustodyChanges' field order)."""
+
         def update(object_id: str, **values: str | None) -> None:
             current = self._get(object_id) or Custody(None)
             self._custody[object_id] = replace(current, **values)
@@ -155,7 +168,9 @@ class BatchState:
         elif isinstance(admission, Revocation):
             old = self.key(admission.key_id)
             assert old is not None  # admit() checked it exists
-            self._keys[admission.key_id] = KeyRecord(old.key_id, old.actor, old.public_key, old.index, admission.effective)
+            self._keys[admission.key_id] = KeyRecord(
+                old.key_id, old.actor, old.public_key, old.index, admission.effective
+            )
             self.revocations.append(admission)
 
     def flush(self) -> None:
@@ -165,8 +180,14 @@ class BatchState:
             conn.execute(
                 insert(ActorRow),
                 [
-                    {"actor": a.actor, "name": a.name, "roles": " ".join(a.roles), "region": a.region,
-                     "gln": a.gln, "entry_idx": a.index}
+                    {
+                        "actor": a.actor,
+                        "name": a.name,
+                        "roles": " ".join(a.roles),
+                        "region": a.region,
+                        "gln": a.gln,
+                        "entry_idx": a.index,
+                    }
                     for a in self.new_actors
                 ],
             )
@@ -174,8 +195,14 @@ class BatchState:
             conn.execute(
                 insert(KeyRow),
                 [
-                    {"key_id": k.key_id, "actor": k.actor, "public_key": k.public_key.raw, "entry_idx": k.index,
-                     "revoked_effective": None, "revoked_idx": None}
+                    {
+                        "key_id": k.key_id,
+                        "actor": k.actor,
+                        "public_key": k.public_key.raw,
+                        "entry_idx": k.index,
+                        "revoked_effective": None,
+                        "revoked_idx": None,
+                    }
                     for k in self.new_keys
                 ],
             )
@@ -193,8 +220,14 @@ class BatchState:
             for object_id in sorted(self.dirty_custody):
                 c = self._custody[object_id]
                 assert c is not None
-                rows.append({"object_id": object_id, "holder": c.holder,
-                             "pending_receiver": c.pending_receiver, "container": c.container})
+                rows.append(
+                    {
+                        "object_id": object_id,
+                        "holder": c.holder,
+                        "pending_receiver": c.pending_receiver,
+                        "container": c.container,
+                    }
+                )
             conn.execute(insert(CustodyRow), rows)
             self._custody_in_db |= self.dirty_custody
         if self.object_rows:
@@ -212,9 +245,15 @@ def _genesis_from_leaf(leaf: bytes) -> Genesis:
 
 
 def _actor_record(row: Row[Any]) -> ActorRecord:
-    return ActorRecord(row.actor, row.name, tuple(row.roles.split()), row.region, row.gln, row.entry_idx)
+    return ActorRecord(
+        row.actor, row.name, tuple(row.roles.split()), row.region, row.gln, row.entry_idx
+    )
 
 
 def _key_record(row: Row[Any]) -> KeyRecord:
-    revoked = None if row.revoked_effective is None else parse_time(row.revoked_effective, field="revoked_effective")
+    revoked = (
+        None
+        if row.revoked_effective is None
+        else parse_time(row.revoked_effective, field="revoked_effective")
+    )
     return KeyRecord(row.key_id, row.actor, PublicKey(row.public_key), row.entry_idx, revoked)

@@ -128,7 +128,9 @@ def console_errors() -> Callable[[Any], list[str]]:
 
 
 @pytest.fixture(scope="session")
-def demo_ledger(demo_template: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Ledger]:
+def demo_ledger(
+    demo_template: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Ledger]:
     """The full demo ledger (three lots of 120 bags), one copy per session; its scan pages
     count scans into it, which no test here reads."""
     path = tmp_path_factory.mktemp("demo") / "demo.sqlite3"

@@ -17,7 +17,9 @@ LOT = "WC26-M07"
 
 
 def test_printed_sheet_decodes_to_exactly_the_units(
-    browser: Any, live_server: Callable[[Flask], str], console_errors: Callable[[Any], list[str]],
+    browser: Any,
+    live_server: Callable[[Flask], str],
+    console_errors: Callable[[Any], list[str]],
     demo_ledger: Ledger,
 ) -> None:
     zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp is not installed")

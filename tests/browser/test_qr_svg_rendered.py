@@ -16,8 +16,9 @@ from web import create_app
 
 
 @pytest.mark.parametrize("path", [demo.sample_unit_path(), f"/01/{samples.BAG_GTIN}/10/WC26-M07"])
-def test_served_svg_renders_and_decodes(browser: Any, live_server: Callable[[Flask], str], demo_ledger: Ledger,
-                                        path: str) -> None:
+def test_served_svg_renders_and_decodes(
+    browser: Any, live_server: Callable[[Flask], str], demo_ledger: Ledger, path: str
+) -> None:
     zxingcpp = pytest.importorskip("zxingcpp", reason="zxing-cpp is not installed")
     image_module = pytest.importorskip("PIL.Image", reason="Pillow is not installed")
     base = live_server(create_app({"TESTING": True, "LEDGER": demo_ledger}))
@@ -27,5 +28,7 @@ def test_served_svg_renders_and_decodes(browser: Any, live_server: Callable[[Fla
     assert response.headers["content-type"].startswith("image/svg+xml")
     png = page.screenshot()
     page.close()
-    found = zxingcpp.read_barcodes(image_module.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode)
+    found = zxingcpp.read_barcodes(
+        image_module.open(io.BytesIO(png)), formats=zxingcpp.BarcodeFormat.QRCode
+    )
     assert [code.text for code in found] == [base + path]

@@ -16,29 +16,47 @@ UNIT = demo.sample_unit_path()
 TRANSPORT = 124  # the sample bag's truck, whose cooling failed
 
 
-def open_page(browser: Any, url: str, *, lang: str = "zh-CN", tamper: Callable[[dict[str, Any]], None] | None = None) -> Any:
+def open_page(
+    browser: Any,
+    url: str,
+    *,
+    lang: str = "zh-CN",
+    tamper: Callable[[dict[str, Any]], None] | None = None,
+) -> Any:
     """A 360 px wide phone-sized page at ``url``; ``tamper`` edits the bundle in flight."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale=lang,
-                                  extra_http_headers={"Accept-Language": lang})
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        locale=lang,
+        extra_http_headers={"Accept-Language": lang},
+    )
     page = context.new_page()
     if tamper is not None:
+
         def serve_tampered(route: Any) -> None:
             bundle = json.loads(route.fetch().body())
             tamper(bundle)
             route.fulfill(status=200, content_type="application/json", body=json.dumps(bundle))
+
         page.route("**/*format=bundle*", serve_tampered)
     return page
 
 
 def wait_for_verdict(page: Any) -> str:
     # A selector, not wait_for_function: the page's CSP forbids evaluating strings.
-    page.wait_for_selector("#verify-status:is([data-state=verified], [data-state=failed], [data-state=unsupported])")
+    page.wait_for_selector(
+        "#verify-status:is([data-state=verified], [data-state=failed], [data-state=unsupported])"
+    )
     return page.eval_on_selector("#verify-status", "e => e.dataset.state")
 
 
 def step_states(page: Any) -> dict[int, str]:
-    return {int(k): v for k, v in page.eval_on_selector_all(
-        "li.step", "els => els.map(e => [e.dataset.index, e.querySelector('.step-status').dataset.state])")}
+    return {
+        int(k): v
+        for k, v in page.eval_on_selector_all(
+            "li.step",
+            "els => els.map(e => [e.dataset.index, e.querySelector('.step-status').dataset.state])",
+        )
+    }
 
 
 def flip_byte(b64: str, position: int) -> str:
@@ -47,8 +65,9 @@ def flip_byte(b64: str, position: int) -> str:
     return base64.b64encode(bytes(raw)).decode()
 
 
-def test_the_demo_page_is_verified_in_the_browser(browser: Any, live_server: Any, console_errors: Any,
-                                                 demo_ledger: Ledger) -> None:
+def test_the_demo_page_is_verified_in_the_browser(
+    browser: Any, live_server: Any, console_errors: Any, demo_ledger: Ledger
+) -> None:
     base = live_server(create_app({"TESTING": True, "LEDGER": demo_ledger}))
     page = open_page(browser, base)
     errors = console_errors(page)
@@ -66,7 +85,9 @@ def test_the_demo_page_is_verified_in_the_browser(browser: Any, live_server: Any
     assert errors == []
 
 
-def test_english_renders_and_verifies(browser: Any, live_server: Any, console_errors: Any, demo_ledger: Ledger) -> None:
+def test_english_renders_and_verifies(
+    browser: Any, live_server: Any, console_errors: Any, demo_ledger: Ledger
+) -> None:
     base = live_server(create_app({"TESTING": True, "LEDGER": demo_ledger}))
     page = open_page(browser, base, lang="en-US")
     errors = console_errors(page)
@@ -77,11 +98,15 @@ def test_english_renders_and_verifies(browser: Any, live_server: Any, console_er
     assert page.get_attribute("html", "lang") == "en"
     page.click("a.lang")
     page.wait_for_load_state()
-    assert page.get_attribute("html", "lang") == "zh-CN" and "冷链运输" in page.inner_text("section.journey")
+    assert page.get_attribute("html", "lang") == "zh-CN" and "冷链运输" in page.inner_text(
+        "section.journey"
+    )
     assert errors == []
 
 
-def test_a_byte_changed_in_one_entry_fails_that_step(browser: Any, live_server: Any, demo_ledger: Ledger) -> None:
+def test_a_byte_changed_in_one_entry_fails_that_step(
+    browser: Any, live_server: Any, demo_ledger: Ledger
+) -> None:
     base = live_server(create_app({"TESTING": True, "LEDGER": demo_ledger}))
 
     def tamper(bundle: dict[str, Any]) -> None:
@@ -98,7 +123,9 @@ def test_a_byte_changed_in_one_entry_fails_that_step(browser: Any, live_server: 
     assert page.eval_on_selector("#server-verdict", "e => e.dataset.state") == "verified"
 
 
-def test_a_byte_changed_in_a_proof_or_the_checkpoint(browser: Any, live_server: Any, demo_ledger: Ledger) -> None:
+def test_a_byte_changed_in_a_proof_or_the_checkpoint(
+    browser: Any, live_server: Any, demo_ledger: Ledger
+) -> None:
     base = live_server(create_app({"TESTING": True, "LEDGER": demo_ledger}))
     steps = set(step_states_of(browser, base))
     first_step = min(steps)
@@ -136,7 +163,9 @@ def step_states_of(browser: Any, base: str) -> dict[int, str]:
     return step_states(page)
 
 
-def test_an_unknown_code_gets_a_readable_page(browser: Any, live_server: Any, demo_ledger: Ledger) -> None:
+def test_an_unknown_code_gets_a_readable_page(
+    browser: Any, live_server: Any, demo_ledger: Ledger
+) -> None:
     base = live_server(create_app({"TESTING": True, "LEDGER": demo_ledger}))
     page = open_page(browser, base)
     problems: list[str] = []

@@ -77,8 +77,22 @@ def vkey(run: Any) -> str:
 @pytest.fixture
 def farm(run: Any, vkey: str, tmp_path: Path) -> Path:
     """The farm actor with a key named ``farm``; a harvest event file to post."""
-    ok(run("actor", "register", "--actor", "wuchang-coop", "--name", FARM["name"], "--role", "farm",
-           "--region", FARM["region"], "--gln", FARM["gln"]))
+    ok(
+        run(
+            "actor",
+            "register",
+            "--actor",
+            "wuchang-coop",
+            "--name",
+            FARM["name"],
+            "--role",
+            "farm",
+            "--region",
+            FARM["region"],
+            "--gln",
+            FARM["gln"],
+        )
+    )
     ok(run("keys", "new", "farm"))
     ok(run("actor", "add-key", "--actor", "wuchang-coop", "--key", "farm"))
     path = tmp_path / "harvest.json"
@@ -165,11 +179,36 @@ def test_add_key_by_public_key_and_revoke(run: Any, farm: Path) -> None:
     public_key = info[2].split()[-1]
     added = ok(run("actor", "add-key", "--actor", "wuchang-coop", "--public-key", public_key))
     assert key_id in added
-    ok(run("actor", "revoke-key", "--actor", "wuchang-coop", "--key-id", key_id, "--effective", "now",
-           "--reason", "phone lost"))
+    ok(
+        run(
+            "actor",
+            "revoke-key",
+            "--actor",
+            "wuchang-coop",
+            "--key-id",
+            key_id,
+            "--effective",
+            "now",
+            "--reason",
+            "phone lost",
+        )
+    )
     fails(run("post", str(farm), "--key", "farm2"), "key_revoked")
-    fails(run("actor", "revoke-key", "--actor", "wuchang-coop", "--key-id", key_id, "--effective",
-              "2024-01-01T00:00:00+08:00", "--reason", "again"), "key_already_revoked")
+    fails(
+        run(
+            "actor",
+            "revoke-key",
+            "--actor",
+            "wuchang-coop",
+            "--key-id",
+            key_id,
+            "--effective",
+            "2024-01-01T00:00:00+08:00",
+            "--reason",
+            "again",
+        ),
+        "key_already_revoked",
+    )
 
 
 def test_rejections_are_one_line_errors(run: Any, farm: Path, tmp_path: Path) -> None:
@@ -185,24 +224,91 @@ def test_rejections_are_one_line_errors(run: Any, farm: Path, tmp_path: Path) ->
     broken.write_text('{"type": "ObjectEvent", "type": "ObjectEvent"}')
     fails(run("post", str(broken), "--key", "farm"), "duplicate_member")
     fails(run("show", "99"), "no_such_entry")
-    fails(run("actor", "register", "--actor", "wuchang-coop", "--name", "x", "--role", "farm", "--region", "x",
-              "--gln", ex.MILL_GLN), "actor_exists")
-    fails(run("actor", "register", "--actor", "new-farm", "--name", "x", "--role", "farm", "--region", "x",
-              "--gln", "6901234000017"), "bad_check_digit")
+    fails(
+        run(
+            "actor",
+            "register",
+            "--actor",
+            "wuchang-coop",
+            "--name",
+            "x",
+            "--role",
+            "farm",
+            "--region",
+            "x",
+            "--gln",
+            ex.MILL_GLN,
+        ),
+        "actor_exists",
+    )
+    fails(
+        run(
+            "actor",
+            "register",
+            "--actor",
+            "new-farm",
+            "--name",
+            "x",
+            "--role",
+            "farm",
+            "--region",
+            "x",
+            "--gln",
+            "6901234000017",
+        ),
+        "bad_check_digit",
+    )
     fails(run("actor", "add-key", "--actor", "wuchang-coop", "--public-key", "abc"), "bad_base64")
 
 
 def test_usage_errors(run: Any, farm: Path) -> None:
     assert run("actor", "add-key", "--actor", "wuchang-coop").exit_code == 2
-    assert run("actor", "add-key", "--actor", "x", "--key", "farm", "--public-key", "x").exit_code == 2
-    bad_time = run("actor", "revoke-key", "--actor", "wuchang-coop", "--key-id", "0" * 32, "--effective",
-                   "yesterday", "--reason", "x")
+    assert (
+        run("actor", "add-key", "--actor", "x", "--key", "farm", "--public-key", "x").exit_code == 2
+    )
+    bad_time = run(
+        "actor",
+        "revoke-key",
+        "--actor",
+        "wuchang-coop",
+        "--key-id",
+        "0" * 32,
+        "--effective",
+        "yesterday",
+        "--reason",
+        "x",
+    )
     assert bad_time.exit_code == 2 and "ISO 8601" in bad_time.output
-    no_offset = run("actor", "revoke-key", "--actor", "wuchang-coop", "--key-id", "0" * 32, "--effective",
-                    "2024-01-01T00:00:00", "--reason", "x")
+    no_offset = run(
+        "actor",
+        "revoke-key",
+        "--actor",
+        "wuchang-coop",
+        "--key-id",
+        "0" * 32,
+        "--effective",
+        "2024-01-01T00:00:00",
+        "--reason",
+        "x",
+    )
     assert no_offset.exit_code == 2 and "offset" in no_offset.output
-    assert run("actor", "register", "--actor", "a1", "--name", "x", "--role", "wizard", "--region", "x",
-               "--gln", ex.LAB_GLN).exit_code == 2
+    assert (
+        run(
+            "actor",
+            "register",
+            "--actor",
+            "a1",
+            "--name",
+            "x",
+            "--role",
+            "wizard",
+            "--region",
+            "x",
+            "--gln",
+            ex.LAB_GLN,
+        ).exit_code
+        == 2
+    )
     assert run("show", "-1").exit_code == 2
 
 
@@ -215,8 +321,14 @@ def test_export_verify_reindex(run: Any, vkey: str, farm: Path, tmp_path: Path) 
     target = tmp_path / "export.jsonl"
     assert "exported 4 entries" in ok(run("export", str(target)))
     lines = [json.loads(line) for line in target.read_text(encoding="utf-8").splitlines()]
-    assert lines[0] == {"type": "header", "format": "traceledger-export", "v": 1, "origin": ORIGIN,
-                        "verifier_key": vkey, "tree_size": 4}
+    assert lines[0] == {
+        "type": "header",
+        "format": "traceledger-export",
+        "v": 1,
+        "origin": ORIGIN,
+        "verifier_key": vkey,
+        "tree_size": 4,
+    }
     assert [line["index"] for line in lines if line["type"] == "entry"] == [0, 1, 2, 3]
     assert any(line["type"] == "checkpoint" for line in lines)
     assert not (tmp_path / "export.jsonl.partial").exists()
@@ -231,7 +343,9 @@ def test_verify_names_every_tampered_entry(run: Any, env: dict[str, str], farm: 
     database = env["LEDGER_DATABASE_URL"].removeprefix("sqlite:///")
     with sqlite3.connect(database) as conn:
         leaf = conn.execute("SELECT leaf FROM log_entries WHERE idx = 3").fetchone()[0]
-        conn.execute("UPDATE log_entries SET leaf = ? WHERE idx = 3", (leaf.replace(b"12000", b"19000"),))
+        conn.execute(
+            "UPDATE log_entries SET leaf = ? WHERE idx = 3", (leaf.replace(b"12000", b"19000"),)
+        )
     result = run("verify")
     assert result.exit_code == 1
     failures = result.stdout.splitlines()
@@ -258,16 +372,38 @@ def server(env: dict[str, str], vkey: str) -> Iterator[str]:
 
 
 def test_post_to_a_server(run: Any, server: str, tmp_path: Path) -> None:
-    ok(run("actor", "register", "--actor", "wuchang-coop", "--name", FARM["name"], "--role", "farm",
-           "--region", FARM["region"], "--gln", FARM["gln"], "--url", server))
+    ok(
+        run(
+            "actor",
+            "register",
+            "--actor",
+            "wuchang-coop",
+            "--name",
+            FARM["name"],
+            "--role",
+            "farm",
+            "--region",
+            FARM["region"],
+            "--gln",
+            FARM["gln"],
+            "--url",
+            server,
+        )
+    )
     ok(run("keys", "new", "farm"))
     ok(run("actor", "add-key", "--actor", "wuchang-coop", "--key", "farm", "--url", server + "/"))
     event = tmp_path / "harvest.json"
     event.write_text(json.dumps(ex.harvest()))
-    assert ok(run("post", str(event), "--key", "farm", "--url", server)).startswith("appended as entry 3 ")
-    assert ok(run("post", str(event), "--key", "farm", "--url", server)).startswith("already in the log as entry 3")
+    assert ok(run("post", str(event), "--key", "farm", "--url", server)).startswith(
+        "appended as entry 3 "
+    )
+    assert ok(run("post", str(event), "--key", "farm", "--url", server)).startswith(
+        "already in the log as entry 3"
+    )
     ok(run("keys", "new", "stranger"))
-    assert "not registered" in fails(run("post", str(event), "--key", "stranger", "--url", server), "unknown_key")
+    assert "not registered" in fails(
+        run("post", str(event), "--key", "stranger", "--url", server), "unknown_key"
+    )
     assert ok(run("verify")).startswith("ok: 4 entries")
 
 
@@ -279,7 +415,9 @@ def test_unreachable_or_wrong_server(run: Any, farm: Path, server: str) -> None:
 # -- serve and extension ----------------------------------------------------------------------
 
 
-def test_serve_builds_the_app_from_the_options(run: Any, vkey: str, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_builds_the_app_from_the_options(
+    run: Any, vkey: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     calls: list[dict[str, Any]] = []
 
     def fake_run(app: Any, **kwargs: Any) -> None:

@@ -46,8 +46,13 @@ def test_the_example_of_format_md() -> None:
     assert [(e["index"], e["proof"]) for e in doc["entries"]] == [(4, [0, 1, 2]), (5, [3, 1, 2])]
 
 
-@given(st.integers(1, 300).flatmap(lambda size: st.tuples(
-    st.just(size), st.sets(st.integers(0, size - 1), min_size=1, max_size=12))))
+@given(
+    st.integers(1, 300).flatmap(
+        lambda size: st.tuples(
+            st.just(size), st.sets(st.integers(0, size - 1), min_size=1, max_size=12)
+        )
+    )
+)
 def test_nodes_are_distinct_in_order_of_first_use_and_read_back(case: tuple[int, set[int]]) -> None:
     size, indices = case
     entries = [entry(i, size) for i in sorted(indices)]
@@ -61,16 +66,19 @@ def test_nodes_are_distinct_in_order_of_first_use_and_read_back(case: tuple[int,
         verify_inclusion(e.index, size, leaf_hash(e.leaf), e.proof, root)
 
 
-@pytest.mark.parametrize(("edit", "reason"), [
-    (lambda d: d["nodes"].append(d["nodes"][0]), "same hash twice"),
-    (lambda d: d["nodes"].append(b64(bytes(32))), "used by no proof"),
-    (lambda d: d["entries"][0]["proof"].__setitem__(0, 1), "order of first use"),
-    (lambda d: d["entries"][0]["proof"].__setitem__(0, 99), "number of one of"),
-    (lambda d: d["entries"][0]["proof"].__setitem__(0, 0.0), "number of one of"),
-    (lambda d: d["entries"][0]["proof"].__setitem__(0, False), "number of one of"),
-    (lambda d: d["entries"][0].__setitem__("proof", [0] * 65), "at most 64"),
-    (lambda d: d["nodes"].__setitem__(0, d["nodes"][0][:-4] + "AA=="), "32 bytes"),
-])
+@pytest.mark.parametrize(
+    ("edit", "reason"),
+    [
+        (lambda d: d["nodes"].append(d["nodes"][0]), "same hash twice"),
+        (lambda d: d["nodes"].append(b64(bytes(32))), "used by no proof"),
+        (lambda d: d["entries"][0]["proof"].__setitem__(0, 1), "order of first use"),
+        (lambda d: d["entries"][0]["proof"].__setitem__(0, 99), "number of one of"),
+        (lambda d: d["entries"][0]["proof"].__setitem__(0, 0.0), "number of one of"),
+        (lambda d: d["entries"][0]["proof"].__setitem__(0, False), "number of one of"),
+        (lambda d: d["entries"][0].__setitem__("proof", [0] * 65), "at most 64"),
+        (lambda d: d["nodes"].__setitem__(0, d["nodes"][0][:-4] + "AA=="), "32 bytes"),
+    ],
+)
 def test_malformed_nodes_are_refused(edit: object, reason: str) -> None:
     doc = document([entry(4, 8), entry(5, 8)])
     edit(doc)  # type: ignore[operator]

@@ -27,7 +27,9 @@ def _js_parse(text: str) -> object:
 def test_cyberphone_vectors(name: str) -> None:
     value = _js_parse((JCS / "input" / f"{name}.json").read_text(encoding="utf-8"))
     expected = (JCS / "output" / f"{name}.json").read_bytes()
-    expected_hex = bytes.fromhex((JCS / "outhex" / f"{name}.txt").read_text().replace(" ", "").replace("\n", ""))
+    expected_hex = bytes.fromhex(
+        (JCS / "outhex" / f"{name}.txt").read_text().replace(" ", "").replace("\n", "")
+    )
     assert canonical_bytes(value) == expected.rstrip(b"\n") == expected_hex
 
 
@@ -45,12 +47,16 @@ def test_rfc8785_number_samples() -> None:
 
 def test_derived_number_samples() -> None:
     values = _js_parse((JCS / "derived_numbers_input.json").read_text())
-    assert canonical_bytes(values) == (JCS / "derived_numbers_output.json").read_bytes().rstrip(b"\n")
+    assert canonical_bytes(values) == (JCS / "derived_numbers_output.json").read_bytes().rstrip(
+        b"\n"
+    )
 
 
 def test_property_names_sort_by_utf16_code_units() -> None:
     value = json.loads((JCS / "rfc8785_sorting_sample_input.json").read_text())
-    order = json.loads((JCS / "rfc8785_sorting_sample_expected.json").read_text())["expected_value_order"]
+    order = json.loads((JCS / "rfc8785_sorting_sample_expected.json").read_text())[
+        "expected_value_order"
+    ]
     assert list(json.loads(canonical_bytes(value)).values()) == order
 
 
@@ -108,7 +114,9 @@ json_values = st.recursive(
     | st.integers(min_value=-MAX_SAFE_INTEGER, max_value=MAX_SAFE_INTEGER)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(),
-    lambda children: st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5),
+    lambda children: (
+        st.lists(children, max_size=5) | st.dictionaries(st.text(max_size=8), children, max_size=5)
+    ),
     max_leaves=30,
 )
 
@@ -149,9 +157,22 @@ def test_the_fast_path_writes_what_the_general_serialiser_writes(value: object) 
 
 @pytest.mark.parametrize(
     "value",
-    [0.0001, 0.00011, 123456789012345.6, 9999999999999998.0, 1e16, 1e-5, 12.0, -0.5, 1e21,
-     {"\ue000": 1, "\U0001f600": 2}, {"é": [1.5, "\u2028", "\x7f", "\x1f"]}, [12.0, {"a": -0.0}],
-     9007199254740992.0, 9007199254740991.0],
+    [
+        0.0001,
+        0.00011,
+        123456789012345.6,
+        9999999999999998.0,
+        1e16,
+        1e-5,
+        12.0,
+        -0.5,
+        1e21,
+        {"\ue000": 1, "\U0001f600": 2},
+        {"é": [1.5, "\u2028", "\x7f", "\x1f"]},
+        [12.0, {"a": -0.0}],
+        9007199254740992.0,
+        9007199254740991.0,
+    ],
 )
 def test_fast_path_boundaries(value: object) -> None:
     import rfc8785

@@ -62,7 +62,9 @@ def vector_cases() -> list[tuple[str, int, str, str | None]]:
     cases = []
     for doc in EXPECTED["documents"]:
         prehashes = doc.get("prehashes") or [None] * doc["event_count"]
-        for i, (expected, prehash) in enumerate(zip(doc["expected_hashes"], prehashes, strict=True)):
+        for i, (expected, prehash) in enumerate(
+            zip(doc["expected_hashes"], prehashes, strict=True)
+        ):
             cases.append((doc["file"], i, expected, prehash))
     return cases
 
@@ -76,7 +78,9 @@ def wuchang_events() -> list[dict[str, Any]]:
 
 def wuchang_document() -> dict[str, Any]:
     events = [
-        epcis.export_event(payload, ledger_index=13 + i, record_time=f"2024-11-01T00:00:{i:02d}.000Z")
+        epcis.export_event(
+            payload, ledger_index=13 + i, record_time=f"2024-11-01T00:00:{i:02d}.000Z"
+        )
         for i, (_, payload) in enumerate(ex.wuchang_chain())
     ]
     return epcis.epcis_document(events, "2024-11-02T00:00:00.000Z")
@@ -101,8 +105,11 @@ def test_the_vectors_are_all_here() -> None:
     assert sum(1 for case in VECTOR_CASES if case[3] is not None) == 39
 
 
-@pytest.mark.parametrize(("file", "position", "expected", "prehash"), VECTOR_CASES,
-                         ids=[f"{Path(c[0]).stem}[{c[1]}]" for c in VECTOR_CASES])
+@pytest.mark.parametrize(
+    ("file", "position", "expected", "prehash"),
+    VECTOR_CASES,
+    ids=[f"{Path(c[0]).stem}[{c[1]}]" for c in VECTOR_CASES],
+)
 def test_vector(file: str, position: int, expected: str, prehash: str | None) -> None:
     document = load(file)
     prehashes = epcis.document_prehashes(document)
@@ -116,7 +123,9 @@ def test_representations_of_one_event_hash_equal() -> None:
     hashes = epcis.document_hashes(load("examples/expected_equal_ReferenceEventHashAlgorithm.json"))
     assert len(hashes) == 2 and len(set(hashes)) == 1
     # ... and equal the event of ReferenceEventHashAlgorithm.jsonld, written differently.
-    assert hashes[0] == epcis.document_hashes(load("examples/ReferenceEventHashAlgorithm.jsonld"))[0]
+    assert (
+        hashes[0] == epcis.document_hashes(load("examples/ReferenceEventHashAlgorithm.jsonld"))[0]
+    )
 
 
 @needs_reference
@@ -194,7 +203,9 @@ def test_normalise_identifier(uri: str, expected: str | None) -> None:
 
 def _extension_prehash(value: Any) -> str:
     event = {"type": "ObjectEvent", "ex:f": value}
-    return epcis.event_prehash(event, {"ex": "https://ns.example.com/"})[len("eventType=ObjectEvent"):]
+    return epcis.event_prehash(event, {"ex": "https://ns.example.com/"})[
+        len("eventType=ObjectEvent") :
+    ]
 
 
 @pytest.mark.parametrize(("value", "expected"), [
@@ -209,12 +220,20 @@ def test_values_in_extensions(value: Any, expected: str | None) -> None:
 
 
 def test_bare_cbv_words_expand_only_in_their_own_fields() -> None:
-    event = {"type": "ObjectEvent", "eventTime": "2024-01-01T00:00:00Z", "bizStep": "shipping",
-             "disposition": "in_transit", "ex:note": "shipping", "readPoint": {"id": "in_transit"}}
+    event = {
+        "type": "ObjectEvent",
+        "eventTime": "2024-01-01T00:00:00Z",
+        "bizStep": "shipping",
+        "disposition": "in_transit",
+        "ex:note": "shipping",
+        "readPoint": {"id": "in_transit"},
+    }
     prehash = epcis.event_prehash(event, {"ex": "https://ns.example.com/"})
     assert "bizStep=https://ref.gs1.org/cbv/BizStep-shipping" in prehash
     assert "disposition=https://ref.gs1.org/cbv/Disp-in_transit" in prehash
-    assert "readPointid=in_transit" in prehash and prehash.endswith("{https://ns.example.com/}note=shipping")
+    assert "readPointid=in_transit" in prehash and prehash.endswith(
+        "{https://ns.example.com/}note=shipping"
+    )
     # A word CBV 2.0 does not define is not expanded; a CBV 1.x URN is (rule 14).
     assert "bizStep=transforming" in epcis.event_prehash(dict(event, bizStep="transforming"))
     urn = epcis.event_prehash(dict(event, bizStep="urn:epcglobal:cbv:bizstep:shipping"))
@@ -222,17 +241,34 @@ def test_bare_cbv_words_expand_only_in_their_own_fields() -> None:
 
 
 def test_typed_entries_put_type_first_whatever_the_member_order() -> None:
-    one = {"type": "ObjectEvent", "sourceList": [{"type": "owning_party", "source": "urn:epc:id:pgln:4012345.00000"}]}
-    two = {"type": "ObjectEvent", "sourceList": [{"source": "urn:epc:id:pgln:4012345.00000", "type": "owning_party"}]}
-    expected = ("eventType=ObjectEventsourceListtype=https://ref.gs1.org/cbv/SDT-owning_party"
-                "source=https://id.gs1.org/417/4012345000009")
+    one = {
+        "type": "ObjectEvent",
+        "sourceList": [{"type": "owning_party", "source": "urn:epc:id:pgln:4012345.00000"}],
+    }
+    two = {
+        "type": "ObjectEvent",
+        "sourceList": [{"source": "urn:epc:id:pgln:4012345.00000", "type": "owning_party"}],
+    }
+    expected = (
+        "eventType=ObjectEventsourceListtype=https://ref.gs1.org/cbv/SDT-owning_party"
+        "source=https://id.gs1.org/417/4012345000009"
+    )
     assert epcis.event_prehash(one) == epcis.event_prehash(two) == expected
-    untyped = {"type": "ObjectEvent", "bizTransactionList": [{"bizTransaction": "urn:epcglobal:cbv:bt:1:2"}]}
-    assert epcis.event_prehash(untyped) == "eventType=ObjectEventbizTransactionListbizTransaction=urn:epcglobal:cbv:bt:1:2"
+    untyped = {
+        "type": "ObjectEvent",
+        "bizTransactionList": [{"bizTransaction": "urn:epcglobal:cbv:bt:1:2"}],
+    }
+    assert (
+        epcis.event_prehash(untyped)
+        == "eventType=ObjectEventbizTransactionListbizTransaction=urn:epcglobal:cbv:bt:1:2"
+    )
 
 
 def test_extensions_in_an_extension_point_follow_its_fields() -> None:
-    event = {"type": "ObjectEvent", "readPoint": {"ex:b": "2", "id": "urn:epc:id:sgln:4012345.00011.0", "ex:a": "1"}}
+    event = {
+        "type": "ObjectEvent",
+        "readPoint": {"ex:b": "2", "id": "urn:epc:id:sgln:4012345.00011.0", "ex:a": "1"},
+    }
     assert epcis.event_prehash(event, {"ex": "https://ns.example.com/"}) == (
         "eventType=ObjectEventreadPointid=https://id.gs1.org/414/4012345000115"
         "{https://ns.example.com/}a=1{https://ns.example.com/}b=2"
@@ -241,8 +277,13 @@ def test_extensions_in_an_extension_point_follow_its_fields() -> None:
 
 def test_fields_outside_the_hash() -> None:
     base = {"type": "ObjectEvent", "eventTime": "2024-01-01T00:00:00Z", "action": "OBSERVE"}
-    noisy = dict(base, eventID="urn:uuid:1", recordTime="2024-02-01T00:00:00Z", comment="hello",
-                 errorDeclaration={"declarationTime": "2024-03-01T00:00:00Z", "reason": "incorrect_data"})
+    noisy = dict(
+        base,
+        eventID="urn:uuid:1",
+        recordTime="2024-02-01T00:00:00Z",
+        comment="hello",
+        errorDeclaration={"declarationTime": "2024-03-01T00:00:00Z", "reason": "incorrect_data"},
+    )
     noisy["rdfs:comment"] = "ignored"
     assert epcis.event_hash(noisy) == epcis.event_hash(base)
 
@@ -259,7 +300,11 @@ def test_bad_input_is_refused() -> None:
 
 
 def test_context_namespaces() -> None:
-    context = [epcis.EPCIS_CONTEXT, {"ex": "https://ns.example.com/"}, {"id": "@id", "n": {"@id": "x"}}]
+    context = [
+        epcis.EPCIS_CONTEXT,
+        {"ex": "https://ns.example.com/"},
+        {"id": "@id", "n": {"@id": "x"}},
+    ]
     assert epcis.context_namespaces(context) == {"ex": "https://ns.example.com/"}
     assert epcis.context_namespaces({"tl": TL_NAMESPACE}) == {"tl": TL_NAMESPACE}
     assert epcis.context_namespaces(epcis.EPCIS_CONTEXT) == {}
@@ -299,9 +344,13 @@ CORPUS = corpus()
 
 @settings(max_examples=300, deadline=None)
 @given(case=st.sampled_from(CORPUS), seed=st.integers())
-def test_hash_ignores_member_and_list_order(case: tuple[dict[str, Any], dict[str, str]], seed: int) -> None:
+def test_hash_ignores_member_and_list_order(
+    case: tuple[dict[str, Any], dict[str, str]], seed: int
+) -> None:
     event, namespaces = case
-    assert epcis.event_hash(shuffled(event, random.Random(seed)), namespaces) == epcis.event_hash(event, namespaces)
+    assert epcis.event_hash(shuffled(event, random.Random(seed)), namespaces) == epcis.event_hash(
+        event, namespaces
+    )
 
 
 def _instant(text: str) -> datetime | None:
@@ -345,12 +394,18 @@ TIMED = [(e, ns) for e, ns in CORPUS if _instant(e["eventTime"]) is not None]
 
 
 @settings(max_examples=300, deadline=None)
-@given(case=st.sampled_from(TIMED), offset=st.integers(min_value=-14 * 60, max_value=14 * 60),
-       style=st.integers(min_value=0, max_value=2))
-def test_hash_ignores_how_the_instant_is_written(case: tuple[dict[str, Any], dict[str, str]], offset: int,
-                                                 style: int) -> None:
+@given(
+    case=st.sampled_from(TIMED),
+    offset=st.integers(min_value=-14 * 60, max_value=14 * 60),
+    style=st.integers(min_value=0, max_value=2),
+)
+def test_hash_ignores_how_the_instant_is_written(
+    case: tuple[dict[str, Any], dict[str, str]], offset: int, style: int
+) -> None:
     event, namespaces = case
-    assert epcis.event_hash(with_times_rewritten(event, offset, style), namespaces) == epcis.event_hash(event, namespaces)
+    assert epcis.event_hash(
+        with_times_rewritten(event, offset, style), namespaces
+    ) == epcis.event_hash(event, namespaces)
 
 
 def test_the_hash_changes_with_the_event() -> None:
@@ -380,8 +435,10 @@ def test_every_wuchang_event_converts_and_hashes_deterministically() -> None:
         assert event["eventID"] == payload["eventID"] and event["type"] == payload["type"]
         first = epcis.event_hash(event, epcis.EXPORT_NAMESPACES)
         assert HASH_FORMAT.fullmatch(first)
-        again = epcis.event_hash(json.loads(json.dumps(epcis.to_epcis_event(copy.deepcopy(payload)))),
-                                 epcis.EXPORT_NAMESPACES)
+        again = epcis.event_hash(
+            json.loads(json.dumps(epcis.to_epcis_event(copy.deepcopy(payload)))),
+            epcis.EXPORT_NAMESPACES,
+        )
         assert again == first
         hashes.append(first)
     assert len(set(hashes)) == len(hashes)
@@ -394,17 +451,33 @@ def test_the_mapping() -> None:
     assert {"commissioning", "shipping", "tl:sowing", "tl:transforming"} <= set(by_step)
     assert "transforming" not in by_step
     sowing = by_step["tl:sowing"]
-    assert sowing["tl:farmInput"] == {"tl:product": "五优稻4号 (Daohuaxiang No. 2) seedlings",
-                                      "tl:dose": {"tl:value": 60, "tl:uom": "KGM/HAR"}}
+    assert sowing["tl:farmInput"] == {
+        "tl:product": "五优稻4号 (Daohuaxiang No. 2) seedlings",
+        "tl:dose": {"tl:value": 60, "tl:uom": "KGM/HAR"},
+    }
     inspection = by_step["inspecting"]["tl:inspection"]
-    assert inspection["tl:analytes"][0] == {"tl:name": "tricyclazole", "tl:value": 0.2, "tl:limit": 2.0, "tl:uom": "MGKG"}
+    assert inspection["tl:analytes"][0] == {
+        "tl:name": "tricyclazole",
+        "tl:value": 0.2,
+        "tl:limit": 2.0,
+        "tl:uom": "MGKG",
+    }
     harvest = by_step["commissioning"]
-    assert harvest["ilmd"]["cbvmda:countryOfOrigin"] == "CN" and harvest["quantityList"][0]["uom"] == "KGM"
-    assert by_step["storing"]["sensorElementList"][0]["sensorReport"][0] == {"type": "Temperature", "value": 11.5,
-                                                                             "uom": "CEL"}
+    assert (
+        harvest["ilmd"]["cbvmda:countryOfOrigin"] == "CN"
+        and harvest["quantityList"][0]["uom"] == "KGM"
+    )
+    assert by_step["storing"]["sensorElementList"][0]["sensorReport"][0] == {
+        "type": "Temperature",
+        "value": 11.5,
+        "uom": "CEL",
+    }
     shipping = [e for e in events if e["bizStep"] == "shipping"][-1]
     assert shipping["tl:carrier"] == "https://id.gs1.org/417/6901234000047"
-    assert all(next(iter(entry)) == "type" for entry in shipping["destinationList"] + shipping["bizTransactionList"])
+    assert all(
+        next(iter(entry)) == "type"
+        for entry in shipping["destinationList"] + shipping["bizTransactionList"]
+    )
     assert list(events[0])[:4] == ["type", "eventID", "eventTime", "eventTimeZoneOffset"]
 
 
@@ -417,7 +490,10 @@ SOWING = {  # docs/EVENTS.md 9.1, written out so that this pin depends on no sam
     "bizStep": "tl:sowing",
     "readPoint": {"id": "https://id.gs1.org/414/6901234000016/254/plot-07"},
     "bizLocation": {"id": "https://id.gs1.org/414/6901234000016/254/plot-07"},
-    "tl:farmInput": {"product": "五优稻4号 (Daohuaxiang No. 2) seedlings", "dose": {"value": 60, "uom": "KGM/HAR"}},
+    "tl:farmInput": {
+        "product": "五优稻4号 (Daohuaxiang No. 2) seedlings",
+        "dose": {"value": 60, "uom": "KGM/HAR"},
+    },
 }
 
 
@@ -444,7 +520,9 @@ def test_export_event_annotations() -> None:
     assert list(event)[:5] == ["type", "eventID", "eventTime", "eventTimeZoneOffset", "recordTime"]
     assert list(event)[-2:] == [epcis.EVENT_HASH_MEMBER, epcis.LEDGER_INDEX_MEMBER]
     assert event[epcis.LEDGER_INDEX_MEMBER] == 16
-    assert event[epcis.EVENT_HASH_MEMBER] == epcis.event_hash(epcis.to_epcis_event(payload), epcis.EXPORT_NAMESPACES)
+    assert event[epcis.EVENT_HASH_MEMBER] == epcis.event_hash(
+        epcis.to_epcis_event(payload), epcis.EXPORT_NAMESPACES
+    )
     assert epcis.exported_event_hash(event) == event[epcis.EVENT_HASH_MEMBER]
     # recordTime is outside the hash: another export time, the same hash.
     later = epcis.export_event(payload, ledger_index=16, record_time="2030-01-01T00:00:00.000Z")
@@ -458,12 +536,17 @@ def test_export_event_annotations() -> None:
 
 def test_epcis_document() -> None:
     document = wuchang_document()
-    assert document["@context"] == [epcis.EPCIS_CONTEXT, {"tl": TL_NAMESPACE, "cbvmda": "urn:epcglobal:cbv:mda:"}]
+    assert document["@context"] == [
+        epcis.EPCIS_CONTEXT,
+        {"tl": TL_NAMESPACE, "cbvmda": "urn:epcglobal:cbv:mda:"},
+    ]
     assert document["type"] == "EPCISDocument" and document["schemaVersion"] == "2.0"
     assert document["creationDate"] == "2024-11-02T00:00:00.000Z"
     events = document["epcisBody"]["eventList"]
     assert [e["eventID"] for e in events] == [p["eventID"] for _, p in ex.wuchang_chain()]
-    assert epcis.document_hashes(without_annotations(document)) == [e[epcis.EVENT_HASH_MEMBER] for e in events]
+    assert epcis.document_hashes(without_annotations(document)) == [
+        e[epcis.EVENT_HASH_MEMBER] for e in events
+    ]
     with pytest.raises(ValueError):
         epcis.epcis_document(events, "tomorrow")
     with pytest.raises(ValueError):  # raw payloads are not exported events
@@ -493,8 +576,21 @@ def test_json_ld_processors_keep_every_exported_member() -> None:
     from pyld import jsonld
 
     expanded = json.dumps(jsonld.expand(wuchang_document()))
-    for term in ("farmInput", "product", "dose", "inspection", "analytes", "reportSha256", "allowedRange",
-                 "carrier", "eventHash", "ledgerIndex", "variety", "transforming", "sowing"):
+    for term in (
+        "farmInput",
+        "product",
+        "dose",
+        "inspection",
+        "analytes",
+        "reportSha256",
+        "allowedRange",
+        "carrier",
+        "eventHash",
+        "ledgerIndex",
+        "variety",
+        "transforming",
+        "sowing",
+    ):
         assert TL_NAMESPACE + term in expanded, term
     assert "urn:epcglobal:cbv:mda:countryOfOrigin" in expanded
 
@@ -505,7 +601,7 @@ def test_json_ld_processors_keep_every_exported_member() -> None:
 
 DIGITS = "0123456789"
 G82_RAW = "!'()*+,-.0123456789:;=ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
-G82 = G82_RAW + "\"%&/<>?"
+G82 = G82_RAW + '"%&/<>?'
 DL_VALUE = "\"'-.0123456789;<=>?ABCDEFGHIJKLMNOPQRSTUVWXYZ_abcdefghijklmnopqrstuvwxyz"
 
 
@@ -516,16 +612,52 @@ def digits(n: int) -> st.SearchStrategy[str]:
 @st.composite
 def urn_component(draw: st.DrawFn, low: int, high: int) -> str:
     """An EPC URI component: raw characters and %-escapes of set-82 characters."""
-    chars = draw(st.lists(st.one_of(st.sampled_from(G82_RAW), st.sampled_from(G82).map(
-        lambda c: "%" + draw(st.sampled_from(["%02X", "%02x"])) % ord(c))), min_size=low, max_size=high))
+    chars = draw(
+        st.lists(
+            st.one_of(
+                st.sampled_from(G82_RAW),
+                st.sampled_from(G82).map(
+                    lambda c: "%" + draw(st.sampled_from(["%02X", "%02x"])) % ord(c)
+                ),
+            ),
+            min_size=low,
+            max_size=high,
+        )
+    )
     return "".join(chars)
 
 
 @st.composite
 def epc_urns(draw: st.DrawFn) -> str:
-    scheme = draw(st.sampled_from(["sgtin", "sscc", "sgln", "grai", "giai", "gsrn", "gsrnp", "gdti", "cpi",
-                                   "sgcn", "ginc", "gsin", "itip", "upui", "pgln", "lgtin", "pat-sgtin",
-                                   "pat-grai", "pat-gdti", "pat-sgcn", "pat-cpi", "pat-itip", "pat-upui"]))
+    scheme = draw(
+        st.sampled_from(
+            [
+                "sgtin",
+                "sscc",
+                "sgln",
+                "grai",
+                "giai",
+                "gsrn",
+                "gsrnp",
+                "gdti",
+                "cpi",
+                "sgcn",
+                "ginc",
+                "gsin",
+                "itip",
+                "upui",
+                "pgln",
+                "lgtin",
+                "pat-sgtin",
+                "pat-grai",
+                "pat-gdti",
+                "pat-sgcn",
+                "pat-cpi",
+                "pat-itip",
+                "pat-upui",
+            ]
+        )
+    )
     # Company prefixes of 12 digits only where the reference reads TDS's syntax right.
     high = 11 if scheme in ("grai", "pat-grai", "pat-gdti", "pat-sgcn", "gdti") else 12
     cp = draw(digits(draw(st.integers(6, high))))
@@ -568,13 +700,50 @@ def epc_urns(draw: st.DrawFn) -> str:
     return f"urn:epc:idpat:{pattern}:{cp}.{ref12}.*"
 
 
-DL_KEYS = {"01": 14, "00": 18, "414": 13, "417": 13, "8006": 18, "8017": 18, "8018": 18, "402": 17,
-           "253": 13, "255": 13, "8003": 14, "8004": 7, "401": 7, "8010": 7}
-SHORT = {"01": "gtin", "00": "sscc", "414": "gln", "417": "party", "8006": "itip", "8010": "cpid", "10": "lot",
-         "21": "ser", "22": "cpv", "8004": "giai", "8003": "grai", "253": "gdti"}
+DL_KEYS = {
+    "01": 14,
+    "00": 18,
+    "414": 13,
+    "417": 13,
+    "8006": 18,
+    "8017": 18,
+    "8018": 18,
+    "402": 17,
+    "253": 13,
+    "255": 13,
+    "8003": 14,
+    "8004": 7,
+    "401": 7,
+    "8010": 7,
+}
+SHORT = {
+    "01": "gtin",
+    "00": "sscc",
+    "414": "gln",
+    "417": "party",
+    "8006": "itip",
+    "8010": "cpid",
+    "10": "lot",
+    "21": "ser",
+    "22": "cpv",
+    "8004": "giai",
+    "8003": "grai",
+    "253": "gdti",
+}
 QUALIFIER_CHOICES = {
-    "01": [[], ["21"], ["10"], ["10", "21"], ["235"], ["22"], ["22", "10"], ["22", "21"], ["22", "10", "21"],
-           ["21", "10"], ["17"]],
+    "01": [
+        [],
+        ["21"],
+        ["10"],
+        ["10", "21"],
+        ["235"],
+        ["22"],
+        ["22", "10"],
+        ["22", "21"],
+        ["22", "10", "21"],
+        ["21", "10"],
+        ["17"],
+    ],
     "8006": [[], ["21"], ["10"], ["10", "21"], ["22"]],
     "414": [[], ["254"], ["21"]],
     "8010": [[], ["8011"]],
@@ -596,13 +765,22 @@ def digital_links(draw: st.DrawFn) -> str:
         value = draw(digits(DL_KEYS[key] + draw(st.sampled_from([0, 0, 0, 1]))))
     path = [draw(st.sampled_from([key, SHORT.get(key, key)])), value]
     for qualifier in draw(st.sampled_from(QUALIFIER_CHOICES.get(key, [[]]))):
-        text = draw(st.one_of(st.text(DL_VALUE, max_size=12),
-                              st.text(DL_VALUE + "%!", min_size=1, max_size=8)))  # escapes: left alone
+        text = draw(
+            st.one_of(
+                st.text(DL_VALUE, max_size=12), st.text(DL_VALUE + "%!", min_size=1, max_size=8)
+            )
+        )  # escapes: left alone
         if qualifier == "8011":
             text = draw(st.text(DIGITS, max_size=12))
         path += [draw(st.sampled_from([qualifier, SHORT.get(qualifier, qualifier)])), text]
-    assume(not any(p in SHORT.values() or p in DL_KEYS for p in path[1::2]))  # values that look like keys
-    host = draw(st.sampled_from(["id.gs1.org", "id.gs1.de", "example.com", "shop.example.com:8443", "u@x.example"]))
+    assume(
+        not any(p in SHORT.values() or p in DL_KEYS for p in path[1::2])
+    )  # values that look like keys
+    host = draw(
+        st.sampled_from(
+            ["id.gs1.org", "id.gs1.de", "example.com", "shop.example.com:8443", "u@x.example"]
+        )
+    )
     prefix = draw(st.sampled_from(["", "/shop", "/a/b"]))
     query = draw(st.sampled_from(["", "?linkType=all", "?17=201231&x=/01/1"]))
     scheme = draw(st.sampled_from(["https", "http"]))
@@ -642,34 +820,59 @@ def plain_text_ok(text: str) -> bool:
         float(stripped)
     except ValueError:
         return True
-    return bool(re.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", stripped)) and abs(
-        float(stripped)) < 1e300
+    return (
+        bool(re.fullmatch(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?", stripped))
+        and abs(float(stripped)) < 1e300
+    )
 
 
-free_text = st.text(st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12).filter(plain_text_ok)
-scalars = st.one_of(free_text, st.integers(-(2**60), 2**60), st.floats(allow_nan=False, allow_infinity=False),
-                    st.booleans(), st.sampled_from(["2.50", "007", "1e3", " x "]))
+free_text = st.text(
+    st.characters(codec="utf-8", exclude_categories=("Cs", "Cc")), max_size=12
+).filter(plain_text_ok)
+scalars = st.one_of(
+    free_text,
+    st.integers(-(2**60), 2**60),
+    st.floats(allow_nan=False, allow_infinity=False),
+    st.booleans(),
+    st.sampled_from(["2.50", "007", "1e3", " x "]),
+)
 identifiers = st.one_of(epc_urns(), digital_links())
 
 
 def extension_values(prefix: str) -> st.SearchStrategy[Any]:
     names = st.text("abcdefgh", min_size=1, max_size=4).map(lambda n: f"{prefix}:{n}")
-    return st.recursive(st.one_of(scalars, identifiers),
-                        lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=3),
-                                                st.dictionaries(names, inner, min_size=1, max_size=3)),
-                        max_leaves=6)
+    return st.recursive(
+        st.one_of(scalars, identifiers),
+        lambda inner: st.one_of(
+            st.lists(inner, min_size=1, max_size=3),
+            st.dictionaries(names, inner, min_size=1, max_size=3),
+        ),
+        max_leaves=6,
+    )
 
 
 def extensions(prefix: str) -> st.SearchStrategy[dict[str, Any]]:
-    return st.dictionaries(st.text("abcdefgh", min_size=1, max_size=5).map(lambda n: f"{prefix}:{n}"),
-                           extension_values(prefix), max_size=3)
+    return st.dictionaries(
+        st.text("abcdefgh", min_size=1, max_size=5).map(lambda n: f"{prefix}:{n}"),
+        extension_values(prefix),
+        max_size=3,
+    )
 
 
 @st.composite
 def epcis_events(draw: st.DrawFn) -> dict[str, Any]:
     event: dict[str, Any] = {
-        "type": draw(st.sampled_from(["ObjectEvent", "AggregationEvent", "TransformationEvent",
-                                      "TransactionEvent", "AssociationEvent"])),
+        "type": draw(
+            st.sampled_from(
+                [
+                    "ObjectEvent",
+                    "AggregationEvent",
+                    "TransformationEvent",
+                    "TransactionEvent",
+                    "AssociationEvent",
+                ]
+            )
+        ),
         "eventTime": draw(event_times()),
         "eventTimeZoneOffset": draw(st.sampled_from(["+01:00", "-06:00", "+08:00"])),
     }
@@ -681,72 +884,174 @@ def epcis_events(draw: st.DrawFn) -> dict[str, Any]:
         "parentID": identifiers,
         "inputEPCList": st.lists(identifiers, min_size=1, max_size=2),
         "outputEPCList": st.lists(identifiers, min_size=1, max_size=2),
-        "quantityList": st.lists(st.fixed_dictionaries(
-            {"epcClass": identifiers},
-            optional={"quantity": st.one_of(st.integers(0, 10**6), st.floats(0, 1e6)),
-                      "uom": st.sampled_from(["KGM", "LTR", "EA"])}), min_size=1, max_size=3),
+        "quantityList": st.lists(
+            st.fixed_dictionaries(
+                {"epcClass": identifiers},
+                optional={
+                    "quantity": st.one_of(st.integers(0, 10**6), st.floats(0, 1e6)),
+                    "uom": st.sampled_from(["KGM", "LTR", "EA"]),
+                },
+            ),
+            min_size=1,
+            max_size=3,
+        ),
         "action": st.sampled_from(["ADD", "OBSERVE", "DELETE"]),
-        "bizStep": st.sampled_from(["shipping", "receiving", "other", "tl:sowing", "transforming",
-                                    "urn:epcglobal:cbv:bizstep:packing", "https://example.com/step/x"]),
-        "disposition": st.sampled_from(["in_transit", "active", "recalled", "urn:epcglobal:cbv:disp:active"]),
+        "bizStep": st.sampled_from(
+            [
+                "shipping",
+                "receiving",
+                "other",
+                "tl:sowing",
+                "transforming",
+                "urn:epcglobal:cbv:bizstep:packing",
+                "https://example.com/step/x",
+            ]
+        ),
+        "disposition": st.sampled_from(
+            ["in_transit", "active", "recalled", "urn:epcglobal:cbv:disp:active"]
+        ),
         "persistentDisposition": st.fixed_dictionaries(
-            {}, optional={"set": st.lists(st.sampled_from(["recalled", "damaged"]), min_size=1, max_size=2),
-                          "unset": st.lists(st.sampled_from(["expired"]), min_size=1, max_size=1)}),
+            {},
+            optional={
+                "set": st.lists(st.sampled_from(["recalled", "damaged"]), min_size=1, max_size=2),
+                "unset": st.lists(st.sampled_from(["expired"]), min_size=1, max_size=1),
+            },
+        ),
         "readPoint": st.builds(lambda i, x: {"id": i, **x}, identifiers, extensions("ex")),
         "bizLocation": st.builds(lambda i: {"id": i}, identifiers),
         # Type first: the reference reads these entries in member order (EVENTS.md 11.3).
-        "bizTransactionList": st.lists(st.builds(
-            lambda t, b: {"type": t, "bizTransaction": b}, st.sampled_from(["po", "desadv", "inv"]),
-            st.sampled_from(["urn:epcglobal:cbv:bt:4012345000009:1", "http://t.example/po/1"])), min_size=1, max_size=3),
-        "sourceList": st.lists(st.builds(
-            lambda t, i: {"type": t, "source": i}, st.sampled_from(["owning_party", "location"]), identifiers),
-            min_size=1, max_size=2),
-        "destinationList": st.lists(st.builds(
-            lambda t, i: {"type": t, "destination": i}, st.sampled_from(["possessing_party", "location"]),
-            identifiers), min_size=1, max_size=2),
-        "certificationInfo": st.one_of(st.just("https://cert.example/1"),
-                                       st.lists(st.sampled_from(["https://c.example/a", "https://c.example/b"]),
-                                                min_size=1, max_size=2)),
+        "bizTransactionList": st.lists(
+            st.builds(
+                lambda t, b: {"type": t, "bizTransaction": b},
+                st.sampled_from(["po", "desadv", "inv"]),
+                st.sampled_from(["urn:epcglobal:cbv:bt:4012345000009:1", "http://t.example/po/1"]),
+            ),
+            min_size=1,
+            max_size=3,
+        ),
+        "sourceList": st.lists(
+            st.builds(
+                lambda t, i: {"type": t, "source": i},
+                st.sampled_from(["owning_party", "location"]),
+                identifiers,
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+        "destinationList": st.lists(
+            st.builds(
+                lambda t, i: {"type": t, "destination": i},
+                st.sampled_from(["possessing_party", "location"]),
+                identifiers,
+            ),
+            min_size=1,
+            max_size=2,
+        ),
+        "certificationInfo": st.one_of(
+            st.just("https://cert.example/1"),
+            st.lists(
+                st.sampled_from(["https://c.example/a", "https://c.example/b"]),
+                min_size=1,
+                max_size=2,
+            ),
+        ),
         "ilmd": st.one_of(extensions("ex"), extensions("tl"), extensions("cbvmda")),
-        "sensorElementList": st.lists(st.fixed_dictionaries(
-            {"sensorReport": st.lists(st.fixed_dictionaries(
-                {"type": st.sampled_from(["Temperature", "RelativeHumidity", "gs1:Speed", "Dimensionless"])},
-                optional={"value": st.floats(-100, 100), "uom": st.sampled_from(["CEL", "P1"]),
-                          "time": event_times(), "exception": st.just("ALARM_CONDITION"),
-                          "component": st.just("latitude"), "booleanValue": st.booleans(),
-                          "deviceID": identifiers}).map(lambda r: {**r}), min_size=1, max_size=3)},
-            optional={"sensorMetadata": st.fixed_dictionaries(
-                {}, optional={"time": event_times(), "startTime": event_times(), "deviceID": identifiers,
-                              "bizRules": st.just("https://id.example.com/253/4012345000054987")}),
-                      }), min_size=1, max_size=2),
+        "sensorElementList": st.lists(
+            st.fixed_dictionaries(
+                {
+                    "sensorReport": st.lists(
+                        st.fixed_dictionaries(
+                            {
+                                "type": st.sampled_from(
+                                    [
+                                        "Temperature",
+                                        "RelativeHumidity",
+                                        "gs1:Speed",
+                                        "Dimensionless",
+                                    ]
+                                )
+                            },
+                            optional={
+                                "value": st.floats(-100, 100),
+                                "uom": st.sampled_from(["CEL", "P1"]),
+                                "time": event_times(),
+                                "exception": st.just("ALARM_CONDITION"),
+                                "component": st.just("latitude"),
+                                "booleanValue": st.booleans(),
+                                "deviceID": identifiers,
+                            },
+                        ).map(lambda r: {**r}),
+                        min_size=1,
+                        max_size=3,
+                    )
+                },
+                optional={
+                    "sensorMetadata": st.fixed_dictionaries(
+                        {},
+                        optional={
+                            "time": event_times(),
+                            "startTime": event_times(),
+                            "deviceID": identifiers,
+                            "bizRules": st.just("https://id.example.com/253/4012345000054987"),
+                        },
+                    ),
+                },
+            ),
+            min_size=1,
+            max_size=2,
+        ),
     }
     for name in draw(st.sets(st.sampled_from(sorted(optional)))):
         event[name] = draw(optional[name])
     event.update(draw(extensions("ex")))
     event.update(draw(extensions("tl")))
     # The reference names a JSON object after its "type" member: keep those in events.
-    assume("type" not in json.dumps({k: v for k, v in event.items() if k.startswith(("ex:", "tl:", "ilmd"))}))
+    assume(
+        "type"
+        not in json.dumps({k: v for k, v in event.items() if k.startswith(("ex:", "tl:", "ilmd"))})
+    )
     return event
 
 
-NAMESPACES = {"ex": "https://ns.example.com/epcis/", "tl": TL_NAMESPACE, "cbvmda": "urn:epcglobal:cbv:mda:",
-              "gs1": "https://gs1.org/voc/"}
+NAMESPACES = {
+    "ex": "https://ns.example.com/epcis/",
+    "tl": TL_NAMESPACE,
+    "cbvmda": "urn:epcglobal:cbv:mda:",
+    "gs1": "https://gs1.org/voc/",
+}
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@settings(
+    max_examples=100,
+    deadline=None,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
 @given(event=epcis_events(), seed=st.integers())
-def test_hash_of_generated_events_ignores_member_and_list_order(event: dict[str, Any], seed: int) -> None:
-    assert epcis.event_hash(shuffled(event, random.Random(seed)), NAMESPACES) == epcis.event_hash(event, NAMESPACES)
+def test_hash_of_generated_events_ignores_member_and_list_order(
+    event: dict[str, Any], seed: int
+) -> None:
+    assert epcis.event_hash(shuffled(event, random.Random(seed)), NAMESPACES) == epcis.event_hash(
+        event, NAMESPACES
+    )
 
 
 # Each example runs the reference's JSON-LD expansion: slow. A one-off run of 2,500
 # examples (and 30,000 for identifiers) found no difference.
 @needs_reference
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
 @given(events=st.lists(epcis_events(), min_size=1, max_size=3))
 def test_reference_agrees_on_generated_events(events: list[dict[str, Any]]) -> None:
-    document = {"@context": [epcis.EPCIS_CONTEXT, NAMESPACES], "type": "EPCISDocument", "schemaVersion": "2.0",
-                "creationDate": "2024-01-01T00:00:00Z", "epcisBody": {"eventList": events}}
+    document = {
+        "@context": [epcis.EPCIS_CONTEXT, NAMESPACES],
+        "type": "EPCISDocument",
+        "schemaVersion": "2.0",
+        "creationDate": "2024-01-01T00:00:00Z",
+        "epcisBody": {"eventList": events},
+    }
     theirs = reference_prehashes(document)
     assert len(theirs) == len(events)  # the reference skips events it fails on
     assert theirs == epcis.document_prehashes(document)
@@ -765,5 +1070,7 @@ def test_the_documented_examples() -> None:
     prehash = next(body for kind, body in blocks if kind == "text")
     assert envelope["@context"] == epcis.epcis_document([], envelope["creationDate"])["@context"]
     spraying = next(p for _, p in ex.wuchang_chain() if p["bizStep"] == "tl:spraying")
-    assert exported == epcis.export_event(spraying, ledger_index=15, record_time=exported["recordTime"])
+    assert exported == epcis.export_event(
+        spraying, ledger_index=15, record_time=exported["recordTime"]
+    )
     assert prehash == epcis.event_prehash(epcis.to_epcis_event(spraying), epcis.EXPORT_NAMESPACES)

@@ -131,7 +131,9 @@ def test_transformation_and_aggregation_models() -> None:
     assert pack.parent_id == sscc_uri(ex.CASE_SSCC)
     assert pack.children == tuple(ex.bag_keys())
     assert pack.object_ids() == (sscc_uri(ex.CASE_SSCC), *ex.bag_keys())
-    assert dict(pack.unit_lots) == {key: gtin_uri(ex.BAG_GTIN, lot=ex.RICE_LOT) for key in ex.bag_keys()}
+    assert dict(pack.unit_lots) == {
+        key: gtin_uri(ex.BAG_GTIN, lot=ex.RICE_LOT) for key in ex.bag_keys()
+    }
 
 
 def test_shipping_model() -> None:

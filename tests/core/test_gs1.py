@@ -405,7 +405,9 @@ _PLAIN = st.text(alphabet="ABCXYZabcxyz0123456789._-", min_size=1, max_size=20)
     st.none() | _PLAIN,
     st.none() | _PLAIN,
 )
-def test_plain_canonical_fast_path_agrees_with_the_general_parser(ai: str, number: int, a: str | None, b: str | None) -> None:
+def test_plain_canonical_fast_path_agrees_with_the_general_parser(
+    ai: str, number: int, a: str | None, b: str | None
+) -> None:
     length = {"01": 13, "00": 17, "414": 12, "417": 12}[ai]
     body = str(number).zfill(17)[-length:]
     key = body + str(gs1.check_digit(body))

@@ -59,7 +59,10 @@ def test_hasher_vectors() -> None:
         elif "leaf_data_hex" in case:
             assert leaf_hash(bytes.fromhex(case["leaf_data_hex"])) == expected
         else:
-            left, right = bytes.fromhex(case["node_left_hex"]), bytes.fromhex(case["node_right_hex"])
+            left, right = (
+                bytes.fromhex(case["node_left_hex"]),
+                bytes.fromhex(case["node_right_hex"]),
+            )
             assert node_hash(left, right) == expected
 
 
@@ -80,7 +83,13 @@ def test_reference_inclusion_proofs_are_reproduced_and_verify() -> None:
     for case in TREE["reference_inclusion_proofs"]["cases"]:
         proof = [bytes.fromhex(p) for p in case["proof"]]
         assert tree.inclusion(case["index"], case["size"]) == proof
-        verify_inclusion(case["index"], case["size"], leaf_hash(LEAVES[case["index"]]), proof, ROOTS[case["size"]])
+        verify_inclusion(
+            case["index"],
+            case["size"],
+            leaf_hash(LEAVES[case["index"]]),
+            proof,
+            ROOTS[case["size"]],
+        )
 
 
 def test_reference_consistency_proofs_are_reproduced_and_verify() -> None:
@@ -89,7 +98,9 @@ def test_reference_consistency_proofs_are_reproduced_and_verify() -> None:
         proof = [bytes.fromhex(p) for p in case["proof"]]
         if case["size1"] < case["size2"]:
             assert tree.consistency(case["size1"], case["size2"]) == proof
-        verify_consistency(case["size1"], case["size2"], proof, ROOTS[case["size1"]], ROOTS[case["size2"]])
+        verify_consistency(
+            case["size1"], case["size2"], proof, ROOTS[case["size1"]], ROOTS[case["size2"]]
+        )
 
 
 @pytest.mark.parametrize("probe", INCLUSION["probes"], ids=lambda p: p["source"])
@@ -140,7 +151,9 @@ def test_inclusion_proofs_verify_and_resist_mutation(size: int, data: st.DataObj
         k = data.draw(st.integers(min_value=0, max_value=len(proof) - 1))
         bit = data.draw(st.integers(min_value=0, max_value=255))
         mutated = list(proof)
-        mutated[k] = bytes(b ^ (1 << (bit % 8)) if i == bit // 8 else b for i, b in enumerate(proof[k]))
+        mutated[k] = bytes(
+            b ^ (1 << (bit % 8)) if i == bit // 8 else b for i, b in enumerate(proof[k])
+        )
         with pytest.raises(ProofError):
             verify_inclusion(index, size, tree.nodes[(0, index)], mutated, root)
         with pytest.raises(ProofError):

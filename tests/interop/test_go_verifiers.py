@@ -36,18 +36,32 @@ def go_verify(tmp_path_factory: pytest.TempPathFactory) -> Path:
     if go is None or not Path(GOPATH, "src/golang.org/x/mod/sumdb/note").is_dir():
         if os.environ.get("LEDGER_REQUIRE_INTEROP") == "1":
             pytest.fail("Go and golang-golang-x-mod-dev are required here")
-        pytest.skip("no Go toolchain with golang.org/x/mod (apt-get install golang-go golang-golang-x-mod-dev)")
+        pytest.skip(
+            "no Go toolchain with golang.org/x/mod (apt-get install golang-go golang-golang-x-mod-dev)"
+        )
     out = tmp_path_factory.mktemp("go") / "go_verify"
-    env = {**os.environ, "GO111MODULE": "off", "GOPATH": GOPATH, "GOCACHE": str(out.parent / "cache")}
-    subprocess.run([go, "build", "-o", str(out), str(HERE / "go_verify.go")], check=True, env=env, timeout=300)
+    env = {
+        **os.environ,
+        "GO111MODULE": "off",
+        "GOPATH": GOPATH,
+        "GOCACHE": str(out.parent / "cache"),
+    }
+    subprocess.run(
+        [go, "build", "-o", str(out), str(HERE / "go_verify.go")], check=True, env=env, timeout=300
+    )
     return out
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory: pytest.TempPathFactory) -> FlaskClient:
     path = tmp_path_factory.mktemp("interop") / "ledger.sqlite3"
-    ledger = Ledger.create(make_engine(f"sqlite:///{path}"), fixed_key("operator"), ORIGIN,
-                           clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0)
+    ledger = Ledger.create(
+        make_engine(f"sqlite:///{path}"),
+        fixed_key("operator"),
+        ORIGIN,
+        clock=StepClock(CHAIN_CLOCK_START),
+        checkpoint_interval=0,
+    )
     register_all(ledger, fixed_key("operator"))
     for actor, payload in ex.wuchang_chain():
         ledger.append([sign_statement("event", payload, producer_key(actor))])
@@ -58,14 +72,22 @@ def served_bundle(client: FlaskClient) -> dict[str, object]:
     vkey = client.get("/api/v1/operator").get_json()["verifier_key"]
     note = client.get("/api/v1/checkpoint").get_data(as_text=True)
     size = int(note.split("\n")[1])
-    entries = client.get("/api/v1/log/entries", query_string={"start": 0, "end": size}).get_json()["entries"]
+    entries = client.get("/api/v1/log/entries", query_string={"start": 0, "end": size}).get_json()[
+        "entries"
+    ]
     inclusion = []
     for entry in entries:
-        proof = client.get("/api/v1/log/proof/inclusion", query_string={"index": entry["index"], "tree_size": size})
-        inclusion.append({"index": entry["index"], "leaf": entry["leaf"], "proof": proof.get_json()["proof"]})
+        proof = client.get(
+            "/api/v1/log/proof/inclusion", query_string={"index": entry["index"], "tree_size": size}
+        )
+        inclusion.append(
+            {"index": entry["index"], "leaf": entry["leaf"], "proof": proof.get_json()["proof"]}
+        )
     consistency = []
     for first in range(1, size):
-        proof = client.get("/api/v1/log/proof/consistency", query_string={"first": first, "second": size}).get_json()
+        proof = client.get(
+            "/api/v1/log/proof/consistency", query_string={"first": first, "second": size}
+        ).get_json()
         # The older root, as a client holding the checkpoint of that size would have it.
         first_root = client.application.extensions["ledger"].root_at(first).hex()
         consistency.append({"first": first, "first_root": first_root, "proof": proof["proof"]})
@@ -73,10 +95,19 @@ def served_bundle(client: FlaskClient) -> dict[str, object]:
 
 
 def run(go_verify: Path, bundle: dict[str, object]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(go_verify)], input=json.dumps(bundle), capture_output=True, text=True, timeout=60, check=False)
+    return subprocess.run(
+        [str(go_verify)],
+        input=json.dumps(bundle),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
 
 
-def test_go_reference_verifiers_accept_served_checkpoint_and_proofs(go_verify: Path, client: FlaskClient) -> None:
+def test_go_reference_verifiers_accept_served_checkpoint_and_proofs(
+    go_verify: Path, client: FlaskClient
+) -> None:
     result = run(go_verify, served_bundle(client))
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stdout
 

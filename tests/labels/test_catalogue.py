@@ -15,8 +15,9 @@ from ledger.core.errors import ValidationError
 def test_default_catalogue_names_the_demo_products() -> None:
     catalogue = Catalogue.load(None)
     bag = catalogue.get(samples.BAG_GTIN)
-    assert bag == Product(samples.BAG_GTIN, "五常大米 稻花香 5kg",
-                          "Wuchang rice, Daohuaxiang, 5 kg bag", "5 kg")
+    assert bag == Product(
+        samples.BAG_GTIN, "五常大米 稻花香 5kg", "Wuchang rice, Daohuaxiang, 5 kg bag", "5 kg"
+    )
     assert bag.name("zh") == "五常大米 稻花香 5kg" and bag.name("en").startswith("Wuchang")
     assert catalogue.display_name(samples.PADDY_GTIN, "zh") == "稻谷"
     assert catalogue.display_name(samples.RICE_GTIN, "en") == "Wuchang milled rice, bulk"

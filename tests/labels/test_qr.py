@@ -19,8 +19,12 @@ URIS = [
     gtin_uri("06901234000122", lot="WC26-M07", serial="100071", stem="http://127.0.0.1:5000"),
     # GS1 character set 82 allows "/" and "%" in a lot: both percent-encoded in the path.
     gtin_uri("06901234000122", lot="A/B%1", serial="7", stem="https://resolver.example"),
-    gtin_uri("06901234000122", lot="Z" * 20, serial="!\"%&'()*+,-./:;<=>?_"[:20],
-             stem="https://traceability.wuchang-rice.example.cn/resolver"),
+    gtin_uri(
+        "06901234000122",
+        lot="Z" * 20,
+        serial="!\"%&'()*+,-./:;<=>?_"[:20],
+        stem="https://traceability.wuchang-rice.example.cn/resolver",
+    ),
     gtin_uri("06901234000108", lot="WC26-P07"),
 ]
 
@@ -43,8 +47,9 @@ def test_small_png_still_decodes(uri: str) -> None:
 def test_symbol_is_qrcodes_own_at_level_q() -> None:
     rng = random.Random(7)
     alphabet = "abcXYZ0123456789/%-._:?"
-    texts = URIS + ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 300)))
-                    for _ in range(60)]
+    texts = URIS + [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 300))) for _ in range(60)
+    ]
     for text in texts:
         reference = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=0)
         reference.add_data(text.encode("utf-8"))
@@ -54,8 +59,9 @@ def test_symbol_is_qrcodes_own_at_level_q() -> None:
 
 def test_penalty_equals_qrcodes_for_every_mask() -> None:
     rng = random.Random(11)
-    texts = URIS + ["".join(rng.choice("0123456789AB%") for _ in range(rng.randint(1, 400)))
-                    for _ in range(8)]
+    texts = URIS + [
+        "".join(rng.choice("0123456789AB%") for _ in range(rng.randint(1, 400))) for _ in range(8)
+    ]
     for text in texts:
         code = qrcode.QRCode(error_correction=ERROR_CORRECT_Q)
         code.add_data(text.encode("utf-8"))
@@ -69,9 +75,11 @@ def test_symbol_is_qrcodes_own_in_every_mode_and_large_versions() -> None:
     # Numeric, alphanumeric and byte segments (qrcode mixes them), multi-byte UTF-8, and
     # versions 7+ (version information) up to 20.
     rng = random.Random(3)
-    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randint(1, 700)))
-             for alphabet in ("0123456789", "ABC0123 $%*+-./:", "ab0123456789012345678901")
-             for _ in range(6)] + ["稻花香 é" * 30]
+    texts = [
+        "".join(rng.choice(alphabet) for _ in range(rng.randint(1, 700)))
+        for alphabet in ("0123456789", "ABC0123 $%*+-./:", "ab0123456789012345678901")
+        for _ in range(6)
+    ] + ["稻花香 é" * 30]
     versions = set()
     for text in texts:
         reference = qrcode.QRCode(error_correction=ERROR_CORRECT_Q, border=0)
@@ -142,7 +150,7 @@ def test_svg_paints_the_symbol_with_quiet_zone() -> None:
         grid = svg_modules(qr.qr_svg_inline(text))
         matrix = qr.qr_matrix(text)
         width = len(matrix)
-        assert [row[4:4 + width] for row in grid[4:4 + width]] == [list(r) for r in matrix]
+        assert [row[4 : 4 + width] for row in grid[4 : 4 + width]] == [list(r) for r in matrix]
         assert sum(map(sum, grid)) == sum(map(sum, matrix))  # nothing in the quiet zone
         assert decode_all(modules_image(grid)) == [text]
 

@@ -32,18 +32,24 @@ def small_ledger(sqlite_engine: Engine, operator_key: SigningKey) -> Ledger:
     ledger = Ledger.create(sqlite_engine, operator_key, "ledger.example/labels")
     mill = SigningKey(bytes(range(32)))
     actor = next(a for a in samples.actor_payloads() if a["actor"] == "wuchang-mill")
-    ledger.append([
-        sign_statement("actor", actor, operator_key),
-        sign_statement("key", {"actor": "wuchang-mill", "public_key": mill.public_key.b64},
-                       operator_key),
-    ])
+    ledger.append(
+        [
+            sign_statement("actor", actor, operator_key),
+            sign_statement(
+                "key", {"actor": "wuchang-mill", "public_key": mill.public_key.b64}, operator_key
+            ),
+        ]
+    )
     coop = next(a for a in samples.actor_payloads() if a["actor"] == "wuchang-coop")
     farm = SigningKey(bytes(range(1, 33)))
-    ledger.append([
-        sign_statement("actor", coop, operator_key),
-        sign_statement("key", {"actor": "wuchang-coop", "public_key": farm.public_key.b64},
-                       operator_key),
-    ])
+    ledger.append(
+        [
+            sign_statement("actor", coop, operator_key),
+            sign_statement(
+                "key", {"actor": "wuchang-coop", "public_key": farm.public_key.b64}, operator_key
+            ),
+        ]
+    )
     # The milled lot must exist and be the mill's before it can be bagged.
     paddy = [(gtin_uri(samples.PADDY_GTIN, lot=samples.PADDY_LOT), 12000.0, "KGM")]
     for actor_key, payload in (
@@ -106,14 +112,16 @@ def test_pool_makes_the_same_sheet(monkeypatch: pytest.MonkeyPatch, start_method
     monkeypatch.setattr(labels, "_start_method", lambda: start_method)
     before = set(multiprocessing.active_children())
     seen: list[tuple[int, int]] = []
-    pooled = labels.make_labels(units, catalogue, base, lambda d, t: seen.append((d, t)),
-                                workers=2, pool_min_units=10)
+    pooled = labels.make_labels(
+        units, catalogue, base, lambda d, t: seen.append((d, t)), workers=2, pool_min_units=10
+    )
     assert set(multiprocessing.active_children()) <= before  # the pool's processes are gone
     assert len(seen) == 8 and seen[-1] == (61, 61)  # a step per chunk, as chunks come back
     assert [d for d, _ in seen] == sorted({d for d, _ in seen})
     assert pooled == alone
-    assert labels.render_sheet(pooled, css_href="labels.css",
-                               title=labels.sheet_title(pooled)) == page
+    assert (
+        labels.render_sheet(pooled, css_href="labels.css", title=labels.sheet_title(pooled)) == page
+    )
     for label in pooled[::15]:  # the codes on the sheet decode to exactly their units' URIs
         assert decode_all(modules_image(svg_modules(label.svg))) == [label.uri]
         assert label.uri.endswith(f"/21/{label.serial}")
@@ -144,8 +152,15 @@ def _cli(ledger: Ledger, *args: str) -> object:
 
 def test_cli_writes_sheet_and_stylesheet(small_ledger: Ledger, tmp_path: Path) -> None:
     out = tmp_path / "print" / "sheet.html"
-    result = _cli(small_ledger, samples.BAG_GTIN, samples.RICE_LOT,
-                  "--base-url", "http://127.0.0.1:5000", "--out", str(out))
+    result = _cli(
+        small_ledger,
+        samples.BAG_GTIN,
+        samples.RICE_LOT,
+        "--base-url",
+        "http://127.0.0.1:5000",
+        "--out",
+        str(out),
+    )
     assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
     assert "wrote 5 labels on 1 A4 page to" in result.output  # type: ignore[attr-defined]
     page = out.read_text(encoding="utf-8")
@@ -155,8 +170,9 @@ def test_cli_writes_sheet_and_stylesheet(small_ledger: Ledger, tmp_path: Path) -
     assert not list(tmp_path.glob("print/*.partial"))
 
 
-def test_cli_pool_writes_the_same_sheet(small_ledger: Ledger, tmp_path: Path,
-                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_cli_pool_writes_the_same_sheet(
+    small_ledger: Ledger, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     pooled_runs = []
     pooled = labels._pooled_svgs
     monkeypatch.setattr(labels, "_pooled_svgs", lambda *a: pooled_runs.append(1) or pooled(*a))
@@ -182,8 +198,9 @@ def test_cli_pool_writes_the_same_sheet(small_ledger: Ledger, tmp_path: Path,
         ((samples.BAG_GTIN, samples.RICE_LOT, "--base-url", "ftp://x"), "error [bad_option]"),
     ],
 )
-def test_cli_errors(small_ledger: Ledger, tmp_path: Path, args: tuple[str, ...],
-                    message: str) -> None:
+def test_cli_errors(
+    small_ledger: Ledger, tmp_path: Path, args: tuple[str, ...], message: str
+) -> None:
     result = _cli(small_ledger, *args, "--out", str(tmp_path / "x.html"))
     assert result.exit_code == 2 and message in result.output  # type: ignore[attr-defined]
     assert not (tmp_path / "x.html").exists()

@@ -30,14 +30,23 @@ def register_all(ledger: Ledger, operator: SigningKey) -> None:
     for payload in ex.actor_payloads():
         statements.append(sign_statement("actor", payload, operator))
         statements.append(
-            sign_statement("key", {"actor": payload["actor"], "public_key": producer_key(payload["actor"]).public_key.b64}, operator)
+            sign_statement(
+                "key",
+                {
+                    "actor": payload["actor"],
+                    "public_key": producer_key(payload["actor"]).public_key.b64,
+                },
+                operator,
+            )
         )
     ledger.append(statements)
 
 
 @pytest.fixture
 def chain_ledger(engine, operator_key) -> Ledger:  # type: ignore[no-untyped-def]
-    ledger = Ledger.create(engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0)
+    ledger = Ledger.create(
+        engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0
+    )
     register_all(ledger, operator_key)
     return ledger
 
@@ -50,7 +59,9 @@ def test_the_whole_chain_is_accepted_and_verifies(chain_ledger: Ledger) -> None:
     assert report.ok, report.failures
     with chain_ledger.engine.connect() as conn:
         flags = conn.execute(select(FlagRow.code)).scalars().all()
-        holder = conn.execute(select(CustodyRow.holder).where(CustodyRow.object_id.like("%/00/%"))).scalar_one()
+        holder = conn.execute(
+            select(CustodyRow.holder).where(CustodyRow.object_id.like("%/00/%"))
+        ).scalar_one()
     assert flags == ["temperature_excursion"]
     assert holder == "fresh-mart-sh"
     case_history = chain_ledger.history("https://id.gs1.org/00/" + ex.CASE_SSCC)
@@ -84,15 +95,28 @@ def test_posting_about_goods_held_by_someone_else_is_rejected(chain_ledger: Ledg
     assert chain_ledger.size() == size
 
 
-def test_events_from_unknown_or_revoked_keys_are_rejected(chain_ledger: Ledger, operator_key: SigningKey) -> None:
+def test_events_from_unknown_or_revoked_keys_are_rejected(
+    chain_ledger: Ledger, operator_key: SigningKey
+) -> None:
     sowing = ex.wuchang_chain()[0][1]
     with pytest.raises(AuthorisationError) as err:
         chain_ledger.append([sign_statement("event", sowing, fixed_key("stranger"))])
     assert err.value.code == "unknown_key"
     coop = producer_key("wuchang-coop")
-    chain_ledger.append([sign_statement("revoke", {"actor": "wuchang-coop", "key_id": coop.public_key.key_id,
-                                                   "effective": "2024-10-01T00:00:00.000Z", "reason": "phone lost"},
-                                        operator_key)])
+    chain_ledger.append(
+        [
+            sign_statement(
+                "revoke",
+                {
+                    "actor": "wuchang-coop",
+                    "key_id": coop.public_key.key_id,
+                    "effective": "2024-10-01T00:00:00.000Z",
+                    "reason": "phone lost",
+                },
+                operator_key,
+            )
+        ]
+    )
     with pytest.raises(AuthorisationError) as err:
         chain_ledger.append([sign_statement("event", sowing, coop)])
     assert err.value.code == "key_revoked"

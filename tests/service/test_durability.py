@@ -33,8 +33,13 @@ os.kill(os.getpid(), signal.SIGKILL)  # no clean shutdown, no checkpoint of the 
 def test_acknowledged_appends_survive_a_killed_writer(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'ledger.sqlite3'}"
     Ledger.create(make_engine(url), fixed_key("operator"), ORIGIN).engine.dispose()
-    run = subprocess.run([sys.executable, "-c", WRITER, url], capture_output=True, text=True,
-                         cwd=Path(__file__).parents[2], timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-c", WRITER, url],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).parents[2],
+        timeout=120,
+    )
     acked = [int(line) for line in run.stdout.split()]
     assert run.returncode == -9 and acked == list(range(1, 51))
     ledger = Ledger(make_engine(url))

@@ -27,7 +27,9 @@ CASE = "https://id.gs1.org/00/" + ex.CASE_SSCC
 
 @pytest.fixture
 def chain_ledger(engine, operator_key) -> Ledger:  # type: ignore[no-untyped-def]
-    ledger = Ledger.create(engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0)
+    ledger = Ledger.create(
+        engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0
+    )
     register_all(ledger, operator_key)
     for actor, payload in ex.wuchang_chain():
         ledger.append([sign_statement("event", payload, producer_key(actor))])
@@ -60,7 +62,11 @@ def test_the_whole_log_exports_as_one_document(chain_ledger: Ledger) -> None:
         assert event["recordTime"] == entry.time
         # ...and carries the GS1 hash of exactly that payload.
         assert event[epcis.EVENT_HASH_MEMBER] == epcis.exported_event_hash(event)
-        expected.append(epcis.export_event(entry.statement.payload, ledger_index=entry.index, record_time=entry.time))
+        expected.append(
+            epcis.export_event(
+                entry.statement.payload, ledger_index=entry.index, record_time=entry.time
+            )
+        )
     assert document == epcis.epcis_document(expected, CREATED)
     indexes = [e[epcis.LEDGER_INDEX_MEMBER] for e in events]
     assert indexes == sorted(indexes) and indexes[0] == 1 + 12  # after genesis and registrations
@@ -73,13 +79,17 @@ def test_one_objects_history(chain_ledger: Ledger) -> None:
     naming = [p["eventID"] for _, p in ex.wuchang_chain() if ex.CASE_SSCC in json.dumps(p)]
     assert count == len(naming) == 5
     assert [e["eventID"] for e in events] == naming
-    assert [e[epcis.LEDGER_INDEX_MEMBER] for e in events] == [s.index for s in chain_ledger.history(CASE)]
+    assert [e[epcis.LEDGER_INDEX_MEMBER] for e in events] == [
+        s.index for s in chain_ledger.history(CASE)
+    ]
     # Any valid Digital Link spelling of the case finds the same history.
     _, again, _ = export(chain_ledger, object_id="https://resolver.example/sscc/" + ex.CASE_SSCC)
     assert again == document
 
 
-def test_paging_does_not_change_the_document(chain_ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_paging_does_not_change_the_document(
+    chain_ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _, whole, _ = export(chain_ledger)
     _, case, _ = export(chain_ledger, object_id=CASE)
     monkeypatch.setattr(epcis_export, "PAGE", 2)
@@ -103,8 +113,12 @@ def test_it_streams_one_event_at_a_time(chain_ledger: Ledger) -> None:
 def test_unknown_objects_and_bad_dates_write_nothing(chain_ledger: Ledger) -> None:
     out = io.StringIO()
     with pytest.raises(NotFoundError) as err:
-        write_epcis(chain_ledger.engine, out, object_id="https://id.gs1.org/00/069012340000009996",
-                    creation_date=CREATED)
+        write_epcis(
+            chain_ledger.engine,
+            out,
+            object_id="https://id.gs1.org/00/069012340000009996",
+            creation_date=CREATED,
+        )
     assert err.value.code == "unknown_object"
     with pytest.raises(ValidationError):
         write_epcis(chain_ledger.engine, out, object_id="not a digital link", creation_date=CREATED)

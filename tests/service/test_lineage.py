@@ -23,13 +23,17 @@ CASE = sscc_uri(ex.CASE_SSCC)
 
 @pytest.fixture
 def chain(engine, operator_key) -> Ledger:  # type: ignore[no-untyped-def]
-    ledger = Ledger.create(engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0)
+    ledger = Ledger.create(
+        engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0
+    )
     register_all(ledger, operator_key)
     return ledger
 
 
 def post(ledger: Ledger, events: list[tuple[str, dict[str, Any]]]) -> None:
-    ledger.append([sign_statement("event", payload, producer_key(actor)) for actor, payload in events])
+    ledger.append(
+        [sign_statement("event", payload, producer_key(actor)) for actor, payload in events]
+    )
 
 
 def walk(ledger: Ledger, subject: str = BAG, size: int | None = None) -> Lineage:
@@ -45,9 +49,21 @@ def test_a_bag_reaches_back_to_the_field(chain: Ledger) -> None:
     post(chain, ex.wuchang_chain())
     found = walk(chain)
     assert steps(found) == [
-        "tl:sowing", "tl:fertilising", "tl:spraying", "commissioning", "shipping", "receiving",
-        "transforming", "inspecting", "transforming", "packing", "storing", "shipping", "transporting",
-        "receiving", "retail_selling",
+        "tl:sowing",
+        "tl:fertilising",
+        "tl:spraying",
+        "commissioning",
+        "shipping",
+        "receiving",
+        "transforming",
+        "inspecting",
+        "transforming",
+        "packing",
+        "storing",
+        "shipping",
+        "transporting",
+        "receiving",
+        "retail_selling",
     ]
     assert [s.actor.actor for s in found.steps][:4] == ["wuchang-coop"] * 4
     # Registrations: the genesis and, for each of the 5 signing actors, its actor and key entries.
@@ -75,9 +91,23 @@ def test_a_lot_page_shows_the_lot_and_where_it_came_from(chain: Ledger) -> None:
 def test_only_this_seasons_farm_work_counts(chain: Ledger) -> None:
     post(chain, ex.wuchang_chain())
     next_year = [
-        ("wuchang-coop", ex.spraying(time="2025-08-01T16:00:00+08:00", product="last year's product", eid=ex.event_id("s25"))),
-        ("wuchang-coop", ex.harvest(lot="WC25-P07", harvest_date="2025-09-25", time="2025-09-25T18:00:00+08:00",
-                                    eid=ex.event_id("h25"))),
+        (
+            "wuchang-coop",
+            ex.spraying(
+                time="2025-08-01T16:00:00+08:00",
+                product="last year's product",
+                eid=ex.event_id("s25"),
+            ),
+        ),
+        (
+            "wuchang-coop",
+            ex.harvest(
+                lot="WC25-P07",
+                harvest_date="2025-09-25",
+                time="2025-09-25T18:00:00+08:00",
+                eid=ex.event_id("h25"),
+            ),
+        ),
     ]
     chain.clock = StepClock(CHAIN_CLOCK_START.replace(year=2025, month=11))  # type: ignore[method-assign]
     chain.sequencer.clock = chain.clock
@@ -85,14 +115,18 @@ def test_only_this_seasons_farm_work_counts(chain: Ledger) -> None:
     old = walk(chain)
     new = walk(chain, gtin_uri(ex.PADDY_GTIN, lot="WC25-P07"))
     assert steps(new) == ["tl:spraying", "commissioning"]  # not 2024's sowing and spraying
-    assert "last year's product" not in {s.event.farm_input.product for s in old.steps if s.event.farm_input}
+    assert "last year's product" not in {
+        s.event.farm_input.product for s in old.steps if s.event.farm_input
+    }
 
 
 def test_a_bag_unpacked_from_a_case_leaves_the_cases_later_journey(chain: Ledger) -> None:
     chain_events = ex.wuchang_chain()
     packing_at = next(i for i, (_, p) in enumerate(chain_events) if p["bizStep"] == "packing")
-    post(chain, chain_events[:packing_at + 1])
-    unpack = ex.packing(children=[ex.bag_ids()[0]], time="2024-10-12T09:40:00+08:00", eid=ex.event_id("unpack"))
+    post(chain, chain_events[: packing_at + 1])
+    unpack = ex.packing(
+        children=[ex.bag_ids()[0]], time="2024-10-12T09:40:00+08:00", eid=ex.event_id("unpack")
+    )
     unpack.update({"action": "DELETE", "bizStep": "unpacking"})
     post(chain, [("wuchang-mill", unpack), chain_events[packing_at + 1]])  # then the case is stored
     assert steps(walk(chain))[-2:] == ["packing", "unpacking"]
@@ -101,7 +135,10 @@ def test_a_bag_unpacked_from_a_case_leaves_the_cases_later_journey(chain: Ledger
 
 def test_spraying_inside_the_pre_harvest_interval_is_flagged_critical(chain: Ledger) -> None:
     events = ex.wuchang_chain()
-    events[2] = ("wuchang-coop", ex.spraying(time="2024-09-20T16:00:00+08:00", phi_days=21))  # 5 days before harvest
+    events[2] = (
+        "wuchang-coop",
+        ex.spraying(time="2024-09-20T16:00:00+08:00", phi_days=21),
+    )  # 5 days before harvest
     post(chain, events)
     flags = walk(chain).flags
     assert flags[0].code == "pre_harvest_interval" and flags[0].severity == "critical"
@@ -118,7 +155,9 @@ def test_migration_backfills_plot_rows_of_older_logs(chain: Ledger) -> None:
     plot = "https://id.gs1.org/414/" + ex.FARM_GLN + "/254/" + ex.PLOT
     with chain.engine.begin() as conn:
         assert conn.execute(select(func.count()).where(ObjectEntry.object_id == plot)).scalar() == 4
-        conn.execute(delete(ObjectEntry).where(ObjectEntry.object_id == plot))  # as issue 2 left them
+        conn.execute(
+            delete(ObjectEntry).where(ObjectEntry.object_id == plot)
+        )  # as issue 2 left them
     schema.downgrade(chain.engine, "0001")
     schema.upgrade(chain.engine)
     with chain.engine.connect() as conn:

@@ -96,7 +96,9 @@ def test_one_phone_scanning_often_is_one_row_and_one_client(engine: Engine) -> N
         assert conn.execute(select(ScanClient.scans)).scalars().all() == [50]
 
 
-def test_a_stored_client_scanning_again_before_the_next_flush_is_not_counted_twice(engine: Engine) -> None:
+def test_a_stored_client_scanning_again_before_the_next_flush_is_not_counted_twice(
+    engine: Engine,
+) -> None:
     schema.upgrade(engine)
     scans = ScanCounter(engine, flush_interval=3600)
     scans.record(BAG, "192.0.2.1", "ua", T0)  # written at once: nothing had been flushed yet

@@ -26,13 +26,26 @@ from tests.conftest import fixed_key
 GLN_A, GLN_B = "6901234000016", "6901234000023"
 
 
-def register(ledger: Ledger, operator, actor: str, roles: list[str], gln: str, key_label: str) -> None:  # type: ignore[no-untyped-def]
+def register(
+    ledger: Ledger, operator, actor: str, roles: list[str], gln: str, key_label: str
+) -> None:  # type: ignore[no-untyped-def]
     key = fixed_key(key_label)
-    ledger.append([
-        sign_statement("actor", {"actor": actor, "name": f"{actor} co.", "roles": roles,
-                                  "region": "黑龙江省五常市", "gln": gln}, operator),
-        sign_statement("key", {"actor": actor, "public_key": key.public_key.b64}, operator),
-    ])
+    ledger.append(
+        [
+            sign_statement(
+                "actor",
+                {
+                    "actor": actor,
+                    "name": f"{actor} co.",
+                    "roles": roles,
+                    "region": "黑龙江省五常市",
+                    "gln": gln,
+                },
+                operator,
+            ),
+            sign_statement("key", {"actor": actor, "public_key": key.public_key.b64}, operator),
+        ]
+    )
 
 
 def log_rows(ledger: Ledger) -> int:
@@ -57,8 +70,11 @@ def test_registration_and_key_rows(ledger: Ledger, operator_key) -> None:  # typ
 
 
 def test_resubmission_is_idempotent(ledger: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
-    statement = sign_statement("actor", {"actor": "mill", "name": "Mill", "roles": ["processor"],
-                                         "region": "五常", "gln": GLN_B}, operator_key)
+    statement = sign_statement(
+        "actor",
+        {"actor": "mill", "name": "Mill", "roles": ["processor"], "region": "五常", "gln": GLN_B},
+        operator_key,
+    )
     first = ledger.append([statement])[0]
     again = ledger.append([statement])[0]
     assert first.created and not again.created
@@ -69,14 +85,43 @@ def test_resubmission_is_idempotent(ledger: Ledger, operator_key) -> None:  # ty
 @pytest.mark.parametrize(
     ("payload", "error", "code"),
     [
-        ({"actor": "x", "name": "n", "roles": ["farm"], "region": "r", "gln": GLN_A}, ValidationError, "bad_value"),
-        ({"actor": "abc", "name": "n", "roles": ["wizard"], "region": "r", "gln": GLN_A}, ValidationError, "bad_value"),
-        ({"actor": "abc", "name": "n", "roles": ["farm"], "region": "r", "gln": "6901234000017"}, ValidationError, "bad_check_digit"),
-        ({"actor": "abc", "name": "n", "roles": ["farm"], "region": "r", "gln": GLN_A, "phone": "1"}, ValidationError, "unknown_field"),
-        ({"actor": "abc", "name": "n", "roles": ["farm"], "region": "r"}, ValidationError, "missing_field"),
+        (
+            {"actor": "x", "name": "n", "roles": ["farm"], "region": "r", "gln": GLN_A},
+            ValidationError,
+            "bad_value",
+        ),
+        (
+            {"actor": "abc", "name": "n", "roles": ["wizard"], "region": "r", "gln": GLN_A},
+            ValidationError,
+            "bad_value",
+        ),
+        (
+            {"actor": "abc", "name": "n", "roles": ["farm"], "region": "r", "gln": "6901234000017"},
+            ValidationError,
+            "bad_check_digit",
+        ),
+        (
+            {
+                "actor": "abc",
+                "name": "n",
+                "roles": ["farm"],
+                "region": "r",
+                "gln": GLN_A,
+                "phone": "1",
+            },
+            ValidationError,
+            "unknown_field",
+        ),
+        (
+            {"actor": "abc", "name": "n", "roles": ["farm"], "region": "r"},
+            ValidationError,
+            "missing_field",
+        ),
     ],
 )
-def test_bad_registrations_are_rejected_and_store_nothing(ledger: Ledger, operator_key, payload, error, code) -> None:  # type: ignore[no-untyped-def]
+def test_bad_registrations_are_rejected_and_store_nothing(
+    ledger: Ledger, operator_key, payload, error, code
+) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error) as err:
         ledger.append([sign_statement("actor", payload, operator_key)])
     assert err.value.code == code
@@ -86,14 +131,24 @@ def test_bad_registrations_are_rejected_and_store_nothing(ledger: Ledger, operat
 def test_only_the_operator_registers(ledger: Ledger) -> None:
     rogue = fixed_key("rogue")
     with pytest.raises(AuthorisationError) as err:
-        ledger.append([sign_statement("actor", {"actor": "abc", "name": "n", "roles": ["farm"],
-                                                 "region": "r", "gln": GLN_A}, rogue)])
+        ledger.append(
+            [
+                sign_statement(
+                    "actor",
+                    {"actor": "abc", "name": "n", "roles": ["farm"], "region": "r", "gln": GLN_A},
+                    rogue,
+                )
+            ]
+        )
     assert err.value.code == "not_operator"
 
 
 def test_bad_signature_is_rejected(ledger: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
-    good = sign_statement("actor", {"actor": "abc", "name": "n", "roles": ["farm"], "region": "r",
-                                    "gln": GLN_A}, operator_key)
+    good = sign_statement(
+        "actor",
+        {"actor": "abc", "name": "n", "roles": ["farm"], "region": "r", "gln": GLN_A},
+        operator_key,
+    )
     forged = Statement(good.kind, {**good.payload, "name": "other"}, good.signer, good.sig)
     with pytest.raises(SignatureError):
         ledger.append([forged])
@@ -101,10 +156,16 @@ def test_bad_signature_is_rejected(ledger: Ledger, operator_key) -> None:  # typ
 
 
 def test_batch_is_all_or_nothing_and_names_the_position(ledger: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
-    ok = sign_statement("actor", {"actor": "abc", "name": "n", "roles": ["farm"], "region": "r",
-                                  "gln": GLN_A}, operator_key)
-    clash = sign_statement("actor", {"actor": "abc", "name": "again", "roles": ["farm"], "region": "r",
-                                     "gln": GLN_B}, operator_key)
+    ok = sign_statement(
+        "actor",
+        {"actor": "abc", "name": "n", "roles": ["farm"], "region": "r", "gln": GLN_A},
+        operator_key,
+    )
+    clash = sign_statement(
+        "actor",
+        {"actor": "abc", "name": "again", "roles": ["farm"], "region": "r", "gln": GLN_B},
+        operator_key,
+    )
     with pytest.raises(ConflictError) as err:
         ledger.append([ok, clash])
     assert err.value.index == 1 and err.value.code == "actor_exists"
@@ -114,8 +175,21 @@ def test_batch_is_all_or_nothing_and_names_the_position(ledger: Ledger, operator
 def test_proofs_from_the_store_verify(ledger: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
     for i in range(20):
         gln = _gln(i)
-        ledger.append([sign_statement("actor", {"actor": f"actor-{i}", "name": "n", "roles": ["farm"],
-                                                 "region": "r", "gln": gln}, operator_key)])
+        ledger.append(
+            [
+                sign_statement(
+                    "actor",
+                    {
+                        "actor": f"actor-{i}",
+                        "name": "n",
+                        "roles": ["farm"],
+                        "region": "r",
+                        "gln": gln,
+                    },
+                    operator_key,
+                )
+            ]
+        )
     size = ledger.size()
     cp = ledger.checkpoint()
     root = parse_checkpoint(open_note(cp.note, [ledger.operator]).text).root

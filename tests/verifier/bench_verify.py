@@ -50,7 +50,15 @@ def baseline(path: Path, limit: int, fast: bool) -> float:
                 items.append(st)
             if len(items) >= limit:
                 break
-    dumps = (lambda v: json.dumps(v, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()) if fast else canonical_bytes
+    dumps = (
+        (
+            lambda v: json.dumps(
+                v, sort_keys=True, separators=(",", ":"), ensure_ascii=False
+            ).encode()
+        )
+        if fast
+        else canonical_bytes
+    )
     t = time.process_time()  # CPU time, as for the verifier: the machine may be shared
     for st in items:
         body = dumps({"kind": st["kind"], "payload": st["payload"], "signer": st["signer"]})
@@ -62,14 +70,29 @@ def baseline(path: Path, limit: int, fast: bool) -> float:
 
 def run_verifier(export: Path, vkey: str) -> tuple[float, float, int, str]:
     """(wall s, CPU s, peak RSS KiB, last stdout line) of one verifier process."""
-    code = ("import resource, runpy, sys\nsys.argv = sys.argv[1:]\n"
-            "try:\n    runpy.run_path(sys.argv[0], run_name='__main__')\n"
-            "finally:\n    ru = resource.getrusage(resource.RUSAGE_SELF)\n"
-            "    hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')] or [ru.ru_maxrss]\n"
-            "    print('RUSAGE', ru.ru_utime + ru.ru_stime, hwm[0], file=sys.stderr)\n")
+    code = (
+        "import resource, runpy, sys\nsys.argv = sys.argv[1:]\n"
+        "try:\n    runpy.run_path(sys.argv[0], run_name='__main__')\n"
+        "finally:\n    ru = resource.getrusage(resource.RUSAGE_SELF)\n"
+        "    hwm = [l.split()[1] for l in open('/proc/self/status') if l.startswith('VmHWM')] or [ru.ru_maxrss]\n"
+        "    print('RUSAGE', ru.ru_utime + ru.ru_stime, hwm[0], file=sys.stderr)\n"
+    )
     t = time.perf_counter()
-    r = subprocess.run([sys.executable, "-c", code, str(ROOT / "scripts" / "verify_ledger.py"), str(export),
-                        "--operator-key", vkey, "--progress-every", "1000000000"], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            code,
+            str(ROOT / "scripts" / "verify_ledger.py"),
+            str(export),
+            "--operator-key",
+            vkey,
+            "--progress-every",
+            "1000000000",
+        ],
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - t
     _, cpu, rss = next(x for x in r.stderr.splitlines() if x.startswith("RUSAGE")).split()
     return wall, float(cpu), int(rss), r.stdout.strip().splitlines()[-1]
@@ -86,7 +109,9 @@ def main() -> None:
     if args.rebuild or not args.export.exists():
         t = time.perf_counter()
         fx = eb.build_big(args.export, args.entries)
-        print(f"built {args.entries + 5} entries in {time.perf_counter() - t:.0f} s -> {args.export}")
+        print(
+            f"built {args.entries + 5} entries in {time.perf_counter() - t:.0f} s -> {args.export}"
+        )
         args.export.with_suffix(".vkey").write_text(fx.vkey)
     vkey = args.export.with_suffix(".vkey").read_text()
     n = sum(1 for line in args.export.open("rb") if line.startswith(b'{"type":"entry"'))
@@ -99,10 +124,16 @@ def main() -> None:
     wall, cpu, rss, last = min(runs, key=lambda r: r[1])
     rate = n / cpu
     print(last)
-    print(f"verifier: {n} entries, {rate:,.0f} entries/s of CPU time ({cpu:.1f} s CPU, {wall:.1f} s wall), "
-          f"peak RSS {rss / 1024:.0f} MiB")
-    print(f"verify-bound rate, library RFC 8785 canonical JSON: {lib:,.0f}/s -> verifier at {rate / lib:.0%}")
-    print(f"verify-bound rate, json.dumps floor:                {floor:,.0f}/s -> verifier at {rate / floor:.0%}")
+    print(
+        f"verifier: {n} entries, {rate:,.0f} entries/s of CPU time ({cpu:.1f} s CPU, {wall:.1f} s wall), "
+        f"peak RSS {rss / 1024:.0f} MiB"
+    )
+    print(
+        f"verify-bound rate, library RFC 8785 canonical JSON: {lib:,.0f}/s -> verifier at {rate / lib:.0%}"
+    )
+    print(
+        f"verify-bound rate, json.dumps floor:                {floor:,.0f}/s -> verifier at {rate / floor:.0%}"
+    )
 
 
 if __name__ == "__main__":

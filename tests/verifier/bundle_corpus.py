@@ -22,11 +22,27 @@ from ledger.store.db import make_engine
 SUBJECT = "https://id.gs1.org/01/06901234000122/21/100071"
 # Check names FORMAT.md 9.2 defines alike for every verifier; other names (the server's
 # full-check vocabulary, e.g. bad_value) may differ between the log and the full check.
-SHARED_CHECKS = frozenset({
-    "inclusion", "canonical_bytes", "entry_shape", "index", "signature", "unknown_key", "unknown_actor",
-    "key_revoked", "role_not_permitted", "event_in_future", "not_operator", "genesis", "bundle",
-    "operator_key", "checkpoint_signature", "checkpoint_origin", "subject",
-})
+SHARED_CHECKS = frozenset(
+    {
+        "inclusion",
+        "canonical_bytes",
+        "entry_shape",
+        "index",
+        "signature",
+        "unknown_key",
+        "unknown_actor",
+        "key_revoked",
+        "role_not_permitted",
+        "event_in_future",
+        "not_operator",
+        "genesis",
+        "bundle",
+        "operator_key",
+        "checkpoint_signature",
+        "checkpoint_origin",
+        "subject",
+    }
+)
 # A verifier key of another log (C2SP's example key), for key swaps.
 OTHER_VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 
@@ -119,16 +135,31 @@ def variants(good: DemoBundle) -> list[Variant]:
         # One character of the signature changed: the entry fails (inclusion, signature);
         # a registration that fails takes the steps that depend on it along.
         at = leaf.index(b'"sig":"') + len(b'"sig":"') + 10
-        sig_leaf = leaf[:at] + _other_char(chr(leaf[at])).encode() + leaf[at + 1:]
-        out.append(Variant(f"leaf-sig-char@{index}", _with_leaf(base, n, sig_leaf), ok=False,
-                           checkpoint_ok=True, must_fail=frozenset({index}),
-                           exact=(_signers(base)[index] != "")))
+        sig_leaf = leaf[:at] + _other_char(chr(leaf[at])).encode() + leaf[at + 1 :]
+        out.append(
+            Variant(
+                f"leaf-sig-char@{index}",
+                _with_leaf(base, n, sig_leaf),
+                ok=False,
+                checkpoint_ok=True,
+                must_fail=frozenset({index}),
+                exact=(_signers(base)[index] != ""),
+            )
+        )
         # One byte in the middle of the leaf flipped: wherever it lands, entry `index` fails.
         mid = len(leaf) // 2
-        flipped = leaf[:mid] + bytes([leaf[mid] ^ 0x01]) + leaf[mid + 1:]
-        out.append(Variant(f"leaf-mid-byte@{index}", _with_leaf(base, n, flipped), ok=False, checkpoint_ok=True,
-                           must_fail=frozenset({index}), exact=(_signers(base)[index] != ""),
-                           compare_checks=False))
+        flipped = leaf[:mid] + bytes([leaf[mid] ^ 0x01]) + leaf[mid + 1 :]
+        out.append(
+            Variant(
+                f"leaf-mid-byte@{index}",
+                _with_leaf(base, n, flipped),
+                ok=False,
+                checkpoint_ok=True,
+                must_fail=frozenset({index}),
+                exact=(_signers(base)[index] != ""),
+                compare_checks=False,
+            )
+        )
         # A proof hash (a node) with one byte changed: the inclusion of every entry whose
         # proof uses that node fails, and only theirs. The nodes of every element of the
         # last entry's proof, of the first and the last of the others' (the corpus runs in
@@ -143,10 +174,17 @@ def variants(good: DemoBundle) -> list[Variant]:
             doc = json.loads(good.document)
             doc["nodes"][node] = _b64(bytes(raw))
             users = users_of(base, node)
-            out.append(Variant(f"node[{node}]=proof[{k}]@{index}", _dump(doc), ok=False,
-                               checkpoint_ok=True, must_fail=users,
-                               exact=all(_signers(base)[i] for i in users),
-                               notes={"node": node, "users": sorted(users)}))
+            out.append(
+                Variant(
+                    f"node[{node}]=proof[{k}]@{index}",
+                    _dump(doc),
+                    ok=False,
+                    checkpoint_ok=True,
+                    must_fail=users,
+                    exact=all(_signers(base)[i] for i in users),
+                    notes={"node": node, "users": sorted(users)},
+                )
+            )
 
     note = base["checkpoint"]
     origin, size, root, _blank, sig_line, _end = note.split("\n")
@@ -154,62 +192,153 @@ def variants(good: DemoBundle) -> list[Variant]:
         ("checkpoint-root", [origin, size, _other_char(root[0]) + root[1:]]),
         ("checkpoint-size-minus-1", [origin, str(int(size) - 1), root]),
         ("checkpoint-size-plus-1", [origin, str(int(size) + 1), root]),
-        ("checkpoint-signature", [origin, size, root, "", sig_line[:-6] + _other_char(sig_line[-6]) + sig_line[-5:]]),
+        (
+            "checkpoint-signature",
+            [origin, size, root, "", sig_line[:-6] + _other_char(sig_line[-6]) + sig_line[-5:]],
+        ),
         ("checkpoint-unsigned", [origin, size, root, ""]),
     ):
         doc = dict(base)
-        doc["checkpoint"] = "\n".join(lines + ([] if name == "checkpoint-signature" else ["", sig_line])) + "\n"
+        doc["checkpoint"] = (
+            "\n".join(lines + ([] if name == "checkpoint-signature" else ["", sig_line])) + "\n"
+        )
         if name == "checkpoint-unsigned":
             doc["checkpoint"] = f"{origin}\n{size}\n{root}\n\n"
-        out.append(Variant(name, _dump(doc), ok=False, checkpoint_ok=False,
-                           bundle_checks=frozenset({"checkpoint_signature"})))
+        out.append(
+            Variant(
+                name,
+                _dump(doc),
+                ok=False,
+                checkpoint_ok=False,
+                bundle_checks=frozenset({"checkpoint_signature"}),
+            )
+        )
 
     doc = dict(base, verifier_key=OTHER_VKEY)
-    out.append(Variant("bundle-names-other-key", _dump(doc), ok=False, checkpoint_ok=False,
-                       bundle_checks=frozenset({"operator_key"})))
-    out.append(Variant("trusted-key-is-another", good.document, ok=False, checkpoint_ok=False,
-                       bundle_checks=frozenset({"operator_key"}), trusted_vkey=OTHER_VKEY))
+    out.append(
+        Variant(
+            "bundle-names-other-key",
+            _dump(doc),
+            ok=False,
+            checkpoint_ok=False,
+            bundle_checks=frozenset({"operator_key"}),
+        )
+    )
+    out.append(
+        Variant(
+            "trusted-key-is-another",
+            good.document,
+            ok=False,
+            checkpoint_ok=False,
+            bundle_checks=frozenset({"operator_key"}),
+            trusted_vkey=OTHER_VKEY,
+        )
+    )
 
     signers = _signers(base)
     by_kind = {}
     for e in base["entries"]:
         entry = json.loads(base64.b64decode(e["leaf"]))
         by_kind.setdefault(entry["statement"]["kind"], []).append((e["index"], entry))
-    key_entry = next(i for i, e in by_kind["key"] if e["statement"]["payload"]["actor"] == "fresh-mart-sh")
-    key_pk = next(e["statement"]["payload"]["public_key"] for i, e in by_kind["key"] if i == key_entry)
+    key_entry = next(
+        i for i, e in by_kind["key"] if e["statement"]["payload"]["actor"] == "fresh-mart-sh"
+    )
+    key_pk = next(
+        e["statement"]["payload"]["public_key"] for i, e in by_kind["key"] if i == key_entry
+    )
     signed_by_key = frozenset(i for i, s in signers.items() if s and s == _key_id(key_pk))
     actor_entry = key_entry - 1
-    out.append(Variant("drop-key-registration", _drop(base, {key_entry}), ok=False, checkpoint_ok=True,
-                       must_fail=signed_by_key, exact=True))
-    out.append(Variant("drop-actor-registration", _drop(base, {actor_entry}), ok=False, checkpoint_ok=True,
-                       must_fail=signed_by_key | {key_entry}, exact=True))
+    out.append(
+        Variant(
+            "drop-key-registration",
+            _drop(base, {key_entry}),
+            ok=False,
+            checkpoint_ok=True,
+            must_fail=signed_by_key,
+            exact=True,
+        )
+    )
+    out.append(
+        Variant(
+            "drop-actor-registration",
+            _drop(base, {actor_entry}),
+            ok=False,
+            checkpoint_ok=True,
+            must_fail=signed_by_key | {key_entry},
+            exact=True,
+        )
+    )
     steps = [i for i, s in signers.items() if s]
-    out.append(Variant("drop-a-step", _drop(base, {steps[0]}), ok=True, checkpoint_ok=True, exact=True))
-    out.append(Variant("drop-genesis", _drop(base, {0}), ok=False, checkpoint_ok=True, exact=True,
-                       bundle_checks=frozenset({"genesis"})))
+    out.append(
+        Variant("drop-a-step", _drop(base, {steps[0]}), ok=True, checkpoint_ok=True, exact=True)
+    )
+    out.append(
+        Variant(
+            "drop-genesis",
+            _drop(base, {0}),
+            ok=False,
+            checkpoint_ok=True,
+            exact=True,
+            bundle_checks=frozenset({"genesis"}),
+        )
+    )
 
     doc = json.loads(good.document)
     proofs = _proofs(doc)
     doc["entries"][13], doc["entries"][14] = doc["entries"][14], doc["entries"][13]
     proofs[13], proofs[14] = proofs[14], proofs[13]
-    out.append(Variant("entries-reordered", _dump(_renumber(doc, proofs)), ok=False,
-                       checkpoint_ok=False, bundle_checks=frozenset({"bundle"})))
+    out.append(
+        Variant(
+            "entries-reordered",
+            _dump(_renumber(doc, proofs)),
+            ok=False,
+            checkpoint_ok=False,
+            bundle_checks=frozenset({"bundle"}),
+        )
+    )
     out += _node_variants(base, indices, _signers(base))
 
     text = good.document.decode("utf-8")
-    dup = text.replace('"format":"traceledger-bundle",', '"format":"traceledger-bundle","format":"traceledger-bundle",', 1)
-    out.append(Variant("duplicate-member-in-bundle", dup.encode("utf-8"), ok=False, checkpoint_ok=False,
-                       bundle_checks=frozenset({"bundle"})))
+    dup = text.replace(
+        '"format":"traceledger-bundle",',
+        '"format":"traceledger-bundle","format":"traceledger-bundle",',
+        1,
+    )
+    out.append(
+        Variant(
+            "duplicate-member-in-bundle",
+            dup.encode("utf-8"),
+            ok=False,
+            checkpoint_ok=False,
+            bundle_checks=frozenset({"bundle"}),
+        )
+    )
     target = steps[-2]
     n = indices.index(target)
     head = b'"index":%d,' % target
     dup_leaf = _leaf(base, n).replace(head, head + head, 1)
-    out.append(Variant(f"duplicate-member-in-leaf@{target}", _with_leaf(base, n, dup_leaf), ok=False,
-                       checkpoint_ok=True, must_fail=frozenset({target}), exact=True))
+    out.append(
+        Variant(
+            f"duplicate-member-in-leaf@{target}",
+            _with_leaf(base, n, dup_leaf),
+            ok=False,
+            checkpoint_ok=True,
+            must_fail=frozenset({target}),
+            exact=True,
+        )
+    )
 
     doc = dict(base, subject="https://id.gs1.org/01/06901234000122/21/999999")
-    out.append(Variant("subject-named-by-no-event", _dump(doc), ok=False, checkpoint_ok=True, exact=True,
-                       bundle_checks=frozenset({"subject"})))
+    out.append(
+        Variant(
+            "subject-named-by-no-event",
+            _dump(doc),
+            ok=False,
+            checkpoint_ok=True,
+            exact=True,
+            bundle_checks=frozenset({"subject"}),
+        )
+    )
     return out
 
 
@@ -237,8 +366,9 @@ def _proofs(doc: dict[str, Any]) -> list[list[str]]:
     return [[doc["nodes"][p] for p in e["proof"]] for e in doc["entries"]]
 
 
-def _renumber(doc: dict[str, Any], proofs: list[list[str]],
-              fresh: frozenset[tuple[int, int]] = frozenset()) -> dict[str, Any]:
+def _renumber(
+    doc: dict[str, Any], proofs: list[list[str]], fresh: frozenset[tuple[int, int]] = frozenset()
+) -> dict[str, Any]:
     """``doc`` with ``nodes`` and every proof rewritten from ``proofs`` as FORMAT.md 9.1
     numbers them (order of first use in document order); the hash at each (entry, k) in
     ``fresh`` gets a node of its own even if another node holds the same hash."""
@@ -269,16 +399,24 @@ def _pad_bit_set(text: str) -> str:
     return text[:42] + _B64_ALPHABET[last ^ 1] + text[43:]
 
 
-def _node_variants(base: dict[str, Any], indices: list[int],
-                   signers: dict[int, str]) -> list[Variant]:
+def _node_variants(
+    base: dict[str, Any], indices: list[int], signers: dict[int, str]
+) -> list[Variant]:
     """The ways ``nodes`` and the proofs' node numbers can be malformed (FORMAT.md 9.1),
     and a proof that names the wrong node."""
     out = []
 
     def shape(name: str, doc: dict[str, Any], reason: str = "") -> None:
-        out.append(Variant(name, _dump(doc), ok=False, checkpoint_ok=False,
-                           bundle_checks=frozenset({"bundle"}),
-                           notes={"reason": reason} if reason else {}))
+        out.append(
+            Variant(
+                name,
+                _dump(doc),
+                ok=False,
+                checkpoint_ok=False,
+                bundle_checks=frozenset({"bundle"}),
+                notes={"reason": reason} if reason else {},
+            )
+        )
 
     def edited(edit: Any) -> dict[str, Any]:
         doc = json.loads(json.dumps(base))
@@ -294,13 +432,21 @@ def _node_variants(base: dict[str, Any], indices: list[int],
                 d["entries"][last]["proof"] = value
             else:
                 d["entries"][last]["proof"][at] = value
+
         return edited(edit)
 
     def set_nodes(value: Any) -> dict[str, Any]:
         return edited(lambda d: d.__setitem__("nodes", value))
 
-    for name, value in (("string", "0"), ("fraction", 0.5), ("negative", -1), ("true", True),
-                        ("null", None), ("out-of-range", count), ("far-out-of-range", 2**53)):
+    for name, value in (
+        ("string", "0"),
+        ("fraction", 0.5),
+        ("negative", -1),
+        ("true", True),
+        ("null", None),
+        ("out-of-range", count),
+        ("far-out-of-range", 2**53),
+    ):
         shape(f"proof-number-{name}", set_proof(value), "must be the number of one of the")
     shape("proof-65-numbers", set_proof([0] * 65, at=None), "at most 64")
     shape("proof-not-a-list", set_proof(0, at=None))
@@ -309,10 +455,15 @@ def _node_variants(base: dict[str, Any], indices: list[int],
     shape("nodes-too-many", set_nodes(base["nodes"][:1] * (64 * 2000 + 1)))
     # Not canonical base64 of 32 bytes (pad-bits-set: the same bytes, another spelling).
     node = base64.b64decode(base["nodes"][0])
-    for name, text in (("31-bytes", _b64(node[:31])), ("33-bytes", _b64(node + b"\0")),
-                       ("hex", node.hex()), ("not-base64", "!" + base["nodes"][0][1:]),
-                       ("unpadded", base["nodes"][0].rstrip("=")), ("number", 0),
-                       ("pad-bits-set", _pad_bit_set(base["nodes"][0]))):
+    for name, text in (
+        ("31-bytes", _b64(node[:31])),
+        ("33-bytes", _b64(node + b"\0")),
+        ("hex", node.hex()),
+        ("not-base64", "!" + base["nodes"][0][1:]),
+        ("unpadded", base["nodes"][0].rstrip("=")),
+        ("number", 0),
+        ("pad-bits-set", _pad_bit_set(base["nodes"][0])),
+    ):
         shape(f"node-{name}", edited(lambda d, t=text: d["nodes"].__setitem__(0, t)))
     # Every proof still leads to its root; only a rule about nodes is broken.
     shape("node-unused", set_nodes([*base["nodes"], _b64(bytes(range(32)))]), "used by no proof")
@@ -322,8 +473,12 @@ def _node_variants(base: dict[str, Any], indices: list[int],
         for k, h in enumerate(proof):
             first_use.setdefault(h, (n, k))
     # One occurrence (not a first use) of a hash gets a node of its own, at its place.
-    n, k = next((n, k) for n in range(last, -1, -1) for k, h in enumerate(proofs[n])
-                if first_use[h] != (n, k))
+    n, k = next(
+        (n, k)
+        for n in range(last, -1, -1)
+        for k, h in enumerate(proofs[n])
+        if first_use[h] != (n, k)
+    )
     twice = _renumber(json.loads(json.dumps(base)), proofs, fresh=frozenset({(n, k)}))
     shape("node-duplicate", twice, "the same hash twice")
 
@@ -331,22 +486,34 @@ def _node_variants(base: dict[str, Any], indices: list[int],
         d["nodes"][0], d["nodes"][1] = d["nodes"][1], d["nodes"][0]
         for e in d["entries"]:
             e["proof"] = [{0: 1, 1: 0}.get(p, p) for p in e["proof"]]
+
     shape("nodes-not-in-order-of-first-use", edited(swap_first_two), "order of first use")
     # A proof naming one node twice where it should name two: that entry alone is not
     # proven (the node it should have named is still used by an earlier entry).
-    n = next(n for n in range(last, -1, -1)
-             if any(first_use[h] != (n, k) for k, h in enumerate(proofs[n]) if k))
+    n = next(
+        n
+        for n in range(last, -1, -1)
+        if any(first_use[h] != (n, k) for k, h in enumerate(proofs[n]) if k)
+    )
     k = max(k for k, h in enumerate(proofs[n]) if k and first_use[h] != (n, k))
     doc = json.loads(json.dumps(base))
     doc["entries"][n]["proof"][k] = doc["entries"][n]["proof"][k - 1]
-    out.append(Variant(f"proof-number-repeated@{indices[n]}", _dump(doc), ok=False,
-                       checkpoint_ok=True, must_fail=frozenset({indices[n]}),
-                       exact=bool(signers[indices[n]])))
+    out.append(
+        Variant(
+            f"proof-number-repeated@{indices[n]}",
+            _dump(doc),
+            ok=False,
+            checkpoint_ok=True,
+            must_fail=frozenset({indices[n]}),
+            exact=bool(signers[indices[n]]),
+        )
+    )
     return out
 
 
-def summary(ok: bool, checkpoint_ok: bool, bundle_checks: list[str],
-            entry_checks: dict[int, list[str]]) -> dict[str, Any]:
+def summary(
+    ok: bool, checkpoint_ok: bool, bundle_checks: list[str], entry_checks: dict[int, list[str]]
+) -> dict[str, Any]:
     """A verdict in the terms every verifier can be compared on."""
     return {
         "ok": ok,
@@ -359,8 +526,12 @@ def summary(ok: bool, checkpoint_ok: bool, bundle_checks: list[str],
 
 def summary_of_js(report: dict[str, Any]) -> dict[str, Any]:
     """The summary of a report from web/static/verify/bundle.js (or the script's --json)."""
-    return summary(report["ok"], report["checkpoint"]["ok"], [f["check"] for f in report["bundleFailures"]],
-                   {int(i): [f["check"] for f in e["failures"]] for i, e in report["entries"].items()})
+    return summary(
+        report["ok"],
+        report["checkpoint"]["ok"],
+        [f["check"] for f in report["bundleFailures"]],
+        {int(i): [f["check"] for f in e["failures"]] for i, e in report["entries"].items()},
+    )
 
 
 def summary_of_core(report: Any) -> dict[str, Any]:
@@ -369,8 +540,12 @@ def summary_of_core(report: Any) -> dict[str, Any]:
     for f in report.failures:
         if f.index is not None:
             entry_checks.setdefault(f.index, []).append(f.check)
-    return summary(report.ok, report.checkpoint is not None,
-                   [f.check for f in report.failures if f.index is None], entry_checks)
+    return summary(
+        report.ok,
+        report.checkpoint is not None,
+        [f.check for f in report.failures if f.index is None],
+        entry_checks,
+    )
 
 
 def reason_problems(variant: Variant, messages: list[str]) -> list[str]:
@@ -388,14 +563,22 @@ def expectation_problems(variant: Variant, got: dict[str, Any]) -> list[str]:
     if got["ok"] != variant.ok:
         problems.append(f"ok is {got['ok']}, expected {variant.ok}")
     if got["checkpoint_ok"] != variant.checkpoint_ok:
-        problems.append(f"checkpoint ok is {got['checkpoint_ok']}, expected {variant.checkpoint_ok}")
+        problems.append(
+            f"checkpoint ok is {got['checkpoint_ok']}, expected {variant.checkpoint_ok}"
+        )
     if set(got["bundle_checks"]) != set(variant.bundle_checks):
-        problems.append(f"bundle checks {got['bundle_checks']}, expected {sorted(variant.bundle_checks)}")
+        problems.append(
+            f"bundle checks {got['bundle_checks']}, expected {sorted(variant.bundle_checks)}"
+        )
     failing = set(got["failing"])
     if variant.exact and failing != set(variant.must_fail):
-        problems.append(f"failing indices {sorted(failing)}, expected exactly {sorted(variant.must_fail)}")
+        problems.append(
+            f"failing indices {sorted(failing)}, expected exactly {sorted(variant.must_fail)}"
+        )
     elif not variant.must_fail <= failing:
-        problems.append(f"failing indices {sorted(failing)} lack {sorted(variant.must_fail - failing)}")
+        problems.append(
+            f"failing indices {sorted(failing)} lack {sorted(variant.must_fail - failing)}"
+        )
     return problems
 
 
@@ -403,7 +586,9 @@ def comparable(variant: Variant, got: dict[str, Any]) -> dict[str, Any]:
     """The part of a summary all verifiers must agree on for ``variant``."""
     out = dict(got)
     if not variant.compare_checks:
-        out["checks"] = {i: [c for c in checks if c in STRUCTURAL_CHECKS] for i, checks in got["checks"].items()}
+        out["checks"] = {
+            i: [c for c in checks if c in STRUCTURAL_CHECKS] for i, checks in got["checks"].items()
+        }
     return out
 
 

@@ -136,7 +136,9 @@ class LogBuilder:
     def now(self) -> str:
         return clock_time(len(self.leaves))
 
-    def append(self, kind: str, payload: dict[str, Any], key: SigningKey, name: str | None = None) -> int:
+    def append(
+        self, kind: str, payload: dict[str, Any], key: SigningKey, name: str | None = None
+    ) -> int:
         statement = sign_statement(kind, payload, key)
         index = len(self.leaves)
         entry = make_entry(index, self.prev, statement, self.now())
@@ -155,7 +157,11 @@ class LogBuilder:
     def genesis(self) -> None:
         self.append(
             "genesis",
-            {"origin": self.origin, "operator_key": self.operator.public_key.b64, "created": self.now()},
+            {
+                "origin": self.origin,
+                "operator_key": self.operator.public_key.b64,
+                "created": self.now(),
+            },
             self.operator,
             "genesis",
         )
@@ -164,7 +170,12 @@ class LogBuilder:
         self.append("actor", {"actor": actor, **details}, self.operator, f"actor:{actor}")
 
     def add_key(self, actor: str, key: SigningKey, name: str | None = None) -> None:
-        self.append("key", {"actor": actor, "public_key": key.public_key.b64}, self.operator, name or f"key:{actor}")
+        self.append(
+            "key",
+            {"actor": actor, "public_key": key.public_key.b64},
+            self.operator,
+            name or f"key:{actor}",
+        )
 
     def fixture(self) -> Fixture:
         return Fixture(
@@ -211,8 +222,12 @@ def build(checkpoint_every: int = 4) -> Fixture:
     old = b.keys["wuchang-coop"]
     b.append(
         "revoke",
-        {"actor": "wuchang-coop", "key_id": old.public_key.key_id, "effective": b.now(),
-         "reason": "key replaced after a phone was lost"},
+        {
+            "actor": "wuchang-coop",
+            "key_id": old.public_key.key_id,
+            "effective": b.now(),
+            "reason": "key replaced after a phone was lost",
+        },
         b.operator,
         "revoke",
     )
@@ -288,8 +303,18 @@ def build_big(path: Path, n_events: int, checkpoint_every: int = 1000) -> Fixtur
     farm, carrier = fixed_key("big:farm"), fixed_key("big:carrier")
     total = 5 + n_events
     with path.open("w", encoding="utf-8") as out:
-        out.write(_line({"type": "header", "format": "traceledger-export", "v": 1, "origin": b.origin,
-                         "verifier_key": b.signer.verifier.vkey, "tree_size": total}))
+        out.write(
+            _line(
+                {
+                    "type": "header",
+                    "format": "traceledger-export",
+                    "v": 1,
+                    "origin": b.origin,
+                    "verifier_key": b.signer.verifier.vkey,
+                    "tree_size": total,
+                }
+            )
+        )
 
         def emit() -> None:
             size = len(b.leaves)
@@ -307,10 +332,15 @@ def build_big(path: Path, n_events: int, checkpoint_every: int = 1000) -> Fixtur
             b.add_key(actor, key)
             emit()
         for i in range(n_events):
-            when = (START - timedelta(days=1) + timedelta(seconds=i)).astimezone(
-                timezone(timedelta(hours=8))).isoformat(timespec="milliseconds")
+            when = (
+                (START - timedelta(days=1) + timedelta(seconds=i))
+                .astimezone(timezone(timedelta(hours=8)))
+                .isoformat(timespec="milliseconds")
+            )
             if i % 2 == 0:
-                payload = ex.sowing(time=when, eid=ex.event_id(f"big-{i}"), seed_kg_per_ha=55.5 + (i % 7) / 4)
+                payload = ex.sowing(
+                    time=when, eid=ex.event_id(f"big-{i}"), seed_kg_per_ha=55.5 + (i % 7) / 4
+                )
                 key = farm
             else:
                 payload = ex.transporting(time=when, eid=ex.event_id(f"big-{i}"))

@@ -49,7 +49,9 @@ def test_demo_bundle_verifies_with_the_operator_key(good: bc.DemoBundle, bundle_
     assert "WARNING" not in err
 
 
-def test_json_report_has_the_browser_verifiers_shape(good: bc.DemoBundle, bundle_file: Path) -> None:
+def test_json_report_has_the_browser_verifiers_shape(
+    good: bc.DemoBundle, bundle_file: Path
+) -> None:
     status, out, _ = run_main("--bundle", str(bundle_file), "--operator-key", good.vkey, "--json")
     report = json.loads(out)
     assert status == 0
@@ -73,11 +75,15 @@ def test_without_operator_key_it_warns_that_the_key_was_not_checked(bundle_file:
 
 def test_exit_codes_as_a_subprocess(good: bc.DemoBundle, bundle_file: Path, tmp_path: Path) -> None:
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([sys.executable, str(SCRIPT), *args], capture_output=True, text=True, check=False)
+        return subprocess.run(
+            [sys.executable, str(SCRIPT), *args], capture_output=True, text=True, check=False
+        )
 
     assert run("--bundle", str(bundle_file), "--operator-key", good.vkey).returncode == 0
     assert run("--bundle", str(bundle_file), "--operator-key", bc.OTHER_VKEY).returncode == 1
-    assert run("--bundle", str(tmp_path / "missing.json"), "--operator-key", good.vkey).returncode == 2
+    assert (
+        run("--bundle", str(tmp_path / "missing.json"), "--operator-key", good.vkey).returncode == 2
+    )
     assert run("--bundle", str(bundle_file), "--operator-key", "not a key").returncode == 2
     assert run("--bundle", str(bundle_file), "export.jsonl").returncode == 2
     garbage = tmp_path / "garbage.json"
@@ -116,8 +122,10 @@ def test_node_rules_are_what_refuses_their_variants(good: bc.DemoBundle) -> None
             continue
         core = verify_bundle(v.document, NoteVerifier.parse(good.vkey))
         script = vl.verify_bundle(v.document, vl.parse_vkey(good.vkey))
-        for who, messages in (("library", [f.message for f in core.failures]),
-                              ("script", [m for _, m in script.bundle_failures])):
+        for who, messages in (
+            ("library", [f.message for f in core.failures]),
+            ("script", [m for _, m in script.bundle_failures]),
+        ):
             problems += [f"{v.name}: {who} {p}" for p in bc.reason_problems(v, messages)]
     assert not problems, "\n".join(problems)
 

@@ -63,8 +63,14 @@ def operator(fx: eb.Fixture) -> Any:
     return vl.parse_vkey(fx.vkey)
 
 
-def verify_lines(lines: list[str], fx: eb.Fixture, tmp_path: Path, *, since: Any = None,
-                 name: str = "export.jsonl") -> Any:
+def verify_lines(
+    lines: list[str],
+    fx: eb.Fixture,
+    tmp_path: Path,
+    *,
+    since: Any = None,
+    name: str = "export.jsonl",
+) -> Any:
     path = tmp_path / name
     path.write_text("".join(lines), encoding="utf-8")
     return vl.verify_export(str(path), operator(fx), since=since)
@@ -84,12 +90,19 @@ def entry_line_no(lines: list[str], index: int) -> int:
     raise KeyError(index)
 
 
-def replace_leaf(lines: list[str], index: int, leaf: bytes, wrapper_index: int | None = None) -> list[str]:
+def replace_leaf(
+    lines: list[str], index: int, leaf: bytes, wrapper_index: int | None = None
+) -> list[str]:
     out = list(lines)
     n = entry_line_no(lines, index)
     idx = index if wrapper_index is None else wrapper_index
-    out[n] = json.dumps({"type": "entry", "index": idx, "leaf": base64.b64encode(leaf).decode()},
-                        separators=(",", ":")) + "\n"
+    out[n] = (
+        json.dumps(
+            {"type": "entry", "index": idx, "leaf": base64.b64encode(leaf).decode()},
+            separators=(",", ":"),
+        )
+        + "\n"
+    )
     return out
 
 
@@ -127,7 +140,12 @@ JCS = VECTORS / "jcs"
 def test_jcs_published_files(name: str) -> None:
     data = (JCS / "input" / name).read_bytes()
     expected = (JCS / "output" / name).read_bytes()
-    hexed = bytes.fromhex((JCS / "outhex" / (Path(name).stem + ".txt")).read_text().replace("\n", " ").replace(" ", ""))
+    hexed = bytes.fromhex(
+        (JCS / "outhex" / (Path(name).stem + ".txt"))
+        .read_text()
+        .replace("\n", " ")
+        .replace(" ", "")
+    )
     assert expected == hexed
     assert vl.jcs_canonicalize(data) == expected
     # the fast path, where it applies, agrees with the complete implementation
@@ -155,13 +173,27 @@ def test_jcs_derived_numbers() -> None:
 
 def test_jcs_sorting_sample() -> None:
     value = vl.jcs_loads((JCS / "rfc8785_sorting_sample_input.json").read_bytes())
-    order = json.loads((JCS / "rfc8785_sorting_sample_expected.json").read_text())["expected_value_order"]
+    order = json.loads((JCS / "rfc8785_sorting_sample_expected.json").read_text())[
+        "expected_value_order"
+    ]
     text = vl.jcs_canonicalize(json.dumps(value))
     assert list(json.loads(text, object_pairs_hook=lambda p: [v for _, v in p])) == order
 
 
-@pytest.mark.parametrize("text", ['{"a":1,"a":2}', '{"x":{"b":1,"b":1}}', "NaN", '{"a":Infinity}',
-                                  "[-Infinity]", "1e400", "[1,]", "{'a':1}", '"\\u00"'])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1,"a":2}',
+        '{"x":{"b":1,"b":1}}',
+        "NaN",
+        '{"a":Infinity}',
+        "[-Infinity]",
+        "1e400",
+        "[1,]",
+        "{'a':1}",
+        '"\\u00"',
+    ],
+)
 def test_strict_parse_rejects(text: str) -> None:
     with pytest.raises(vl.JSONError):
         vl.jcs_loads(text)
@@ -170,15 +202,18 @@ def test_strict_parse_rejects(text: str) -> None:
 def test_lone_surrogate_cannot_be_canonicalised() -> None:
     with pytest.raises(vl.JSONError):
         vl.jcs_canonicalize('"\\ud800"')
-    assert vl.jcs_canonicalize('"\\ud83d\\ude00"') == "\U0001F600".join('""').encode()
+    assert vl.jcs_canonicalize('"\\ud83d\\ude00"') == "\U0001f600".join('""').encode()
 
 
-@pytest.mark.parametrize("value", [
-    {"z": 1, "a": [1.5, 0.0001, 123456789012345.6, "é\u2028\x7f", None, True, False, -0]},
-    {"n": [1e21, 1e-7, 2**53, 2**53 + 1, -(2**60), 5e-324, 0.1, 100.0, 1.0, 1e16, 1e-5]},
-    {"\ue000": 1, "\U0001f600": 2, "a\x00\n\"\\": {"": []}},
-    ["稻花香", {"b": 1, "a": {"d": 2.25, "c": -3}}],
-])
+@pytest.mark.parametrize(
+    "value",
+    [
+        {"z": 1, "a": [1.5, 0.0001, 123456789012345.6, "é\u2028\x7f", None, True, False, -0]},
+        {"n": [1e21, 1e-7, 2**53, 2**53 + 1, -(2**60), 5e-324, 0.1, 100.0, 1.0, 1e16, 1e-5]},
+        {"\ue000": 1, "\U0001f600": 2, 'a\x00\n"\\': {"": []}},
+        ["稻花香", {"b": 1, "a": {"d": 2.25, "c": -3}}],
+    ],
+)
 def test_jcs_agrees_with_library(value: Any) -> None:
     text = json.dumps(value, ensure_ascii=False)
     assert vl.jcs_canonicalize(text) == canonical_bytes(parse_json(text))
@@ -187,10 +222,18 @@ def test_jcs_agrees_with_library(value: Any) -> None:
 def test_jcs_agrees_with_library_on_random_values() -> None:
     hypothesis = pytest.importorskip("hypothesis")
     st = pytest.importorskip("hypothesis.strategies")
-    scalars = (st.none() | st.booleans() | st.integers(-(2**64), 2**64)
-               | st.floats(allow_nan=False, allow_infinity=False) | st.text(max_size=8))
-    values = st.recursive(scalars, lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=5), c, max_size=4),
-                          max_leaves=20)
+    scalars = (
+        st.none()
+        | st.booleans()
+        | st.integers(-(2**64), 2**64)
+        | st.floats(allow_nan=False, allow_infinity=False)
+        | st.text(max_size=8)
+    )
+    values = st.recursive(
+        scalars,
+        lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=5), c, max_size=4),
+        max_leaves=20,
+    )
 
     @hypothesis.settings(max_examples=300, deadline=None, derandomize=True)
     @hypothesis.given(values)
@@ -210,18 +253,28 @@ def test_jcs_agrees_with_library_on_random_values() -> None:
     check()
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2024-10-31T08:00:00+08:00", "2024-10-31T00:00:00+00:00"),
-    ("2024-10-31T08:00:00.5Z", "2024-10-31T08:00:00.500000+00:00"),
-    ("2024-10-31T08:00:00.123456Z", "2024-10-31T08:00:00.123456+00:00"),
-    ("2024-10-31t08:00:00.123456z", None),
-    ("2024-02-29T23:59:59-05:30", "2024-03-01T05:29:59+00:00"),
-    ("2023-02-29T00:00:00Z", None), ("2024-10-31T24:00:00Z", None), ("2024-10-31T08:00:00", None),
-    ("2024-10-31 08:00:00Z", None), ("2024-10-31T08:00:00.Z", None), ("2024-10-31T08:00:00+0800", None),
-    ("2024-1-31T08:00:00Z", None), ("２024-10-31T08:00:00Z", None), ("2024-10-31T08:00:00+24:00", None),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2024-10-31T08:00:00+08:00", "2024-10-31T00:00:00+00:00"),
+        ("2024-10-31T08:00:00.5Z", "2024-10-31T08:00:00.500000+00:00"),
+        ("2024-10-31T08:00:00.123456Z", "2024-10-31T08:00:00.123456+00:00"),
+        ("2024-10-31t08:00:00.123456z", None),
+        ("2024-02-29T23:59:59-05:30", "2024-03-01T05:29:59+00:00"),
+        ("2023-02-29T00:00:00Z", None),
+        ("2024-10-31T24:00:00Z", None),
+        ("2024-10-31T08:00:00", None),
+        ("2024-10-31 08:00:00Z", None),
+        ("2024-10-31T08:00:00.Z", None),
+        ("2024-10-31T08:00:00+0800", None),
+        ("2024-1-31T08:00:00Z", None),
+        ("２024-10-31T08:00:00Z", None),
+        ("2024-10-31T08:00:00+24:00", None),
+    ],
+)
 def test_rfc3339_instants(text: str, expected: str | None) -> None:
     from datetime import datetime
+
     got = vl.parse_rfc3339_ns(text)
     if expected is None:
         assert got is None
@@ -256,14 +309,41 @@ def _verdict_reference(text: str) -> bool:
         return False
 
 
-@pytest.mark.parametrize("text", [
-    '{"a":1.0}', '{"a":1}', '{"a":1e2}', '{"a":100}', '{"a":0.0}', '{"a":-0}', '{"a":0}', '{"a":1E-7}',
-    '{"a":1e-7}', '{"a":0.0000001}', '{"a":9007199254740993}', '{"a":9007199254740992}',
-    '{"a":1e21}', '{"a":1000000000000000000000}', '{"a":100000000000000000000}', '{"a":0.1}',
-    '{"a":1,"a":1}', '{"b":1,"a":2}', '{"a":NaN}', '{"\ue000":1,"\ud83d\ude00":2}',
-    '{"":1,"😀":2}', '{"😀":2,"":1}', '{"a":"\\u0041"}', '{"a":"\\u001f"}',
-    '{"a":"\x7f"}', '{"a":"\\/"}', '{"a":1.5e300}', '{"a":1.5e+300}', '[1,2]', '{"a":12345678901234567}',
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a":1.0}',
+        '{"a":1}',
+        '{"a":1e2}',
+        '{"a":100}',
+        '{"a":0.0}',
+        '{"a":-0}',
+        '{"a":0}',
+        '{"a":1E-7}',
+        '{"a":1e-7}',
+        '{"a":0.0000001}',
+        '{"a":9007199254740993}',
+        '{"a":9007199254740992}',
+        '{"a":1e21}',
+        '{"a":1000000000000000000000}',
+        '{"a":100000000000000000000}',
+        '{"a":0.1}',
+        '{"a":1,"a":1}',
+        '{"b":1,"a":2}',
+        '{"a":NaN}',
+        '{"\ue000":1,"\ud83d\ude00":2}',
+        '{"":1,"😀":2}',
+        '{"😀":2,"":1}',
+        '{"a":"\\u0041"}',
+        '{"a":"\\u001f"}',
+        '{"a":"\x7f"}',
+        '{"a":"\\/"}',
+        '{"a":1.5e300}',
+        '{"a":1.5e+300}',
+        "[1,2]",
+        '{"a":12345678901234567}',
+    ],
+)
 def test_fast_canonical_verdict_never_differs(text: str) -> None:
     assert _verdict_fast(text) == _verdict_reference(text)
 
@@ -288,13 +368,23 @@ def test_inclusion_and_consistency_probes() -> None:
     """The proof verifiers a bundle mode will need: RFC 9162 2.1.3.2 and 2.1.4.2."""
     inc = json.loads((VECTORS / "merkle" / "inclusion_proofs.json").read_text())
     for p in inc["probes"]:
-        got = vl.verify_inclusion(p["leaf_index"], p["tree_size"], bytes.fromhex(p["leaf_hash"]),
-                                  [bytes.fromhex(x) for x in p["proof"]], bytes.fromhex(p["root"]))
+        got = vl.verify_inclusion(
+            p["leaf_index"],
+            p["tree_size"],
+            bytes.fromhex(p["leaf_hash"]),
+            [bytes.fromhex(x) for x in p["proof"]],
+            bytes.fromhex(p["root"]),
+        )
         assert got == p["valid"], p
     con = json.loads((VECTORS / "merkle" / "consistency_proofs.json").read_text())
     for p in con["probes"]:
-        got = vl.verify_consistency(p["size1"], p["size2"], bytes.fromhex(p["root1"]), bytes.fromhex(p["root2"]),
-                                    [bytes.fromhex(x) for x in p["proof"]])
+        got = vl.verify_consistency(
+            p["size1"],
+            p["size2"],
+            bytes.fromhex(p["root1"]),
+            bytes.fromhex(p["root2"]),
+            [bytes.fromhex(x) for x in p["proof"]],
+        )
         assert got == p["valid"], p
     assert sum(p["valid"] for p in inc["probes"]) == inc["count_valid"]
 
@@ -364,7 +454,9 @@ def test_checkpoint_body_parsing() -> None:
             with pytest.raises(vl.NoteError):
                 vl.parse_checkpoint_text(case["text"], strict=False)
     sum_db = NOTES["sumdb_checkpoint_fields"]
-    cp = vl.parse_checkpoint_text(f"{sum_db['origin']}\n{sum_db['size']}\n{sum_db['root_hash_b64']}\n")
+    cp = vl.parse_checkpoint_text(
+        f"{sum_db['origin']}\n{sum_db['size']}\n{sum_db['root_hash_b64']}\n"
+    )
     assert cp.size == sum_db["size"]
     with pytest.raises(vl.NoteError):  # FORMAT.md 6.1: no extension lines, 32-byte roots
         vl.parse_checkpoint_text("Log\n9944\n" + base64.b64encode(bytes(32)).decode() + "\next\n")
@@ -389,50 +481,84 @@ def test_good_export_passes(fx: eb.Fixture, tmp_path: Path) -> None:
 def test_good_export_subprocess(fx: eb.Fixture, tmp_path: Path) -> None:
     path = fx.write(tmp_path / "good.jsonl")
     (tmp_path / "operator.vkey").write_text(fx.vkey + "\n")
-    r = subprocess.run([sys.executable, str(SCRIPT), str(path), "--operator-key", str(tmp_path / "operator.vkey"),
-                        "--progress-every", "10"], capture_output=True, text=True)
+    r = subprocess.run(
+        [
+            sys.executable,
+            str(SCRIPT),
+            str(path),
+            "--operator-key",
+            str(tmp_path / "operator.vkey"),
+            "--progress-every",
+            "10",
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith("OK: 31 entries and 9 checkpoints")
     assert "entries/s" in r.stderr and "30 entries verified" in r.stderr
-    r = subprocess.run([sys.executable, str(SCRIPT), "-", "--operator-key", fx.vkey, "--json", "--quiet"],
-                       input=path.read_bytes(), capture_output=True)
+    r = subprocess.run(
+        [sys.executable, str(SCRIPT), "-", "--operator-key", fx.vkey, "--json", "--quiet"],
+        input=path.read_bytes(),
+        capture_output=True,
+    )
     assert r.returncode == 0 and r.stderr == b""
     assert json.loads(r.stdout) == {"ok": True, "entries": 31, "checkpoints": 9, "failures": []}
 
 
 def test_tampered_export_subprocess_json(fx: eb.Fixture, tmp_path: Path) -> None:
-    lines = replace_leaf(fx.lines(), 20, eb.mutate(fx.leaves[20], lambda o: o["statement"].update(sig=eb.flip_char(o["statement"]["sig"]))))
+    lines = replace_leaf(
+        fx.lines(),
+        20,
+        eb.mutate(
+            fx.leaves[20], lambda o: o["statement"].update(sig=eb.flip_char(o["statement"]["sig"]))
+        ),
+    )
     path = tmp_path / "bad.jsonl"
     path.write_text("".join(lines))
-    r = subprocess.run([sys.executable, str(SCRIPT), str(path), "--operator-key", fx.vkey, "--json", "--quiet"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(SCRIPT), str(path), "--operator-key", fx.vkey, "--json", "--quiet"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1
     out = json.loads(r.stdout)
     assert out["ok"] is False and out["entries"] == 31 and out["checkpoints"] == 9
-    assert {(f["index"], f["check"]) for f in out["failures"]} == {(20, "signature"), (20, "chain_link")}
+    assert {(f["index"], f["check"]) for f in out["failures"]} == {
+        (20, "signature"),
+        (20, "chain_link"),
+    }
     assert all(set(f) >= {"index", "check", "message"} for f in out["failures"])
-    r = subprocess.run([sys.executable, str(SCRIPT), str(path), "--operator-key", fx.vkey, "--quiet"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(SCRIPT), str(path), "--operator-key", fx.vkey, "--quiet"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 1
     fail_lines = [x for x in r.stdout.splitlines() if x.startswith("FAIL ")]
     assert len(fail_lines) == 2 and all("entry 20" in x for x in fail_lines)
     assert r.stdout.splitlines()[-1].startswith("FAILED: 2 failure(s)")
 
 
-@pytest.mark.parametrize("argv", [
-    [],
-    ["x.jsonl"],
-    ["missing.jsonl", "--operator-key", "VKEY"],
-    ["EXPORT", "--operator-key", "not-a-vkey"],
-    ["EXPORT", "--operator-key", "VKEY", "--since", "missing-checkpoint"],
-    ["EXPORT", "--operator-key", "VKEY", "--since", "BADSINCE"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        [],
+        ["x.jsonl"],
+        ["missing.jsonl", "--operator-key", "VKEY"],
+        ["EXPORT", "--operator-key", "not-a-vkey"],
+        ["EXPORT", "--operator-key", "VKEY", "--since", "missing-checkpoint"],
+        ["EXPORT", "--operator-key", "VKEY", "--since", "BADSINCE"],
+    ],
+)
 def test_usage_errors_exit_2(argv: list[str], fx: eb.Fixture, tmp_path: Path) -> None:
     path = fx.write(tmp_path / "good.jsonl")
     bad_since = tmp_path / "since.txt"
     other = NoteSigner(fx.origin, eb.fixed_key("someone else"))
     bad_since.write_text(other.sign(Checkpoint(fx.origin, 4, bytes(32)).text()))
-    argv = [{"EXPORT": str(path), "VKEY": fx.vkey, "BADSINCE": str(bad_since)}.get(a, a) for a in argv]
+    argv = [
+        {"EXPORT": str(path), "VKEY": fx.vkey, "BADSINCE": str(bad_since)}.get(a, a) for a in argv
+    ]
     err = io.StringIO()
     assert vl.main(argv, stdout=io.StringIO(), stderr=err) == 2
 
@@ -537,7 +663,9 @@ def test_bad_base64_and_json(fx: eb.Fixture, tmp_path: Path) -> None:
     bad[n] = '{"type":"entry","index":20,"leaf":"not base64!"}\n'
     report = verify_lines(bad, fx, tmp_path)
     assert_local(report, 20, "malformed")
-    bad[n] = '{"type":"entry","index":20,"leaf":"' + base64.b64encode(b'{"index":20,').decode() + '"}\n'
+    bad[n] = (
+        '{"type":"entry","index":20,"leaf":"' + base64.b64encode(b'{"index":20,').decode() + '"}\n'
+    )
     report = verify_lines(bad, fx, tmp_path)
     assert_local(report, 20, "malformed")
     bad[n] = '{"type":"entry","index":20 "leaf":""}\n'
@@ -545,7 +673,9 @@ def test_bad_base64_and_json(fx: eb.Fixture, tmp_path: Path) -> None:
     assert (None, "malformed") in pairs(report)
 
 
-def test_time_later_than_the_next_entry_is_blamed_on_that_entry(fx: eb.Fixture, tmp_path: Path) -> None:
+def test_time_later_than_the_next_entry_is_blamed_on_that_entry(
+    fx: eb.Fixture, tmp_path: Path
+) -> None:
     j = 20
     leaf = eb.mutate(fx.leaves[j], lambda o: o.update(time="2024-11-01T01:00:00.000Z"))
     report = verify_lines(replace_leaf(fx.lines(), j, leaf), fx, tmp_path)
@@ -599,7 +729,11 @@ def test_inserted_entry(fx: eb.Fixture, tmp_path: Path) -> None:
     entry = make_entry(j + 1, leaf_hash(fx.leaves[j]), forged, eb.clock_time(j + 1))
     lines = fx.lines()
     n = entry_line_no(lines, j)
-    lines.insert(n + 1, json.dumps({"type": "entry", "index": j + 1, "leaf": base64.b64encode(entry.raw).decode()}) + "\n")
+    lines.insert(
+        n + 1,
+        json.dumps({"type": "entry", "index": j + 1, "leaf": base64.b64encode(entry.raw).decode()})
+        + "\n",
+    )
     report = verify_lines(lines, fx, tmp_path)
     assert pairs(report) == {(j + 1, "chain_link"), (None, "truncated")}
     assert lib_verdict(lines, fx) is False
@@ -631,8 +765,13 @@ def test_header_problems(fx: eb.Fixture, tmp_path: Path) -> None:
 # -- tampering: keys ------------------------------------------------------------------------------
 
 
-def _resign(fx: eb.Fixture, j: int, key: Any, change: Callable[[dict[str, Any]], None] | None = None,
-            signer: str | None = None) -> bytes:
+def _resign(
+    fx: eb.Fixture,
+    j: int,
+    key: Any,
+    change: Callable[[dict[str, Any]], None] | None = None,
+    signer: str | None = None,
+) -> bytes:
     obj = json.loads(fx.leaves[j])
     st = obj["statement"]
     payload = st["payload"]
@@ -655,7 +794,9 @@ def test_event_signed_by_another_actors_key(fx: eb.Fixture, tmp_path: Path) -> N
 
 def test_event_naming_one_key_signed_by_another(fx: eb.Fixture, tmp_path: Path) -> None:
     j = fx.at["event:12:transporting"]
-    leaf = _resign(fx, j, fx.keys["wuchang-mill"], signer=fx.keys["coldchain-express"].public_key.key_id)
+    leaf = _resign(
+        fx, j, fx.keys["wuchang-mill"], signer=fx.keys["coldchain-express"].public_key.key_id
+    )
     report = verify_lines(replace_leaf(fx.lines(), j, leaf), fx, tmp_path)
     assert pairs(report) == {(j, "signature"), (j, "chain_link")}
 
@@ -674,8 +815,12 @@ def test_key_statement_replaced(fx: eb.Fixture, tmp_path: Path) -> None:
 def test_key_statement_tampered_without_resigning(fx: eb.Fixture, tmp_path: Path) -> None:
     """An unsigned change to a key entry: one failed entry, its dependents counted there."""
     j = fx.at["key:coldchain-express"]
-    leaf = eb.mutate(fx.leaves[j], lambda o: o["statement"]["payload"].update(
-        public_key=eb.fixed_key("intruder").public_key.b64))
+    leaf = eb.mutate(
+        fx.leaves[j],
+        lambda o: o["statement"]["payload"].update(
+            public_key=eb.fixed_key("intruder").public_key.b64
+        ),
+    )
     report = verify_lines(replace_leaf(fx.lines(), j, leaf), fx, tmp_path)
     assert pairs(report) == {(j, "signature"), (j, "chain_link"), (j, "depends_on_failed")}
 
@@ -689,8 +834,16 @@ def test_revoked_unknown_role_future(tmp_path: Path) -> None:
         b.keys[actor] = eb.fixed_key(f"actor:{actor}")
         b.add_key(actor, b.keys[actor])
     ok = b.append("event", ex.sowing(), b.keys["wuchang-coop"])
-    b.append("revoke", {"actor": "wuchang-coop", "key_id": b.keys["wuchang-coop"].public_key.key_id,
-                        "effective": eb.clock_time(ok), "reason": "lost"}, b.operator)
+    b.append(
+        "revoke",
+        {
+            "actor": "wuchang-coop",
+            "key_id": b.keys["wuchang-coop"].public_key.key_id,
+            "effective": eb.clock_time(ok),
+            "reason": "lost",
+        },
+        b.operator,
+    )
     revoked = b.append("event", ex.fertilising(), b.keys["wuchang-coop"])
     wrong_role = b.append("event", ex.spraying(), b.keys["hlj-lab"])
     unknown = b.append("event", ex.harvest(), eb.fixed_key("never registered"))
@@ -698,8 +851,12 @@ def test_revoked_unknown_role_future(tmp_path: Path) -> None:
     b.checkpoint()
     fx2 = b.fixture()
     report = verify_lines(fx2.lines(), fx2, tmp_path)
-    assert pairs(report) == {(revoked, "key_revoked"), (wrong_role, "role_not_permitted"),
-                             (unknown, "unknown_key"), (future, "event_in_future")}
+    assert pairs(report) == {
+        (revoked, "key_revoked"),
+        (wrong_role, "role_not_permitted"),
+        (unknown, "unknown_key"),
+        (future, "event_in_future"),
+    }
     assert lib_verdict(fx2.lines(), fx2) is False
 
 
@@ -778,6 +935,7 @@ def test_checkpoint_origin_altered(fx: eb.Fixture, tmp_path: Path) -> None:
     lines = fx.lines()
     n = _checkpoint_line_no(lines, 12)
     from ledger.core.merkle import root_of
+
     root = root_of([leaf_hash(x) for x in fx.leaves[:12]])
     note = fx.signer.sign(Checkpoint("ledger.example/other", 12, root).text())
     report = verify_lines(_set_note(lines, n, note), fx, tmp_path)
@@ -799,7 +957,9 @@ def test_wrong_operator_key(fx: eb.Fixture, tmp_path: Path) -> None:
     path = fx.write(tmp_path / "good.jsonl")
     report = vl.verify_export(str(path), vl.parse_vkey(other))
     got = pairs(report)
-    assert (None, "header") in got and (0, "genesis") in got and (None, "checkpoint_signature") in got
+    assert (
+        (None, "header") in got and (0, "genesis") in got and (None, "checkpoint_signature") in got
+    )
     assert {c for _, c in got} == {"header", "genesis", "checkpoint_signature"}
     assert len(report.failures) <= 6  # summarised, not one per statement and checkpoint
     assert vl.main([str(path), "--operator-key", other, "--quiet"], stdout=io.StringIO()) == 1
@@ -812,8 +972,13 @@ def test_since_own_checkpoint(fx: eb.Fixture, tmp_path: Path) -> None:
     since = tmp_path / "seen.txt"
     since.write_text(dict(fx.checkpoints)[12])
     path = fx.write(tmp_path / "good.jsonl")
-    assert vl.main([str(path), "--operator-key", fx.vkey, "--since", str(since), "--quiet"],
-                   stdout=io.StringIO()) == 0
+    assert (
+        vl.main(
+            [str(path), "--operator-key", fx.vkey, "--since", str(since), "--quiet"],
+            stdout=io.StringIO(),
+        )
+        == 0
+    )
 
 
 def test_since_from_a_different_history(fx: eb.Fixture, tmp_path: Path) -> None:
@@ -824,8 +989,13 @@ def test_since_from_a_different_history(fx: eb.Fixture, tmp_path: Path) -> None:
     since.write_text(fx.sign_checkpoint(24, other_root))
     path = fx.write(tmp_path / "good.jsonl")
     out = io.StringIO()
-    assert vl.main([str(path), "--operator-key", fx.vkey, "--since", str(since), "--quiet", "--json"],
-                   stdout=out) == 1
+    assert (
+        vl.main(
+            [str(path), "--operator-key", fx.vkey, "--since", str(since), "--quiet", "--json"],
+            stdout=out,
+        )
+        == 1
+    )
     failures = json.loads(out.getvalue())["failures"]
     assert [(f["index"], f["check"]) for f in failures] == [(None, "since_root")]
 
@@ -833,8 +1003,11 @@ def test_since_from_a_different_history(fx: eb.Fixture, tmp_path: Path) -> None:
 def test_since_beyond_the_export(fx: eb.Fixture, tmp_path: Path) -> None:
     since = tmp_path / "seen.txt"
     since.write_text(fx.sign_checkpoint(40, bytes(32)))
-    report = vl.verify_export(str(fx.write(tmp_path / "good.jsonl")), operator(fx),
-                              since=vl.load_since(str(since), operator(fx)))
+    report = vl.verify_export(
+        str(fx.write(tmp_path / "good.jsonl")),
+        operator(fx),
+        since=vl.load_since(str(since), operator(fx)),
+    )
     assert pairs(report) == {(None, "since_root")}
 
 
@@ -852,6 +1025,7 @@ def _with_resequenced_statement(fx: eb.Fixture, j: int) -> eb.Fixture:
     obj = json.loads(fx.leaves[j])
     st = obj["statement"]
     from ledger.core.statements import parse_statement
+
     statement = parse_statement(st)
     entry = make_entry(len(b.leaves), b.prev, statement, b.now())
     b.leaves.append(entry.raw)
@@ -872,7 +1046,9 @@ def test_duplicate_statement_file_and_stdin(fx: eb.Fixture, tmp_path: Path) -> N
     assert lib_verdict(fx2.lines(), fx2) is False
 
 
-def test_bloom_false_positives_are_not_reported(fx: eb.Fixture, tmp_path: Path, monkeypatch: Any) -> None:
+def test_bloom_false_positives_are_not_reported(
+    fx: eb.Fixture, tmp_path: Path, monkeypatch: Any
+) -> None:
     class TinyBloom(vl.BloomFilter):
         def __init__(self, expected: int, bits_per_entry: int = 10) -> None:
             super().__init__(expected, bits_per_entry)
@@ -880,8 +1056,15 @@ def test_bloom_false_positives_are_not_reported(fx: eb.Fixture, tmp_path: Path, 
             self.array = bytearray(2)
 
     monkeypatch.setattr(vl, "BloomFilter", TinyBloom)
-    monkeypatch.setattr(vl.GrowingBloomFilter, "__init__", lambda self, expected: (
-        setattr(self, "capacity", 10**9), setattr(self, "filters", [TinyBloom(1)]), setattr(self, "count", 0))[0])
+    monkeypatch.setattr(
+        vl.GrowingBloomFilter,
+        "__init__",
+        lambda self, expected: (
+            setattr(self, "capacity", 10**9),
+            setattr(self, "filters", [TinyBloom(1)]),
+            setattr(self, "count", 0),
+        )[0],
+    )
     path = fx.write(tmp_path / "good.jsonl")
     v = vl.ExportVerifier(operator(fx))
     with open(path, "rb") as f:
@@ -897,6 +1080,7 @@ def test_bloom_false_positives_are_not_reported(fx: eb.Fixture, tmp_path: Path, 
 
 def test_growing_bloom_filter() -> None:
     import hashlib
+
     g = vl.GrowingBloomFilter(100)  # a header that claims 100 entries, for 20,000
     hs = [hashlib.sha256(i.to_bytes(4, "big")).digest() for i in range(20000)]
     fp = sum(g.add_check(h) for h in hs)
@@ -907,6 +1091,7 @@ def test_growing_bloom_filter() -> None:
 
 def test_statement_id_by_slicing_matches_library(fx: eb.Fixture) -> None:
     from ledger.core.entries import parse_entry
+
     for leaf in fx.leaves:
         assert vl.statement_id_from_canonical_leaf(leaf) == parse_entry(leaf).statement.statement_id
 
@@ -918,8 +1103,14 @@ def test_every_bad_entry_is_named(fx: eb.Fixture, tmp_path: Path) -> None:
     lines = fx.lines()
     bad = [14, 17, 23, 26]
     for j in bad:
-        lines = replace_leaf(lines, j, eb.mutate(fx.leaves[j], lambda o: o["statement"].update(
-            sig=eb.flip_char(o["statement"]["sig"], 5))))
+        lines = replace_leaf(
+            lines,
+            j,
+            eb.mutate(
+                fx.leaves[j],
+                lambda o: o["statement"].update(sig=eb.flip_char(o["statement"]["sig"], 5)),
+            ),
+        )
     report = verify_lines(lines, fx, tmp_path)
     assert {i for i, c in pairs(report) if c == "signature"} == set(bad)
     assert {i for i, _ in pairs(report)} == set(bad)
@@ -939,7 +1130,9 @@ def test_service_export_verifies(tmp_path: Path) -> None:
     for actor, details in ex.ACTORS.items():
         keys[actor] = fixed_key(f"actor:{actor}")
         ledger.append([sign_statement("actor", {"actor": actor, **details}, op)])
-        ledger.append([sign_statement("key", {"actor": actor, "public_key": keys[actor].public_key.b64}, op)])
+        ledger.append(
+            [sign_statement("key", {"actor": actor, "public_key": keys[actor].public_key.b64}, op)]
+        )
     ledger.checkpoint()
     for actor, payload in ex.wuchang_chain()[:5]:
         ledger.append([sign_statement("event", payload, keys[actor])])
@@ -949,8 +1142,11 @@ def test_service_export_verifies(tmp_path: Path) -> None:
     path = tmp_path / "service.jsonl"
     path.write_text(out.getvalue(), encoding="utf-8")
     vkey = NoteSigner(ORIGIN, op).verifier.vkey
-    r = subprocess.run([sys.executable, str(SCRIPT), str(path), "--operator-key", vkey, "--quiet"],
-                       capture_output=True, text=True)
+    r = subprocess.run(
+        [sys.executable, str(SCRIPT), str(path), "--operator-key", vkey, "--quiet"],
+        capture_output=True,
+        text=True,
+    )
     assert r.returncode == 0, r.stdout
     engine.dispose()
 
@@ -967,8 +1163,16 @@ def test_events_with_unusual_numbers_and_keys_verify(tmp_path: Path) -> None:
     farm = eb.fixed_key("farm")
     b.add_key("wuchang-coop", farm)
     odd = ex.sowing()
-    odd["tl:note"] = {"\U0001f33e": 1, "\ue000": 2, "big": float(2**60), "whole": 12.0, "tiny": 1e-7, "huge": 1e21,
-                      "neg0": -0.0, "esc": "tab\there \u2028 \x7f \"q\" \\"}
+    odd["tl:note"] = {
+        "\U0001f33e": 1,
+        "\ue000": 2,
+        "big": float(2**60),
+        "whole": 12.0,
+        "tiny": 1e-7,
+        "huge": 1e21,
+        "neg0": -0.0,
+        "esc": 'tab\there \u2028 \x7f "q" \\',
+    }
     j = b.append("event", odd, farm)
     assert vl.parse_leaf(fx2_leaf := b.leaves[j].decode())[1] and vl.has_non_bmp(fx2_leaf.encode())
     b.checkpoint()
@@ -1000,11 +1204,24 @@ def test_oversized_statement(tmp_path: Path) -> None:
 def test_two_adjacent_altered_entries_do_not_cascade(fx: eb.Fixture, tmp_path: Path) -> None:
     lines = fx.lines()
     for j in (14, 15):
-        lines = replace_leaf(lines, j, eb.mutate(fx.leaves[j], lambda o: o["statement"]["payload"].update(
-            eventID=ex.event_id(f"changed-{o['index']}"))))
+        lines = replace_leaf(
+            lines,
+            j,
+            eb.mutate(
+                fx.leaves[j],
+                lambda o: o["statement"]["payload"].update(
+                    eventID=ex.event_id(f"changed-{o['index']}")
+                ),
+            ),
+        )
     report = verify_lines(lines, fx, tmp_path)
     entry_failures = {(i, c) for i, c in pairs(report) if not c.startswith("checkpoint")}
-    assert entry_failures <= {(14, "signature"), (14, "chain_link"), (15, "signature"), (15, "chain_link")}
+    assert entry_failures <= {
+        (14, "signature"),
+        (14, "chain_link"),
+        (15, "signature"),
+        (15, "chain_link"),
+    }
     assert {(14, "signature"), (15, "signature")} <= entry_failures
     assert len(report.failures) <= 6, report.failures  # later checkpoints summarised in one line
 
@@ -1012,9 +1229,12 @@ def test_two_adjacent_altered_entries_do_not_cascade(fx: eb.Fixture, tmp_path: P
 def test_statement_body_slice_matches_library(fx: eb.Fixture) -> None:
     from ledger.core.entries import parse_entry
     from ledger.core.signing import domain_prefix
+
     for leaf in fx.leaves:
         st = parse_entry(leaf).statement
-        assert vl.statement_body_from_canonical_leaf(leaf) == st.message[len(domain_prefix(st.kind)):]
+        assert (
+            vl.statement_body_from_canonical_leaf(leaf) == st.message[len(domain_prefix(st.kind)) :]
+        )
 
 
 def test_event_vocabulary_is_the_stricter_verifiers_business(tmp_path: Path) -> None:
@@ -1032,6 +1252,7 @@ def test_event_vocabulary_is_the_stricter_verifiers_business(tmp_path: Path) -> 
     fx2 = b.fixture()
     assert verify_lines(fx2.lines(), fx2, tmp_path).ok
     assert not lib_verdict(fx2.lines(), fx2)
+
 
 def test_control_characters_in_registry_text_are_refused_by_both(tmp_path: Path) -> None:
     b = eb.LogBuilder()

@@ -54,14 +54,30 @@ def operator_statement(kind: str, payload: dict[str, Any]) -> Statement:
 def registry_statements() -> list[Statement]:
     """Actors, their keys, and one revoked key."""
     actors = {a["actor"]: a for a in ex.actor_payloads()}
-    statements = [operator_statement("actor", actors[name]) for name in ("wuchang-coop", "coldchain-express", "wuchang-mill")]
-    for actor, key in (("wuchang-coop", FARM), ("coldchain-express", CARRIER), ("wuchang-mill", MILL),
-                       ("wuchang-coop", REVOKED)):
-        statements.append(operator_statement("key", {"actor": actor, "public_key": key.public_key.b64}))
-    statements.append(operator_statement("revoke", {
-        "actor": "wuchang-coop", "key_id": REVOKED.public_key.key_id,
-        "effective": format_time(NOW - timedelta(days=1)), "reason": "phone lost",
-    }))
+    statements = [
+        operator_statement("actor", actors[name])
+        for name in ("wuchang-coop", "coldchain-express", "wuchang-mill")
+    ]
+    for actor, key in (
+        ("wuchang-coop", FARM),
+        ("coldchain-express", CARRIER),
+        ("wuchang-mill", MILL),
+        ("wuchang-coop", REVOKED),
+    ):
+        statements.append(
+            operator_statement("key", {"actor": actor, "public_key": key.public_key.b64})
+        )
+    statements.append(
+        operator_statement(
+            "revoke",
+            {
+                "actor": "wuchang-coop",
+                "key_id": REVOKED.public_key.key_id,
+                "effective": format_time(NOW - timedelta(days=1)),
+                "reason": "phone lost",
+            },
+        )
+    )
     return statements
 
 

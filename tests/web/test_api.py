@@ -45,7 +45,9 @@ def post(client: FlaskClient, body: Any) -> TestResponse:
     return client.post(f"{API}/statements", json=body)
 
 
-def post_raw(client: FlaskClient, data: bytes | str, content_type: str = "application/json") -> TestResponse:
+def post_raw(
+    client: FlaskClient, data: bytes | str, content_type: str = "application/json"
+) -> TestResponse:
     return client.post(f"{API}/statements", data=data, content_type=content_type)
 
 
@@ -70,12 +72,18 @@ def leaf_hashes(ledger: Ledger) -> list[bytes]:
 # -- POST /statements: acceptance and idempotence ---------------------------------------------
 
 
-def test_post_event_appends_and_a_resubmission_answers_the_same_entry(client: FlaskClient, ledger: Ledger) -> None:
+def test_post_event_appends_and_a_resubmission_answers_the_same_entry(
+    client: FlaskClient, ledger: Ledger
+) -> None:
     size = ledger.size()
     statement = event(harvest())
     first = post(client, statement)
     assert first.status_code == 201
-    assert first.get_json() == {"index": size, "entry_hash": first.get_json()["entry_hash"], "created": True}
+    assert first.get_json() == {
+        "index": size,
+        "entry_hash": first.get_json()["entry_hash"],
+        "created": True,
+    }
     assert first.headers["Location"] == f"{API}/log/entries?start={size}&end={size + 1}"
     stored = ledger.entries(size, size + 1)[0]
     assert first.get_json()["entry_hash"] == stored.entry_hash.hex()
@@ -108,11 +116,16 @@ def test_batch_is_appended_in_order(client: FlaskClient, ledger: Ledger) -> None
     assert [e["created"] for e in again.get_json()["entries"]] == [False] * 3
     mixed = post(client, {"statements": [statements[0], event(harvest("LOT-9"))]})
     assert mixed.status_code == 201
-    assert [(e["index"], e["created"]) for e in mixed.get_json()["entries"]] == [(size, False), (size + 3, True)]
+    assert [(e["index"], e["created"]) for e in mixed.get_json()["entries"]] == [
+        (size, False),
+        (size + 3, True),
+    ]
     assert ledger.size() == size + 4
 
 
-def test_batch_is_all_or_nothing_and_names_the_bad_statement(client: FlaskClient, ledger: Ledger) -> None:
+def test_batch_is_all_or_nothing_and_names_the_bad_statement(
+    client: FlaskClient, ledger: Ledger
+) -> None:
     size = ledger.size()
     future = harvest("LOT-F", time="2030-01-01T00:00:00+08:00")
     body = {"statements": [event(harvest("LOT-A")), event(harvest("LOT-B")), event(future)]}
@@ -157,7 +170,12 @@ def _bad_sig(sig: str) -> dict[str, Any]:
 REJECTIONS: list[tuple[str, Any, int, str]] = [
     ("top level is an array", [1, 2], 400, "wrong_type"),
     ("top level is a string", "statement", 400, "wrong_type"),
-    ("missing sig", {k: v for k, v in event(harvest()).items() if k != "sig"}, 400, "missing_field"),
+    (
+        "missing sig",
+        {k: v for k, v in event(harvest()).items() if k != "sig"},
+        400,
+        "missing_field",
+    ),
     ("unknown member", {**event(harvest()), "note": "hi"}, 400, "unknown_field"),
     ("payload not an object", {**event(harvest()), "payload": "x"}, 400, "wrong_type"),
     ("unknown kind", {**event(harvest()), "kind": "gossip"}, 400, "unknown_kind"),
@@ -165,33 +183,79 @@ REJECTIONS: list[tuple[str, Any, int, str]] = [
     ("signer not a key id", {**event(harvest()), "signer": "ABC"}, 400, "bad_key_id"),
     ("sig not a string", _bad_sig(7), 400, "wrong_type"),  # type: ignore[arg-type]
     ("sig not base64", _bad_sig("not base64!"), 400, "bad_base64"),
-    ("sig base64url", _bad_sig(event(harvest())["sig"].replace("+", "-").replace("/", "_") + "-"), 400, "bad_base64"),
+    (
+        "sig base64url",
+        _bad_sig(event(harvest())["sig"].replace("+", "-").replace("/", "_") + "-"),
+        400,
+        "bad_base64",
+    ),
     ("sig too short", _bad_sig(base64.b64encode(b"x" * 63).decode()), 400, "bad_length"),
     ("signature of other content", _tampered(), 403, "bad_signature"),
-    ("signature by another key", {**event(harvest()), "sig": event(harvest(), key=MILL)["sig"]}, 403, "bad_signature"),
+    (
+        "signature by another key",
+        {**event(harvest()), "sig": event(harvest(), key=MILL)["sig"]},
+        403,
+        "bad_signature",
+    ),
     ("unknown key", event(harvest(), key=STRANGER), 403, "unknown_key"),
     ("revoked key", event(harvest(), key=REVOKED), 403, "key_revoked"),
     ("role may not post the step", event(harvest(), key=CARRIER), 403, "role_not_permitted"),
-    ("event far in the future", event(harvest(time="2024-11-01T08:30:00+08:00")), 400, "event_in_future"),
-    ("event missing eventID", event({k: v for k, v in harvest().items() if k != "eventID"}), 400, "missing_field"),
+    (
+        "event far in the future",
+        event(harvest(time="2024-11-01T08:30:00+08:00")),
+        400,
+        "event_in_future",
+    ),
+    (
+        "event missing eventID",
+        event({k: v for k, v in harvest().items() if k != "eventID"}),
+        400,
+        "missing_field",
+    ),
     ("event with wrong type", event({**harvest(), "eventTime": 20240925}), 400, "wrong_type"),
-    ("producer signs an actor", sign_statement("actor", ex.actor_payloads()[0], FARM).to_json(), 403, "not_operator"),
-    ("actor registered twice", sign_statement("actor", {**ex.actor_payloads()[0], "name": "again"}, OPERATOR).to_json(),
-     409, "actor_exists"),
-    ("second genesis", sign_statement("genesis", {"origin": ORIGIN, "operator_key": OPERATOR.public_key.b64,
-                                                  "created": "2024-11-01T00:00:01.000Z"}, OPERATOR).to_json(),
-     400, "misplaced_genesis"),
+    (
+        "producer signs an actor",
+        sign_statement("actor", ex.actor_payloads()[0], FARM).to_json(),
+        403,
+        "not_operator",
+    ),
+    (
+        "actor registered twice",
+        sign_statement("actor", {**ex.actor_payloads()[0], "name": "again"}, OPERATOR).to_json(),
+        409,
+        "actor_exists",
+    ),
+    (
+        "second genesis",
+        sign_statement(
+            "genesis",
+            {
+                "origin": ORIGIN,
+                "operator_key": OPERATOR.public_key.b64,
+                "created": "2024-11-01T00:00:01.000Z",
+            },
+            OPERATOR,
+        ).to_json(),
+        400,
+        "misplaced_genesis",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("body", "status", "code"), [r[1:] for r in REJECTIONS], ids=[r[0] for r in REJECTIONS])
-def test_rejections_store_nothing(client: FlaskClient, ledger: Ledger, body: Any, status: int, code: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "status", "code"), [r[1:] for r in REJECTIONS], ids=[r[0] for r in REJECTIONS]
+)
+def test_rejections_store_nothing(
+    client: FlaskClient, ledger: Ledger, body: Any, status: int, code: str
+) -> None:
     size = ledger.size()
     assert_error(post(client, body), status, code)
     assert ledger.size() == size
 
 
-def test_custody_is_enforced_and_a_handover_shows_in_the_history(client: FlaskClient, ledger: Ledger) -> None:
+def test_custody_is_enforced_and_a_handover_shows_in_the_history(
+    client: FlaskClient, ledger: Ledger
+) -> None:
     assert post(client, event(harvest())).status_code == 201
     lot = [(LOT, 12000, "KGM")]
     size = ledger.size()
@@ -202,7 +266,11 @@ def test_custody_is_enforced_and_a_handover_shows_in_the_history(client: FlaskCl
     handover = [event(ex.shipping(quantities=lot)), event(ex.receiving(quantities=lot), key=MILL)]
     assert post(client, {"statements": handover}).status_code == 201
     history = client.get(f"{API}/lots/{ex.PADDY_GTIN}/LOT-1").get_json()["entries"]
-    assert [e["statement"]["payload"]["bizStep"] for e in history] == ["commissioning", "shipping", "receiving"]
+    assert [e["statement"]["payload"]["bizStep"] for e in history] == [
+        "commissioning",
+        "shipping",
+        "receiving",
+    ]
 
 
 def test_event_time_within_the_allowance_is_accepted(client: FlaskClient) -> None:
@@ -214,25 +282,41 @@ RAW_REJECTIONS: list[tuple[str, bytes, int, str]] = [
     ("not JSON", b"{kind: event}", 400, "bad_json"),
     ("empty body", b"", 400, "bad_json"),
     ("truncated", json.dumps(event(harvest())).encode()[:-5], 400, "bad_json"),
-    ("duplicate member", b'{"kind":"event","kind":"event","payload":{},"signer":"00","sig":""}', 400, "duplicate_member"),
+    (
+        "duplicate member",
+        b'{"kind":"event","kind":"event","payload":{},"signer":"00","sig":""}',
+        400,
+        "duplicate_member",
+    ),
     ("NaN", b'{"kind":"event","payload":{"x":NaN},"signer":"00","sig":""}', 400, "bad_number"),
-    ("Infinity", b'[Infinity]', 400, "bad_number"),
-    ("huge exponent", b'[1e999]', 400, "bad_number"),
+    ("Infinity", b"[Infinity]", 400, "bad_number"),
+    ("huge exponent", b"[1e999]", 400, "bad_number"),
     ("not UTF-8", b'{"kind":"\xff"}', 400, "bad_encoding"),
     ("deeply nested", b"[" * 100_000 + b"]" * 100_000, 400, "too_deep"),
     ("nested past the limit", b"[" * 65 + b"]" * 65, 400, "too_deep"),
-    ("lone surrogate", json.dumps({**event(harvest()), "payload": {"x": "\ud800"}}).encode(), 400, "not_canonicalizable"),
+    (
+        "lone surrogate",
+        json.dumps({**event(harvest()), "payload": {"x": "\ud800"}}).encode(),
+        400,
+        "not_canonicalizable",
+    ),
 ]
 
 
-@pytest.mark.parametrize(("data", "status", "code"), [r[1:] for r in RAW_REJECTIONS], ids=[r[0] for r in RAW_REJECTIONS])
-def test_malformed_bodies(client: FlaskClient, ledger: Ledger, data: bytes, status: int, code: str) -> None:
+@pytest.mark.parametrize(
+    ("data", "status", "code"), [r[1:] for r in RAW_REJECTIONS], ids=[r[0] for r in RAW_REJECTIONS]
+)
+def test_malformed_bodies(
+    client: FlaskClient, ledger: Ledger, data: bytes, status: int, code: str
+) -> None:
     size = ledger.size()
     assert_error(post_raw(client, data), status, code)
     assert ledger.size() == size
 
 
-def test_deeply_nested_payload_that_parses_is_still_rejected_cleanly(client: FlaskClient, ledger: Ledger) -> None:
+def test_deeply_nested_payload_that_parses_is_still_rejected_cleanly(
+    client: FlaskClient, ledger: Ledger
+) -> None:
     # Around the parser's own depth limit: a document it accepts can still be too deep for
     # the recursive canonicaliser after it (seen at depths 981-983 in a Flask request).
     for depth in range(940, 1010):
@@ -245,11 +329,21 @@ def test_deeply_nested_payload_that_parses_is_still_rejected_cleanly(client: Fla
     assert ledger.size() == 9
 
 
-@pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded",
-                                          "application/json; charset=latin-1", "application/jsonx", ""])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "text/plain",
+        "application/x-www-form-urlencoded",
+        "application/json; charset=latin-1",
+        "application/jsonx",
+        "",
+    ],
+)
 def test_wrong_content_type_is_415(client: FlaskClient, ledger: Ledger, content_type: str) -> None:
     size = ledger.size()
-    assert_error(post_raw(client, json.dumps(event(harvest())), content_type), 415, "unsupported_media_type")
+    assert_error(
+        post_raw(client, json.dumps(event(harvest())), content_type), 415, "unsupported_media_type"
+    )
     assert ledger.size() == size
 
 
@@ -273,9 +367,13 @@ def test_a_chunked_oversized_body_is_413(ledger: Ledger) -> None:
     client = create_app({"TESTING": True, "LEDGER": ledger, "LEDGER_MAX_BODY": 1000}).test_client()
     # No Content-Length: the limit must hold while reading the stream too. A server that
     # decodes chunked bodies says so with wsgi.input_terminated, as gunicorn does.
-    response = client.post(f"{API}/statements", input_stream=io.BytesIO(b"[" + b"1," * 2000 + b"1]"),
-                           content_type="application/json", headers={"Transfer-Encoding": "chunked"},
-                           environ_overrides={"wsgi.input_terminated": True})
+    response = client.post(
+        f"{API}/statements",
+        input_stream=io.BytesIO(b"[" + b"1," * 2000 + b"1]"),
+        content_type="application/json",
+        headers={"Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
     assert_error(response, 413, "too_large")
 
 
@@ -314,7 +412,9 @@ def test_a_read_only_server_serves_the_last_signed_checkpoint(ledger: Ledger) ->
     assert parse_checkpoint(open_note(text, [reader.operator]).text).size == 9
 
 
-def test_no_checkpoint_yet_is_404(client: FlaskClient, ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_checkpoint_yet_is_404(
+    client: FlaskClient, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(ledger, "latest_checkpoint", lambda: None)
     assert_error(client.get(f"{API}/checkpoint"), 404, "no_checkpoint")
 
@@ -345,11 +445,26 @@ def test_entries_pages(client: FlaskClient, ledger: Ledger) -> None:
     assert client.get(f"{API}/log/entries?start=4&end=4").get_json() == {"entries": []}
 
 
-@pytest.mark.parametrize("query", [
-    "", "start=", "start=-1", "start=x", "start=1.5", "start=1_0", "start=%20 1", "start=%D9%A3", "start=+1",
-    "start=99999999999999999999", "start=9223372036854775808", "start=5&end=4", "start=0&end=1001",
-    "start=1&start=2", "start=0&end=abc",
-])
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "start=",
+        "start=-1",
+        "start=x",
+        "start=1.5",
+        "start=1_0",
+        "start=%20 1",
+        "start=%D9%A3",
+        "start=+1",
+        "start=99999999999999999999",
+        "start=9223372036854775808",
+        "start=5&end=4",
+        "start=0&end=1001",
+        "start=1&start=2",
+        "start=0&end=abc",
+    ],
+)
 def test_entries_bad_parameters(client: FlaskClient, query: str) -> None:
     assert_error(client.get(f"{API}/log/entries?{query}"), 400, "bad_parameter")
 
@@ -366,27 +481,41 @@ def test_inclusion_proofs_verify(client: FlaskClient, ledger: Ledger) -> None:
             body = response.get_json()
             assert (body["index"], body["tree_size"]) == (index, tree_size)
             assert body["leaf_hash"] == hashes[index].hex()
-            merkle.verify_inclusion(index, tree_size, hashes[index], [bytes.fromhex(p) for p in body["proof"]], root)
+            merkle.verify_inclusion(
+                index, tree_size, hashes[index], [bytes.fromhex(p) for p in body["proof"]], root
+            )
 
 
 def test_inclusion_proof_against_the_served_checkpoint(client: FlaskClient) -> None:
     verifier = NoteVerifier.parse(client.get(f"{API}/operator").get_json()["verifier_key"])
-    checkpoint = parse_checkpoint(open_note(client.get(f"{API}/checkpoint").get_data(), [verifier]).text)
+    checkpoint = parse_checkpoint(
+        open_note(client.get(f"{API}/checkpoint").get_data(), [verifier]).text
+    )
     entry = client.get(f"{API}/log/entries?start=3&end=4").get_json()["entries"][0]
-    proof = client.get(f"{API}/log/proof/inclusion?index=3&tree_size={checkpoint.size}").get_json()["proof"]
-    merkle.verify_inclusion(3, checkpoint.size, bytes.fromhex(entry["hash"]), [bytes.fromhex(p) for p in proof],
-                            checkpoint.root)
+    proof = client.get(f"{API}/log/proof/inclusion?index=3&tree_size={checkpoint.size}").get_json()[
+        "proof"
+    ]
+    merkle.verify_inclusion(
+        3,
+        checkpoint.size,
+        bytes.fromhex(entry["hash"]),
+        [bytes.fromhex(p) for p in proof],
+        checkpoint.root,
+    )
 
 
-@pytest.mark.parametrize(("query", "status", "code"), [
-    ("index=0", 400, "bad_parameter"),
-    ("tree_size=3", 400, "bad_parameter"),
-    ("index=3&tree_size=3", 400, "bad_parameter"),
-    ("index=0&tree_size=0", 400, "bad_parameter"),
-    ("index=-1&tree_size=3", 400, "bad_parameter"),
-    ("index=0&tree_size=100", 404, "no_such_tree"),
-    ("index=0&tree_size=9223372036854775807", 404, "no_such_tree"),
-])
+@pytest.mark.parametrize(
+    ("query", "status", "code"),
+    [
+        ("index=0", 400, "bad_parameter"),
+        ("tree_size=3", 400, "bad_parameter"),
+        ("index=3&tree_size=3", 400, "bad_parameter"),
+        ("index=0&tree_size=0", 400, "bad_parameter"),
+        ("index=-1&tree_size=3", 400, "bad_parameter"),
+        ("index=0&tree_size=100", 404, "no_such_tree"),
+        ("index=0&tree_size=9223372036854775807", 404, "no_such_tree"),
+    ],
+)
 def test_inclusion_proof_errors(client: FlaskClient, query: str, status: int, code: str) -> None:
     assert_error(client.get(f"{API}/log/proof/inclusion?{query}"), status, code)
 
@@ -400,17 +529,25 @@ def test_consistency_proofs_verify(client: FlaskClient, ledger: Ledger) -> None:
             assert response.headers["Cache-Control"] == IMMUTABLE
             body = response.get_json()
             assert (body["first"], body["second"]) == (first, second)
-            merkle.verify_consistency(first, second, [bytes.fromhex(p) for p in body["proof"]],
-                                      merkle.root_of(hashes[:first]), merkle.root_of(hashes[:second]))
+            merkle.verify_consistency(
+                first,
+                second,
+                [bytes.fromhex(p) for p in body["proof"]],
+                merkle.root_of(hashes[:first]),
+                merkle.root_of(hashes[:second]),
+            )
 
 
-@pytest.mark.parametrize(("query", "status", "code"), [
-    ("first=0&second=3", 400, "bad_parameter"),
-    ("first=4&second=3", 400, "bad_parameter"),
-    ("first=1", 400, "bad_parameter"),
-    ("first=a&second=3", 400, "bad_parameter"),
-    ("first=1&second=100", 404, "no_such_tree"),
-])
+@pytest.mark.parametrize(
+    ("query", "status", "code"),
+    [
+        ("first=0&second=3", 400, "bad_parameter"),
+        ("first=4&second=3", 400, "bad_parameter"),
+        ("first=1", 400, "bad_parameter"),
+        ("first=a&second=3", 400, "bad_parameter"),
+        ("first=1&second=100", 404, "no_such_tree"),
+    ],
+)
 def test_consistency_proof_errors(client: FlaskClient, query: str, status: int, code: str) -> None:
     assert_error(client.get(f"{API}/log/proof/consistency?{query}"), status, code)
 
@@ -422,9 +559,12 @@ def test_history_of_a_lot(client: FlaskClient, ledger: Ledger) -> None:
     statement = event(harvest())
     index = post(client, statement).get_json()["index"]
     post(client, event(harvest("LOT-2")))  # another lot: not in this history
-    for url in (f"{API}/history?object={LOT}", f"{API}/lots/{ex.PADDY_GTIN}/LOT-1",
-                f"{API}/lots/{ex.PADDY_GTIN[1:]}/LOT-1",  # a GTIN-13 is padded to 14 digits
-                f"{API}/history?object=https://example.com/01/{ex.PADDY_GTIN}/10/LOT-1?x=1"):
+    for url in (
+        f"{API}/history?object={LOT}",
+        f"{API}/lots/{ex.PADDY_GTIN}/LOT-1",
+        f"{API}/lots/{ex.PADDY_GTIN[1:]}/LOT-1",  # a GTIN-13 is padded to 14 digits
+        f"{API}/history?object=https://example.com/01/{ex.PADDY_GTIN}/10/LOT-1?x=1",
+    ):
         response = client.get(url)
         assert response.status_code == 200, url
         assert response.headers["Access-Control-Allow-Origin"] == "*"
@@ -450,20 +590,27 @@ def test_history_of_a_unit(client: FlaskClient) -> None:
     assert response.get_json()["object"] == unit
 
 
-@pytest.mark.parametrize(("url", "status", "code"), [
-    (f"{API}/history", 400, "bad_parameter"),
-    (f"{API}/history?object=", 400, "bad_parameter"),
-    (f"{API}/history?object=a&object=b", 400, "bad_parameter"),
-    (f"{API}/history?object=not-a-uri", 400, "bad_identifier"),
-    (f"{API}/history?object=https://id.gs1.org/01/06901234000109/10/LOT-1", 400, "bad_check_digit"),
-    (f"{API}/history?object={LOT}", 404, "unknown_object"),
-    (f"{API}/lots/06901234000109/LOT-1", 400, "bad_check_digit"),
-    (f"{API}/lots/abc/LOT-1", 400, "bad_identifier"),
-    (f"{API}/lots/{ex.PADDY_GTIN}/{'L' * 21}", 400, "bad_identifier"),
-    (f"{API}/lots/{ex.PADDY_GTIN}/LOT%20ONE", 400, "bad_identifier"),
-    (f"{API}/lots/{ex.PADDY_GTIN}/LOT-1", 404, "unknown_object"),
-    (f"{API}/units/{ex.BAG_GTIN}/000001", 404, "unknown_object"),
-])
+@pytest.mark.parametrize(
+    ("url", "status", "code"),
+    [
+        (f"{API}/history", 400, "bad_parameter"),
+        (f"{API}/history?object=", 400, "bad_parameter"),
+        (f"{API}/history?object=a&object=b", 400, "bad_parameter"),
+        (f"{API}/history?object=not-a-uri", 400, "bad_identifier"),
+        (
+            f"{API}/history?object=https://id.gs1.org/01/06901234000109/10/LOT-1",
+            400,
+            "bad_check_digit",
+        ),
+        (f"{API}/history?object={LOT}", 404, "unknown_object"),
+        (f"{API}/lots/06901234000109/LOT-1", 400, "bad_check_digit"),
+        (f"{API}/lots/abc/LOT-1", 400, "bad_identifier"),
+        (f"{API}/lots/{ex.PADDY_GTIN}/{'L' * 21}", 400, "bad_identifier"),
+        (f"{API}/lots/{ex.PADDY_GTIN}/LOT%20ONE", 400, "bad_identifier"),
+        (f"{API}/lots/{ex.PADDY_GTIN}/LOT-1", 404, "unknown_object"),
+        (f"{API}/units/{ex.BAG_GTIN}/000001", 404, "unknown_object"),
+    ],
+)
 def test_history_errors(client: FlaskClient, url: str, status: int, code: str) -> None:
     assert_error(client.get(url), status, code)
 
@@ -502,15 +649,28 @@ def test_openapi_document_is_valid() -> None:
 # -- headers, errors and the index page -------------------------------------------------------
 
 
-@pytest.mark.parametrize(("method", "url"), [
-    ("GET", "/"), ("GET", f"{API}/operator"), ("GET", f"{API}/checkpoint"), ("GET", f"{API}/nowhere"),
-    ("POST", f"{API}/statements"), ("GET", f"{API}/log/entries?start=x"), ("DELETE", f"{API}/operator"),
-])
+@pytest.mark.parametrize(
+    ("method", "url"),
+    [
+        ("GET", "/"),
+        ("GET", f"{API}/operator"),
+        ("GET", f"{API}/checkpoint"),
+        ("GET", f"{API}/nowhere"),
+        ("POST", f"{API}/statements"),
+        ("GET", f"{API}/log/entries?start=x"),
+        ("DELETE", f"{API}/operator"),
+    ],
+)
 def test_security_headers_on_every_response(client: FlaskClient, method: str, url: str) -> None:
     response = client.open(url, method=method)
     csp = response.headers["Content-Security-Policy"]
-    for directive in ("default-src 'self'", "script-src 'self'", "object-src 'none'", "base-uri 'none'",
-                      "frame-ancestors 'none'"):
+    for directive in (
+        "default-src 'self'",
+        "script-src 'self'",
+        "object-src 'none'",
+        "base-uri 'none'",
+        "frame-ancestors 'none'",
+    ):
         assert directive in csp
     assert "unsafe-inline" not in csp
     assert response.headers["X-Content-Type-Options"] == "nosniff"
@@ -518,7 +678,9 @@ def test_security_headers_on_every_response(client: FlaskClient, method: str, ur
 
 
 def test_cors_is_for_reads_only(client: FlaskClient) -> None:
-    assert client.get(f"{API}/log/entries?start=0&end=1").headers["Access-Control-Allow-Origin"] == "*"
+    assert (
+        client.get(f"{API}/log/entries?start=0&end=1").headers["Access-Control-Allow-Origin"] == "*"
+    )
     assert client.get(f"{API}/log/entries?start=x").headers["Access-Control-Allow-Origin"] == "*"
     assert "Access-Control-Allow-Origin" not in post(client, event(harvest())).headers
 
@@ -531,7 +693,9 @@ def test_http_errors_are_json(client: FlaskClient) -> None:
     assert_error(client.get(f"{API}/statements"), 405, "method_not_allowed")
 
 
-def test_store_errors_are_503(client: FlaskClient, ledger: Ledger, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_store_errors_are_503(
+    client: FlaskClient, ledger: Ledger, monkeypatch: pytest.MonkeyPatch
+) -> None:
     def broken() -> int:
         raise StoreError("the database is locked", code="store_error")
 
@@ -563,7 +727,9 @@ def test_index_page(client: FlaskClient, ledger: Ledger) -> None:
     assert "<script" not in page
 
 
-def test_app_from_environment(ledger: Ledger, tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_app_from_environment(
+    ledger: Ledger, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """Without a ready ledger, the app opens the configured database and operator key."""
     from ledger.keystore import Keystore
 
@@ -588,7 +754,9 @@ def test_app_from_environment(ledger: Ledger, tmp_path: Any, monkeypatch: pytest
 
 
 def test_times_are_the_fixed_clock(ledger: Ledger) -> None:
-    assert json.loads(ledger.entries(0, 1)[0].leaf)["time"] == NOW.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    assert json.loads(ledger.entries(0, 1)[0].leaf)["time"] == NOW.strftime(
+        "%Y-%m-%dT%H:%M:%S.000Z"
+    )
 
 
 def test_epcis_document_for_one_object(client: FlaskClient) -> None:

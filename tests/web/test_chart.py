@@ -14,11 +14,15 @@ def test_no_readings_no_chart() -> None:
 
 
 def test_band_points_and_excursions() -> None:
-    readings = [Reading(T0 + timedelta(hours=h), v, 124) for h, v in ((5, 19.5), (0, 11.5), (10, 12.5))]
+    readings = [
+        Reading(T0 + timedelta(hours=h), v, 124) for h, v in ((5, 19.5), (0, 11.5), (10, 12.5))
+    ]
     chart = temperature_chart(readings, (0, 15))
     assert chart is not None
     xs = [p.x for p in chart.points]
-    assert xs == sorted(xs) and xs[0] == chart.plot_left and xs[-1] == chart.plot_right  # in time order
+    assert (
+        xs == sorted(xs) and xs[0] == chart.plot_left and xs[-1] == chart.plot_right
+    )  # in time order
     assert [p.outside for p in chart.points] == [False, True, False] and chart.outside_count == 1
     # Higher is warmer; the excursion is above the band's top edge, the others inside it.
     hot = chart.points[1]

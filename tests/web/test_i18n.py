@@ -17,7 +17,9 @@ KEYWORDS = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "ngett
 
 def source_messages() -> set[str]:
     found = set()
-    for _file, _line, message, _comments, _context in extract_from_dir(str(WEB), METHODS, keywords=KEYWORDS):
+    for _file, _line, message, _comments, _context in extract_from_dir(
+        str(WEB), METHODS, keywords=KEYWORDS
+    ):
         found.add(message if isinstance(message, str) else message[0])
     return found
 
@@ -27,7 +29,9 @@ def test_every_message_has_a_chinese_translation() -> None:
         catalogue = read_po(f)
     translated = {m.id for m in catalogue if m.id and m.string and not m.fuzzy}
     missing = source_messages() - translated
-    assert not missing, f"add these to web/translations/zh/LC_MESSAGES/messages.po: {sorted(missing)}"
+    assert not missing, (
+        f"add these to web/translations/zh/LC_MESSAGES/messages.po: {sorted(missing)}"
+    )
 
 
 def test_the_compiled_catalogue_matches_the_source() -> None:
@@ -37,6 +41,6 @@ def test_the_compiled_catalogue_matches_the_source() -> None:
     write_mo(compiled, catalogue)
     with open(ZH / "messages.mo", "rb") as f:
         shipped = read_mo(f)
-    assert {m.id: m.string for m in shipped if m.id} == {m.id: m.string for m in catalogue if m.id}, (
-        "run: pybabel compile -d web/translations"
-    )
+    assert {m.id: m.string for m in shipped if m.id} == {
+        m.id: m.string for m in catalogue if m.id
+    }, "run: pybabel compile -d web/translations"

@@ -44,16 +44,26 @@ def test_bad_input(client: FlaskClient, path: str, status: int, code: str) -> No
 @pytest.mark.parametrize(
     ("path", "uri", "mimetype"),
     [
-        ("/qr/01/06901234000122/10/WC26-M07/21/100071.svg",
-         "http://localhost/01/06901234000122/10/WC26-M07/21/100071", "image/svg+xml"),
-        ("/qr/01/6901234000122/10/WC26-M07.png",
-         "http://localhost/01/06901234000122/10/WC26-M07", "image/png"),
-        ("/qr/01/06901234000122/10/A%2FB%251/21/7.png",
-         "http://localhost/01/06901234000122/10/A%2FB%251/21/7", "image/png"),
+        (
+            "/qr/01/06901234000122/10/WC26-M07/21/100071.svg",
+            "http://localhost/01/06901234000122/10/WC26-M07/21/100071",
+            "image/svg+xml",
+        ),
+        (
+            "/qr/01/6901234000122/10/WC26-M07.png",
+            "http://localhost/01/06901234000122/10/WC26-M07",
+            "image/png",
+        ),
+        (
+            "/qr/01/06901234000122/10/A%2FB%251/21/7.png",
+            "http://localhost/01/06901234000122/10/A%2FB%251/21/7",
+            "image/png",
+        ),
     ],
 )
-def test_qr_image_with_cache_headers(client: FlaskClient, path: str, uri: str,
-                                     mimetype: str) -> None:
+def test_qr_image_with_cache_headers(
+    client: FlaskClient, path: str, uri: str, mimetype: str
+) -> None:
     response = client.get(path)
     assert response.status_code == 200 and response.mimetype == mimetype
     expected = qr.qr_svg(uri).encode() if mimetype == "image/svg+xml" else qr.qr_png(uri)

@@ -29,7 +29,19 @@ def test_unit_page_shows_the_whole_journey_in_chinese(demo_client: FlaskClient) 
     assert "五常大米 稻花香 5kg" in html and "黑龙江省哈尔滨市五常市" in html
     steps = re.findall(r'<li class="step[^"]*" data-index="(\d+)"', html)
     assert len(steps) == 15
-    for title in ("播种与插秧", "施肥", "植保喷药", "收获", "加工", "实验室检测", "装箱", "仓储", "发货", "冷链运输", "收货"):
+    for title in (
+        "播种与插秧",
+        "施肥",
+        "植保喷药",
+        "收获",
+        "加工",
+        "实验室检测",
+        "装箱",
+        "仓储",
+        "发货",
+        "冷链运输",
+        "收货",
+    ):
         assert f"<h3>{title}</h3>" in html, title
     # Farm work with the product and its pre-harvest interval; the lab's verdict.
     assert "三环唑" in html and "<dt>安全间隔期</dt><dd>21 天</dd>" in html
@@ -37,7 +49,7 @@ def test_unit_page_shows_the_whole_journey_in_chinese(demo_client: FlaskClient) 
     # The excursion is at the top, and in the chart, drawn on the server.
     anomalies = html.index('class="anomalies"')
     assert anomalies < html.index('class="journey"')
-    assert "19.5 °C" in html[anomalies:html.index("</section>", anomalies)]
+    assert "19.5 °C" in html[anomalies : html.index("</section>", anomalies)]
     assert '<svg class="chart"' in html and 'class="dot outside"' in html
     assert 'id="server-verdict" class="verdict" data-state="verified"' in html
     assert html.count('class="step-status server" data-state="verified"') == 15
@@ -82,7 +94,9 @@ def test_a_label_printed_with_the_wrong_lot_is_called_out(demo_client: FlaskClie
         ("/01/06901234000122", "bad_identifier"),  # a product class, not a lot or unit
     ],
 )
-def test_unreadable_or_unknown_codes_get_a_helpful_404(demo_client: FlaskClient, path: str, code: str) -> None:
+def test_unreadable_or_unknown_codes_get_a_helpful_404(
+    demo_client: FlaskClient, path: str, code: str
+) -> None:
     for lang, words in (("zh", "商品"), ("en", "product")):
         response = demo_client.get(path, headers={"Accept": "text/html", "Accept-Language": lang})
         assert response.status_code == 404
@@ -93,13 +107,17 @@ def test_unreadable_or_unknown_codes_get_a_helpful_404(demo_client: FlaskClient,
 
 
 def test_producer_text_and_codes_are_escaped(demo_client: FlaskClient) -> None:
-    response = demo_client.get("/01/06901234000122/10/%3Cscript%3Ealert(1)%3C%2Fscript%3E", headers=HTML)
+    response = demo_client.get(
+        "/01/06901234000122/10/%3Cscript%3Ealert(1)%3C%2Fscript%3E", headers=HTML
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 404
     assert "<script>alert" not in html and "&lt;script&gt;" in html
 
 
-def test_bundle_is_served_for_format_or_accept_and_verifies(demo_client: FlaskClient, demo_ledger_copy: Ledger) -> None:
+def test_bundle_is_served_for_format_or_accept_and_verifies(
+    demo_client: FlaskClient, demo_ledger_copy: Ledger
+) -> None:
     by_param = demo_client.get(UNIT + "?format=bundle")
     by_accept = demo_client.get(UNIT, headers={"Accept": "application/json"})
     assert by_param.status_code == by_accept.status_code == 200
@@ -119,7 +137,9 @@ def test_bundle_is_served_for_format_or_accept_and_verifies(demo_client: FlaskCl
     assert fixed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
 
 
-def test_the_page_links_the_pinned_bundle_and_names_the_operator_key(demo_client: FlaskClient, demo_ledger_copy: Ledger) -> None:
+def test_the_page_links_the_pinned_bundle_and_names_the_operator_key(
+    demo_client: FlaskClient, demo_ledger_copy: Ledger
+) -> None:
     html = page(demo_client, UNIT)
     assert 'data-bundle-url="/01/06901234000122/21/100071?format=bundle&amp;tree_size=250"' in html
     assert f'data-verifier-key="{demo_ledger_copy.operator.vkey}"' in html
@@ -128,7 +148,10 @@ def test_the_page_links_the_pinned_bundle_and_names_the_operator_key(demo_client
 
 def test_bad_tree_size_is_a_4xx(demo_client: FlaskClient) -> None:
     assert demo_client.get(UNIT + "?format=bundle&tree_size=x").status_code == 400
-    assert demo_client.get(UNIT + "?format=bundle&tree_size=7").json["error"]["code"] == "no_such_checkpoint"
+    assert (
+        demo_client.get(UNIT + "?format=bundle&tree_size=7").json["error"]["code"]
+        == "no_such_checkpoint"
+    )
 
 
 def test_scans_are_counted_and_a_copied_label_is_flagged(demo_ledger_copy: Ledger) -> None:
@@ -139,8 +162,11 @@ def test_scans_are_counted_and_a_copied_label_is_flagged(demo_ledger_copy: Ledge
     client = app.test_client()
 
     def view(address: str) -> str:
-        return client.get(UNIT, headers={"Accept": "text/html", "Accept-Language": "en"},
-                          environ_base={"REMOTE_ADDR": address}).get_data(as_text=True)
+        return client.get(
+            UNIT,
+            headers={"Accept": "text/html", "Accept-Language": "en"},
+            environ_base={"REMOTE_ADDR": address},
+        ).get_data(as_text=True)
 
     assert "first time this code has been scanned" in view("10.0.0.1")
     assert "has been scanned 2 times" in view("10.0.0.1")
@@ -157,7 +183,9 @@ def test_page_and_bundle_on_both_databases(engine, operator_key) -> None:  # typ
     from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
     from web import create_app
 
-    ledger = Ledger.create(engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0)
+    ledger = Ledger.create(
+        engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0
+    )
     register_all(ledger, operator_key)
     ledger.append([sign_statement("event", p, producer_key(a)) for a, p in ex.wuchang_chain()])
     client = create_app({"TESTING": True, "LEDGER": ledger}).test_client()
@@ -191,13 +219,18 @@ def test_failed_inspection_and_pre_harvest_interval_are_shown_first(engine, oper
         if payload["bizStep"] == "tl:spraying":  # 5 days before the harvest; its interval is 21
             events[n] = (actor, ex.spraying(time="2024-09-20T16:00:00+08:00", phi_days=21))
         if payload["bizStep"] == "inspecting":
-            events[n] = (actor, ex.inspection(result="fail", analytes=[("tricyclazole", 2.5, 1.0, "MGM/KGM")]))
-    ledger = Ledger.create(engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0)
+            events[n] = (
+                actor,
+                ex.inspection(result="fail", analytes=[("tricyclazole", 2.5, 1.0, "MGM/KGM")]),
+            )
+    ledger = Ledger.create(
+        engine, operator_key, ORIGIN, clock=StepClock(CHAIN_CLOCK_START), checkpoint_interval=0
+    )
     register_all(ledger, operator_key)
     ledger.append([sign_statement("event", p, producer_key(a)) for a, p in events])
     client = create_app({"TESTING": True, "LEDGER": ledger}).test_client()
     html = page(client, f"/01/{ex.BAG_GTIN}/10/{ex.RICE_LOT}/21/{ex.SERIALS[0]}")
-    notes = html[html.index('class="anomalies"'):html.index('class="journey"')]
+    notes = html[html.index('class="anomalies"') : html.index('class="journey"')]
     assert '<li class="critical">' in notes
     assert "未满安全间隔期 21 天" in notes and "检验不合格" in notes and "tricyclazole 2.5" in notes
     assert "<dt>结论</dt><dd>不合格</dd>" in html

@@ -30,7 +30,10 @@ class StaticSite:
 
     def put(self, path: str, body: bytes | str, content_type: str) -> str:
         """Serve ``body`` at ``path`` (no leading slash); return its absolute URL."""
-        self.documents[path] = (body.encode("utf-8") if isinstance(body, str) else body, content_type)
+        self.documents[path] = (
+            body.encode("utf-8") if isinstance(body, str) else body,
+            content_type,
+        )
         return f"{self.url}/t/{path}"
 
     def app(self) -> Flask:

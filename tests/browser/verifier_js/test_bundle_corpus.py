@@ -15,7 +15,9 @@ from tests.verifier import bundle_corpus as bc
 from tests.verifier.test_verify_script import vl
 
 
-def test_demo_bundle_verifies_in_the_browser(verifier_page: Any, demo_bundle: bc.DemoBundle) -> None:
+def test_demo_bundle_verifies_in_the_browser(
+    verifier_page: Any, demo_bundle: bc.DemoBundle
+) -> None:
     [report] = verify_in_browser(verifier_page, [(demo_bundle.document, demo_bundle.vkey)])
     assert report["ok"] is True, report
     assert report["checkpoint"]["ok"] is True and report["bundleFailures"] == []
@@ -25,14 +27,18 @@ def test_demo_bundle_verifies_in_the_browser(verifier_page: Any, demo_bundle: bc
     assert last["verified"]["eventTime"] == "2026-11-10T09:07:00+08:00"
 
 
-def test_tamper_corpus_all_three_verifiers_agree(verifier_page: Any, demo_bundle: bc.DemoBundle) -> None:
+def test_tamper_corpus_all_three_verifiers_agree(
+    verifier_page: Any, demo_bundle: bc.DemoBundle
+) -> None:
     variants = bc.variants(demo_bundle)
     cases = [(v.document, v.trusted_vkey or demo_bundle.vkey) for v in variants]
     js_reports = verify_in_browser(verifier_page, cases)
     problems: list[str] = []
     for v, (document, vkey), js_report in zip(variants, cases, js_reports, strict=True):
         core = bc.summary_of_core(verify_bundle(document, NoteVerifier.parse(vkey)))
-        script = bc.summary_of_js(json.loads(json.dumps(vl.verify_bundle(document, vl.parse_vkey(vkey)).as_dict())))
+        script = bc.summary_of_js(
+            json.loads(json.dumps(vl.verify_bundle(document, vl.parse_vkey(vkey)).as_dict()))
+        )
         js = bc.summary_of_js(js_report)
         problems += [f"{v.name}: browser: {p}" for p in bc.expectation_problems(v, js)]
         messages = [f["message"] for f in js_report["bundleFailures"]]

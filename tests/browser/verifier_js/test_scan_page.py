@@ -22,8 +22,12 @@ STEP = '<li class="step" data-index="{index}"><span class="step-status"></span><
 def scan_page(site: StaticSite, name: str, document: bytes, vkey: str, lang: str = "en") -> str:
     steps = [e for e in json.loads(document)["entries"] if b'"kind":"event"' in _leaf(e)]
     bundle_url = site.put(f"{name}.json", document, "application/json")
-    html = PAGE.format(bundle_url=bundle_url, vkey=vkey, lang=lang,
-                       steps="".join(STEP.format(index=e["index"]) for e in steps))
+    html = PAGE.format(
+        bundle_url=bundle_url,
+        vkey=vkey,
+        lang=lang,
+        steps="".join(STEP.format(index=e["index"]) for e in steps),
+    )
     return site.put(f"{name}.html", html, "text/html; charset=utf-8")
 
 
@@ -41,8 +45,10 @@ def open_page(browser: Any, url: str, init_script: str | None = None) -> tuple[A
     errors: list[str] = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     page.goto(url)
-    page.wait_for_function("['verified','failed','unsupported','error'].includes("
-                           "document.querySelector('#verify-status').dataset.state)")
+    page.wait_for_function(
+        "['verified','failed','unsupported','error'].includes("
+        "document.querySelector('#verify-status').dataset.state)"
+    )
     return context, page, errors
 
 
@@ -52,7 +58,9 @@ def steps_state(page: Any) -> list[dict[str, str]]:
       line: li.querySelector('.step-verified').textContent }))""")
 
 
-def test_page_marks_every_step_verified(browser: Any, site: StaticSite, demo_bundle: bc.DemoBundle) -> None:
+def test_page_marks_every_step_verified(
+    browser: Any, site: StaticSite, demo_bundle: bc.DemoBundle
+) -> None:
     url = scan_page(site, "good", demo_bundle.document, demo_bundle.vkey)
     context, page, errors = open_page(browser, url)
     status = page.locator("#verify-status")
@@ -67,8 +75,9 @@ def test_page_marks_every_step_verified(browser: Any, site: StaticSite, demo_bun
     context.close()
 
 
-def test_page_names_the_tampered_step_in_chinese(browser: Any, site: StaticSite,
-                                                  demo_bundle: bc.DemoBundle) -> None:
+def test_page_names_the_tampered_step_in_chinese(
+    browser: Any, site: StaticSite, demo_bundle: bc.DemoBundle
+) -> None:
     variant = next(v for v in bc.variants(demo_bundle) if v.name == "leaf-sig-char@124")
     url = scan_page(site, "tampered", variant.document, demo_bundle.vkey, lang="zh")
     context, page, errors = open_page(browser, url)
@@ -81,12 +90,14 @@ def test_page_names_the_tampered_step_in_chinese(browser: Any, site: StaticSite,
     context.close()
 
 
-def test_without_webcrypto_the_page_shows_the_servers_verdict(browser: Any, site: StaticSite,
-                                                             demo_bundle: bc.DemoBundle) -> None:
+def test_without_webcrypto_the_page_shows_the_servers_verdict(
+    browser: Any, site: StaticSite, demo_bundle: bc.DemoBundle
+) -> None:
     url = scan_page(site, "fallback", demo_bundle.document, demo_bundle.vkey)
     # Simulates a browser without WebCrypto (as on a plain-http page): crypto.subtle is gone.
     context, page, errors = open_page(
-        browser, url, "Object.defineProperty(Crypto.prototype, 'subtle', {get: () => undefined});")
+        browser, url, "Object.defineProperty(Crypto.prototype, 'subtle', {get: () => undefined});"
+    )
     status = page.locator("#verify-status")
     assert status.get_attribute("data-state") == "unsupported"
     text = status.text_content()
@@ -97,14 +108,19 @@ def test_without_webcrypto_the_page_shows_the_servers_verdict(browser: Any, site
     context.close()
 
 
-def test_an_insecure_context_reports_unsupported(browser: Any, site: StaticSite,
-                                                demo_bundle: bc.DemoBundle) -> None:
+def test_an_insecure_context_reports_unsupported(
+    browser: Any, site: StaticSite, demo_bundle: bc.DemoBundle
+) -> None:
     url = scan_page(site, "insecure", demo_bundle.document, demo_bundle.vkey, lang="zh")
     # As on a page served over plain http from another host: not a secure context.
-    context, page, errors = open_page(browser, url, "Object.defineProperty(window, 'isSecureContext', {value: false});")
+    context, page, errors = open_page(
+        browser, url, "Object.defineProperty(window, 'isSecureContext', {value: false});"
+    )
     status = page.locator("#verify-status")
     assert status.get_attribute("data-state") == "unsupported"
-    assert "页面不是安全连接" in status.text_content() and "服务器的核验结果" in status.text_content()
+    assert (
+        "页面不是安全连接" in status.text_content() and "服务器的核验结果" in status.text_content()
+    )
     assert page.locator("#server-verdict").is_visible()
     assert errors == []
     context.close()

@@ -18,14 +18,23 @@ def run(page: Any, script: str, arg: Any) -> Any:
 
 
 def test_jcs_cyberphone_vectors(verifier_page: Any) -> None:
-    cases = [{"name": p.name, "input": p.read_text(encoding="utf-8"),
-              "output": (JCS / "output" / p.name).read_text(encoding="utf-8").rstrip("\n")}
-             for p in sorted((JCS / "input").glob("*.json"))]
+    cases = [
+        {
+            "name": p.name,
+            "input": p.read_text(encoding="utf-8"),
+            "output": (JCS / "output" / p.name).read_text(encoding="utf-8").rstrip("\n"),
+        }
+        for p in sorted((JCS / "input").glob("*.json"))
+    ]
     assert len(cases) >= 6
-    got = run(verifier_page, """async (cases) => {
+    got = run(
+        verifier_page,
+        """async (cases) => {
       const { parseStrict, canonicalize } = await import('/static/verify/jcs.js');
       return cases.map((c) => canonicalize(parseStrict(c.input)));
-    }""", cases)
+    }""",
+        cases,
+    )
     for case, text in zip(cases, got, strict=True):
         assert text == case["output"], case["name"]
 
@@ -34,13 +43,17 @@ def test_jcs_number_samples(verifier_page: Any) -> None:
     samples = json.loads((JCS / "rfc8785_number_samples.json").read_text())["samples"]
     values = [struct.unpack(">d", bytes.fromhex(s["ieee754_hex"]))[0] for s in samples]
     # NaN and Infinity cannot cross to the page as JSON numbers: send their bit patterns.
-    got = run(verifier_page, """async (hexes) => {
+    got = run(
+        verifier_page,
+        """async (hexes) => {
       const { canonicalize } = await import('/static/verify/jcs.js');
       return hexes.map((h) => {
         const v = new DataView(new Uint8Array(h.match(/../g).map((x) => parseInt(x, 16))).buffer).getFloat64(0);
         try { return canonicalize(v); } catch (e) { return 'ERROR ' + e.name; }
       });
-    }""", [s["ieee754_hex"] for s in samples])
+    }""",
+        [s["ieee754_hex"] for s in samples],
+    )
     for sample, value, text in zip(samples, values, got, strict=True):
         if sample["valid"]:
             assert text == sample["expected"], (sample, value)
@@ -50,8 +63,12 @@ def test_jcs_number_samples(verifier_page: Any) -> None:
 
 def test_jcs_sorting_and_strict_parse(verifier_page: Any) -> None:
     source = (JCS / "rfc8785_sorting_sample_input.json").read_text(encoding="utf-8")
-    expected = json.loads((JCS / "rfc8785_sorting_sample_expected.json").read_text())["expected_value_order"]
-    got = run(verifier_page, """async (src) => {
+    expected = json.loads((JCS / "rfc8785_sorting_sample_expected.json").read_text())[
+        "expected_value_order"
+    ]
+    got = run(
+        verifier_page,
+        """async (src) => {
       const { parseStrict, canonicalize } = await import('/static/verify/jcs.js');
       const refuse = (t) => { try { parseStrict(t); return 'accepted'; } catch (e) { return e.name; } };
       return { sorted: canonicalize(parseStrict(src)),
@@ -59,16 +76,27 @@ def test_jcs_sorting_and_strict_parse(verifier_page: Any) -> None:
                nan: refuse('NaN'), big: refuse('1e400'), trailing: refuse('{} x'),
                deep: refuse('['.repeat(65) + ']'.repeat(65)), ok_deep: refuse('['.repeat(64) + ']'.repeat(64)),
                proto: canonicalize(parseStrict('{"__proto__":1}')) };
-    }""", source)
+    }""",
+        source,
+    )
     assert list(json.loads(got["sorted"]).values()) == expected
-    assert got["dup"] == got["nested_dup"] == got["nan"] == got["big"] == got["trailing"] == "JSONError"
+    assert (
+        got["dup"]
+        == got["nested_dup"]
+        == got["nan"]
+        == got["big"]
+        == got["trailing"]
+        == "JSONError"
+    )
     assert got["deep"] == "JSONError" and got["ok_deep"] == "accepted"
     assert got["proto"] == '{"__proto__":1}'
 
 
 def test_rfc9162_inclusion_vectors(verifier_page: Any) -> None:
     probes = json.loads((VECTORS / "merkle" / "inclusion_proofs.json").read_text())["probes"]
-    got = run(verifier_page, """async (probes) => {
+    got = run(
+        verifier_page,
+        """async (probes) => {
       const { verifyInclusion } = await import('/static/verify/merkle.js');
       const { hexDecode } = await import('/static/verify/bytes.js');
       const out = [];
@@ -77,7 +105,9 @@ def test_rfc9162_inclusion_vectors(verifier_page: Any) -> None:
                                        p.proof.map(hexDecode), hexDecode(p.root)) === null);
       }
       return out;
-    }""", probes)
+    }""",
+        probes,
+    )
     assert sum(got) >= 6
     for probe, ok in zip(probes, got, strict=True):
         assert ok == probe["valid"], probe["desc"]
@@ -85,10 +115,17 @@ def test_rfc9162_inclusion_vectors(verifier_page: Any) -> None:
 
 def test_c2sp_signed_note_vectors(verifier_page: Any) -> None:
     vectors = json.loads((VECTORS / "signed_note" / "signed_note_vectors.json").read_text())
-    cases = [{"name": c["name"], "note": c["note"],
-              "keys": [vectors["verifier_keys"][k] for k in c["known_verifier_keys"]]}
-             for c in vectors["cases"]]
-    got = run(verifier_page, """async (cases) => {
+    cases = [
+        {
+            "name": c["name"],
+            "note": c["note"],
+            "keys": [vectors["verifier_keys"][k] for k in c["known_verifier_keys"]],
+        }
+        for c in vectors["cases"]
+    ]
+    got = run(
+        verifier_page,
+        """async (cases) => {
       const { parseVkey, verifyNote } = await import('/static/verify/note.js');
       const out = [];
       for (const c of cases) {
@@ -98,10 +135,14 @@ def test_c2sp_signed_note_vectors(verifier_page: Any) -> None:
         catch (e) { if (e.name !== 'NoteError') throw e; out.push(null); }
       }
       return out;
-    }""", cases)
+    }""",
+        cases,
+    )
     for case, verified in zip(vectors["cases"], got, strict=True):
         if case["expect_accept"]:
-            assert verified is not None and sorted(verified) == sorted(case["expect_verified_signers"]), case["name"]
+            assert verified is not None and sorted(verified) == sorted(
+                case["expect_verified_signers"]
+            ), case["name"]
         else:
             assert verified is None, case["name"]
 
@@ -110,29 +151,44 @@ def test_c2sp_bad_verifier_keys_are_refused(verifier_page: Any) -> None:
     vectors = json.loads((VECTORS / "signed_note" / "signed_note_vectors.json").read_text())
     bad = vectors["bad_verifier_keys"]
     texts = [b["vkey"] if isinstance(b, dict) else b for b in bad]
-    got = run(verifier_page, """async (texts) => {
+    got = run(
+        verifier_page,
+        """async (texts) => {
       const { parseVkey } = await import('/static/verify/note.js');
       const out = [];
       for (const t of texts) { try { await parseVkey(t); out.push('accepted'); } catch (e) { out.push(e.name); } }
       return out;
-    }""", texts)
+    }""",
+        texts,
+    )
     assert texts and all(g == "NoteError" for g in got), list(zip(texts, got, strict=True))
 
 
 def test_rfc8032_ed25519_vectors_through_webcrypto(verifier_page: Any) -> None:
     data = json.loads((VECTORS / "ed25519" / "rfc8032_ed25519_vectors.json").read_text())
-    cases = [{"pk": v["public_key"], "msg": v["message"], "sig": v["signature"], "ok": True} for v in data["vectors"]]
+    cases = [
+        {"pk": v["public_key"], "msg": v["message"], "sig": v["signature"], "ok": True}
+        for v in data["vectors"]
+    ]
     for v in data["vectors"]:
         flipped = bytearray.fromhex(v["signature"])
         flipped[0] ^= 1
-        cases.append({"pk": v["public_key"], "msg": v["message"], "sig": flipped.hex(), "ok": False})
-    cases += [{"pk": v["public_key"], "msg": v["message"], "sig": v["signature"], "ok": v["valid"]}
-              for v in data["invalid_signatures"]]
-    got = run(verifier_page, """async (cases) => {
+        cases.append(
+            {"pk": v["public_key"], "msg": v["message"], "sig": flipped.hex(), "ok": False}
+        )
+    cases += [
+        {"pk": v["public_key"], "msg": v["message"], "sig": v["signature"], "ok": v["valid"]}
+        for v in data["invalid_signatures"]
+    ]
+    got = run(
+        verifier_page,
+        """async (cases) => {
       const { verifyEd25519 } = await import('/static/verify/crypto.js');
       const { hexDecode } = await import('/static/verify/bytes.js');
       const out = [];
       for (const c of cases) out.push(await verifyEd25519(hexDecode(c.pk), hexDecode(c.msg), hexDecode(c.sig)));
       return out;
-    }""", cases)
+    }""",
+        cases,
+    )
     assert [c["ok"] for c in cases] == got

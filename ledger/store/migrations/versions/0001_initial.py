@@ -100,5 +100,14 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("flags", "custody", "object_entries", "keys", "actors", "checkpoints", "merkle_nodes", "log_entries"):
+    for table in (
+        "flags",
+        "custody",
+        "object_entries",
+        "keys",
+        "actors",
+        "checkpoints",
+        "merkle_nodes",
+        "log_entries",
+    ):
         op.drop_table(table)

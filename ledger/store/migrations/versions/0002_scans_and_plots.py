@@ -65,14 +65,21 @@ def _backfill_plots() -> None:
         ).all()
         if not rows:
             return
-        existing = set(conn.execute(
-            sa.select(objects.c.object_id, objects.c.entry_idx)
-            .where(objects.c.entry_idx >= rows[0].idx, objects.c.entry_idx <= rows[-1].idx)
-        ).all())
+        existing = set(
+            conn.execute(
+                sa.select(objects.c.object_id, objects.c.entry_idx).where(
+                    objects.c.entry_idx >= rows[0].idx, objects.c.entry_idx <= rows[-1].idx
+                )
+            ).all()
+        )
         new: list[dict[str, object]] = []
         for idx, leaf in rows:
             event = parse_event(parse_entry(leaf).statement.payload)
-            new.extend({"object_id": o, "entry_idx": idx} for o in indexed_ids(event) if (o, idx) not in existing)
+            new.extend(
+                {"object_id": o, "entry_idx": idx}
+                for o in indexed_ids(event)
+                if (o, idx) not in existing
+            )
         if new:
             conn.execute(sa.insert(objects), new)
         last = rows[-1].idx
