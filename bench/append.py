@@ -352,7 +352,7 @@ def over_http(args: argparse.Namespace, workdir: Path) -> list[Row]:
 
 def ratio(xs: list[float], ys: list[float]) -> float:
     """Median of the per-round ratios."""
-    return median([x / y for x, y in zip(xs, ys)])
+    return median([x / y for x, y in zip(xs, ys, strict=False)])
 
 
 def main() -> None:

@@ -188,14 +188,14 @@ def main() -> None:
         what = f"{writers} writer{'s' if writers > 1 else ''}, " + (
             "batches of 100" if batch > 1 else "one per call"
         )
-        r_vb = median([a / v for a, v in zip(led, vb[(writers, batch)])])
+        r_vb = median([a / v for a, v in zip(led, vb[(writers, batch)], strict=False)])
         rows.append(
             Row(
                 f"append, {what}",
                 median(led),
                 ratios={
                     "verify-bound": r_vb,
-                    "plain insert": median([a / p for a, p in zip(led, pl)]),
+                    "plain insert": median([a / p for a, p in zip(led, pl, strict=False)]),
                 },
                 target=">= 0.50 of verify-bound" if batch > 1 else "report",
                 verdict=verdict(r_vb, 0.5) if batch > 1 else "",

@@ -435,7 +435,7 @@ def print_table(title: str, rows: Sequence[Row]) -> None:
             "  "
             + "  ".join(
                 v.ljust(w) if i == 0 or i >= len(header) - 2 else v.rjust(w)
-                for i, (v, w) in enumerate(zip(c, widths))
+                for i, (v, w) in enumerate(zip(c, widths, strict=False))
             ).rstrip()
         )
         if n == 0:

@@ -343,7 +343,7 @@ def http_figures(
         out[name]["errors"] = sum(x["errors"] for x in rs)
     for name in [k for k in runs if k != "static"]:
         out[f"{name}/static"] = median(
-            [a["rate"] / b["rate"] for a, b in zip(runs[name], runs["static"])]
+            [a["rate"] / b["rate"] for a, b in zip(runs[name], runs["static"], strict=False)]
         )
     return out
 
@@ -619,7 +619,7 @@ def main() -> None:
         "/ SELECT one entry | verify_bundle ms | scan_view ms |"
     )
     print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
-    for size, res in results.items():
+    for res in results.values():
         b = res["bundle"]
         print(
             f"| {b['size']:,} | {b['bytes']:,} | {b['gzip_bytes']:,} | {b['entries']} | {b['proof_nodes']} "

@@ -204,7 +204,7 @@ def chain_events() -> Iterator[tuple[str, dict[str, object]]]:
                 eid=s.event_id(f"{tag}:store"),
             ),
         )
-    for n, (p, sscc, bags) in enumerate(shipments):
+    for n, (_plot, sscc, bags) in enumerate(shipments):
         case = sscc_uri(sscc)
         day = date(2026, 11, 2 + n % 10)
         yield (

@@ -187,9 +187,8 @@ def _layout(version: int) -> _Layout:
     # up and down in turn, skipping the vertical timing pattern's column.
     order: list[tuple[int, int]] = []
     upward = True
-    for right in range(size - 1, 0, -2):
-        if right <= 6:
-            right -= 1
+    for strip in range(size - 1, 0, -2):
+        right = strip - 1 if strip <= 6 else strip
         rows = range(size - 1, -1, -1) if upward else range(size)
         for r in rows:
             for c in (right, right - 1):

@@ -1474,14 +1474,14 @@ class ChainTracker:
             nxt = w[1] if len(w) > 1 else None
             in_place = not later and (
                 (nxt is not None and nxt.idx == k + 1)
-                or (nxt is None and e.P is not None and e.P == self.head)
+                or (nxt is None and e.P is not None and self.head == e.P)
             )
             if in_place:
                 e.fail("index_sequence", f"index is {e.idx} but the entry stands at index {k}")
                 e.idx = k
             elif later or idx < k:
                 w.popleft()
-                if idx < k and idx == k - 1 and e.H is not None and e.H == self.head:
+                if idx < k and idx == k - 1 and e.H is not None and self.head == e.H:
                     msg = f"entry {idx} appears a second time (line {e.line})"
                 elif idx < k:
                     msg = f"entry with index {idx} appears out of order, after entry {k - 1} (line {e.line})"
@@ -1526,7 +1526,7 @@ class ChainTracker:
                     self.emit(e, idx)
                     return
         w.popleft()
-        if e.P is not None and self.head is not None and e.P != self.head:
+        if e.P is not None and self.head is not None and self.head != e.P:
             e.fail(
                 "chain_link",
                 f"prev does not match the hash of entry {k - 1}"

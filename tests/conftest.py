@@ -7,6 +7,7 @@ LEDGER_REQUIRE_POSTGRES=1 (CI), where an unreachable server is a failure.
 
 from __future__ import annotations
 
+import functools
 import os
 import uuid
 from collections.abc import Iterator
@@ -56,15 +57,14 @@ def _postgres_available() -> bool:
         return False
 
 
-_PG_AVAILABLE: bool | None = None
+@functools.cache
+def _postgres_answers() -> bool:
+    return _postgres_available()
 
 
 def postgres_url_or_skip() -> str:
     """A URL for a fresh PostgreSQL schema, or skip (fail in CI) when there is no server."""
-    global _PG_AVAILABLE
-    if _PG_AVAILABLE is None:
-        _PG_AVAILABLE = _postgres_available()
-    if not _PG_AVAILABLE:
+    if not _postgres_answers():
         if os.environ.get("LEDGER_REQUIRE_POSTGRES") == "1":
             pytest.fail(f"PostgreSQL is required here but does not answer at {POSTGRES_URL}")
         pytest.skip("no PostgreSQL server reachable")

@@ -80,9 +80,9 @@ def temperature_chart(readings: Sequence[Reading], band: tuple[float, float]) ->
     ordered = sorted(readings, key=lambda r: r.time)
     low, high = band
     values = [r.value for r in ordered]
-    step = _nice_step(max(max(values + [high]) - min(values + [low]), 1.0))
-    y_min = math.floor(min(values + [low]) / step) * step
-    y_max = math.ceil(max(values + [high]) / step) * step
+    step = _nice_step(max(max([*values, high]) - min([*values, low]), 1.0))
+    y_min = math.floor(min([*values, low]) / step) * step
+    y_max = math.ceil(max([*values, high]) / step) * step
     if y_max - y_min < step:
         y_max = y_min + step
     x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM

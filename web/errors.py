@@ -114,7 +114,7 @@ def handle_http_exception(error: HTTPException) -> Response:
 
 def handle_unexpected(error: Exception) -> Response:
     """Last resort: log the bug with its traceback here, tell the client nothing about it."""
-    log.exception("unhandled error while serving a request", exc_info=error)
+    log.error("unhandled error while serving a request", exc_info=error)
     message = "the server met an unexpected error; it has been logged"
     if wants_page():
         return error_page(LedgerError(message, code="internal"), 500)

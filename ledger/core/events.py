@@ -92,9 +92,7 @@ SENSOR_TYPES: Mapping[str, frozenset[str]] = {
 }
 
 # Which EPCIS event type (and action) each step is posted as.
-_STEP_SHAPE: dict[str, tuple[str, str | None]] = {
-    step: ("ObjectEvent", "OBSERVE") for step in BIZ_STEPS
-}
+_STEP_SHAPE: dict[str, tuple[str, str | None]] = dict.fromkeys(BIZ_STEPS, ("ObjectEvent", "OBSERVE"))
 _STEP_SHAPE.update(
     {
         "commissioning": ("ObjectEvent", "ADD"),
@@ -757,7 +755,7 @@ def _sensor_report(
 ) -> SensorReading:
     obj = _object(value, path)
     numbers = ("value", "minValue", "maxValue", "meanValue")
-    _members(obj, path, required=("type",), optional=numbers + ("uom", "time", "deviceID"))
+    _members(obj, path, required=("type",), optional=(*numbers, "uom", "time", "deviceID"))
     kind = _choice(obj["type"], f"{path}.type", SENSOR_TYPES)
     found = {name: _number(obj[name], f"{path}.{name}") for name in numbers if name in obj}
     if not found:

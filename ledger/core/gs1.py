@@ -421,7 +421,7 @@ def _check_ai_value(entry: _AIEntry, value: str, field: str | None) -> None:
 
 def _matches(pattern: str, ai: str) -> bool:
     """Dictionary AI patterns: 'n' stands for any digit (``31nn``, ``392n``)."""
-    return len(pattern) == len(ai) and all(p == "n" or p == a for p, a in zip(pattern, ai))
+    return len(pattern) == len(ai) and all(p == "n" or p == a for p, a in zip(pattern, ai, strict=False))
 
 
 def _check_associations(ais: Sequence[str], field: str | None) -> None:
@@ -682,7 +682,7 @@ def parse_digital_link(
         if not _AI_TABLE[element.ai].dl_attribute:
             raise _fail(f"AI ({element.ai}) may not be given as a query parameter", field)
         for j in range(1, len(path_ais) + 1):
-            trial = path_ais[:j] + [element.ai] + path_ais[j:]
+            trial = [*path_ais[:j], element.ai, *path_ais[j:]]
             if _valid_path_sequence(trial):
                 raise _fail(
                     f"AI ({element.ai}) qualifies the key and belongs in the path, not the query",
@@ -735,7 +735,7 @@ def build_digital_link(
     # first, which is what GS1's engine does with its sorted table of sequences.
     candidates = sorted(
         (tuple(q for q in alt if q in present) for alt in alternatives),
-        key=lambda seq: (-len(seq), " ".join((key.ai,) + seq)),
+        key=lambda seq: (-len(seq), " ".join((key.ai, *seq))),
     )
     if candidates:
         best = candidates[0]
@@ -816,7 +816,7 @@ def parse_bracketed_ai(data: str, *, field: str | None = None) -> tuple[AIElemen
     if pieces[0]:
         raise _fail(f"bracketed AI data must start with an AI: {data!r}", field)
     elements: list[AIElement] = []
-    for ai, raw in zip(pieces[1::2], pieces[2::2]):
+    for ai, raw in zip(pieces[1::2], pieces[2::2], strict=False):
         value = raw.replace(marker, "(")
         if ai not in _AI_TABLE:
             raise _fail(f"AI ({ai}) is not a GS1 AI this ledger knows", field)

@@ -16,7 +16,7 @@ def indexed_ids(event: Event) -> tuple[str, ...]:
     # a lot's history reaches the events that made its units (label sheets).
     ids = tuple(dict.fromkeys(event.object_ids() + tuple(lot for _, lot in event.unit_lots)))
     plot = event.plot if (event.biz_step.startswith("tl:") or event.is_harvest) else None
-    return ids + (plot,) if plot is not None and plot not in ids else ids
+    return (*ids, plot) if plot is not None and plot not in ids else ids
 
 
 def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:

@@ -37,7 +37,7 @@ class BatchState:
     """Registry and custody lookups over one connection, with an in-memory overlay."""
 
     conn: Connection
-    _genesis: Genesis | None | object = _MISSING  # pass a known genesis to save a query
+    _genesis: Genesis | object | None = _MISSING  # pass a known genesis to save a query
     _actors: dict[str, ActorRecord | None] = field(default_factory=dict)
     _glns: dict[str, ActorRecord | None] = field(default_factory=dict)
     _keys: dict[str, KeyRecord | None] = field(default_factory=dict)

@@ -14,13 +14,13 @@ import pytest
 from click.testing import CliRunner, Result
 from werkzeug.serving import make_server
 
+from ledger import samples as ex
 from ledger.cli import main
 from ledger.core.checkpoint import parse_checkpoint
 from ledger.core.errors import NotFoundError
 from ledger.core.note import NoteVerifier, open_note
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
-from ledger import samples as ex
 from web import create_app
 
 PASSPHRASE = "correct horse battery staple"

@@ -6,11 +6,11 @@ from typing import Any
 
 import pytest
 
+from ledger import samples as ex
 from ledger.core.custody import CustodyChanges, MemoryCustody, custody_effects
 from ledger.core.errors import AuthorisationError
 from ledger.core.events import parse_event
 from ledger.core.gs1 import gtin_uri, sscc_uri
-from ledger import samples as ex
 
 CASE = sscc_uri(ex.CASE_SSCC)
 BAGS = ex.bag_keys()  # units are keyed by GTIN + serial, lot or no lot

@@ -1195,10 +1195,10 @@ def _paths(value: object, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]
     out = [prefix]
     if isinstance(value, dict):
         for key, child in value.items():
-            out += _paths(child, prefix + (key,))
+            out += _paths(child, (*prefix, key))
     elif isinstance(value, list):
         for i, child in enumerate(value):
-            out += _paths(child, prefix + (i,))
+            out += _paths(child, (*prefix, i))
     return out
 
 

@@ -159,7 +159,7 @@ def test_inclusion_proofs_verify_and_resist_mutation(size: int, data: st.DataObj
         with pytest.raises(ProofError):
             verify_inclusion(index, size, tree.nodes[(0, index)], proof[:-1], root)
     with pytest.raises(ProofError):
-        verify_inclusion(index, size, tree.nodes[(0, index)], proof + [root], root)
+        verify_inclusion(index, size, tree.nodes[(0, index)], [*proof, root], root)
 
 
 @given(st.integers(min_value=1, max_value=70), st.data())

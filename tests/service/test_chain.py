@@ -4,21 +4,21 @@ from __future__ import annotations
 
 import io
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import select
 
+from ledger import samples as ex
 from ledger.core.errors import AuthorisationError, ValidationError
 from ledger.core.signing import SigningKey
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.models import CustodyRow, FlagRow
 from tests.conftest import ORIGIN, StepClock, fixed_key
-from ledger import samples as ex
 
 # The examples are dated 2024; the sequencer's clock must be later for the time rule.
-CHAIN_CLOCK_START = datetime(2024, 11, 1, tzinfo=timezone.utc)
+CHAIN_CLOCK_START = datetime(2024, 11, 1, tzinfo=UTC)
 
 
 def producer_key(actor: str) -> SigningKey:

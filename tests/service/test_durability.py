@@ -35,6 +35,7 @@ def test_acknowledged_appends_survive_a_killed_writer(tmp_path: Path) -> None:
     Ledger.create(make_engine(url), fixed_key("operator"), ORIGIN).engine.dispose()
     run = subprocess.run(
         [sys.executable, "-c", WRITER, url],
+        check=False,
         capture_output=True,
         text=True,
         cwd=Path(__file__).parents[2],

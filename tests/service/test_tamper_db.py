@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Connection, text
 
+from ledger import samples as ex
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
 from tests.conftest import ORIGIN, StepClock, fixed_key
-from ledger import samples as ex
 from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
 
 TARGET = 20  # an event entry in the middle of the chain (the carrier's transport)

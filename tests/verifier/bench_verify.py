@@ -90,6 +90,7 @@ def run_verifier(export: Path, vkey: str) -> tuple[float, float, int, str]:
             "--progress-every",
             "1000000000",
         ],
+        check=False,
         capture_output=True,
         text=True,
     )

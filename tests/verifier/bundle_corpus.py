@@ -166,7 +166,7 @@ def variants(good: DemoBundle) -> list[Variant]:
         # three verifiers, one of them a browser); each node once.
         proof = base["entries"][n]["proof"]
         for k, node in enumerate(proof):
-            if n != len(indices) - 1 and k not in (0, len(proof) - 1) or node in tampered_nodes:
+            if (n != len(indices) - 1 and k not in (0, len(proof) - 1)) or node in tampered_nodes:
                 continue
             tampered_nodes.add(node)
             raw = bytearray(base64.b64decode(base["nodes"][node]))

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+from ledger import samples as ex
 from ledger.core.canonical import canonical_bytes
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.entries import GENESIS_PREV, make_entry
@@ -29,7 +30,6 @@ from ledger.core.note import NoteSigner
 from ledger.core.signing import SigningKey, b64encode
 from ledger.core.statements import sign_statement
 from ledger.core.timefmt import format_time
-from ledger import samples as ex
 
 ORIGIN = "ledger.example/wuchang-rice"
 START = datetime(2024, 11, 1, 0, 0, tzinfo=UTC)

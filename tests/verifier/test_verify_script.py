@@ -24,6 +24,7 @@ from typing import Any
 
 import pytest
 
+from ledger import samples as ex
 from ledger.core.canonical import canonical_bytes, parse_json
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.entries import make_entry
@@ -31,7 +32,6 @@ from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteSigner, NoteVerifier
 from ledger.core.statements import sign_statement
 from ledger.core.verify import LogVerifier
-from ledger import samples as ex
 from tests.vectors_path import VECTORS
 from tests.verifier import export_builder as eb
 
@@ -612,7 +612,7 @@ def _tamper(obj: dict[str, Any], field: str, member: str) -> str:
         return "signature"
     value = st["payload"][member]
     if isinstance(value, list):
-        st["payload"][member] = ["lab" if value[0] != "lab" else "farm"] + value[1:]
+        st["payload"][member] = ["lab" if value[0] != "lab" else "farm", *value[1:]]
     else:
         st["payload"][member] = eb.flip_char(value)
     return "signature"
