@@ -21,7 +21,7 @@ from ledger.cli.log import checkpoint, export, init, post, reindex, show, verify
 from ledger.cli.serve import demo, serve
 from ledger.core.errors import LedgerError
 from ledger.keystore import DEFAULT_DIR
-from ledger.store.db import DEFAULT_URL
+from ledger.service.ledger import DEFAULT_DATABASE_URL
 
 __all__ = ["main"]
 
@@ -41,7 +41,7 @@ class LedgerGroup(click.Group):
 @click.option(
     "--database",
     envvar="LEDGER_DATABASE_URL",
-    default=DEFAULT_URL,
+    default=DEFAULT_DATABASE_URL,
     show_default=True,
     metavar="URL",
     help="SQLAlchemy database URL (env LEDGER_DATABASE_URL).",

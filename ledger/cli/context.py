@@ -14,11 +14,9 @@ from typing import Any, TypeVar
 import click
 from sqlalchemy import Engine
 
-from ledger.core.note import NoteSigner
 from ledger.core.signing import SigningKey
 from ledger.keystore import Keystore
-from ledger.service.ledger import Ledger
-from ledger.store.db import make_engine
+from ledger.service.ledger import Ledger, open_database
 
 F = TypeVar("F", bound=Callable[..., Any])
 Progress = Callable[[int, int], None]
@@ -41,7 +39,7 @@ class Settings:
     @property
     def engine(self) -> Engine:
         if self._engine is None:
-            self._engine = make_engine(self.database)
+            self._engine = open_database(self.database)
         return self._engine
 
     def close(self) -> None:
@@ -50,15 +48,15 @@ class Settings:
             self._engine.dispose()
             self._engine = None
 
-    def ledger(self, signer: NoteSigner | None = None) -> Ledger:
-        """The ledger in the database; with ``signer``, able to sign checkpoints."""
-        return Ledger(self.engine, signer=signer)
+    def ledger(self) -> Ledger:
+        """The ledger in the database."""
+        return Ledger(self.engine)
 
     def operator_ledger(self, key_name: str) -> tuple[Ledger, SigningKey]:
         """The ledger opened with the operator's key, and that key (for signing statements)."""
         reader = self.ledger()
         key = self.keystore.load(key_name, passphrase(f"Passphrase for key {key_name!r}"))
-        return self.ledger(NoteSigner(reader.operator.name, key)), key
+        return reader.with_operator_key(key), key
 
 
 pass_settings = click.make_pass_decorator(Settings)
