@@ -85,171 +85,270 @@ def registrations(keys: DemoKeys) -> list[Statement]:
     return out
 
 
-def chain_events() -> Iterator[tuple[str, dict[str, object]]]:
+Events = Iterator[tuple[str, dict[str, object]]]
+
+
+@dataclass(frozen=True)
+class _Plot:
+    """One plot's season; its position (0, 1, 2) staggers the dates and the quantities."""
+
+    position: int
+    name: str
+
+    @property
+    def tag(self) -> str:
+        return f"2026:{self.name}"
+
+    @property
+    def paddy_lot(self) -> str:
+        return _lot(self.name)[0]
+
+    @property
+    def rice_lot(self) -> str:
+        return _lot(self.name)[1]
+
+    @property
+    def paddy_kg(self) -> int:
+        return 11500 + 400 * self.position
+
+    @property
+    def harvest_day(self) -> date:
+        return date(2026, 9, 24 + self.position)
+
+    @property
+    def mill_day(self) -> date:
+        return date(2026, 10, 8 + 2 * self.position)
+
+    @property
+    def bag_day(self) -> date:
+        return self.mill_day + timedelta(days=3)
+
+    @property
+    def serials(self) -> list[str]:
+        return [f"{self.position + 1}{n:05d}" for n in range(1, BAGS_PER_LOT + 1)]
+
+
+@dataclass(frozen=True)
+class _Case:
+    """A case of bags; cases are numbered 1, 2, ... across the whole season."""
+
+    number: int
+    bags: tuple[str, ...]
+
+    @property
+    def sscc(self) -> str:
+        return _sscc(self.number)
+
+
+def chain_events() -> Events:
     """The 2026 season's events as (actor, payload), in the order they happened."""
-    case_no = 0
-    shipments: list[tuple[int, str, list[str]]] = []  # (plot number, sscc, bags)
-    for p, plot in enumerate(PLOTS):
-        paddy_lot, rice_lot = _lot(plot)
-        paddy = gtin_uri(s.PADDY_GTIN, lot=paddy_lot)
-        tag = f"2026:{plot}"
-        yield (
-            "wuchang-coop",
-            s.sowing(plot=plot, time=_ts(date(2026, 5, 2 + p), 7), eid=s.event_id(f"{tag}:sowing")),
-        )
-        yield (
-            "wuchang-coop",
-            s.fertilising(
-                plot=plot, time=_ts(date(2026, 6, 10 + p), 6), eid=s.event_id(f"{tag}:fert1")
-            ),
-        )
-        yield (
-            "wuchang-coop",
-            s.fertilising(
-                plot=plot,
-                time=_ts(date(2026, 7, 15 + p), 6),
-                kg_per_ha=600,
-                product="复合肥 (NPK 15-15-15)",
-                eid=s.event_id(f"{tag}:fert2"),
-            ),
-        )
-        yield (
-            "wuchang-coop",
-            s.spraying(
-                plot=plot, time=_ts(date(2026, 8, 18 + p), 16), eid=s.event_id(f"{tag}:spray")
-            ),
-        )
-        harvest_day = date(2026, 9, 24 + p)
-        yield (
-            "wuchang-coop",
-            s.harvest(
-                lot=paddy_lot,
-                plot=plot,
-                kg=11500 + 400 * p,
-                harvest_date=harvest_day.isoformat(),
-                time=_ts(harvest_day, 18),
-                eid=s.event_id(f"{tag}:harvest"),
-            ),
-        )
-        ship_day = harvest_day + timedelta(days=2)
-        yield (
-            "wuchang-coop",
-            s.shipping(
-                quantities=[(paddy, 11500 + 400 * p, "KGM")],
-                time=_ts(ship_day, 8),
-                eid=s.event_id(f"{tag}:ship-paddy"),
-            ),
-        )
+    cases: list[_Case] = []
+    for position, name in enumerate(PLOTS):
+        plot = _Plot(position, name)
+        yield from _farm_work(plot)
+        yield from _harvest_and_milling(plot)
+        yield from _testing(plot)
+        packed = _cases(plot, first_number=len(cases) + 1)
+        yield from _bagging_and_packing(plot, packed)
+        yield from _storage(plot, packed)
+        cases.extend(packed)
+    for n, case in enumerate(cases):
+        yield from _shipping(n, case)
+        yield from _retail(n, case)
+
+
+def _farm_work(plot: _Plot) -> Events:
+    """Sowing, two fertilisings and a spraying of the plot."""
+    p, tag = plot.position, plot.tag
+    yield (
+        "wuchang-coop",
+        s.sowing(
+            plot=plot.name, time=_ts(date(2026, 5, 2 + p), 7), eid=s.event_id(f"{tag}:sowing")
+        ),
+    )
+    yield (
+        "wuchang-coop",
+        s.fertilising(
+            plot=plot.name, time=_ts(date(2026, 6, 10 + p), 6), eid=s.event_id(f"{tag}:fert1")
+        ),
+    )
+    yield (
+        "wuchang-coop",
+        s.fertilising(
+            plot=plot.name,
+            time=_ts(date(2026, 7, 15 + p), 6),
+            kg_per_ha=600,
+            product="复合肥 (NPK 15-15-15)",
+            eid=s.event_id(f"{tag}:fert2"),
+        ),
+    )
+    yield (
+        "wuchang-coop",
+        s.spraying(
+            plot=plot.name, time=_ts(date(2026, 8, 18 + p), 16), eid=s.event_id(f"{tag}:spray")
+        ),
+    )
+
+
+def _harvest_and_milling(plot: _Plot) -> Events:
+    """The paddy harvested, shipped to the mill, received there and milled into rice."""
+    paddy = gtin_uri(s.PADDY_GTIN, lot=plot.paddy_lot)
+    yield (
+        "wuchang-coop",
+        s.harvest(
+            lot=plot.paddy_lot,
+            plot=plot.name,
+            kg=plot.paddy_kg,
+            harvest_date=plot.harvest_day.isoformat(),
+            time=_ts(plot.harvest_day, 18),
+            eid=s.event_id(f"{plot.tag}:harvest"),
+        ),
+    )
+    ship_day = plot.harvest_day + timedelta(days=2)
+    yield (
+        "wuchang-coop",
+        s.shipping(
+            quantities=[(paddy, plot.paddy_kg, "KGM")],
+            time=_ts(ship_day, 8),
+            eid=s.event_id(f"{plot.tag}:ship-paddy"),
+        ),
+    )
+    yield (
+        "wuchang-mill",
+        s.receiving(
+            quantities=[(paddy, plot.paddy_kg, "KGM")],
+            time=_ts(ship_day, 14),
+            eid=s.event_id(f"{plot.tag}:receive-paddy"),
+        ),
+    )
+    yield (
+        "wuchang-mill",
+        s.milling(
+            paddy_lot=plot.paddy_lot,
+            paddy_kg=plot.paddy_kg,
+            rice_lot=plot.rice_lot,
+            rice_kg=7500 + 260 * plot.position,
+            time=_ts(plot.mill_day, 10),
+            eid=s.event_id(f"{plot.tag}:mill"),
+        ),
+    )
+
+
+def _testing(plot: _Plot) -> Events:
+    """The lab's pesticide residue test of the milled lot."""
+    p = plot.position
+    yield (
+        "hlj-lab",
+        s.inspection(
+            epc_classes=[gtin_uri(s.RICE_GTIN, lot=plot.rice_lot)],
+            time=_ts(plot.mill_day + timedelta(days=2), 15),
+            report_sha256=f"{p:02x}" * 32,
+            certificate=f"https://lab.example/reports/2026-WC-{p + 1:04d}",
+            eid=s.event_id(f"{plot.tag}:inspect"),
+        ),
+    )
+
+
+def _cases(plot: _Plot, first_number: int) -> list[_Case]:
+    """The plot's bags, BAGS_PER_CASE to a case, numbered on from ``first_number``."""
+    bags = s.bag_ids(lot=plot.rice_lot, serials=plot.serials)
+    starts = range(0, len(bags), BAGS_PER_CASE)
+    return [
+        _Case(first_number + k, tuple(bags[start : start + BAGS_PER_CASE]))
+        for k, start in enumerate(starts)
+    ]
+
+
+def _bagging_and_packing(plot: _Plot, cases: list[_Case]) -> Events:
+    """The milled rice filled into serialised bags, and the bags packed into cases."""
+    yield (
+        "wuchang-mill",
+        s.bagging(
+            rice_lot=plot.rice_lot,
+            serials=plot.serials,
+            time=_ts(plot.bag_day, 9),
+            eid=s.event_id(f"{plot.tag}:bag"),
+        ),
+    )
+    for case in cases:
         yield (
             "wuchang-mill",
-            s.receiving(
-                quantities=[(paddy, 11500 + 400 * p, "KGM")],
-                time=_ts(ship_day, 14),
-                eid=s.event_id(f"{tag}:receive-paddy"),
+            s.packing(
+                sscc=case.sscc,
+                children=case.bags,
+                time=_ts(plot.bag_day, 10, case.number % 60),
+                eid=s.event_id(f"2026:pack:{case.sscc}"),
             ),
         )
-        mill_day = date(2026, 10, 8 + 2 * p)
-        yield (
-            "wuchang-mill",
-            s.milling(
-                paddy_lot=paddy_lot,
-                paddy_kg=11500 + 400 * p,
-                rice_lot=rice_lot,
-                rice_kg=7500 + 260 * p,
-                time=_ts(mill_day, 10),
-                eid=s.event_id(f"{tag}:mill"),
-            ),
-        )
-        yield (
-            "hlj-lab",
-            s.inspection(
-                epc_classes=[gtin_uri(s.RICE_GTIN, lot=rice_lot)],
-                time=_ts(mill_day + timedelta(days=2), 15),
-                report_sha256=f"{p:02x}" * 32,
-                certificate=f"https://lab.example/reports/2026-WC-{p + 1:04d}",
-                eid=s.event_id(f"{tag}:inspect"),
-            ),
-        )
-        serials = [f"{p + 1}{n:05d}" for n in range(1, BAGS_PER_LOT + 1)]
-        bag_day = mill_day + timedelta(days=3)
-        yield (
-            "wuchang-mill",
-            s.bagging(
-                rice_lot=rice_lot,
-                serials=serials,
-                time=_ts(bag_day, 9),
-                eid=s.event_id(f"{tag}:bag"),
-            ),
-        )
-        bags = s.bag_ids(lot=rice_lot, serials=serials)
-        for start in range(0, len(bags), BAGS_PER_CASE):
-            case_no += 1
-            sscc = _sscc(case_no)
-            yield (
-                "wuchang-mill",
-                s.packing(
-                    sscc=sscc,
-                    children=bags[start : start + BAGS_PER_CASE],
-                    time=_ts(bag_day, 10, case_no % 60),
-                    eid=s.event_id(f"2026:pack:{sscc}"),
-                ),
-            )
-            shipments.append((p, sscc, bags[start : start + BAGS_PER_CASE]))
-        yield (
-            "wuchang-mill",
-            s.storing(
-                epcs=[sscc_uri(x) for q, x, _ in shipments if q == p],
-                time=_ts(bag_day, 20),
-                readings=[(_ts(bag_day, h), 11.0 + h / 10) for h in (12, 16, 20)],
-                eid=s.event_id(f"{tag}:store"),
-            ),
-        )
-    for n, (_plot, sscc, bags) in enumerate(shipments):
-        case = sscc_uri(sscc)
-        day = date(2026, 11, 2 + n % 10)
-        yield (
-            "wuchang-mill",
-            s.shipping(
-                epcs=[case],
-                source_gln=s.MILL_GLN,
-                destination_gln=s.RETAILER_GLN,
-                carrier_gln=s.CARRIER_GLN,
-                time=_ts(day, 8, n % 60),
-                despatch_advice=f"urn:epcglobal:cbv:bt:{s.MILL_GLN}:DA-2026-{n + 1:04d}",
-                eid=s.event_id(f"2026:ship:{sscc}"),
-            ),
-        )
-        # One truck's cooling failed for a few hours: recorded and flagged, not rejected.
-        peak = 19.5 if n == 7 else 12.0 + (n % 3) / 2
-        yield (
-            "coldchain-express",
-            s.transporting(
-                epcs=[case],
-                time=_ts(day, 22, n % 60),
-                readings=[(_ts(day, 12), 11.5), (_ts(day, 17), peak), (_ts(day, 22), 12.5)],
-                eid=s.event_id(f"2026:transport:{sscc}"),
-            ),
-        )
-        arrive = day + timedelta(days=1)
+
+
+def _storage(plot: _Plot, cases: list[_Case]) -> Events:
+    """The plot's cases in the mill's cold store, with its temperature readings."""
+    yield (
+        "wuchang-mill",
+        s.storing(
+            epcs=[sscc_uri(case.sscc) for case in cases],
+            time=_ts(plot.bag_day, 20),
+            readings=[(_ts(plot.bag_day, h), 11.0 + h / 10) for h in (12, 16, 20)],
+            eid=s.event_id(f"{plot.tag}:store"),
+        ),
+    )
+
+
+def _ship_day(n: int) -> date:
+    """The day the season's ``n``-th case (from 0) leaves the mill."""
+    return date(2026, 11, 2 + n % 10)
+
+
+def _shipping(n: int, case: _Case) -> Events:
+    """The ``n``-th case shipped to the retailer by the cold-chain carrier, and received."""
+    sscc, day = case.sscc, _ship_day(n)
+    yield (
+        "wuchang-mill",
+        s.shipping(
+            epcs=[sscc_uri(sscc)],
+            source_gln=s.MILL_GLN,
+            destination_gln=s.RETAILER_GLN,
+            carrier_gln=s.CARRIER_GLN,
+            time=_ts(day, 8, n % 60),
+            despatch_advice=f"urn:epcglobal:cbv:bt:{s.MILL_GLN}:DA-2026-{n + 1:04d}",
+            eid=s.event_id(f"2026:ship:{sscc}"),
+        ),
+    )
+    # One truck's cooling failed for a few hours: recorded and flagged, not rejected.
+    peak = 19.5 if n == 7 else 12.0 + (n % 3) / 2
+    yield (
+        "coldchain-express",
+        s.transporting(
+            epcs=[sscc_uri(sscc)],
+            time=_ts(day, 22, n % 60),
+            readings=[(_ts(day, 12), 11.5), (_ts(day, 17), peak), (_ts(day, 22), 12.5)],
+            eid=s.event_id(f"2026:transport:{sscc}"),
+        ),
+    )
+    yield (
+        "fresh-mart-sh",
+        s.receiving(
+            epcs=[sscc_uri(sscc)],
+            receiver_gln=s.RETAILER_GLN,
+            time=_ts(day + timedelta(days=1), 9, n % 60),
+            eid=s.event_id(f"2026:receive:{sscc}"),
+        ),
+    )
+
+
+def _retail(n: int, case: _Case) -> Events:
+    """Half the bags of the first cases of each lot sold, the day after they arrive."""
+    if n % (BAGS_PER_LOT // BAGS_PER_CASE) >= SOLD_PER_LOT // BAGS_PER_CASE:
+        return
+    sale_day = _ship_day(n) + timedelta(days=2)
+    for k, bag in enumerate(case.bags[: BAGS_PER_CASE // 2]):
         yield (
             "fresh-mart-sh",
-            s.receiving(
-                epcs=[case],
-                receiver_gln=s.RETAILER_GLN,
-                time=_ts(arrive, 9, n % 60),
-                eid=s.event_id(f"2026:receive:{sscc}"),
+            s.retail_selling(
+                epc=bag, time=_ts(sale_day, 10 + k), eid=s.event_id(f"2026:sell:{bag}")
             ),
         )
-        if n % (BAGS_PER_LOT // BAGS_PER_CASE) < SOLD_PER_LOT // BAGS_PER_CASE:
-            for k, bag in enumerate(bags[: BAGS_PER_CASE // 2]):
-                yield (
-                    "fresh-mart-sh",
-                    s.retail_selling(
-                        epc=bag,
-                        time=_ts(arrive + timedelta(days=1), 10 + k),
-                        eid=s.event_id(f"2026:sell:{bag}"),
-                    ),
-                )
 
 
 def _sscc(n: int) -> str:

@@ -17,18 +17,17 @@ from flask_babel import Babel
 
 from ledger.catalogue import Catalogue
 from ledger.core.errors import ValidationError
-from ledger.core.note import NoteSigner
 from ledger.keystore import Keystore
-from ledger.service.ledger import Ledger
+from ledger.service.ledger import Ledger, database_url, open_database
 from ledger.service.scans import CloneRule, ScanCounter
-from ledger.store.db import database_url, make_engine
 from web import api, errors, home, labels, resolver
 
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: a full batch of ordinary events fits easily
 SECURITY_HEADERS = {
     # No inline script anywhere: verifier code is served as files from this origin.
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+        "default-src 'self'; script-src 'self'; object-src 'none'; base-uri 'none'; "
+        "frame-ancestors 'none'"
     ),
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "no-referrer",
@@ -67,15 +66,13 @@ def settings_from_env() -> dict[str, Any]:
 
 def open_ledger(config: dict[str, Any]) -> Ledger:
     """Open the configured ledger; with the operator's passphrase, able to sign checkpoints."""
-    engine = make_engine(config["LEDGER_DATABASE_URL"])
-    reader = Ledger(engine)  # the genesis entry tells the origin the note key is named after
+    ledger = Ledger(open_database(config["LEDGER_DATABASE_URL"]))
     # Taken out of the config so that no later dump of it shows the passphrase.
     passphrase = config.pop("LEDGER_PASSPHRASE", None)
     if not passphrase:
-        return reader
+        return ledger
     keystore = Keystore(Path(config["LEDGER_KEYSTORE"]))
-    key = keystore.load(config["LEDGER_OPERATOR_KEY"], passphrase)
-    return Ledger(engine, signer=NoteSigner(reader.operator.name, key))
+    return ledger.with_operator_key(keystore.load(config["LEDGER_OPERATOR_KEY"], passphrase))
 
 
 def add_security_headers(response: Response) -> Response:

@@ -32,7 +32,8 @@ class CustodyState(Protocol):
     """Read-only view of custody as of the entry before the event being checked."""
 
     def exists(self, object_id: str) -> bool:
-        """True once the object was created (commissioned, produced, packed into), even if used up."""
+        """True once the object was created (commissioned, produced, packed into), even if
+        it was used up since."""
         ...
 
     def holder(self, object_id: str) -> str | None:
@@ -209,68 +210,20 @@ def custody_effects(
     """
     check = _Check(event, actor_id, state, field)
     step = event.biz_step
-
     if step == "commissioning":
-        created = tuple(o for o in event.objects if check.new_or_own_class(o))
-        return CustodyChanges(created=created, holders=tuple((o, actor_id) for o in created))
-
+        return _commissioning(event, check)
     if event.event_type == "TransformationEvent":
-        for oid in event.inputs:
-            check.held(oid, packed_ok=False)
-        created = tuple(o for o in event.outputs if check.new_or_own_class(o))
-        consumed = tuple(o for o in event.inputs if not _is_class(o))
-        return CustodyChanges(
-            created=created,
-            consumed=consumed,
-            holders=tuple((o, actor_id) for o in created),
-        )
-
+        return _transforming(event, check)
     if step == "packing":
         return _packing(event, check)
-
     if step == "unpacking":
         return _unpacking(event, check)
-
     if step == "shipping":
         return _shipping(event, check, actor_by_gln, field)
-
     if step in ("loading", "transporting", "unloading"):
-        for oid in event.objects:
-            check.known(oid)
-            receiver = state.pending_receiver(oid)
-            holder = state.holder(oid)
-            if receiver is None or holder != actor_id:
-                why = "it is not in transit" if receiver is None else f"it is carried by {holder}"
-                raise _deny(
-                    "not_in_custody",
-                    f"{oid} is not in transit with you ({actor_id}): {why}",
-                    check.field(oid),
-                )
-        return CustodyChanges()
-
+        return _carrying(event, check)
     if step == "receiving":
-        for oid in event.objects:
-            check.known(oid)
-            receiver = state.pending_receiver(oid)
-            if receiver != actor_id:
-                why = (
-                    "nobody has shipped it (the sender posts shipping first)"
-                    if receiver is None
-                    else f"it was shipped to {receiver}"
-                )
-                raise _deny(
-                    "not_receiver",
-                    f"you ({actor_id}) cannot receive {oid}: {why}",
-                    check.field(oid),
-                )
-        moved = check.with_contents(event.objects)
-        # Only what is addressed to the receiver settles; a packed item shipped on its own
-        # earlier keeps its own pending receipt.
-        moved = [o for o in moved if state.pending_receiver(o) == actor_id]
-        return CustodyChanges(
-            holders=tuple((o, actor_id) for o in moved),
-            pending=tuple((o, None) for o in moved),
-        )
+        return _receiving(event, check)
 
     if step in ("inspecting", "sampling"):
         # Labs examine goods where they are; they never take custody.
@@ -291,6 +244,68 @@ def custody_effects(
         return CustodyChanges()
 
     raise AssertionError(f"custody has no rule for the step {step!r}")  # pragma: no cover
+
+
+def _commissioning(event: Event, check: _Check) -> CustodyChanges:
+    """New objects (or more of a lot the poster holds), held by the poster."""
+    created = tuple(o for o in event.objects if check.new_or_own_class(o))
+    return CustodyChanges(created=created, holders=tuple((o, check.actor) for o in created))
+
+
+def _transforming(event: Event, check: _Check) -> CustodyChanges:
+    """Inputs the poster holds (not packed) go in; new outputs come out, held by the poster."""
+    for oid in event.inputs:
+        check.held(oid, packed_ok=False)
+    created = tuple(o for o in event.outputs if check.new_or_own_class(o))
+    consumed = tuple(o for o in event.inputs if not _is_class(o))
+    return CustodyChanges(
+        created=created,
+        consumed=consumed,
+        holders=tuple((o, check.actor) for o in created),
+    )
+
+
+def _carrying(event: Event, check: _Check) -> CustodyChanges:
+    """Loading, transporting, unloading: only by the carrier, while the goods are in transit."""
+    for oid in event.objects:
+        check.known(oid)
+        receiver = check.state.pending_receiver(oid)
+        holder = check.state.holder(oid)
+        if receiver is None or holder != check.actor:
+            why = "it is not in transit" if receiver is None else f"it is carried by {holder}"
+            raise _deny(
+                "not_in_custody",
+                f"{oid} is not in transit with you ({check.actor}): {why}",
+                check.field(oid),
+            )
+    return CustodyChanges()
+
+
+def _receiving(event: Event, check: _Check) -> CustodyChanges:
+    """Only the addressee receives; what arrives, with its contents, is then its own."""
+    state, actor_id = check.state, check.actor
+    for oid in event.objects:
+        check.known(oid)
+        receiver = state.pending_receiver(oid)
+        if receiver != actor_id:
+            why = (
+                "nobody has shipped it (the sender posts shipping first)"
+                if receiver is None
+                else f"it was shipped to {receiver}"
+            )
+            raise _deny(
+                "not_receiver",
+                f"you ({actor_id}) cannot receive {oid}: {why}",
+                check.field(oid),
+            )
+    moved = check.with_contents(event.objects)
+    # Only what is addressed to the receiver settles; a packed item shipped on its own
+    # earlier keeps its own pending receipt.
+    moved = [o for o in moved if state.pending_receiver(o) == actor_id]
+    return CustodyChanges(
+        holders=tuple((o, actor_id) for o in moved),
+        pending=tuple((o, None) for o in moved),
+    )
 
 
 def _packing(event: Event, check: _Check) -> CustodyChanges:

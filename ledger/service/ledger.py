@@ -1,5 +1,6 @@
 """The ledger as one object: a database, the operator's public identity and, on the
-operator's own server, its note signer. The web app and the CLI both go through it."""
+operator's own server, its note signer. The web app and the CLI both go through it, and
+open its database with ``open_database`` (they import nothing from ``ledger.store``)."""
 
 from __future__ import annotations
 
@@ -21,9 +22,20 @@ from ledger.service.checkpoints import SignedCheckpoint, latest_checkpoint
 from ledger.service.reindex import reindex
 from ledger.service.sequencer import Appended, Clock, Sequencer, system_clock
 from ledger.service.state import BatchState
-from ledger.store import schema
+from ledger.store import db, schema
 
 Progress = Callable[[int, int], None]
+DEFAULT_DATABASE_URL = db.DEFAULT_URL  # SQLite under ./instance
+
+
+def database_url() -> str:
+    """The configured database URL: ``LEDGER_DATABASE_URL``, else ``DEFAULT_DATABASE_URL``."""
+    return db.database_url()
+
+
+def open_database(url: str) -> Engine:
+    """An engine on the ledger database at ``url`` (SQLite or PostgreSQL), set up for the ledger."""
+    return db.make_engine(url)
 
 
 def genesis_statement(operator_key: SigningKey, origin: str, created: datetime) -> Statement:
@@ -100,6 +112,15 @@ class Ledger:
             )
         return cls(engine, signer=signer, clock=clock, checkpoint_interval=checkpoint_interval)
 
+    def with_operator_key(self, key: SigningKey) -> Ledger:
+        """This ledger, able to sign checkpoints with ``key`` (which must be the operator's)."""
+        return Ledger(
+            self.engine,
+            signer=NoteSigner(self.operator.name, key),
+            clock=self.clock,
+            checkpoint_interval=self.sequencer.checkpoint_interval,
+        )
+
     # -- writing -------------------------------------------------------------------------
 
     def append(self, statements: Sequence[Statement]) -> list[Appended]:
@@ -120,7 +141,7 @@ class Ledger:
             return queries.log_size(conn)
 
     def latest_checkpoint(self) -> SignedCheckpoint | None:
-        """The newest signed checkpoint; on the operator's server, first signs one if the log grew."""
+        """The newest signed checkpoint (the operator's server first signs one if the log grew)."""
         with self.engine.connect() as conn:
             latest = latest_checkpoint(conn)
             size = queries.log_size(conn)

@@ -1,5 +1,6 @@
-"""The append pipeline: parse -> validate -> authorise -> verify signature -> sequence -> store,
-all in one transaction that holds the sequencer lock (FORMAT.md sections 3 and 4).
+"""The append pipeline: parse -> validate -> authorise -> verify signature -> custody ->
+sequence -> store, all in one transaction that holds the sequencer lock (FORMAT.md sections
+3 and 4).
 
 A batch is all or nothing: the first statement that breaks a rule rejects the whole batch,
 and the error says which one (``index`` = its position in the batch). One durable commit
@@ -73,8 +74,125 @@ class _Outcome:
     genesis: Genesis | None
 
 
+# A statement the batch appends: (position in the batch, log index, the statement, and
+# the event it carries when it is one). Plain tuples: this is the append path's inner loop.
+_Accepted = tuple[int, int, Statement, AcceptedEvent | None]
+
+
+@dataclass(frozen=True)
+class _Rows:
+    """A batch's new entries and Merkle nodes, their hashes by log index, and the last one."""
+
+    entries: list[dict[str, object]]
+    nodes: list[dict[str, object]]
+    hashes: dict[int, bytes]
+    last_hash: bytes
+
+
+def _entry_time(head: Head, now: datetime) -> str:
+    """The batch's entry time: the clock, but never before the last entry's."""
+    time = format_time(now)
+    if head.last_time is not None and time < head.last_time:
+        time = head.last_time  # entry times never go backwards, whatever the clock does
+    return time
+
+
+def _already_logged(conn: Connection, ids: list[bytes]) -> dict[bytes, Appended]:
+    """The statements of the batch that are in the log already (idempotent resubmissions)."""
+    return {
+        row.statement_id: Appended(row.idx, row.entry_hash, False)
+        for row in conn.execute(
+            select(LogEntry.statement_id, LogEntry.idx, LogEntry.entry_hash).where(
+                LogEntry.statement_id.in_(ids)
+            )
+        )
+    }
+
+
+def _admit(
+    statements: Sequence[Statement],
+    ids: list[bytes],
+    in_log: dict[bytes, Appended],
+    state: BatchState,
+    size: int,
+    moment: datetime,
+) -> tuple[list[tuple[int, bool]], list[_Accepted]]:
+    """The registry rules, in order (each statement sees the ones before it).
+
+    Returns, per statement, (log index, created by this batch), and the statements to append.
+    """
+    in_batch: dict[bytes, int] = {}
+    plan: list[tuple[int, bool]] = []
+    accepted: list[_Accepted] = []
+    for position, statement in enumerate(statements):
+        sid = ids[position]
+        if sid in in_log or sid in in_batch:
+            plan.append((in_log[sid].index if sid in in_log else in_batch[sid], False))
+            continue
+        try:
+            admission = admit(statement, index=size, time=moment, view=state)
+        except LedgerError as exc:
+            exc.index = position
+            raise
+        state.apply(admission)
+        event = admission if isinstance(admission, AcceptedEvent) else None
+        accepted.append((position, size, statement, event))
+        in_batch[sid] = size
+        plan.append((size, True))
+        size += 1
+    return plan, accepted
+
+
+def _apply_custody(state: BatchState, accepted: list[_Accepted]) -> None:
+    """The custody rules and derived rows of each event, in order."""
+    # Every object the batch touches is loaded first, in one query per 500.
+    state.prefetch_custody(
+        o for _, _, _, event in accepted if event is not None for o in event.event.object_ids()
+    )
+    for position, index, _, event in accepted:
+        if event is not None:
+            try:
+                event_effects.apply(state, event, index)
+            except LedgerError as exc:
+                exc.index = position
+                raise
+
+
+def _sequence(
+    accepted: list[_Accepted],
+    ids: list[bytes],
+    time: str,
+    prev: bytes,
+    frontier: Frontier,
+) -> _Rows:
+    """Chain the accepted statements into entries after ``prev``; grow ``frontier`` with them."""
+    entry_rows: list[dict[str, object]] = []
+    node_rows: list[dict[str, object]] = []
+    hashes: dict[int, bytes] = {}
+    for position, index, statement, _ in accepted:
+        entry = make_entry(index, prev, statement, time)
+        entry_rows.append(
+            {
+                "idx": index,
+                "leaf": entry.raw,
+                "entry_hash": entry.hash,
+                "prev_hash": prev,
+                "statement_id": ids[position],
+                "kind": statement.kind,
+                "signer": statement.signer,
+                "time": time,
+            }
+        )
+        node_rows.extend(
+            {"level": lv, "idx": ix, "hash": h} for (lv, ix), h in frontier.append(entry.hash)
+        )
+        hashes[index] = entry.hash
+        prev = entry.hash
+    return _Rows(entry_rows, node_rows, hashes, prev)
+
+
 class Sequencer:
-    """Appends statements to the log held in ``engine``; signs checkpoints when a signer is given."""
+    """Appends statements to the log held in ``engine``; signs checkpoints if given a signer."""
 
     def __init__(
         self,
@@ -112,98 +230,34 @@ class Sequencer:
     def _current_frontier(self, conn: Connection, head: Head) -> Frontier:
         cached = self._frontier
         if cached is not None and cached[1].size == head.size and cached[0] == head.last_hash:
-            return Frontier(
-                cached[1].size, list(cached[1].hashes)
-            )  # a copy: a rollback must not touch it
+            # A copy: a rollback must not touch the cached one.
+            return Frontier(cached[1].size, list(cached[1].hashes))
         return load_frontier(conn, head.size)
 
     def _append_locked(self, conn: Connection, statements: Sequence[Statement]) -> _Outcome:
+        """One batch through the pipeline, inside the transaction that holds the write lock."""
         head = read_head(conn)
-        time = format_time(self.clock())
-        if head.last_time is not None and time < head.last_time:
-            time = head.last_time  # entry times never go backwards, whatever the clock does
-        moment = parse_time(time, field="time")
-
+        time = _entry_time(head, self.clock())
         ids = [s.statement_id for s in statements]
-        in_log: dict[bytes, Appended] = {
-            row.statement_id: Appended(row.idx, row.entry_hash, False)
-            for row in conn.execute(
-                select(LogEntry.statement_id, LogEntry.idx, LogEntry.entry_hash).where(
-                    LogEntry.statement_id.in_(ids)
-                )
-            )
-        }
+        in_log = _already_logged(conn, ids)
         frontier = self._current_frontier(conn, head)
         state = BatchState(conn) if self._genesis is None else BatchState(conn, self._genesis)
-        size = head.size
-        in_batch: dict[bytes, int] = {}
-        plan: list[tuple[int, bool]] = []  # per statement: (log index, created by this batch)
-        accepted: list[
-            tuple[int, int, Statement, AcceptedEvent | None]
-        ] = []  # (position, index, ...)
-        # Pass 1, in order: the registry rules (each statement sees the ones before it).
-        for position, statement in enumerate(statements):
-            sid = ids[position]
-            if sid in in_log or sid in in_batch:
-                plan.append((in_log[sid].index if sid in in_log else in_batch[sid], False))
-                continue
-            try:
-                admission = admit(statement, index=size, time=moment, view=state)
-            except LedgerError as exc:
-                exc.index = position
-                raise
-            state.apply(admission)
-            accepted.append(
-                (
-                    position,
-                    size,
-                    statement,
-                    admission if isinstance(admission, AcceptedEvent) else None,
-                )
-            )
-            in_batch[sid] = size
-            plan.append((size, True))
-            size += 1
-        # Pass 2: the custody of every object the batch touches, in one query per 500.
-        state.prefetch_custody(
-            o for _, _, _, event in accepted if event is not None for o in event.event.object_ids()
-        )
-        # Pass 3, in order: custody rules and derived rows, then the entries and Merkle nodes.
-        prev = head.last_hash
-        entry_rows: list[dict[str, object]] = []
-        node_rows: list[dict[str, object]] = []
-        hashes = {appended.index: appended.entry_hash for appended in in_log.values()}
-        for position, index, statement, event in accepted:
-            if event is not None:
-                try:
-                    event_effects.apply(state, event, index)
-                except LedgerError as exc:
-                    exc.index = position
-                    raise
-            entry = make_entry(index, prev, statement, time)
-            entry_rows.append(
-                {
-                    "idx": index,
-                    "leaf": entry.raw,
-                    "entry_hash": entry.hash,
-                    "prev_hash": prev,
-                    "statement_id": ids[position],
-                    "kind": statement.kind,
-                    "signer": statement.signer,
-                    "time": time,
-                }
-            )
-            node_rows.extend(
-                {"level": lv, "idx": ix, "hash": h} for (lv, ix), h in frontier.append(entry.hash)
-            )
-            hashes[index] = entry.hash
-            prev = entry.hash
-        results = [Appended(index, hashes[index], created) for index, created in plan]
-        if entry_rows:
-            conn.execute(insert(LogEntry), entry_rows)
-            conn.execute(insert(MerkleNode), node_rows)
+        # Parse, validate, authorise, verify: the registry rules (core.registry.admit).
+        moment = parse_time(time, field="time")
+        plan, accepted = _admit(statements, ids, in_log, state, head.size, moment)
+        # Custody: the rules, and the rows each event derives.
+        _apply_custody(state, accepted)
+        # Sequence: the entries, chained from the head, and the Merkle nodes they add.
+        rows = _sequence(accepted, ids, time, head.last_hash, frontier)
+        # Store.
+        if rows.entries:
+            conn.execute(insert(LogEntry), rows.entries)
+            conn.execute(insert(MerkleNode), rows.nodes)
             state.flush()
-        return _Outcome(results, frontier, prev, state.genesis())
+        hashes = {appended.index: appended.entry_hash for appended in in_log.values()}
+        hashes.update(rows.hashes)
+        results = [Appended(index, hashes[index], created) for index, created in plan]
+        return _Outcome(results, frontier, rows.last_hash, state.genesis())
 
     def _maybe_checkpoint(
         self, conn: Connection, frontier: Frontier, *, force: bool = False

@@ -147,6 +147,11 @@ def test_wrong_passphrase(run: Any, vkey: str) -> None:
     fails(run("checkpoint", LEDGER_PASSPHRASE="wrong"), "wrong_passphrase")
 
 
+def test_only_the_operator_key_signs_checkpoints(run: Any, vkey: str) -> None:
+    ok(run("keys", "new", "not-the-operator"))
+    fails(run("checkpoint", "--operator-key", "not-the-operator"), "wrong_operator_key")
+
+
 def test_commands_need_an_initialised_database(run: Any) -> None:
     fails(run("verify"), "not_initialised")
     fails(run("show", "0"), "not_initialised")

@@ -1,0 +1,111 @@
+"""``ledger serve`` runs the web app; ``ledger demo`` builds the sample ledger and serves it."""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from ledger.cli.context import Settings, operator_key_option, pass_settings, progress_bar
+from ledger.keystore import DEMO_PASSPHRASE
+from ledger.service.ledger import Ledger
+
+DEMO_DATABASE = "sqlite:///instance/demo.sqlite3"
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@operator_key_option
+@pass_settings
+def serve(settings: Settings, host: str, port: int, operator_key: str) -> None:
+    """Run the web app on Flask's development server (use gunicorn in production)."""
+    # Imported here, not at the top: only this command needs the web layer, and the
+    # ledger package must stay importable without it.
+    from web import create_app
+
+    if not os.environ.get("LEDGER_PASSPHRASE"):
+        click.echo(
+            "LEDGER_PASSPHRASE is not set: appends work, but no checkpoints are signed", err=True
+        )
+    app = create_app(
+        {
+            "LEDGER_DATABASE_URL": settings.database,
+            "LEDGER_KEYSTORE": str(settings.keystore_dir),
+            "LEDGER_OPERATOR_KEY": operator_key,
+        }
+    )
+    app.run(host=host, port=port)
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--serve/--no-serve", default=True, help="Serve the site after building the ledger.")
+@click.pass_context
+def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
+    """Build a sample Wuchang rice ledger (SQLite under ./instance) and serve it."""
+    from ledger import demo as sample  # the sample chain is only needed here
+    from web import create_app
+
+    settings: Settings = ctx.ensure_object(Settings)
+    if (
+        ctx.parent is not None
+        and ctx.parent.get_parameter_source("database") == click.core.ParameterSource.DEFAULT
+    ):
+        settings.database = DEMO_DATABASE  # keep the demo apart from a real local ledger
+    click.echo(
+        f"DEMO: throw-away keys in {settings.keystore_dir}/ sealed with the INSECURE passphrase "
+        f"{DEMO_PASSPHRASE!r}; never use these keys for anything real."
+    )
+    keys = sample.DemoKeys.load(settings.keystore, DEMO_PASSPHRASE)
+    ledger = Ledger.create(settings.engine, keys.operator, sample.ORIGIN)
+    statements = sample.statement_count(keys)
+    with progress_bar("appending the sample", statements) as report:
+        total, created = sample.build(ledger, keys, report)
+    report_ = ledger.verify()
+    click.echo(
+        f"{ledger.size()} entries ({created} new of {total} sample statements); "
+        f"verification: {'all checks pass' if report_.ok else f'{len(report_.failures)} failures'}"
+    )
+    base = f"http://{host}:{port}"
+    unit_page = f"{base}{sample.sample_unit_path()}"
+    gtin, serial = sample.sample_unit_gtin_serial()
+    lot_gtin, lot = sample.sample_lot()
+    vkey = ledger.operator.vkey
+    verifier = "python scripts/verify_ledger.py"
+    click.echo(
+        "\n".join(
+            [
+                f"Database:        {settings.database}",
+                f"Operator key:    {vkey}",
+                f"Site:            {base}/",
+                f"Scan page:       {unit_page}   (what a bag's QR code opens)",
+                f"Its proof:       {unit_page}?format=bundle",
+                f"Label sheet:     {base}/labels/01/{lot_gtin}/10/{lot}",
+                f"A bag's history: {base}/api/v1/units/{gtin}/{serial}",
+                f"Checkpoint:      {base}/api/v1/checkpoint",
+                f"Log entries:     {base}/api/v1/log/entries?start=0&end=20",
+                f"API description: {base}/api/v1/openapi.json",
+                (
+                    f"Check the proof: curl -s '{unit_page}?format=bundle' > proof.json && "
+                    f"{verifier} --bundle proof.json --operator-key '{vkey}'"
+                ),
+                (
+                    f"Audit offline:   ledger --database {settings.database} export demo.jsonl"
+                    f" && {verifier} demo.jsonl --operator-key '{vkey}'"
+                ),
+            ]
+        )
+    )
+    if not serve:
+        return
+    app = create_app(
+        {
+            "LEDGER_DATABASE_URL": settings.database,
+            "LEDGER_KEYSTORE": str(settings.keystore_dir),
+            "LEDGER_OPERATOR_KEY": sample.OPERATOR_KEY,
+            "LEDGER_PASSPHRASE": DEMO_PASSPHRASE,
+        }
+    )
+    app.run(host=host, port=port)
