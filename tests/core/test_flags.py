@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from ledger import samples as ex
 from ledger.core import flags
@@ -223,3 +225,25 @@ def test_parameters_round_trip_through_canonical_json(flag: Flag) -> None:
 def test_an_unknown_stored_code_is_named() -> None:
     with pytest.raises(StoreError, match="no_such_flag"):
         flags.flag_params("no_such_flag", {})
+
+
+temperatures = st.floats(-100, 100, allow_nan=False) | st.integers(-100, 100)
+amounts = st.floats(0, 1e6, allow_nan=False) | st.integers(0, 10**6)
+
+
+@given(
+    st.lists(temperatures, min_size=1, max_size=5),
+    st.tuples(temperatures, temperatures).map(sorted),
+    st.lists(st.tuples(amounts, amounts), max_size=3),
+)
+def test_any_flagged_values_round_trip(
+    readings: list[float], band: list[float], analytes: list[tuple[float, float]]
+) -> None:
+    times = [f"2024-10-13T{8 + i:02d}:00:00+08:00" for i in range(len(readings))]
+    stored = ex.storing(
+        readings=list(zip(times, readings, strict=True)), allowed=(band[0], band[1])
+    )
+    lab = ex.inspection(analytes=[(f"a{i}", v, lim, "MGKG") for i, (v, lim) in enumerate(analytes)])
+    for payload in (stored, lab):
+        for flag in flags.flags(parse_event(payload)):
+            assert flags.flag_params(flag.code, json.loads(flag.params_json())) == flag.params
