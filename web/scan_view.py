@@ -15,10 +15,11 @@ from flask_babel import lazy_gettext as _l
 from ledger.catalogue import Catalogue
 from ledger.core.bundle import BundleReport
 from ledger.core.events import Event, Quantity
-from ledger.core.flags import Flag
 from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.service.lineage import Lineage, Step
 from web.chart import Chart, Reading, temperature_chart
+from web.flag_text import flag_text
+from web.units import unit
 
 STEP_TITLES = {
     "tl:sowing": _l("Sowing and transplanting"),
@@ -39,16 +40,6 @@ STEP_TITLES = {
     "receiving": _l("Receiving"),
     "sensor_reporting": _l("Sensor report"),
     "retail_selling": _l("Sold in store"),
-}
-UNITS = {
-    "KGM": "kg",
-    "LTR": "L",
-    "KGM/HAR": "kg/ha",
-    "LTR/HAR": "L/ha",
-    "CEL": "°C",
-    "GRM": "g",
-    "MGM/KGM": "mg/kg",
-    "TNE": "t",
 }
 
 
@@ -113,7 +104,7 @@ def _number(value: float) -> str:
 
 
 def _amount(value: float, uom: str | None) -> str:
-    return f"{_number(value)} {UNITS.get(uom, uom)}" if uom else _number(value)
+    return f"{_number(value)} {unit(uom)}" if uom else _number(value)
 
 
 def _lang(lang: str) -> str:
@@ -232,11 +223,6 @@ def _details(event: Event, namer: _Namer) -> list[Detail]:
     return out
 
 
-def flag_text(flag: Flag, lang: str) -> str:
-    """A flag's message in the reader's language."""
-    return flag.message_zh if _lang(lang) == "zh" else flag.message_en
-
-
 def _failure_text(report: BundleReport, index: int) -> str:
     failures = report.failures_at(index)
     return "; ".join(f"{f.check}: {f.message}" for f in failures)
@@ -260,7 +246,7 @@ def _step_view(step: Step, report: BundleReport, namer: _Namer, lang: str) -> St
         region=step.actor.region,
         where=_where(namer.party(event.location) if event.location else "", step.actor.name),
         details=tuple(_details(event, namer)),
-        flags=tuple(flag_text(f, lang) for f in step.flags),
+        flags=tuple(flag_text(f, namer) for f in step.flags),
         critical=any(f.severity == "critical" for f in step.flags),
         verified=report.ok and not failure,
         failure=failure,
@@ -299,7 +285,7 @@ def scan_view(lineage: Lineage, report: BundleReport, catalogue: Catalogue, lang
             ),
             lot,
         )
-    anomalies = tuple(flag_text(f, lang) for f in lineage.flags)
+    anomalies = tuple(flag_text(f, namer) for f in lineage.flags)
     if report.ok:
         verdict = _(
             "Verified: all %(count)s steps are signed by registered producers and included in the "

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from ledger.core import flags
 from ledger.core.custody import custody_effects
-from ledger.core.events import Event
+from ledger.core.object_index import indexed_ids
 from ledger.core.registry import AcceptedEvent
 from ledger.service.state import BatchState
-
-
-def indexed_ids(event: Event) -> tuple[str, ...]:
-    """The identifiers an event is found under: the objects it names, and for farm work and
-    harvests also the plot, so that a product's page can show how its field was worked."""
-    # A unit is keyed by GTIN + serial; the lot it was written with is indexed too, so that
-    # a lot's history reaches the events that made its units (label sheets).
-    ids = tuple(dict.fromkeys(event.object_ids() + tuple(lot for _, lot in event.unit_lots)))
-    plot = event.plot if (event.biz_step.startswith("tl:") or event.is_harvest) else None
-    return (*ids, plot) if plot is not None and plot not in ids else ids
 
 
 def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:
@@ -30,16 +20,11 @@ def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:
 
     state.apply_custody(custody_effects(event, accepted.actor.actor, actor_by_gln, state))
     state.object_rows.extend({"object_id": o, "entry_idx": index} for o in indexed_ids(event))
-    # Flags that one event shows by itself (a reading outside its band, a failed test).
-    # Flags that need history (pre-harvest interval, missing inspection) are computed
-    # where the history is read, from the same log, by flags.history_flags.
+    # Flags that one event shows by itself (a reading outside its band, a failed test), as
+    # a code and its parameters; the words are made where they are shown. Flags that need
+    # history (pre-harvest interval, missing inspection) are computed where the history is
+    # read, from the same log, by flags.history_flags.
     state.flag_rows.extend(
-        {
-            "entry_idx": index,
-            "code": f.code,
-            "severity": f.severity,
-            "message_en": f.message_en,
-            "message_zh": f.message_zh,
-        }
+        {"entry_idx": index, "code": f.code, "severity": f.severity, "params": f.params_json()}
         for f in flags.flags(event)
     )

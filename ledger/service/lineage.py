@@ -23,9 +23,10 @@ from typing import Any
 
 from sqlalchemy import Connection, Row, select
 
+from ledger.core.canonical import parse_json
 from ledger.core.entries import Entry, parse_entry
 from ledger.core.events import Event, parse_event
-from ledger.core.flags import Flag, history_flags
+from ledger.core.flags import Flag, flag_params, history_flags
 from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.core.registry import ActorRecord
 from ledger.service.queries import object_history
@@ -195,7 +196,7 @@ def lineage(conn: Connection, subject: str | GS1Identifier, tree_size: int) -> L
     step_flags: dict[int, list[Flag]] = {}
     for row in stored:
         step_flags.setdefault(row.entry_idx, []).append(
-            Flag(row.code, row.severity, row.message_en, row.message_zh, index=row.entry_idx)
+            Flag(flag_params(row.code, parse_json(row.params)), index=row.entry_idx)
         )
     retailers = (
         conn.execute(select(ActorRow.gln).where(ActorRow.roles.contains("retailer")))

@@ -33,7 +33,8 @@ class LogEntry(Base):
 
 
 class MerkleNode(Base):
-    """Hashes of perfect subtrees: (level, index) covers leaves [index*2^level, (index+1)*2^level)."""
+    """Hashes of perfect subtrees: (level, index) covers the leaves
+    [index*2^level, (index+1)*2^level)."""
 
     __tablename__ = "merkle_nodes"
 
@@ -96,7 +97,10 @@ class CustodyRow(Base):
 
 
 class FlagRow(Base):
-    """Anomalies recorded and shown, never rejected: a temperature excursion, a failed test."""
+    """Anomalies recorded and shown, never rejected: a temperature excursion, a failed test.
+
+    A code and its parameters (``ledger.core.flags``), as canonical JSON; no words: the
+    web layer words them in the reader's language."""
 
     __tablename__ = "flags"
 
@@ -104,8 +108,7 @@ class FlagRow(Base):
     entry_idx: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
     code: Mapped[str] = mapped_column(String(64), nullable=False)
     severity: Mapped[str] = mapped_column(String(16), nullable=False)
-    message_en: Mapped[str] = mapped_column(Text, nullable=False)
-    message_zh: Mapped[str] = mapped_column(Text, nullable=False)
+    params: Mapped[str] = mapped_column(Text, nullable=False)
 
 
 class ScanClient(Base):

@@ -1,4 +1,4 @@
-"""The event model: documented examples, every rejection path, flags, properties."""
+"""The event model: documented examples, every rejection path, properties."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from ledger import samples as ex
 from ledger.core import events, flags
 from ledger.core.errors import ValidationError
-from ledger.core.events import Event, parse_event
+from ledger.core.events import parse_event
 from ledger.core.gs1 import gtin_uri, location_uri, party_uri, sscc_uri
 
 EVENTS_MD = Path(__file__).resolve().parents[2] / "docs" / "EVENTS.md"
@@ -1046,138 +1046,6 @@ def test_messages_are_plain_words() -> None:
     assert error.message == "the step commissioning needs action ADD, not OBSERVE"
     error = rejects(changed(SOWING, "recordTime", "x"), "unknown_field", "payload.recordTime")
     assert "records the time itself" in error.message
-
-
-# --- flags -------------------------------------------------------------------------------------
-
-
-def test_excursion_flag() -> None:
-    (flag,) = flags.flags(parse_event(ex.transporting()))
-    assert flag.code == "temperature_excursion" and flag.severity == "warning"
-    assert "1 temperature reading(s) outside the allowed 0 to 15 °C" in flag.message_en
-    assert "18.5 °C at 2024-10-15 18:00 UTC+0800" in flag.message_en  # where it happened
-    assert "超出允许范围 0～15 °C" in flag.message_zh and "2024-10-15 18:00" in flag.message_zh
-    assert flag.object_ids == (sscc_uri(ex.CASE_SSCC),) and flag.index is None
-
-
-def test_excursion_edges() -> None:
-    inside = ex.storing(
-        readings=[("2024-10-13T08:00:00+08:00", 0), ("2024-10-13T09:00:00+08:00", 15)]
-    )
-    assert flags.flags(parse_event(inside)) == []
-    cold = ex.storing(readings=[("2024-10-13T08:00:00+08:00", -0.5)])
-    assert flags.flags(parse_event(cold))[0].code == "temperature_excursion"
-    ranged = changed(
-        ex.storing(),
-        "sensorElementList[0].sensorReport[0]",
-        {"type": "Temperature", "minValue": 3, "maxValue": 16, "uom": "CEL"},
-    )
-    assert "16 °C" in flags.flags(parse_event(ranged))[0].message_en
-    humid = changed(
-        ex.storing(),
-        "sensorElementList[0].sensorReport[0]",
-        {"type": "RelativeHumidity", "value": 99, "uom": "P1"},
-    )
-    assert flags.flags(parse_event(humid)) == []  # the band is for temperature only
-    no_band = changed(ex.transporting(), "tl:allowedRange", MISSING)
-    assert flags.flags(parse_event(no_band)) == []
-
-
-def test_failed_inspection_flags() -> None:
-    assert flags.flags(parse_event(ex.inspection())) == []
-    (fail,) = flags.flags(parse_event(ex.inspection(result="fail", analytes=())))
-    assert fail.code == "inspection_failed" and fail.severity == "critical"
-    assert fail.message_en == "the inspection failed"
-    over = ex.inspection(analytes=[("cadmium", 0.35, 0.2, "MGKG")])  # says pass, is over
-    (flag,) = flags.flags(parse_event(over))
-    assert flag.message_en == "the inspection failed: cadmium 0.35 MGKG over the limit 0.2"
-    assert "超过限量" in flag.message_zh
-
-
-def _log(*payloads: tuple[str, dict[str, Any]]) -> list[tuple[int, str, Event]]:
-    return [(i, actor, parse_event(p)) for i, (actor, p) in enumerate(payloads)]
-
-
-def test_chain_flags() -> None:
-    log = _log(*ex.wuchang_chain())
-    assert flags.history_flags(log, retailer_glns={ex.RETAILER_GLN}) == []
-    combined = flags.event_flags(log, retailer_glns={ex.RETAILER_GLN})
-    assert [(f.code, f.index) for f in combined] == [("temperature_excursion", 12)]
-
-
-def test_pre_harvest_interval_flag() -> None:
-    early = ex.harvest(harvest_date="2024-09-05", time="2024-09-05T18:00:00+08:00")
-    log = _log(("c", ex.spraying()), ("c", early))
-    (flag,) = flags.history_flags(log)
-    assert (flag.code, flag.severity, flag.index) == ("pre_harvest_interval", "critical", 1)
-    assert "only 16 day(s) after spraying" in flag.message_en
-    assert "21 days" in flag.message_en and "安全间隔期 21 天" in flag.message_zh
-    assert flag.object_ids == (gtin_uri(ex.PADDY_GTIN, lot=ex.PADDY_LOT),)
-
-
-def test_pre_harvest_interval_edges() -> None:
-    on_time = ex.harvest(harvest_date="2024-09-10", time="2024-09-10T18:00:00+08:00")
-    assert flags.history_flags(_log(("c", ex.spraying()), ("c", on_time))) == []  # 21 days
-    day_before = ex.harvest(harvest_date="2024-09-09", time="2024-09-10T18:00:00+08:00")
-    assert len(flags.history_flags(_log(("c", ex.spraying()), ("c", day_before)))) == 1
-    other_plot = ex.harvest(
-        plot="plot-08", harvest_date="2024-09-01", time="2024-09-01T18:00:00+08:00"
-    )
-    assert flags.history_flags(_log(("c", ex.spraying()), ("c", other_plot))) == []
-    sprayed_after = ex.spraying(time="2024-09-26T08:00:00+08:00")
-    assert flags.history_flags(_log(("c", ex.harvest()), ("c", sprayed_after))) == []
-
-
-def test_late_posted_spraying_is_flagged_at_its_own_index() -> None:
-    early = ex.harvest(harvest_date="2024-09-05", time="2024-09-05T18:00:00+08:00")
-    (flag,) = flags.history_flags(_log(("c", early), ("c", ex.spraying())))
-    assert flag.index == 1
-
-
-def test_missing_inspection_flag() -> None:
-    chain = ex.wuchang_chain()
-    without_lab = [entry for entry in chain if entry[1]["bizStep"] != "inspecting"]
-    log = _log(*without_lab)
-    (flag,) = flags.history_flags(log, retailer_glns={ex.RETAILER_GLN})
-    assert flag.code == "missing_inspection" and flag.index == 10
-    assert flag.object_ids == (sscc_uri(ex.CASE_SSCC),)
-    assert "to a retailer" in flag.message_en and "零售商" in flag.message_zh
-    # Without the retailer list every shipment is checked (the paddy one too).
-    assert [f.index for f in flags.history_flags(log)] == [4, 10]
-
-
-def test_failed_inspection_does_not_count_as_passing() -> None:
-    chain = ex.wuchang_chain()
-    failed = [
-        (a, ex.inspection(result="fail") if p["bizStep"] == "inspecting" else p) for a, p in chain
-    ]
-    (flag,) = flags.history_flags(_log(*failed), retailer_glns={ex.RETAILER_GLN})
-    assert flag.code == "missing_inspection"
-
-
-def test_inspecting_a_unit_or_its_case_counts() -> None:
-    chain = [e for e in ex.wuchang_chain() if e[1]["bizStep"] != "inspecting"]
-    ship_at = next(i for i, e in enumerate(chain) if e[1].get("tl:carrier"))
-    for named in ([sscc_uri(ex.CASE_SSCC)], ex.bag_ids()):
-        lab = ex.inspection(epc_classes=())
-        lab = changed(lab, "quantityList", MISSING) | {"epcList": named}
-        log = _log(*chain[:ship_at], ("hlj-lab", lab), *chain[ship_at:])
-        assert flags.history_flags(log, retailer_glns={ex.RETAILER_GLN}) == []
-    # One bag of four inspected is not enough for the case.
-    lab = changed(ex.inspection(epc_classes=()), "quantityList", MISSING) | {
-        "epcList": ex.bag_ids()[:1]
-    }
-    log = _log(*chain[:ship_at], ("hlj-lab", lab), *chain[ship_at:])
-    assert len(flags.history_flags(log, retailer_glns={ex.RETAILER_GLN})) == 1
-
-
-def test_inspection_of_the_bag_lot_counts_for_units() -> None:
-    lot = gtin_uri(ex.BAG_GTIN, lot=ex.RICE_LOT)
-    shipment = ex.shipping(
-        epcs=ex.bag_ids()[:1], source_gln=ex.MILL_GLN, destination_gln=ex.RETAILER_GLN
-    )
-    log = _log(("lab", ex.inspection(epc_classes=[lot])), ("mill", shipment))
-    assert flags.history_flags(log) == []
 
 
 # --- properties --------------------------------------------------------------------------------

@@ -27,7 +27,12 @@ def source_messages() -> set[str]:
 def test_every_message_has_a_chinese_translation() -> None:
     with open(ZH / "messages.po", "rb") as f:
         catalogue = read_po(f)
-    translated = {m.id for m in catalogue if m.id and m.string and not m.fuzzy}
+    # A plural message's id is (singular, plural) and its string one text per plural form.
+    translated = {
+        m.id[0] if isinstance(m.id, tuple) else m.id
+        for m in catalogue
+        if m.id and not m.fuzzy and all(_texts(m.string))
+    }
     missing = source_messages() - translated
     assert not missing, (
         f"add these to web/translations/zh/LC_MESSAGES/messages.po: {sorted(missing)}"
@@ -41,6 +46,10 @@ def test_the_compiled_catalogue_matches_the_source() -> None:
     write_mo(compiled, catalogue)
     with open(ZH / "messages.mo", "rb") as f:
         shipped = read_mo(f)
-    assert {m.id: m.string for m in shipped if m.id} == {
-        m.id: m.string for m in catalogue if m.id
+    assert {_texts(m.id): _texts(m.string) for m in shipped if m.id} == {
+        _texts(m.id): _texts(m.string) for m in catalogue if m.id
     }, "run: pybabel compile -d web/translations"
+
+
+def _texts(string: str | list[str] | tuple[str, ...]) -> tuple[str, ...]:
+    return (string,) if isinstance(string, str) else tuple(string)

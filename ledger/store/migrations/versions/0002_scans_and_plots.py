@@ -5,8 +5,9 @@ Revises: 0001
 Create Date: 2026-11-22
 
 The object index gains rows for farm work and harvests under the plot's location
-identifier (``ledger.service.event_effects.indexed_ids``); existing logs are backfilled
-here by re-reading their event entries.
+identifier (``ledger.core.object_index.indexed_ids``); existing logs are backfilled
+here by re-reading their event entries. Like every migration, it imports nothing from
+``ledger.service``: only the core's pure readers of the log.
 """
 
 import sqlalchemy as sa
@@ -14,7 +15,7 @@ from alembic import op
 
 from ledger.core.entries import parse_entry
 from ledger.core.events import parse_event
-from ledger.service.event_effects import indexed_ids
+from ledger.core.object_index import indexed_ids
 
 revision = "0002"
 down_revision = "0001"
