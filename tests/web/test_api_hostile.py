@@ -419,3 +419,74 @@ def test_a_valid_statement_mutated_field_by_field(client: FlaskClient, ledger: L
             response = post_raw(client, body)
             assert_refused(response, ledger, size)
     assert parse_json(json.dumps(statement)) == statement
+
+
+# -- the other routes' query parameters and paths ------------------------------------------
+
+HOSTILE_PARAMS = [
+    "1e400",
+    "-1e400",
+    "1e-400",
+    "-0",
+    "-1",
+    "+1",
+    " 1",
+    "1 ",
+    "01",
+    "0x10",
+    "1_0",
+    "1.0",
+    "%D9%A3",
+    "%00",
+    "%FF",
+    "%ED%A0%80",
+    "%C0%80",
+    "9" * 5000,
+    str(2**63),
+    str(2**64),
+    str(2**63 - 1),
+    "",
+    "%",
+    "%%",
+    "Infinity",
+    "NaN",
+]
+QUERY_ROUTES = [
+    ("/log/entries", ["start", "end"]),
+    ("/log/proof/inclusion", ["index", "tree_size"]),
+    ("/log/proof/consistency", ["first", "second"]),
+    ("/history", ["object"]),
+    ("/epcis", ["object"]),
+]
+
+
+@pytest.mark.parametrize(("route", "names"), QUERY_ROUTES, ids=[r[0] for r in QUERY_ROUTES])
+def test_hostile_query_parameters(client: FlaskClient, route: str, names: list[str]) -> None:
+    for value in HOSTILE_PARAMS:
+        for name in names:
+            other = [f"{n}=1" for n in names if n != name]
+            for query in ("&".join([f"{name}={value}", *other]), f"{name}={value}&{name}=1"):
+                response = client.get(f"/api/v1{route}?{query}")
+                assert response.status_code < 500, (query, response.get_data(as_text=True))
+                if name != "object" and not value.isdigit():
+                    assert response.status_code == 400, query  # not a whole number
+                if response.status_code >= 400:
+                    error = response.get_json()["error"]
+                    assert CODE.fullmatch(error["code"]) and error["message"], error
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/lots/" + "9" * 5000 + "/LOT",
+        "/lots/06901234000108/%00",
+        "/lots/06901234000108/%ED%A0%80",
+        "/units/06901234000108/" + "x" * 100_000,
+        "/units/1e400/1",
+        "/lots/-0/x",
+    ],
+)
+def test_hostile_object_paths(client: FlaskClient, path: str) -> None:
+    response = client.get(f"/api/v1{path}")
+    assert 400 <= response.status_code < 500, response.get_data(as_text=True)
+    assert CODE.fullmatch(response.get_json()["error"]["code"])
