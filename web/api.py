@@ -161,7 +161,11 @@ def parse_body(body: Any) -> tuple[list[Statement], bool]:
 @bp.post("/statements")
 def post_statements() -> tuple[Response, int]:
     """Append one statement or an all-or-nothing batch; resubmissions answer the same entry."""
-    body = parse_json(require_json_body(), max_bytes=current_app.config["MAX_CONTENT_LENGTH"])
+    body = parse_json(
+        require_json_body(),
+        max_bytes=current_app.config["MAX_CONTENT_LENGTH"],
+        reject_lone_surrogates=True,  # else a member name could carry one into an error body
+    )
     statements, batch = parse_body(body)
     try:
         results = ledger().append(statements)

@@ -17,6 +17,7 @@ from ledger.core.bundle import BundleReport
 from ledger.core.events import Event, Quantity
 from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.service.lineage import Lineage, Step
+from web import proof_words
 from web.chart import Chart, Reading, temperature_chart
 from web.flag_text import flag_text
 from web.units import unit
@@ -83,6 +84,7 @@ class ScanView:
     chart: Chart | None
     verified: bool
     verdict: str
+    problems: tuple[str, ...]  # every failure with its check's name, for the details
     tree_size: int
 
 
@@ -223,9 +225,6 @@ def _details(event: Event, namer: _Namer) -> list[Detail]:
     return out
 
 
-def _failure_text(report: BundleReport, index: int) -> str:
-    failures = report.failures_at(index)
-    return "; ".join(f"{f.check}: {f.message}" for f in failures)
 
 
 def _where(place: str, who: str) -> str:
@@ -237,7 +236,7 @@ def _where(place: str, who: str) -> str:
 
 def _step_view(step: Step, report: BundleReport, namer: _Namer, lang: str) -> StepView:
     event = step.event
-    failure = _failure_text(report, step.index)
+    failure = proof_words.step_failure(report, step.index)
     return StepView(
         index=step.index,
         title=str(STEP_TITLES.get(event.biz_step, event.biz_step)),
@@ -248,7 +247,7 @@ def _step_view(step: Step, report: BundleReport, namer: _Namer, lang: str) -> St
         details=tuple(_details(event, namer)),
         flags=tuple(flag_text(f, namer) for f in step.flags),
         critical=any(f.severity == "critical" for f in step.flags),
-        verified=report.ok and not failure,
+        verified=not failure,  # FORMAT.md 9.2: nothing failed here or for the bundle
         failure=failure,
     )
 
@@ -286,18 +285,6 @@ def scan_view(lineage: Lineage, report: BundleReport, catalogue: Catalogue, lang
             lot,
         )
     anomalies = tuple(flag_text(f, namer) for f in lineage.flags)
-    if report.ok:
-        verdict = _(
-            "Verified: all %(count)s steps are signed by registered producers and included in the "
-            "ledger's signed checkpoint of %(size)s entries.",
-            count=len(lineage.steps),
-            size=report.checkpoint.size if report.checkpoint else 0,
-        )
-    else:
-        verdict = _(
-            "NOT verified: %(count)s problem(s) were found in the proof.",
-            count=len(report.failures),
-        )
     return ScanView(
         subject=subject,
         product=catalogue.display_name(subject.key, namer.lang),
@@ -311,6 +298,7 @@ def scan_view(lineage: Lineage, report: BundleReport, catalogue: Catalogue, lang
         critical=any(f.severity == "critical" for f in lineage.flags),
         chart=_chart(lineage),
         verified=report.ok,
-        verdict=verdict,
+        verdict=proof_words.verdict(report, {s.index for s in lineage.steps}),
+        problems=proof_words.problems(report),
         tree_size=lineage.tree_size,
     )

@@ -9,6 +9,7 @@ and integers beyond 2^53 are read as the double a JavaScript reader would see.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import rfc8785
@@ -19,6 +20,12 @@ MAX_SAFE_INTEGER = 2**53 - 1
 # Deeper documents are refused: nothing the ledger accepts nests this far, and the
 # serialiser recurses once per level.
 MAX_DEPTH = 64
+# A literal this long is quoted in an error message only by its start.
+_QUOTED_LITERAL = 40
+# JSON text holds a lone surrogate only as a \u escape (UTF-8 decoding refuses encoded
+# ones), so text without such an escape needs no walk; json.loads joins valid pairs.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _plain(value: Any) -> bool | None:
@@ -85,6 +92,12 @@ def canonical_bytes(value: Any) -> bytes:
         return rfc8785.dumps(value)
     except RecursionError as exc:
         raise MalformedError("the value is nested too deeply", code="too_deep") from exc
+    except UnicodeEncodeError as exc:
+        # rfc8785 sorts member names as UTF-16, which a lone surrogate in a name cannot be.
+        raise MalformedError(
+            "this value has no canonical JSON form: a member name holds a lone surrogate",
+            code="not_canonicalizable",
+        ) from exc
     except rfc8785.CanonicalizationError as exc:
         # Translated once, here: callers only ever see the ledger's own errors.
         raise MalformedError(
@@ -109,6 +122,10 @@ def _reject_constant(name: str) -> Any:
 
 
 def _parse_int(text: str) -> int | float:
+    # Sixteen digits or fewer: at most 2^53 - 1 or near it. Longer ones are doubles anyway,
+    # and int() refuses more than 4300 digits (a ValueError the decoder would let escape).
+    if len(text.lstrip("-")) > 16:
+        return _parse_float(text)
     value = int(text)
     if abs(value) > MAX_SAFE_INTEGER:
         # I-JSON (RFC 7493) semantics, as every JavaScript reader sees it: a double.
@@ -119,12 +136,22 @@ def _parse_int(text: str) -> int | float:
 def _parse_float(text: str) -> float:
     value = float(text)
     if value in (float("inf"), float("-inf")):
-        raise MalformedError(f"the number {text} is out of range", code="bad_number")
+        shown = text
+        if len(text) > _QUOTED_LITERAL:
+            shown = f"{text[:_QUOTED_LITERAL]}... ({len(text)} characters)"
+        raise MalformedError(f"the number {shown} is out of range", code="bad_number")
     return value
 
 
-def parse_json(data: bytes | str, *, max_bytes: int | None = None) -> Any:
-    """Parse JSON strictly (UTF-8, no duplicate names, no NaN; numbers as I-JSON doubles)."""
+def parse_json(
+    data: bytes | str, *, max_bytes: int | None = None, reject_lone_surrogates: bool = False
+) -> Any:
+    """Parse JSON strictly (UTF-8, no duplicate names, no NaN; numbers as I-JSON doubles).
+
+    ``reject_lone_surrogates`` refuses an escaped lone surrogate (no Unicode character, so
+    no canonical form) at once, as input from a client should be. Verifiers leave it to
+    ``canonical_bytes``, as the script and the browser do, so that their reports agree.
+    """
     if isinstance(data, bytes):
         if max_bytes is not None and len(data) > max_bytes:
             raise MalformedError(
@@ -154,20 +181,40 @@ def parse_json(data: bytes | str, *, max_bytes: int | None = None) -> Any:
         ) from exc
     except RecursionError as exc:
         raise MalformedError("the document is nested too deeply", code="too_deep") from exc
-    _check_depth(value)
+    surrogates = reject_lone_surrogates and _SURROGATE_ESCAPE.search(text) is not None
+    _check_tree(value, surrogates)
     return value
 
 
-def _check_depth(value: Any) -> None:
+def _check_tree(value: Any, surrogates: bool) -> None:
+    """Refuse nesting past MAX_DEPTH and, if asked, strings holding a lone surrogate."""
     # Iterative, so that the check itself cannot overflow the stack.
     stack = [(value, 1)]
     while stack:
         node, depth = stack.pop()
-        if isinstance(node, (dict, list)):
+        if isinstance(node, str):
+            if surrogates:
+                _check_text(node)
+        elif isinstance(node, (dict, list)):
             if depth > MAX_DEPTH:
                 raise MalformedError(
                     f"the document nests objects or arrays more than {MAX_DEPTH} levels deep",
                     code="too_deep",
                 )
-            children = node.values() if isinstance(node, dict) else node
-            stack.extend((child, depth + 1) for child in children)
+            if isinstance(node, dict):
+                if surrogates:
+                    for key in node:
+                        _check_text(key)
+                stack.extend((child, depth + 1) for child in node.values())
+            else:
+                stack.extend((child, depth + 1) for child in node)
+
+
+def _check_text(text: str) -> None:
+    found = _SURROGATE.search(text)
+    if found is not None:
+        raise MalformedError(
+            f"the document has the escape \\u{ord(found.group()):04x}, a lone surrogate, which is "
+            "no Unicode character; the document has no canonical JSON form",
+            code="not_canonicalizable",
+        )

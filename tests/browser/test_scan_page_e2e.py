@@ -1,5 +1,7 @@
 """The demo's scan page in a real browser: it verifies the proof itself, names a tampered
-step, reads well at 360 px, in Chinese and in English, with no console errors."""
+step or checkpoint in plain words, reads well at 360 px, in Chinese and in English, with no
+console errors. Waits are for the attribute the page sets when its check ends, never for a
+function: the site's CSP forbids evaluating strings."""
 
 from __future__ import annotations
 
@@ -42,10 +44,8 @@ def open_page(
 
 
 def wait_for_verdict(page: Any) -> str:
-    # A selector, not wait_for_function: the page's CSP forbids evaluating strings.
-    page.wait_for_selector(
-        "#verify-status:is([data-state=verified], [data-state=failed], [data-state=unsupported])"
-    )
+    """The page's own verdict once its check has ended (docs/SCAN_PAGE.md)."""
+    page.wait_for_selector("main#scan[data-verify-state=done]", state="attached")
     return page.eval_on_selector("#verify-status", "e => e.dataset.state")
 
 
@@ -154,6 +154,51 @@ def test_a_byte_changed_in_a_proof_or_the_checkpoint(
     page.goto(base + UNIT)
     assert wait_for_verdict(page) == "failed"
     assert set(step_states(page).values()) == {"failed"}
+    # The true reason, not "not in the proof bundle" (issue 7, defect 2).
+    assert "账本检查点的签名无效" in page.inner_text("#verify-status")
+    assert "证明中没有这一步" not in page.inner_text("section.journey")
+
+
+def test_a_tampered_checkpoint_is_named_on_the_page_and_every_step(
+    browser: Any, live_server: Any, console_errors: Any, demo_ledger: Ledger
+) -> None:
+    """The checkpoint's signature broken in flight: the phone says so, for the page and for
+    every step, in plain words, with the check's name in the details; the server's own
+    verdict (on its untampered bundle) stays visible beside it, labelled as the server's."""
+    base = live_server(create_app({"TESTING": True, "LEDGER": demo_ledger}))
+
+    def signature(bundle: dict[str, Any]) -> None:
+        lines = bundle["checkpoint"].split("\n")
+        lines[4] = lines[4][:-6] + ("A" if lines[4][-6] != "A" else "B") + lines[4][-5:]
+        bundle["checkpoint"] = "\n".join(lines)
+
+    for lang, headline, step in (
+        (
+            "zh-CN",
+            "本机核验未通过：账本检查点的签名无效，因此无法核验任何环节。这份证明可能被改动过。",
+            "无法核验这一步：账本检查点的签名无效",
+        ),
+        (
+            "en-US",
+            "Verification in this browser failed: the ledger checkpoint's signature does not "
+            "verify, so no step could be checked. The proof may have been altered.",
+            "this step could not be checked: the ledger checkpoint's signature does not verify",
+        ),
+    ):
+        page = open_page(browser, base, lang=lang, tamper=signature)
+        errors = console_errors(page)
+        page.goto(base + UNIT)
+        assert wait_for_verdict(page) == "failed"
+        assert page.inner_text("#verify-status") == headline
+        lines = page.eval_on_selector_all(
+            "li.step .step-verified", "els => els.map(e => e.textContent)"
+        )
+        assert len(lines) == 15 and set(lines) == {step}
+        page.click("#verify-details summary")
+        assert "checkpoint_signature" in page.inner_text("#verify-details")
+        assert page.is_visible("#server-verdict")
+        assert page.evaluate("document.documentElement.scrollWidth") <= 360
+        assert errors == []
 
 
 def step_states_of(browser: Any, base: str) -> dict[int, str]:

@@ -99,6 +99,58 @@ def test_integers_beyond_2_53_are_read_as_doubles() -> None:
     assert isinstance(big, float) and canonical_bytes(big) == b"9007199254740992"
 
 
+@pytest.mark.parametrize(
+    "digits",
+    # Regression (issue 7): int() refuses more than 4300 digits with a ValueError, which
+    # escaped parse_json and made the API answer 500.
+    ["1" + "0" * 4300, "9" * 5000, "-" + "9" * 5000, "7" * 100_000],
+)
+def test_integers_of_thousands_of_digits_are_out_of_range(digits: str) -> None:
+    with pytest.raises(MalformedError) as err:
+        parse_json(f"[{digits}]")
+    assert err.value.code == "bad_number"
+    assert len(err.value.message) < 120  # the literal is quoted by its start only
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [
+        ("[9999999999999999]", 1e16),  # seventeen characters, sixteen digits: a double
+        ("[-9007199254740991]", -MAX_SAFE_INTEGER),
+        ("[1234567890123456]", 1234567890123456),
+        ("[-0]", 0),
+        ("[1" + "0" * 300 + "]", 1e300),
+    ],
+)
+def test_long_integers_read_as_javascript_reads_them(text: str, value: float) -> None:
+    assert parse_json(text) == [value]
+
+
+def test_a_lone_surrogate_in_a_member_name_has_no_canonical_form() -> None:
+    # Regression (issue 7): rfc8785 sorts names as UTF-16 and raised UnicodeEncodeError.
+    for value in ({"\ud800": 1}, {"a": [{"\udc00x": 1, "b": 2}]}):
+        with pytest.raises(MalformedError) as err:
+            canonical_bytes(value)
+        assert err.value.code == "not_canonicalizable"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ['["\\ud800"]', '{"\\udfff":1}', '{"a":{"b\\uDBFFc":[]}}', '["\\udc00\\ud800"]'],
+)
+def test_lone_surrogates_are_refused_on_request(text: str) -> None:
+    parse_json(text)  # verifiers read them, as JSON.parse does, and canonicalising fails later
+    with pytest.raises(MalformedError) as err:
+        parse_json(text, reject_lone_surrogates=True)
+    assert err.value.code == "not_canonicalizable"
+    assert "\\u" in err.value.message  # named by its escape, never echoed raw
+
+
+def test_surrogate_pairs_and_escaped_backslashes_are_not_lone() -> None:
+    for text in ('["\\ud83c\\udf3e"]', '["\\\\ud800"]', '["\u7a3b"]'):
+        parse_json(text, reject_lone_surrogates=True)
+
+
 def test_parser_rejects_bad_utf8_and_oversize() -> None:
     with pytest.raises(MalformedError) as err:
         parse_json(b'"\xff"')

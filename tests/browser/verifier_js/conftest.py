@@ -1,5 +1,7 @@
 """Fixtures for the browser verifier's tests: web/static served on 127.0.0.1 (a secure
-context) with test pages and bundles, and a page there to run the ES modules in.
+context) with test pages and bundles, and a page there to run the ES modules in. Every
+response carries the site's own security headers (its CSP forbids evaluating strings), so
+the tests meet the page as a phone does.
 
 ``browser`` comes from tests/browser/conftest.py (it skips unless chromium and Playwright
 are there, or fails under LEDGER_REQUIRE_BROWSER=1).
@@ -16,6 +18,7 @@ from flask import Flask, Response, abort
 
 from tests.browser.conftest import serve_app
 from tests.verifier import bundle_corpus as bundles
+from web import add_security_headers
 
 STATIC = Path(__file__).resolve().parents[3] / "web" / "static"
 BLANK = "<!doctype html><meta charset='utf-8'><title>verifier tests</title>"
@@ -50,6 +53,7 @@ class StaticSite:
             body, content_type = self.documents[path]
             return Response(body, content_type=content_type)
 
+        app.after_request(add_security_headers)
         return app
 
 

@@ -48,7 +48,8 @@ def test_jcs_number_samples(verifier_page: Any) -> None:
         """async (hexes) => {
       const { canonicalize } = await import('/static/verify/jcs.js');
       return hexes.map((h) => {
-        const v = new DataView(new Uint8Array(h.match(/../g).map((x) => parseInt(x, 16))).buffer).getFloat64(0);
+        const bytes = new Uint8Array(h.match(/../g).map((x) => parseInt(x, 16)));
+        const v = new DataView(bytes.buffer).getFloat64(0);
         try { return canonicalize(v); } catch (e) { return 'ERROR ' + e.name; }
       });
     }""",
@@ -70,11 +71,14 @@ def test_jcs_sorting_and_strict_parse(verifier_page: Any) -> None:
         verifier_page,
         """async (src) => {
       const { parseStrict, canonicalize } = await import('/static/verify/jcs.js');
-      const refuse = (t) => { try { parseStrict(t); return 'accepted'; } catch (e) { return e.name; } };
+      const refuse = (t) => {
+        try { parseStrict(t); return 'accepted'; } catch (e) { return e.name; }
+      };
       return { sorted: canonicalize(parseStrict(src)),
                dup: refuse('{"a":1,"a":2}'), nested_dup: refuse('[{"b":{"x":1,"x":1}}]'),
                nan: refuse('NaN'), big: refuse('1e400'), trailing: refuse('{} x'),
-               deep: refuse('['.repeat(65) + ']'.repeat(65)), ok_deep: refuse('['.repeat(64) + ']'.repeat(64)),
+               deep: refuse('['.repeat(65) + ']'.repeat(65)),
+               ok_deep: refuse('['.repeat(64) + ']'.repeat(64)),
                proto: canonicalize(parseStrict('{"__proto__":1}')) };
     }""",
         source,
@@ -156,7 +160,9 @@ def test_c2sp_bad_verifier_keys_are_refused(verifier_page: Any) -> None:
         """async (texts) => {
       const { parseVkey } = await import('/static/verify/note.js');
       const out = [];
-      for (const t of texts) { try { await parseVkey(t); out.push('accepted'); } catch (e) { out.push(e.name); } }
+      for (const t of texts) {
+        try { await parseVkey(t); out.push('accepted'); } catch (e) { out.push(e.name); }
+      }
       return out;
     }""",
         texts,
@@ -186,7 +192,9 @@ def test_rfc8032_ed25519_vectors_through_webcrypto(verifier_page: Any) -> None:
       const { verifyEd25519 } = await import('/static/verify/crypto.js');
       const { hexDecode } = await import('/static/verify/bytes.js');
       const out = [];
-      for (const c of cases) out.push(await verifyEd25519(hexDecode(c.pk), hexDecode(c.msg), hexDecode(c.sig)));
+      for (const c of cases) {
+        out.push(await verifyEd25519(hexDecode(c.pk), hexDecode(c.msg), hexDecode(c.sig)));
+      }
       return out;
     }""",
         cases,

@@ -4,7 +4,7 @@
 // call it with the bundle's bytes and the operator's verifier key obtained out of band.
 // It needs only a secure context with WebCrypto SHA-256 and Ed25519.
 
-import { base64Decode, base64Encode, utf8Decode } from './bytes.js';
+import { base64Decode, base64Encode, EncodingError, utf8Decode } from './bytes.js';
 import { hasExactly, isObject, JSONError, parseStrict } from './jcs.js';
 import { leafHash, verifyInclusion } from './merkle.js';
 import { NoteError, parseCheckpoint, parseVkey, verifyNote } from './note.js';
@@ -54,7 +54,7 @@ function readBundle(bytes) {
   try {
     doc = parseStrict(utf8Decode(bytes));
   } catch (err) {
-    if (err instanceof JSONError || err instanceof TypeError) throw new BundleShapeError(`the bundle is not valid JSON: ${err.message}`);
+    if (err instanceof JSONError || err instanceof EncodingError) throw new BundleShapeError(`the bundle is not valid JSON: ${err.message}`);
     throw err;
   }
   if (!isObject(doc) || !hasExactly(doc, BUNDLE_MEMBERS)) {

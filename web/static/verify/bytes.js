@@ -68,13 +68,31 @@ export function utf8Encode(text) {
   return UTF8_ENCODER.encode(text);
 }
 
+/** Bytes that are not well-formed UTF-8. */
+export class EncodingError extends Error {
+  constructor(message) {
+    super(message);
+    this.name = 'EncodingError';
+  }
+}
+
 /**
- * Decode UTF-8 strictly: malformed sequences throw a TypeError instead of becoming U+FFFD.
+ * Decode UTF-8 strictly: malformed sequences throw an EncodingError instead of becoming
+ * U+FFFD.
  * @param {Uint8Array} bytes
  * @returns {string}
+ * @throws {EncodingError}
  */
 export function utf8Decode(bytes) {
-  return UTF8_STRICT.decode(bytes);
+  if (!(bytes instanceof Uint8Array)) throw new TypeError('utf8Decode takes a Uint8Array');
+  try {
+    return UTF8_STRICT.decode(bytes);
+  } catch (err) {
+    // A fatal decoder given a Uint8Array throws a TypeError for malformed UTF-8 and for
+    // nothing else; any other error is a bug and goes on.
+    if (err instanceof TypeError) throw new EncodingError(`the bytes are not valid UTF-8 (${err.message})`);
+    throw err;
+  }
 }
 
 /**

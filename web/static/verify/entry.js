@@ -1,7 +1,7 @@
 // Log entries and the statements they hold (FORMAT.md sections 2-4): reading exact entry
 // bytes, checking they are canonical and well-formed, and building the signed message.
 
-import { base64Decode, concatBytes, hexEncode, utf8Decode, utf8Encode } from './bytes.js';
+import { base64Decode, concatBytes, EncodingError, hexEncode, utf8Decode, utf8Encode } from './bytes.js';
 import { canonicalBytes, canonicalize, hasExactly, isObject, JSONError, parseStrict } from './jcs.js';
 import { sha256 } from './crypto.js';
 
@@ -134,7 +134,7 @@ export function parseEntry(leaf) {
   try {
     obj = parseStrict(utf8Decode(leaf));
   } catch (err) {
-    if (err instanceof JSONError || err instanceof TypeError) {
+    if (err instanceof JSONError || err instanceof EncodingError) {
       throw new CheckFailure('entry_shape', `the entry is not valid JSON: ${err.message}`);
     }
     throw err;
