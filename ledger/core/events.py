@@ -17,15 +17,14 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta, timezone
 
 from ledger.core import gs1
+from ledger.core.cbv import BIZ_TRANSACTION_TYPES, DISPOSITIONS, SOURCE_DESTINATION_TYPES
 from ledger.core.errors import ValidationError
 from ledger.core.policy import BIZ_STEPS, FARM_STEPS
 
 __all__ = [
-    "DISPOSITIONS",
     "EVENT_TYPES",
     "LIMITS",
     "SENSOR_TYPES",
-    "TL_NAMESPACE",
     "AllowedRange",
     "Analyte",
     "BizTransaction",
@@ -43,9 +42,6 @@ __all__ = [
     "parse_time",
 ]
 
-# The ledger's extension vocabulary; members named "tl:..." belong to it (docs/EVENTS.md).
-TL_NAMESPACE = "https://traceledger.example/ns/tl#"
-
 EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransformationEvent")
 
 # Size limits (documented in docs/EVENTS.md). The statement itself is also capped at
@@ -61,28 +57,6 @@ LIMITS: Mapping[str, int] = {
     "text": 200,  # free-text members (names, products, regions)
     "uri": 512,  # URIs that are not GS1 identifiers (certificates, devices)
 }
-
-# CBV 2.0 dispositions (bare names, as in EPCIS 2.0 JSON).
-DISPOSITIONS = frozenset(
-    {
-        "active", "available", "completeness_inferred", "completeness_verified",
-        "conformant", "container_closed", "container_open", "damaged", "destroyed",
-        "dispensed", "disposed", "encoded", "expired", "in_progress", "in_transit",
-        "inactive", "mismatch_class", "mismatch_instance", "mismatch_quantity",
-        "needs_replacement", "no_pedigree_match", "non_conformant", "non_sellable_other",
-        "partially_dispensed", "recalled", "reserved", "retail_sold", "returned",
-        "sellable_accessible", "sellable_not_accessible", "stolen", "unavailable",
-        "unknown",
-    }
-)  # fmt: skip
-
-# CBV 2.0 business transaction types.
-BIZ_TRANSACTION_TYPES = frozenset(
-    {"bol", "cert", "desadv", "inv", "pedigree", "po", "poc", "prodorder", "recadv",
-     "rma", "testprd", "testres", "upevt"}
-)  # fmt: skip
-
-SOURCE_DEST_TYPES = ("owning_party", "possessing_party", "location")
 
 # Sensor report types the ledger accepts, with the UN/CEFACT units allowed for each.
 SENSOR_TYPES: Mapping[str, frozenset[str]] = {
@@ -676,7 +650,7 @@ def _party_list(value: object, path: str, role: str) -> tuple[PartyRef, ...]:
         here = f"{path}[{i}]"
         obj = _object(item, here)
         _members(obj, here, required=("type", role))
-        kind = _choice(obj["type"], f"{here}.type", SOURCE_DEST_TYPES)
+        kind = _choice(obj["type"], f"{here}.type", SOURCE_DESTINATION_TYPES)
         if any(p.type == kind for p in out):
             raise _err("duplicate", f"{here}.type", f"{path} has two entries of type {kind}")
         wanted: tuple[gs1.IdentifierKind, ...] = ("location",) if kind == "location" else ("party",)
