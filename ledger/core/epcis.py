@@ -87,7 +87,7 @@ def _type_first(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def to_epcis_event(payload: Mapping[str, Any]) -> dict[str, Any]:
-    """One ledger event payload (validated by ``events.parse_event``) as EPCIS 2.0 JSON-LD.
+    """One ledger event payload (validated by ``event_parser.parse_event``) as EPCIS 2.0 JSON-LD.
 
     The payload is already EPCIS 2.0 JSON with bare CBV words and canonical Digital Link
     identifiers, so most members are copied. Three changes make it valid JSON-LD under

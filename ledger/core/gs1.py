@@ -264,20 +264,18 @@ def _parse_plain_canonical(uri: str) -> GS1Identifier | None:
     match = _PLAIN_CANONICAL.fullmatch(uri)
     if match is None:
         return None
-    groups = match.groupdict()
-    if groups["gtin"] is not None:
-        ai, key = "01", groups["gtin"]
-    elif groups["sscc"] is not None:
-        ai, key = "00", groups["sscc"]
+    gtin, lot, serial, sscc, gln_ai, gln, extension = match.groups()
+    if gtin is not None:
+        ai, key = "01", gtin
+    elif sscc is not None:
+        ai, key = "00", sscc
     else:
-        ai, key = groups["gln_ai"], groups["gln"]
-    if groups["ext"] is not None and ai != "414":
+        ai, key = gln_ai, gln
+    if extension is not None and ai != "414":
         return None  # a party GLN takes no extension: let the general parser explain
     if not has_valid_check_digit(key):
         return None  # the general parser words the check-digit error
-    return GS1Identifier(
-        ai, key, lot=groups["lot"], serial=groups["serial"], extension=groups["ext"]
-    )
+    return GS1Identifier(ai, key, lot=lot, serial=serial, extension=extension)
 
 
 def _parse_general(uri: str, *, field: str | None, canonical_only: bool) -> GS1Identifier:

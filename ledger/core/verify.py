@@ -18,7 +18,7 @@ from ledger.core.hashing import leaf_hash
 from ledger.core.merkle import Frontier
 from ledger.core.note import NoteVerifier, open_note
 from ledger.core.registry import Genesis, Registry, admit
-from ledger.core.timefmt import parse_time
+from ledger.core.timefmt import parse_entry_time
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class LogVerifier:
                 position, "chain_link", "prev does not match the hash of the entry before it"
             )
         self._prev = entry_hash
-        time = parse_time(entry.time, field="time")
+        time = parse_entry_time(entry.time, field="time")
         if self._last_time is not None and time < self._last_time:
             self._fail(position, "time_order", "its time is earlier than the entry before it")
         # Compared with the entry just before, not a running maximum: one entry with a

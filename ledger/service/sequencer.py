@@ -20,7 +20,7 @@ from ledger.core.merkle import Frontier
 from ledger.core.note import NoteSigner
 from ledger.core.registry import AcceptedEvent, Genesis, admit
 from ledger.core.statements import Statement
-from ledger.core.timefmt import format_time, parse_time
+from ledger.core.timefmt import format_time, parse_entry_time
 from ledger.service import event_effects
 from ledger.service.checkpoints import latest_checkpoint, sign_checkpoint
 from ledger.service.queries import load_frontier
@@ -122,7 +122,7 @@ class Sequencer:
         time = format_time(self.clock())
         if head.last_time is not None and time < head.last_time:
             time = head.last_time  # entry times never go backwards, whatever the clock does
-        moment = parse_time(time, field="time")
+        moment = parse_entry_time(time, field="time")
 
         ids = [s.statement_id for s in statements]
         in_log: dict[bytes, Appended] = {
@@ -215,7 +215,7 @@ class Sequencer:
             return
         now = self.clock()
         if not force and latest is not None:
-            age = (now - parse_time(latest.signed_at, field="signed_at")).total_seconds()
+            age = (now - parse_entry_time(latest.signed_at, field="signed_at")).total_seconds()
             if age < self.checkpoint_interval:
                 return
         sign_checkpoint(conn, self.signer, frontier.size, frontier.root(), format_time(now))

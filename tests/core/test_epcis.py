@@ -38,7 +38,7 @@ from ledger.core.event_hash import (
     hash_of_prehash,
     normalise_time,
 )
-from ledger.core.events import parse_event
+from ledger.core.event_parser import parse_event
 from tests.vectors_path import VECTORS
 
 EPCIS_VECTORS = VECTORS / "epcis"

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from ledger.core.entries import parse_entry
-from ledger.core.events import parse_event
+from ledger.core.event_parser import parse_event
 from ledger.service.event_effects import indexed_ids
 
 revision = "0002"
