@@ -115,7 +115,8 @@ def _actor_id(payload: dict[str, Any]) -> str:
     value = payload["actor"]
     if not isinstance(value, str) or not ACTOR_ID.fullmatch(value):
         raise ValidationError(
-            "actor must be 2 to 63 lowercase letters, digits or '-', starting with a letter or digit",
+            "actor must be 2 to 63 lowercase letters, digits or '-', "
+            "starting with a letter or digit",
             code="bad_value",
             field="payload.actor",
         )
@@ -163,7 +164,8 @@ def _actor(statement: Statement, index: int, view: RegistryView) -> ActorRecord:
         or not all(isinstance(r, str) and r in policy.ROLES for r in roles)
     ):
         raise ValidationError(
-            f"roles must be a non-empty list without repeats, each one of {', '.join(policy.ROLES)}",
+            "roles must be a non-empty list without repeats, "
+            f"each one of {', '.join(policy.ROLES)}",
             code="bad_value",
             field="payload.roles",
         )

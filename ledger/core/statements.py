@@ -119,7 +119,8 @@ def parse_statement(obj: object) -> Statement:
     size = len(statement.canonical())
     if size > MAX_STATEMENT_BYTES:
         raise MalformedError(
-            f"the statement is {size} bytes in canonical form; at most {MAX_STATEMENT_BYTES} are accepted",
+            f"the statement is {size} bytes in canonical form; "
+            f"at most {MAX_STATEMENT_BYTES} are accepted",
             code="too_large",
         )
     return statement

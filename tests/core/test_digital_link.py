@@ -244,3 +244,10 @@ def test_the_ai_table_is_an_excerpt_of_the_syntax_dictionary() -> None:
     assert len(ours) == 64
     for ai, line in ours.items():
         assert official[ai] == line, ai
+
+
+@given(body=st.text(alphabet="0123456789", min_size=1, max_size=30))
+def test_check_digit_is_gs1s_weighted_sum(body: str) -> None:
+    # GS1 General Specifications 7.9.1: weights 3, 1, 3, ... from the rightmost digit.
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    assert gs1_syntax.check_digit(body) == (10 - total % 10) % 10

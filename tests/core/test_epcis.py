@@ -519,7 +519,8 @@ def test_a_pinned_prehash() -> None:
         f"bizStep={TL_NAMESPACE}sowing"
         "readPointid=https://id.gs1.org/414/6901234000016/254/plot-07"
         "bizLocationid=https://id.gs1.org/414/6901234000016/254/plot-07"
-        f"{tl}farmInput{tl}dose{tl}uom=KGM/HAR{tl}value=60{tl}product=五优稻4号 (Daohuaxiang No. 2) seedlings"
+        f"{tl}farmInput{tl}dose{tl}uom=KGM/HAR{tl}value=60"
+        f"{tl}product=五优稻4号 (Daohuaxiang No. 2) seedlings"
     )
 
 
@@ -678,7 +679,8 @@ def epc_urns(draw: st.DrawFn) -> str:
     if scheme == "upui":
         return f"urn:epc:id:upui:{cp}.{item}.{draw(urn_component(1, 28))}"
     if scheme == "itip":
-        return f"urn:epc:id:itip:{cp}.{item}.{draw(digits(2))}.{draw(digits(2))}.{draw(urn_component(1, 20))}"
+        parts = (draw(digits(2)), draw(digits(2)), draw(urn_component(1, 20)))
+        return f"urn:epc:id:itip:{cp}.{item}." + ".".join(parts)
     if scheme == "lgtin":
         return f"urn:epc:class:lgtin:{cp}.{item}.{draw(urn_component(1, 20))}"
     if scheme in ("sscc", "gsrn", "gsrnp", "gsin"):
@@ -705,7 +707,8 @@ def epc_urns(draw: st.DrawFn) -> str:
     if pattern == "itip":
         return f"urn:epc:idpat:itip:{cp}.{item}.{draw(digits(2))}.{draw(digits(2))}.*"
     if pattern == "cpi":
-        return f"urn:epc:idpat:cpi:{cp}.{draw(st.text('0123456789ABCXYZ-', min_size=1, max_size=30 - n))}.*"
+        ref = draw(st.text("0123456789ABCXYZ-", min_size=1, max_size=30 - n))
+        return f"urn:epc:idpat:cpi:{cp}.{ref}.*"
     return f"urn:epc:idpat:{pattern}:{cp}.{ref12}.*"
 
 
