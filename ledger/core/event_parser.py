@@ -293,7 +293,7 @@ _TYPE_READERS: dict[str, Callable[[Obj], Fields]] = {
 
 def _check_objects(event: Event, obj: Obj) -> None:
     """How many objects, and that each type and step names the ones it needs."""
-    total = len(event.objects) + len(event.children) + len(event.inputs) + len(event.outputs)
+    total = event.object_count()
     if total > LIMITS["objects"]:
         raise obj.node.fail(
             "too_many", f"the event names {total} objects; at most {LIMITS['objects']}"
@@ -308,19 +308,20 @@ def _check_objects(event: Event, obj: Obj) -> None:
                 obj.path_of("childEPCs"),
                 "packing needs the items packed (childEPCs)",
             )
+    # What is left are ObjectEvents: without a parent, they name objects when total > 0.
     elif step in FARM_STEPS:
         if event.location is None:
             raise obj.missing("bizLocation", ": farm work must name the plot (/414/ GLN)")
     elif step == "sensor_reporting":
         if not event.sensor_elements:
             raise obj.missing("sensorElementList")
-        if not event.object_ids() and event.location is None:
+        if total == 0 and event.location is None:
             raise error(
                 "missing_field",
                 obj.path_of("epcList"),
                 "sensor readings must be about objects (epcList) or a place (bizLocation)",
             )
-    elif not event.object_ids():
+    elif total == 0:
         raise error(
             "missing_field",
             obj.path_of("epcList"),

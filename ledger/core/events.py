@@ -223,6 +223,20 @@ class Event:
         """TransformationEvent outputs (EPCs then classes)."""
         return self.output_epc_list + tuple(q.epc_class for q in self.output_quantity_list)
 
+    def object_count(self) -> int:
+        """How many identifiers objects, children, inputs and outputs hold together."""
+        lists = (
+            self.epc_list,
+            self.quantity_list,
+            self.child_epcs,
+            self.child_quantity_list,
+            self.input_epc_list,
+            self.input_quantity_list,
+            self.output_epc_list,
+            self.output_quantity_list,
+        )
+        return sum(map(len, lists))
+
     def object_ids(self) -> tuple[str, ...]:
         """Every object identifier the event mentions, canonical, first mention first."""
         ids = self.objects

@@ -33,6 +33,9 @@ _JSON_TYPE_WORDS = {
 # C0 and C1 control characters, DEL, and lone surrogates (which UTF-8 cannot encode).
 _BAD_CHARS = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
 
+# Marks a member that is not there (null is a value).
+_ABSENT = object()
+
 # The largest integer every JSON reader holds exactly (IEEE 754 doubles).
 _MAX_SAFE_INTEGER = 2**53 - 1
 
@@ -184,16 +187,17 @@ class Node:
 class Obj:
     """A JSON object read through a `Node`: its members come out as nodes."""
 
-    __slots__ = ("node", "path", "value")
+    __slots__ = ("_prefix", "node", "path", "value")
 
     def __init__(self, value: dict[str, object], node: Node) -> None:
         self.value = value
         self.node = node
         self.path = node.path
+        self._prefix = node.path + "."
 
     def path_of(self, name: str) -> str:
         """The JSON path of the member ``name``, present or not."""
-        return f"{self.path}.{name}"
+        return self._prefix + name
 
     def __contains__(self, name: str) -> bool:
         return name in self.value
@@ -202,13 +206,12 @@ class Obj:
         return iter(self.value)
 
     def __getitem__(self, name: str) -> Node:
-        return Node(self.value[name], self.path + "." + name)
+        return Node(self.value[name], self._prefix + name)
 
     def get(self, name: str) -> Node | None:
         """The member ``name``, or None when it is absent."""
-        if name not in self.value:
-            return None
-        return Node(self.value[name], self.path + "." + name)
+        value = self.value.get(name, _ABSENT)
+        return None if value is _ABSENT else Node(value, self._prefix + name)
 
     def expect(self, required: tuple[str, ...] = (), optional: tuple[str, ...] = ()) -> Obj:
         """Reject unknown members, then report the first missing required one."""

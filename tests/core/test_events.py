@@ -138,6 +138,14 @@ def test_transformation_and_aggregation_models() -> None:
     }
 
 
+def test_object_count_counts_every_list() -> None:
+    for _, payload in ex.wuchang_chain():
+        event = parse_event(payload)
+        lists = event.objects + event.children + event.inputs + event.outputs
+        assert event.object_count() == len(lists)
+    assert parse_event(ex.bagging()).object_count() > 1
+
+
 def test_shipping_model() -> None:
     event = parse_event(ex.wuchang_chain()[11][1])
     party = event.destination_party
