@@ -119,9 +119,8 @@ def _event_type(obj: Obj) -> str:
             raise obj.unexpected(shown, f"it belongs to another event type than {event_type}")
         hint = _MEMBER_HINTS.get(key)
         extra = f" ({hint})" if hint else " (see docs/EVENTS.md for the members allowed)"
-        path = obj.path
         raise error(
-            "unknown_field", f"{path}.{shown}", f"{path} has an unknown member {shown}{extra}"
+            "unknown_field", obj.path_of(shown), f"{obj.path} has an unknown member {shown}{extra}"
         )
     for key in ("eventID", "eventTime", "eventTimeZoneOffset", "bizStep"):
         if key not in obj:

@@ -3,8 +3,7 @@
 A `Node` is a JSON value and where it was read from (``payload.epcList[2]``). It hands
 out its members and items as nodes with extended paths, and reads itself as text, a
 choice, a number or a list, raising `ValidationError` with a stable code, the node's
-path in ``field`` and a message that starts with that path. The path is only spelled
-out when an error needs it, so reading valid JSON costs no string building.
+path in ``field`` and a message that starts with that path. Nobody writes a path by hand.
 
 Knows nothing of events (`ledger.core.event_members` reads those). Pure: no I/O.
 """
@@ -80,9 +79,8 @@ class Node:
 
     def want(self, words: str) -> ValidationError:
         """``wrong_type``: this value must be ``words``."""
-        path = self.path
-        return error(
-            "wrong_type", path, f"{path} must be {words}, not {json_type_words(self.value)}"
+        return self.fail(
+            "wrong_type", f"{self.path} must be {words}, not {json_type_words(self.value)}"
         )
 
     # -- containers -----------------------------------------------------------------------
@@ -109,8 +107,7 @@ class Node:
         if not value and not allow_empty:
             raise self.fail("empty", f"{self.path} is an empty list; leave it out or add entries")
         if len(value) > limit:
-            path = self.path
-            raise error("too_many", path, f"{path} has {len(value)} entries; at most {limit}")
+            raise self.fail("too_many", f"{self.path} has {len(value)} entries; at most {limit}")
         return [Node(item, f"{self.path}[{i}]") for i, item in enumerate(value)]
 
     # -- scalars --------------------------------------------------------------------------
@@ -130,9 +127,8 @@ class Node:
         if not value:
             raise self.fail("empty", f"{self.path} is empty")
         if len(value) > max_len:
-            path = self.path
-            raise error(
-                "too_long", path, f"{path} is {len(value)} characters long; at most {max_len}"
+            raise self.fail(
+                "too_long", f"{self.path} is {len(value)} characters long; at most {max_len}"
             )
         bad = _BAD_CHARS.search(value)
         if bad is not None:
