@@ -500,7 +500,7 @@ def self_maxrss_mib() -> float:
 # (label, file suffix, function name): cumulative time of these functions in a profile.
 APPEND_AREAS = [
     ("parse_statement (RFC 8785 of the statement)", "ledger/core/statements.py", "parse_statement"),
-    ("admit: event validation (parse_event)", "ledger/core/events.py", "parse_event"),
+    ("admit: event validation (parse_event)", "ledger/core/event_parser.py", "parse_event"),
     ("  of which GS1 Digital Link parsing", "ledger/core/gs1.py", "parse_identifier"),
     ("admit: Ed25519 verification", "ledger/core/statements.py", "verify_signature"),
     ("custody and derived rows (event_effects.apply)", "ledger/service/event_effects.py", "apply"),
@@ -571,16 +571,17 @@ def stage_costs(items: Sequence[dict[str, Any]]) -> dict[str, float]:
     A stage whose function has moved in the ledger's code is left out, not fatal."""
     import json as _json
 
-    from ledger.core import events as _events
     from ledger.core.canonical import parse_json
     from ledger.core.entries import make_entry
+    from ledger.core.event_parser import parse_event
+    from ledger.core.flags import flags
     from ledger.core.signing import PublicKey
 
     n = len(items)
     bodies = [_json.dumps(o, ensure_ascii=False).encode("utf-8") for o in items]
     statements = [parse_statement(o) for o in items]
     keys = {k: PublicKey(v) for k, v in public_keys().items()}
-    parsed = [_events.parse_event(s.payload) for s in statements]
+    parsed = [parse_event(s.payload) for s in statements]
     uris = [u for s in statements for u in _uris(s.payload)]
 
     def verify_all() -> None:
@@ -588,10 +589,6 @@ def stage_costs(items: Sequence[dict[str, Any]]) -> dict[str, float]:
             s.verify_signature(keys[s.signer])
 
     def flag_all() -> None:
-        try:
-            from ledger.core.flags import flags
-        except ImportError:
-            flags = _events.flags  # type: ignore[attr-defined]
         for e in parsed:
             flags(e)
 
@@ -613,8 +610,8 @@ def stage_costs(items: Sequence[dict[str, Any]]) -> dict[str, float]:
         ("statement ID (SHA-256)", lambda: [s.statement_id for s in statements]),
         ("Ed25519 verification (Statement.verify_signature)", verify_all),
         (
-            "event validation (events.parse_event)",
-            lambda: [_events.parse_event(s.payload) for s in statements],
+            "event validation (parse_event)",
+            lambda: [parse_event(s.payload) for s in statements],
         ),
         (f"  of which GS1 Digital Link parsing ({len(uris) / n:.1f} URIs/event)", parse_uris),
         ("flags of one event", flag_all),

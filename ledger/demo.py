@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from ledger import samples as s
-from ledger.core.gs1 import check_digit, gtin_uri, sscc_uri
+from ledger.core.gs1 import gtin_uri, sscc_uri
+from ledger.core.gs1_syntax import check_digit
 from ledger.core.signing import SigningKey
 from ledger.core.statements import Statement, sign_statement
 from ledger.keystore import Keystore

@@ -119,7 +119,9 @@ def make_labels(
             svgs.append(qr_svg_inline(uri))
             if progress is not None and (n % 100 == 0 or n == len(uris)):
                 progress(n, len(uris))
-    return [_label(unit, uri, svg, catalogue) for unit, uri, svg in zip(units, uris, svgs, strict=False)]
+    return [
+        _label(unit, uri, svg, catalogue) for unit, uri, svg in zip(units, uris, svgs, strict=False)
+    ]
 
 
 def _start_method() -> str:

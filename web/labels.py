@@ -20,8 +20,9 @@ from flask import Blueprint, Response, current_app, request, send_file
 from flask.typing import ResponseReturnValue
 
 from ledger import labels, qr
+from ledger.core.digital_link import CANONICAL_STEM
 from ledger.core.errors import MalformedError
-from ledger.core.gs1 import CANONICAL_STEM, GS1Identifier, gtin_uri, parse_identifier, validate_gtin
+from ledger.core.gs1 import GS1Identifier, gtin_uri, parse_identifier, validate_gtin
 from web.resolver import raw_path
 
 bp = Blueprint("labels", __name__)

@@ -21,8 +21,9 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ledger.core.bundle import BundleReport, verify_bundle
+from ledger.core.digital_link import CANONICAL_STEM
 from ledger.core.errors import LedgerError, NotFoundError, ValidationError
-from ledger.core.gs1 import CANONICAL_STEM, GS1Identifier, parse_identifier
+from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.service.bundles import Bundle, build_bundle, checkpoint_of_size
 from ledger.service.checkpoints import SignedCheckpoint
 from ledger.service.ledger import Ledger

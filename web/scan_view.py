@@ -225,8 +225,6 @@ def _details(event: Event, namer: _Namer) -> list[Detail]:
     return out
 
 
-
-
 def _where(place: str, who: str) -> str:
     """The place, without repeating the actor's name when the place is the actor's own."""
     if place == who:

@@ -25,7 +25,7 @@ from ledger.core.merkle import verify_inclusion
 from ledger.core.note import NoteVerifier, open_note
 from ledger.core.registry import Genesis, Registry, admit
 from ledger.core.signing import b64decode, b64encode
-from ledger.core.timefmt import parse_time
+from ledger.core.timefmt import parse_entry_time
 from ledger.core.verify import Failure, check_name
 
 BUNDLE_FORMAT = "traceledger-bundle"
@@ -261,7 +261,10 @@ def _check_entry(
     report.entries.append(entry)
     try:
         admission = admit(
-            entry.statement, index=index, time=parse_time(entry.time, field="time"), view=registry
+            entry.statement,
+            index=index,
+            time=parse_entry_time(entry.time, field="time"),
+            view=registry,
         )
     except LedgerError as exc:
         _fail(report, index, check_name(exc), exc.message)

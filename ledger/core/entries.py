@@ -10,7 +10,7 @@ from ledger.core.canonical import canonical_bytes, parse_json
 from ledger.core.errors import MalformedError
 from ledger.core.hashing import HASH_SIZE, leaf_hash
 from ledger.core.statements import Statement, parse_statement
-from ledger.core.timefmt import parse_time
+from ledger.core.timefmt import parse_entry_time
 
 ENTRY_VERSION = 1
 ENTRY_MEMBERS = frozenset({"index", "prev", "statement", "time", "v"})
@@ -72,5 +72,5 @@ def parse_entry(raw: bytes) -> Entry:
         raise MalformedError(
             "an entry's prev is 64 lowercase hex digits", code="bad_entry", field="prev"
         )
-    parse_time(time, field="time")
+    parse_entry_time(time, field="time")
     return Entry(index, bytes.fromhex(prev), parse_statement(obj["statement"]), time, raw)

@@ -46,7 +46,10 @@ def range_nodes(start: int, end: int) -> list[Node]:
 
 
 def range_hash(start: int, end: int, get: Callable[[Node], bytes]) -> bytes:
-    """MTH of leaves ``[start, end)`` for the ranges proofs use (start aligned as RFC 9162 splits)."""
+    """MTH of leaves ``[start, end)`` for the ranges proofs use.
+
+    ``start`` is aligned as RFC 9162 splits the tree.
+    """
     hashes = [get(node) for node in range_nodes(start, end)]
     result = hashes[-1]
     for h in reversed(hashes[:-1]):
@@ -198,7 +201,10 @@ def verify_inclusion(
 def verify_consistency(
     first: int, second: int, proof: Sequence[bytes], first_root: bytes, second_root: bytes
 ) -> None:
-    """Raise ProofError unless ``proof`` shows tree ``second`` extends tree ``first`` (RFC 9162 2.1.4.2)."""
+    """Raise ProofError unless ``proof`` shows tree ``second`` extends tree ``first``.
+
+    RFC 9162 section 2.1.4.2.
+    """
     # Order of checks as in the Go reference verifier (see tests/vectors/README.md).
     if first > second:
         raise ProofError(f"size {first} is larger than size {second}", code="bad_proof")

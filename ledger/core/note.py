@@ -27,7 +27,7 @@ MAX_SIGNATURES = 100
 def note_key_id(name: str, public_key: bytes) -> int:
     """C2SP key ID: the first 4 bytes of SHA-256(name || 0x0A || 0x01 || public key), big-endian."""
     digest = sha256(name.encode("utf-8") + b"\n" + bytes([ED25519_TYPE]) + public_key)
-    return struct.unpack(">I", digest[:4])[0]
+    return int.from_bytes(digest[:4], "big")
 
 
 def _check_key_name(name: str) -> None:
@@ -83,7 +83,8 @@ class NoteVerifier:
     @property
     def vkey(self) -> str:
         """The C2SP verifier key string."""
-        return f"{self.name}+{self.key_id:08x}+{b64encode(bytes([ED25519_TYPE]) + self.public_key.raw)}"
+        key = b64encode(bytes([ED25519_TYPE]) + self.public_key.raw)
+        return f"{self.name}+{self.key_id:08x}+{key}"
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,10 @@ class NoteSigner:
 
     @classmethod
     def parse(cls, skey: str) -> NoteSigner:
-        """Parse the golang.org/x/mod private key text ``PRIVATE+KEY+name+id+base64(0x01||seed)``."""
+        """Parse the golang.org/x/mod private key text.
+
+        The text is ``PRIVATE+KEY+name+id+base64(0x01||seed)``.
+        """
         parts = skey.split("+", 4)
         if len(parts) != 5 or parts[:2] != ["PRIVATE", "KEY"]:
             raise MalformedError("not a PRIVATE+KEY note signer key", code="bad_skey")

@@ -13,12 +13,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol
 
-from ledger.core import events as event_model
 from ledger.core import gs1, policy
 from ledger.core.errors import AuthorisationError, ConflictError, ValidationError
+from ledger.core.event_parser import parse_event
+from ledger.core.events import Event
 from ledger.core.signing import PUBLIC_KEY_SIZE, PublicKey, b64decode
 from ledger.core.statements import OPERATOR_KINDS, Statement
-from ledger.core.timefmt import parse_time
+from ledger.core.timefmt import parse_entry_time
 
 ACTOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}")
 _KEY_ID = re.compile(r"[0-9a-f]{32}")
@@ -66,7 +67,7 @@ class Revocation:
 
 @dataclass(frozen=True)
 class AcceptedEvent:
-    event: event_model.Event
+    event: Event
     actor: ActorRecord
     key: KeyRecord
 
@@ -114,7 +115,8 @@ def _actor_id(payload: dict[str, Any]) -> str:
     value = payload["actor"]
     if not isinstance(value, str) or not ACTOR_ID.fullmatch(value):
         raise ValidationError(
-            "actor must be 2 to 63 lowercase letters, digits or '-', starting with a letter or digit",
+            "actor must be 2 to 63 lowercase letters, digits or '-', "
+            "starting with a letter or digit",
             code="bad_value",
             field="payload.actor",
         )
@@ -139,7 +141,7 @@ def _genesis(statement: Statement) -> Genesis:
             "the origin has no spaces and no '+'", code="bad_value", field="payload.origin"
         )
     key = _public_key(payload, "operator_key")
-    parse_time(payload["created"], field="payload.created")
+    parse_entry_time(payload["created"], field="payload.created")
     if statement.signer != key.key_id:
         raise AuthorisationError(
             "the genesis statement must be signed by the operator key it names", code="not_operator"
@@ -162,7 +164,8 @@ def _actor(statement: Statement, index: int, view: RegistryView) -> ActorRecord:
         or not all(isinstance(r, str) and r in policy.ROLES for r in roles)
     ):
         raise ValidationError(
-            f"roles must be a non-empty list without repeats, each one of {', '.join(policy.ROLES)}",
+            "roles must be a non-empty list without repeats, "
+            f"each one of {', '.join(policy.ROLES)}",
             code="bad_value",
             field="payload.roles",
         )
@@ -213,7 +216,7 @@ def _revoke(statement: Statement, index: int, view: RegistryView) -> Revocation:
         raise ValidationError(
             "key_id must be 32 lowercase hex digits", code="bad_value", field="payload.key_id"
         )
-    effective = parse_time(payload["effective"], field="payload.effective")
+    effective = parse_entry_time(payload["effective"], field="payload.effective")
     reason = _text(payload, "reason", 500)
     record = view.key(key_id)
     if record is None or record.actor != actor_id:
@@ -228,7 +231,7 @@ def _revoke(statement: Statement, index: int, view: RegistryView) -> Revocation:
 
 
 def _event(statement: Statement, time: datetime, view: RegistryView) -> AcceptedEvent:
-    event = event_model.parse_event(statement.payload)
+    event = parse_event(statement.payload)
     key = view.key(statement.signer)
     if key is None:
         raise AuthorisationError(

@@ -79,7 +79,8 @@ class PublicKey:
         return b64encode(self.raw)
 
     def verify(self, message: bytes, signature: bytes) -> None:
-        """Raise SignatureError unless ``signature`` is this key's Ed25519 signature of ``message``."""
+        """Raise SignatureError unless ``signature`` is this key's Ed25519 signature of
+        ``message``."""
         if len(signature) != SIGNATURE_SIZE:
             raise SignatureError(f"an Ed25519 signature is 64 bytes, not {len(signature)}")
         try:

@@ -18,7 +18,7 @@ from ledger.core.hashing import leaf_hash
 from ledger.core.merkle import Frontier
 from ledger.core.note import NoteVerifier, open_note
 from ledger.core.registry import Genesis, Registry, admit
-from ledger.core.timefmt import parse_time
+from ledger.core.timefmt import parse_entry_time
 
 
 @dataclass(frozen=True)
@@ -102,7 +102,7 @@ class LogVerifier:
                 position, "chain_link", "prev does not match the hash of the entry before it"
             )
         self._prev = entry_hash
-        time = parse_time(entry.time, field="time")
+        time = parse_entry_time(entry.time, field="time")
         if self._last_time is not None and time < self._last_time:
             self._fail(position, "time_order", "its time is earlier than the entry before it")
         # Compared with the entry just before, not a running maximum: one entry with a
@@ -135,7 +135,8 @@ class LogVerifier:
             self._fail(
                 None,
                 "since_root",
-                f"the log's first {self.since.size} entries do not reproduce the saved checkpoint's root",
+                f"the log's first {self.since.size} entries do not reproduce "
+                "the saved checkpoint's root",
             )
 
     def add_checkpoint(self, note: str | bytes) -> Checkpoint | None:
@@ -159,7 +160,8 @@ class LogVerifier:
             self._fail(
                 None,
                 "checkpoint_origin",
-                f"checkpoint of size {checkpoint.size}: origin {checkpoint.origin!r} is not this log's",
+                f"checkpoint of size {checkpoint.size}: "
+                f"origin {checkpoint.origin!r} is not this log's",
             )
         if checkpoint.size != size:
             self._fail(
@@ -171,7 +173,8 @@ class LogVerifier:
             self._fail(
                 None,
                 "checkpoint_root",
-                f"the root signed for size {checkpoint.size} is not the root of the log's first {size} entries",
+                f"the root signed for size {checkpoint.size} is not the root of "
+                f"the log's first {size} entries",
             )
         return checkpoint
 
@@ -181,7 +184,8 @@ class LogVerifier:
             self._fail(
                 None,
                 "since_root",
-                f"the log has {self.frontier.size} entries, fewer than the saved checkpoint's {self.since.size}",
+                f"the log has {self.frontier.size} entries, "
+                f"fewer than the saved checkpoint's {self.since.size}",
             )
         self.report.root = self.frontier.root()
         return self.report

@@ -1,8 +1,9 @@
 """Writing the ledger's events as one EPCIS 2.0 JSON-LD document (docs/EVENTS.md section 11).
 
 Streamed: the document's head, then one event at a time as the log is read a page at a
-time, then its tail, so memory stays flat however long the log. The mapping and the GS1
-event hash are `ledger.core.epcis`; this module only reads the store.
+time, then its tail, so memory stays flat however long the log. The mapping is
+`ledger.core.epcis`, the GS1 event hash `ledger.core.event_hash`; this module only reads
+the store.
 """
 
 from __future__ import annotations

@@ -25,7 +25,8 @@ from sqlalchemy import Connection, Row, select
 
 from ledger.core.canonical import parse_json
 from ledger.core.entries import Entry, parse_entry
-from ledger.core.events import Event, parse_event
+from ledger.core.event_parser import parse_event
+from ledger.core.events import Event
 from ledger.core.flags import Flag, flag_params, history_flags
 from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.core.registry import ActorRecord

@@ -10,7 +10,7 @@ from ledger.core.entries import parse_entry
 from ledger.core.errors import LedgerError, StoreError
 from ledger.core.merkle import Frontier
 from ledger.core.registry import AcceptedEvent, admit
-from ledger.core.timefmt import parse_time
+from ledger.core.timefmt import parse_entry_time
 from ledger.service import event_effects
 from ledger.service.export import PAGE, iter_entries
 from ledger.service.state import BatchState
@@ -36,7 +36,7 @@ def reindex(engine: Engine, size: int, progress: Progress | None = None) -> int:
                 admission = admit(
                     entry.statement,
                     index=index,
-                    time=parse_time(entry.time, field="time"),
+                    time=parse_entry_time(entry.time, field="time"),
                     view=state,
                 )
                 if isinstance(admission, AcceptedEvent):

@@ -29,7 +29,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import Connection, Engine, delete, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ledger.core.timefmt import format_time, parse_time
+from ledger.core.timefmt import format_time, parse_entry_time
 from ledger.store.models import ScanClient, ScanSalt, ScanTotal
 
 CLIENT_HASH_SIZE = 16
@@ -253,7 +253,7 @@ class ScanCounter:
         stored = _Stored(
             first_scan=None
             if total_row is None
-            else parse_time(total_row.first_scan, field="first_scan"),
+            else parse_entry_time(total_row.first_scan, field="first_scan"),
             total=0 if total_row is None else total_row.total,
             scans=scans,
             clients=clients,

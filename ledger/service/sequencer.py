@@ -21,7 +21,7 @@ from ledger.core.merkle import Frontier
 from ledger.core.note import NoteSigner
 from ledger.core.registry import AcceptedEvent, Genesis, admit
 from ledger.core.statements import Statement
-from ledger.core.timefmt import format_time, parse_time
+from ledger.core.timefmt import format_time, parse_entry_time
 from ledger.service import event_effects
 from ledger.service.checkpoints import latest_checkpoint, sign_checkpoint
 from ledger.service.queries import load_frontier
@@ -243,7 +243,7 @@ class Sequencer:
         frontier = self._current_frontier(conn, head)
         state = BatchState(conn) if self._genesis is None else BatchState(conn, self._genesis)
         # Parse, validate, authorise, verify: the registry rules (core.registry.admit).
-        moment = parse_time(time, field="time")
+        moment = parse_entry_time(time, field="time")
         plan, accepted = _admit(statements, ids, in_log, state, head.size, moment)
         # Custody: the rules, and the rows each event derives.
         _apply_custody(state, accepted)
@@ -269,7 +269,7 @@ class Sequencer:
             return
         now = self.clock()
         if not force and latest is not None:
-            age = (now - parse_time(latest.signed_at, field="signed_at")).total_seconds()
+            age = (now - parse_entry_time(latest.signed_at, field="signed_at")).total_seconds()
             if age < self.checkpoint_interval:
                 return
         sign_checkpoint(conn, self.signer, frontier.size, frontier.root(), format_time(now))

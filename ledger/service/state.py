@@ -17,7 +17,7 @@ from ledger.core.custody import CustodyChanges
 from ledger.core.entries import parse_entry
 from ledger.core.registry import ActorRecord, Admission, Genesis, KeyRecord, Revocation
 from ledger.core.signing import PublicKey, b64decode
-from ledger.core.timefmt import format_time, parse_time
+from ledger.core.timefmt import format_time, parse_entry_time
 from ledger.store.models import ActorRow, CustodyRow, FlagRow, KeyRow, LogEntry, ObjectEntry
 
 _MISSING = object()
@@ -254,6 +254,6 @@ def _key_record(row: Row[Any]) -> KeyRecord:
     revoked = (
         None
         if row.revoked_effective is None
-        else parse_time(row.revoked_effective, field="revoked_effective")
+        else parse_entry_time(row.revoked_effective, field="revoked_effective")
     )
     return KeyRecord(row.key_id, row.actor, PublicKey(row.public_key), row.entry_idx, revoked)

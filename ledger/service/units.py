@@ -11,8 +11,9 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection
 
+from ledger.core.digital_link import CANONICAL_STEM
 from ledger.core.errors import NotFoundError
-from ledger.core.gs1 import CANONICAL_STEM, GS1Identifier, parse_identifier, validate_gtin
+from ledger.core.gs1 import GS1Identifier, parse_identifier, validate_gtin
 from ledger.service.lineage import parsed_event
 from ledger.service.queries import object_history
 

@@ -9,7 +9,7 @@ import pytest
 from ledger import samples as ex
 from ledger.core.custody import CustodyChanges, MemoryCustody, custody_effects
 from ledger.core.errors import AuthorisationError
-from ledger.core.events import parse_event
+from ledger.core.event_parser import parse_event
 from ledger.core.gs1 import gtin_uri, sscc_uri
 
 CASE = sscc_uri(ex.CASE_SSCC)

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 from ledger import samples as ex
 from ledger.core import events, flags
 from ledger.core.errors import ValidationError
-from ledger.core.events import parse_event
+from ledger.core.event_parser import parse_event
 from ledger.core.gs1 import gtin_uri, location_uri, party_uri, sscc_uri
+from ledger.core.timefmt import parse_event_time
 
 EVENTS_MD = Path(__file__).resolve().parents[2] / "docs" / "EVENTS.md"
 MISSING = object()  # marker: delete the member instead of setting it
@@ -136,6 +137,14 @@ def test_transformation_and_aggregation_models() -> None:
     }
 
 
+def test_object_count_counts_every_list() -> None:
+    for _, payload in ex.wuchang_chain():
+        event = parse_event(payload)
+        lists = event.objects + event.children + event.inputs + event.outputs
+        assert event.object_count() == len(lists)
+    assert parse_event(ex.bagging()).object_count() > 1
+
+
 def test_shipping_model() -> None:
     event = parse_event(ex.wuchang_chain()[11][1])
     party = event.destination_party
@@ -206,7 +215,7 @@ def test_time_forms() -> None:
     for text in ("2024-10-05T08:30:00Z", "2024-10-05T08:30:00.123456789+08:00",
                  "2024-10-05T08:30:00.5-03:30", "2024-02-29T00:00:00Z"):  # fmt: skip
         assert parse_event(ex.sowing(time=text)).event_time.tzinfo is not None
-    parsed = events.parse_time("2024-10-05T08:30:00.1234567+08:00", "t")
+    parsed = parse_event_time("2024-10-05T08:30:00.1234567+08:00", "t")
     assert parsed.microsecond == 123456
 
 

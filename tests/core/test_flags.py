@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from ledger import samples as ex
 from ledger.core import flags
 from ledger.core.errors import StoreError
-from ledger.core.events import Event, parse_event
+from ledger.core.event_parser import parse_event
+from ledger.core.events import Event
 from ledger.core.flags import (
     Flag,
     InspectionFailed,

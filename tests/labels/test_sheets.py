@@ -14,8 +14,9 @@ from sqlalchemy import Engine
 from ledger import labels, samples
 from ledger.catalogue import Catalogue
 from ledger.cli import main
+from ledger.core.digital_link import CANONICAL_STEM
 from ledger.core.errors import NotFoundError
-from ledger.core.gs1 import CANONICAL_STEM, gtin_uri
+from ledger.core.gs1 import gtin_uri
 from ledger.core.signing import SigningKey
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger

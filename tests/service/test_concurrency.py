@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger.core.gs1 import check_digit
+from ledger.core.gs1_syntax import check_digit
 from ledger.core.note import NoteSigner
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger

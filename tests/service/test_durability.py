@@ -12,7 +12,7 @@ from tests.conftest import ORIGIN, fixed_key
 
 WRITER = """
 import os, signal, sys
-from ledger.core.gs1 import check_digit
+from ledger.core.gs1_syntax import check_digit
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine

@@ -14,7 +14,7 @@ from ledger.core.errors import (
     SignatureError,
     ValidationError,
 )
-from ledger.core.gs1 import check_digit
+from ledger.core.gs1_syntax import check_digit
 from ledger.core.merkle import inclusion_ranges, nodes_for, verify_consistency, verify_inclusion
 from ledger.core.note import open_note
 from ledger.core.statements import Statement, sign_statement

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 
 from ledger import samples as ex
 from ledger.core import flags
-from ledger.core.events import parse_event
+from ledger.core.event_parser import parse_event
 from ledger.core.flags import (
     Flag,
     InspectionFailed,

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 from ledger.core.entries import parse_entry
-from ledger.core.events import parse_event
+from ledger.core.event_parser import parse_event
 from ledger.core.object_index import indexed_ids
 
 revision = "0002"

@@ -27,7 +27,7 @@ from alembic import op
 
 from ledger.core.entries import parse_entry
 from ledger.core.errors import StoreError
-from ledger.core.events import parse_event
+from ledger.core.event_parser import parse_event
 from ledger.core.flags import flags
 
 revision = "0003"
