@@ -1,4 +1,7 @@
-"""Migrations: a populated database of the previous schema upgrades to flags that equal what a fresh ledger computes, on both databases."""
+"""Migrations: a populated database of the previous schema upgrades to flags that equal
+what a fresh ledger computes, on both databases. (What migrations may import: the layering
+table of README.md, enforced by tests/test_layering.py.)
+"""
 
 from __future__ import annotations
 
