@@ -24,9 +24,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import importlib
 import os
-import resource
 import socket
 import statistics
 import sys
@@ -37,19 +35,20 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import nacl.bindings
 import rfc8785
 from sqlalchemy import Engine, create_engine, event, text
 
+from ledger import samples as ex
 from ledger.core.gs1 import gtin_uri
 from ledger.core.note import NoteSigner
 from ledger.core.signing import SigningKey, domain_prefix
 from ledger.core.statements import Statement, parse_statement, sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
+from tests.support.fixed import fixed_key
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "bench" / "out"  # gitignored: big ledgers and exports are kept here between runs
@@ -59,24 +58,6 @@ PG_URL = os.environ.get(
 ORIGIN = "ledger.example/bench"
 FARM = "wuchang-coop"
 N_REGISTRATIONS = 12  # actor + key statements for the six example actors
-
-
-def examples() -> ModuleType:
-    """The event builders (moving from tests/core/event_examples.py to ledger/samples.py)."""
-    for name in ("ledger.samples", "ledger.samples"):
-        try:
-            return importlib.import_module(name)
-        except ModuleNotFoundError:
-            continue
-    raise SystemExit("no event builders found (ledger.samples or ledger.samples)")
-
-
-ex = examples()
-
-
-def fixed_key(label: str) -> SigningKey:
-    """A deterministic key, as tests/conftest.py makes them: the seed is SHA-256 of the label."""
-    return SigningKey(hashlib.sha256(label.encode("utf-8")).digest())
 
 
 OPERATOR = fixed_key("bench:operator")
@@ -489,10 +470,6 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def self_maxrss_mib() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 # -- profiling ---------------------------------------------------------------------------------

@@ -345,7 +345,9 @@ def main() -> None:
 
     def slowdown(b: int) -> float:
         """How many times slower an append is at the large size (per-round pairs)."""
-        return median([s / g for s, g in zip(rates[("small", b)], rates[("large", b)], strict=False)])
+        return median(
+            [s / g for s, g in zip(rates[("small", b)], rates[("large", b)], strict=False)]
+        )
 
     lg, sm = pr["large"], pr["small"]
     rows = [
@@ -355,7 +357,9 @@ def main() -> None:
             f"append x100 at {sizes['large']:,}",
             median(rates[("large", 100)]),
             ratios={
-                "verify-bound": median([g / v for g, v in zip(rates[("large", 100)], vb, strict=False)]),
+                "verify-bound": median(
+                    [g / v for g, v in zip(rates[("large", 100)], vb, strict=False)]
+                ),
                 "slowdown": slowdown(100),
             },
             target="slowdown <= 1.25",

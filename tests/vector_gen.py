@@ -18,8 +18,8 @@ from ledger import samples as ex
 from ledger.core.statements import Statement, sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
-from tests.conftest import ORIGIN, StepClock, fixed_key
 from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+from tests.support.fixed import ORIGIN, StepClock, fixed_key
 
 OUT = Path(__file__).parent / "vectors" / "traceledger"
 README = """# traceledger's own vectors

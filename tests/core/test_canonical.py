@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from ledger.core.canonical import MAX_SAFE_INTEGER, canonical_bytes, parse_json
 from ledger.core.errors import MalformedError
-from tests.vectors_path import VECTORS
+from tests.support.profiles import examples
+from tests.support.vectors import VECTORS
 
 JCS = VECTORS / "jcs"
 NAMES = sorted(p.stem for p in (JCS / "input").glob("*.json"))
@@ -195,7 +196,7 @@ def test_numbers_round_trip_exactly(x: float) -> None:
     assert not math.isnan(parsed)
 
 
-@settings(max_examples=1000)
+@settings(max_examples=examples(1000))
 @given(json_values)
 def test_the_fast_path_writes_what_the_general_serialiser_writes(value: object) -> None:
     import rfc8785

@@ -39,7 +39,8 @@ from ledger.core.event_hash import (
     normalise_time,
 )
 from ledger.core.event_parser import parse_event
-from tests.vectors_path import VECTORS
+from tests.support.profiles import examples
+from tests.support.vectors import VECTORS
 
 EPCIS_VECTORS = VECTORS / "epcis"
 EXPECTED = json.loads((EPCIS_VECTORS / "expected_hashes.json").read_text(encoding="utf-8"))
@@ -351,7 +352,7 @@ def corpus() -> list[tuple[dict[str, Any], dict[str, str]]]:
 CORPUS = corpus()
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300))
 @given(case=st.sampled_from(CORPUS), seed=st.integers())
 def test_hash_ignores_member_and_list_order(
     case: tuple[dict[str, Any], dict[str, str]], seed: int
@@ -402,7 +403,7 @@ def with_times_rewritten(event: dict[str, Any], offset_minutes: int, style: int)
 TIMED = [(e, ns) for e, ns in CORPUS if _instant(e["eventTime"]) is not None]
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300))
 @given(
     case=st.sampled_from(TIMED),
     offset=st.integers(min_value=-14 * 60, max_value=14 * 60),
@@ -800,7 +801,7 @@ def digital_links(draw: st.DrawFn) -> str:
 
 
 @needs_reference
-@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(max_examples=examples(1500), suppress_health_check=[HealthCheck.filter_too_much])
 @given(uri=st.one_of(epc_urns(), digital_links()))
 def test_reference_agrees_on_identifiers(uri: str) -> None:
     assert normalise_identifier(uri) == ref_normaliser(uri)
@@ -1034,8 +1035,7 @@ NAMESPACES = {
 
 
 @settings(
-    max_examples=100,
-    deadline=None,
+    max_examples=examples(100),
     suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
 )
 @given(event=epcis_events(), seed=st.integers())
@@ -1051,8 +1051,7 @@ def test_hash_of_generated_events_ignores_member_and_list_order(
 # examples (and 30,000 for identifiers) found no difference.
 @needs_reference
 @settings(
-    max_examples=60,
-    deadline=None,
+    max_examples=examples(60),
     suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
 )
 @given(events=st.lists(epcis_events(), min_size=1, max_size=3))

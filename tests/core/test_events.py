@@ -19,6 +19,7 @@ from ledger.core.errors import ValidationError
 from ledger.core.event_parser import parse_event
 from ledger.core.gs1 import gtin_uri, location_uri, party_uri, sscc_uri
 from ledger.core.timefmt import parse_event_time
+from tests.support.profiles import examples
 
 EVENTS_MD = Path(__file__).resolve().parents[2] / "docs" / "EVENTS.md"
 MISSING = object()  # marker: delete the member instead of setting it
@@ -1112,7 +1113,7 @@ def mutated_events(draw: st.DrawFn) -> object:
     return payload
 
 
-@settings(max_examples=400, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(400), suppress_health_check=[HealthCheck.too_slow])
 @given(mutated_events())
 def test_mutations_raise_only_validation_errors(payload: object) -> None:
     try:

@@ -21,7 +21,7 @@ from ledger.core.merkle import (
     verify_consistency,
     verify_inclusion,
 )
-from tests.vectors_path import VECTORS
+from tests.support.vectors import VECTORS
 
 TREE = json.loads((VECTORS / "merkle" / "rfc6962_tree_8leaves.json").read_text())
 INCLUSION = json.loads((VECTORS / "merkle" / "inclusion_proofs.json").read_text())

@@ -11,7 +11,7 @@ from ledger.core.checkpoint import Checkpoint, parse_checkpoint
 from ledger.core.errors import LedgerError, MalformedError, SignatureError
 from ledger.core.note import NoteSigner, NoteVerifier, open_note, parse_note
 from ledger.core.signing import SigningKey
-from tests.vectors_path import VECTORS
+from tests.support.vectors import VECTORS
 
 V = json.loads((VECTORS / "signed_note" / "signed_note_vectors.json").read_text(encoding="utf-8"))
 VKEYS = {name: NoteVerifier.parse(vkey) for name, vkey in V["verifier_keys"].items()}

@@ -8,7 +8,7 @@ import pytest
 
 from ledger.core.errors import MalformedError, SignatureError
 from ledger.core.signing import PublicKey, SigningKey, b64decode, domain_prefix, key_id
-from tests.vectors_path import VECTORS
+from tests.support.vectors import VECTORS
 
 ED = json.loads((VECTORS / "ed25519" / "rfc8032_ed25519_vectors.json").read_text())
 

@@ -22,8 +22,8 @@ from ledger.core.signing import b64decode, b64encode
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
-from tests.conftest import ORIGIN, StepClock, fixed_key
 from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+from tests.support.fixed import ORIGIN, StepClock, fixed_key
 from web import create_app
 
 HERE = Path(__file__).parent

@@ -15,7 +15,7 @@ from ledger.core.signing import SigningKey
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.models import CustodyRow, FlagRow
-from tests.conftest import ORIGIN, StepClock, fixed_key
+from tests.support.fixed import ORIGIN, StepClock, fixed_key
 
 # The examples are dated 2024; the sequencer's clock must be later for the time rule.
 CHAIN_CLOCK_START = datetime(2024, 11, 1, tzinfo=UTC)

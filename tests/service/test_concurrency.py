@@ -12,7 +12,8 @@ from ledger.core.note import NoteSigner
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
-from tests.conftest import ORIGIN, drop_schema, fixed_key, make_test_engine
+from tests.support.databases import drop_schema, make_test_engine
+from tests.support.fixed import ORIGIN, fixed_key
 
 WRITERS = 4
 PER_WRITER = 40

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
-from tests.conftest import ORIGIN, fixed_key
+from tests.support.fixed import ORIGIN, fixed_key
 
 WRITER = """
 import os, signal, sys
@@ -16,7 +16,7 @@ from ledger.core.gs1_syntax import check_digit
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
-from tests.conftest import fixed_key
+from tests.support.fixed import fixed_key
 
 ledger = Ledger(make_engine(sys.argv[1]))
 operator = fixed_key("operator")

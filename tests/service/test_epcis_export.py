@@ -18,9 +18,9 @@ from ledger.core.statements import sign_statement
 from ledger.service import epcis_export
 from ledger.service.epcis_export import write_epcis
 from ledger.service.ledger import Ledger
-from tests.conftest import ORIGIN, StepClock
 from tests.core.test_epcis import needs_reference, reference_prehashes, without_annotations
 from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+from tests.support.fixed import ORIGIN, StepClock
 
 CREATED = "2024-12-01T08:00:00.000+08:00"
 CASE = "https://id.gs1.org/00/" + ex.CASE_SSCC

@@ -15,8 +15,8 @@ from ledger.service.ledger import Ledger
 from ledger.service.lineage import Lineage, lineage
 from ledger.store import schema
 from ledger.store.models import ObjectEntry
-from tests.conftest import ORIGIN, StepClock
 from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+from tests.support.fixed import ORIGIN, StepClock
 
 BAG = ex.bag_keys()[0]
 CASE = sscc_uri(ex.CASE_SSCC)

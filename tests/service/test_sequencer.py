@@ -21,7 +21,7 @@ from ledger.core.statements import Statement, sign_statement
 from ledger.service import queries
 from ledger.service.ledger import Ledger
 from ledger.store.models import ActorRow, KeyRow, LogEntry
-from tests.conftest import fixed_key
+from tests.support.fixed import fixed_key
 
 GLN_A, GLN_B = "6901234000016", "6901234000023"
 

@@ -17,8 +17,8 @@ from ledger import samples as ex
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
-from tests.conftest import ORIGIN, StepClock, fixed_key
 from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+from tests.support.fixed import ORIGIN, StepClock, fixed_key
 
 TARGET = 20  # an event entry in the middle of the chain (the carrier's transport)
 

@@ -21,8 +21,8 @@ from ledger.service.reindex import reindex
 from ledger.store import schema
 from ledger.store.db import make_engine
 from ledger.store.models import FlagRow
-from tests.conftest import ORIGIN, StepClock
 from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+from tests.support.fixed import ORIGIN, StepClock
 
 BAG = ex.bag_keys()[0]
 # What revision 0002's code wrote in the flags table for the sample chain.

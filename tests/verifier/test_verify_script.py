@@ -32,7 +32,7 @@ from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteSigner, NoteVerifier
 from ledger.core.statements import sign_statement
 from ledger.core.verify import LogVerifier
-from tests.vectors_path import VECTORS
+from tests.support.vectors import VECTORS
 from tests.verifier import export_builder as eb
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -1121,7 +1121,8 @@ def test_every_bad_entry_is_named(fx: eb.Fixture, tmp_path: Path) -> None:
 
 def test_service_export_verifies(tmp_path: Path) -> None:
     from ledger.service.ledger import Ledger
-    from tests.conftest import ORIGIN, StepClock, fixed_key, make_test_engine
+    from tests.support.databases import make_test_engine
+    from tests.support.fixed import ORIGIN, StepClock, fixed_key
 
     engine, _ = make_test_engine("sqlite", tmp_path)
     op = fixed_key("operator")

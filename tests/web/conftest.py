@@ -17,21 +17,15 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from ledger import samples as ex
-from ledger.core.hashing import sha256
 from ledger.core.signing import SigningKey
 from ledger.core.statements import Statement, sign_statement
 from ledger.core.timefmt import format_time
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
+from tests.support.fixed import ORIGIN, fixed_key
 from web import create_app
 
-ORIGIN = "ledger.example/test"
 NOW = datetime(2024, 11, 1, 0, 0, tzinfo=UTC)  # after every example event of the chain
-
-
-def fixed_key(name: str) -> SigningKey:
-    """A deterministic key: the same bytes every run."""
-    return SigningKey(sha256(b"traceledger-web-test:" + name.encode("ascii")))
 
 
 OPERATOR = fixed_key("operator")

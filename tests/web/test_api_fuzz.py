@@ -21,11 +21,12 @@ from ledger.core.errors import MalformedError
 from ledger.core.signing import STATEMENT_KINDS, SigningKey
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
+from tests.support.profiles import examples
 from tests.web.conftest import FARM, OPERATOR, event, harvest
 
 API = "/api/v1"
 FUZZ = settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(150), suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 json_values = st.recursive(

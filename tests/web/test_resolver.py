@@ -179,8 +179,8 @@ def test_scans_are_counted_and_a_copied_label_is_flagged(demo_ledger_copy: Ledge
 def test_page_and_bundle_on_both_databases(engine, operator_key) -> None:  # type: ignore[no-untyped-def]
     from ledger import samples as ex
     from ledger.core.statements import sign_statement
-    from tests.conftest import ORIGIN, StepClock
     from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+    from tests.support.fixed import ORIGIN, StepClock
     from web import create_app
 
     ledger = Ledger.create(
@@ -210,8 +210,8 @@ def test_favicon_is_served_locally(demo_client: FlaskClient) -> None:
 def test_failed_inspection_and_pre_harvest_interval_are_shown_first(engine, operator_key) -> None:  # type: ignore[no-untyped-def]
     from ledger import samples as ex
     from ledger.core.statements import sign_statement
-    from tests.conftest import ORIGIN, StepClock
     from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+    from tests.support.fixed import ORIGIN, StepClock
     from web import create_app
 
     events = ex.wuchang_chain()

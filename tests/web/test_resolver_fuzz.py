@@ -8,8 +8,10 @@ from flask.testing import FlaskClient
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.support.profiles import examples
+
 FUZZ = settings(
-    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=examples(200), suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 segments = st.one_of(

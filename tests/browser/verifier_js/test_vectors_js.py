@@ -8,7 +8,7 @@ import json
 import struct
 from typing import Any
 
-from tests.vectors_path import VECTORS
+from tests.support.vectors import VECTORS
 
 JCS = VECTORS / "jcs"
 

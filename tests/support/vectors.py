@@ -2,4 +2,4 @@
 
 from pathlib import Path
 
-VECTORS = Path(__file__).parent / "vectors"
+VECTORS = Path(__file__).parents[1] / "vectors"
