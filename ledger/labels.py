@@ -74,13 +74,6 @@ class Label:
         return " ".join(f"({ai}) {value}" for ai, value in self.elements)
 
 
-def make_label(unit: Unit, catalogue: Catalogue, base_url: str) -> Label:
-    """The label of one unit; its QR code encodes the unit's Digital Link on ``base_url``."""
-    uri = unit.uri_on(base_url)
-    # Built here from the URI alone (digits and path characters in a path's data).
-    return _label(unit, uri, qr_svg_inline(uri), catalogue)
-
-
 def _label(unit: Unit, uri: str, svg: str, catalogue: Catalogue) -> Label:
     product = catalogue.get(unit.gtin)
     return Label(

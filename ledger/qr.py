@@ -62,10 +62,6 @@ class _Bits:
         self.parts.append(format(num & ((1 << length) - 1), f"0{length}b"))
         self.length += length
 
-    def put_bit(self, bit: bool) -> None:
-        self.parts.append("1" if bit else "0")
-        self.length += 1
-
     def __len__(self) -> int:
         return self.length
 

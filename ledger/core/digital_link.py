@@ -85,11 +85,6 @@ class DigitalLink:
         """Human-readable form: ``(01)09520123456788(10)ABC1``."""
         return "".join(f"({e.ai}){e.value}" for e in self.elements)
 
-    def to_uri(self, stem: str | None = None, *, short_names: bool = False) -> str:
-        """Render again, keeping which AIs sit in the path and which in the query."""
-        base = stem if stem is not None else self.stem
-        return render_uri(base, self.path, self.attributes, short_names=short_names)
-
 
 # ---------------------------------------------------------------------------------------
 # Rendering and percent-encoding

@@ -13,7 +13,7 @@ identifiers), never words: the web layer words them in the reader's language
 from __future__ import annotations
 
 from collections.abc import Collection, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from typing import Any, ClassVar
 
@@ -277,15 +277,3 @@ def missing_inspection_flags(
                 )
                 yield Flag(params, index=index, object_ids=tuple(missing))
         known.record(event)
-
-
-def event_flags(
-    events: Sequence[tuple[int, str, Event]],
-    *,
-    retailer_glns: Collection[str] | None = None,
-) -> list[Flag]:
-    """Per-event `flags` (given their index) plus `history_flags`, ordered by index."""
-    per_event = [replace(f, index=index) for index, _actor, event in events for f in flags(event)]
-    combined = per_event + history_flags(events, retailer_glns=retailer_glns)
-    combined.sort(key=lambda f: f.index if f.index is not None else -1)
-    return combined

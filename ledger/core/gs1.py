@@ -119,16 +119,6 @@ class GS1Identifier:
             return "lot" if self.lot is not None else "product"
         return {"00": "sscc", "414": "location", "417": "party"}[self.ai]  # type: ignore[return-value]
 
-    @property
-    def is_instance(self) -> bool:
-        """True for one physical thing (a serialised unit or an SSCC)."""
-        return self.kind in ("unit", "sscc")
-
-    @property
-    def is_class(self) -> bool:
-        """True for a product class or a lot (counted by quantity, not one by one)."""
-        return self.kind in ("product", "lot")
-
     def elements(self) -> tuple[AIElement, ...]:
         """The AI elements in Digital Link path order."""
         out = [AIElement(self.ai, self.key)]

@@ -40,16 +40,3 @@ def latest_checkpoint(conn: Connection) -> SignedCheckpoint | None:
     return (
         None if row is None else SignedCheckpoint(row.tree_size, row.root, row.note, row.signed_at)
     )
-
-
-def checkpoint_at_least(conn: Connection, size: int) -> SignedCheckpoint | None:
-    """The oldest checkpoint covering at least ``size`` entries."""
-    row = conn.execute(
-        select(CheckpointRecord)
-        .where(CheckpointRecord.tree_size >= size)
-        .order_by(CheckpointRecord.id)
-        .limit(1)
-    ).first()
-    return (
-        None if row is None else SignedCheckpoint(row.tree_size, row.root, row.note, row.signed_at)
-    )

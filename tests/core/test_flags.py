@@ -102,8 +102,8 @@ def test_failed_inspection_flags() -> None:
 def test_chain_flags() -> None:
     log = _log(*ex.wuchang_chain())
     assert flags.history_flags(log, retailer_glns={ex.RETAILER_GLN}) == []
-    combined = flags.event_flags(log, retailer_glns={ex.RETAILER_GLN})
-    assert [(f.code, f.index) for f in combined] == [("temperature_excursion", 12)]
+    per_event = [(f.code, index) for index, _actor, event in log for f in flags.flags(event)]
+    assert per_event == [("temperature_excursion", 12)]
 
 
 def test_pre_harvest_interval_flag() -> None:
@@ -205,7 +205,9 @@ def _every_kind_of_flag() -> list[Flag]:
     chain = [(a, p) for a, p in ex.wuchang_chain() if p["bizStep"] != "inspecting"]
     early = ex.harvest(harvest_date="2024-09-05", time="2024-09-05T18:00:00+08:00")
     over = ex.inspection(analytes=[("cadmium", 0.35, 0.2, "MGKG"), ("lead", 0.5, 0.2, "MGKG")])
-    found = flags.event_flags(_log(*chain, ("c", ex.spraying()), ("c", early), ("lab", over)))
+    log = _log(*chain, ("c", ex.spraying()), ("c", early), ("lab", over))
+    found = [f for _index, _actor, event in log for f in flags.flags(event)]
+    found += flags.history_flags(log)
     no_time = _with(ex.transporting(), ["sensorElementList", 1, "sensorMetadata", "time"], None)
     found += flags.flags(parse_event(no_time))
     return found

@@ -80,7 +80,7 @@ def test_units_of_lot_sorted_by_serial(small_ledger: Ledger) -> None:
 def test_sheet_escapes_what_producers_wrote() -> None:
     catalogue = Catalogue({})
     unit = Unit("06901234000139", "<b>&'\"", "<script>")
-    label = labels.make_label(unit, catalogue, "http://127.0.0.1:5000")
+    (label,) = labels.make_labels([unit], catalogue, "http://127.0.0.1:5000")
     page = labels.render_sheet([label], css_href="labels.css", title=labels.sheet_title([label]))
     assert "<script>" not in page and "<b>" not in page
     assert "&lt;script&gt;" in page and "&lt;b&gt;&amp;" in page
