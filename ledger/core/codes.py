@@ -60,12 +60,12 @@ _E7, _E8, _LOCAL = "EVENTS.md §7", "EVENTS.md §8", "FORMAT.md §10.3"
 
 _ALL = (
     # -- the classes' own codes, for a rejection no narrower code names ------------------
-    Code("ledger_error", "answer", 400, "{what}", _F10),
+    Code("ledger_error", "answer", 400, "the request is refused: {what}", _F10),
     Code("malformed", "answer", 400, "the input cannot be read: {what}", _F10),
-    Code("invalid", "answer", 400, "{what}", _F10),
-    Code("forbidden", "answer", 403, "{what}", _F10),
+    Code("invalid", "answer", 400, "the input breaks a rule: {what}", _F10),
+    Code("forbidden", "answer", 403, "the signer may not do this: {what}", _F10),
     Code("bad_signature", "rule", 403, "the signature does not verify: {what}", _F10),
-    Code("conflict", "answer", 409, "{what}", _F10),
+    Code("conflict", "answer", 409, "this clashes with the log: {what}", _F10),
     Code("not_found", "answer", 404, "{what} is not in the log", _F10),
     Code("proof_failed", "answer", 400, "the proof does not verify: {what}", _F10),
     Code("store_error", "answer", 503, "the store cannot be used right now: {what}", _F10),
@@ -255,7 +255,7 @@ _ALL = (
     Code("index", "check", None, "the entry says index {index}, the bundle {position}", _F92),
     Code("subject", "check", None, "no event in the bundle names {subject}", _F92),
     # -- local: the command line, key files, configuration -------------------------------
-    Code("keystore_error", "local", None, "{what}", _LOCAL),
+    Code("keystore_error", "local", None, "the key store cannot be used: {what}", _LOCAL),
     Code("bad_key_file", "local", None, "key file {path} is damaged", _LOCAL),
     Code("no_such_key", "local", None, "no key named {name!r} in {directory}", _LOCAL),
     Code("wrong_passphrase", "local", None, "wrong passphrase for key {name!r}", _LOCAL),
@@ -281,7 +281,7 @@ _ALL = (
         _LOCAL,
     ),
     Code("no_such_entry", "local", None, "the log has no entry {index}", _LOCAL),
-    Code("bad_option", "local", None, "{why}", _LOCAL),
+    Code("bad_option", "local", None, "these options do not go together: {why}", _LOCAL),
     Code("bad_config", "local", None, "{name} must be a positive whole number", _LOCAL),
     Code("bad_catalogue", "local", None, "the catalogue {source} is not usable: {why}", _LOCAL),
     Code("unreachable", "local", None, "cannot reach {url}: {why}", _LOCAL),
