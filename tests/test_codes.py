@@ -94,9 +94,9 @@ def _sinks(trees: dict[Path, ast.Module]) -> dict[str, dict[Path, Sink]]:
                 fields = [s for s in node.body if isinstance(s, ast.AnnAssign)]
                 for n, item in enumerate(fields):
                     target = item.target
-                    if isinstance(target, ast.Name) and target.id in ("code", "check"):
-                        if _is_str(item.annotation):
-                            sinks.setdefault(node.name, {})[path] = (target.id, n)
+                    named = isinstance(target, ast.Name) and target.id in ("code", "check")
+                    if named and _is_str(item.annotation):
+                        sinks.setdefault(node.name, {})[path] = (target.id, n)  # type: ignore[union-attr]
     return sinks
 
 
@@ -304,7 +304,7 @@ def test_every_code_is_named_where_the_registry_says(entry: Code) -> None:
 def _table_codes(text: str) -> dict[str, str]:
     """The first-column code of each row of the Markdown tables in ``text`` -> the row."""
     rows = re.findall(r"^\| `([a-z0-9_]+)` \|(.*)$", text, flags=re.MULTILINE)
-    return {code: rest for code, rest in rows}
+    return dict(rows)
 
 
 def test_format_md_error_table_gives_each_answer_its_status() -> None:
