@@ -3,6 +3,7 @@ document lists every code it may answer under that status."""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -10,15 +11,20 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
+from ledger.core.bundle import verify_bundle
 from ledger.core.codes import CODES
 from ledger.core.errors import (
     AuthorisationError,
     LedgerError,
     NotFoundError,
+    RootMismatchError,
     SignatureError,
     ValidationError,
 )
+from ledger.core.hashing import leaf_hash
+from ledger.core.merkle import root_from_inclusion_proof
 from tests.web.test_api import API, REJECTIONS
+from tests.web.test_resolver import UNIT
 from web.api import OPENAPI_PATH
 from web.errors import status_for
 
@@ -118,3 +124,30 @@ def test_history_of_an_unknown_object_is_a_404_unknown_object(client: FlaskClien
     response = client.get(f"{API}{url}")
     assert (response.status_code, response.get_json()["error"]["code"]) == (404, "unknown_object")
     _validate(response, f"{API}/history", "get")
+
+
+def test_a_tampered_bundle_node_reports_the_real_roots_and_index(
+    demo_client: FlaskClient, demo_ledger_copy: Any
+) -> None:
+    """A verifier's report keeps the evidence: the checkpoint's root, the root the tampered
+    proof leads to, and the entry, for every entry whose proof uses the node."""
+    doc = json.loads(demo_client.get(UNIT + "?format=bundle").data)
+    nodes = [base64.b64decode(n) for n in doc["nodes"]]
+    shared = max(range(len(nodes)), key=lambda k: sum(k in e["proof"] for e in doc["entries"]))
+    doc["nodes"][shared] = base64.b64encode(
+        bytes([nodes[shared][0] ^ 1]) + nodes[shared][1:]
+    ).decode()
+    report = verify_bundle(json.dumps(doc).encode(), demo_ledger_copy.operator)
+    assert report.checkpoint is not None
+    users = [e for e in doc["entries"] if shared in e["proof"]]
+    assert len(users) > 1  # a shared node: every entry using it is blamed, each with its roots
+    failures = [f for f in report.failures if f.check == "inclusion"]
+    assert [f.index for f in failures] == [e["index"] for e in users]
+    for failure, item in zip(failures, users, strict=True):
+        proof = [base64.b64decode(doc["nodes"][p]) for p in item["proof"]]
+        leaf = leaf_hash(base64.b64decode(item["leaf"]))
+        size = report.checkpoint.size
+        assert failure.expected == report.checkpoint.root
+        assert failure.computed == root_from_inclusion_proof(item["index"], size, leaf, proof)
+        assert failure.computed != failure.expected
+        assert isinstance(failure.cause, RootMismatchError) and failure.cause.index == item["index"]
