@@ -143,10 +143,8 @@ def parse_body(body: Any) -> tuple[list[Statement], bool]:
             "statements must be a JSON array", code="wrong_type", field="statements"
         )
     if not 1 <= len(items) <= MAX_BATCH:
-        raise MalformedError(
-            f"a batch holds 1 to {MAX_BATCH} statements, not {len(items)}",
-            code="bad_batch_size",
-            field="statements",
+        raise MalformedError.of(
+            "bad_batch_size", limit=MAX_BATCH, count=len(items), field="statements"
         )
     statements = []
     for position, item in enumerate(items):
@@ -191,7 +189,7 @@ def checkpoint() -> Response:
     """The latest signed checkpoint note, exactly as signed."""
     latest = ledger().latest_checkpoint()
     if latest is None:
-        raise NotFoundError("the operator has not signed a checkpoint yet", code="no_checkpoint")
+        raise NotFoundError.of("no_checkpoint")
     response = Response(latest.note, content_type="text/plain; charset=utf-8")
     response.headers["Cache-Control"] = "no-cache"
     return response

@@ -1,9 +1,13 @@
 """The web layer's one error handler: every error becomes ``{"error": {...}}`` JSON, except
 for a person's browser outside the API, which gets a page in the reader's language.
 
-Ledger errors map to statuses by class (``STATUS_BY_CLASS``). A ``SignatureError`` is a
-403: like an unknown or revoked key, it means the statement does not prove that its
-signer made it, so a client can treat every "not accepted from this signer" alike.
+A ledger error is answered with the status its code has in the registry
+(``ledger/core/codes.py``), with one rule beside it: a ``NotFoundError`` is a lookup that
+found nothing, answered 404 whatever code names why (``unknown_object`` for history asked
+of an object the log does not hold, ``bad_identifier`` for a scanned code that names no
+product). A ``SignatureError`` is a 403: like an unknown or revoked key, it means the
+statement does not prove that its signer made it, so a client can treat every "not accepted
+from this signer" alike.
 """
 
 from __future__ import annotations
@@ -14,53 +18,35 @@ from flask import Flask, Response, jsonify, render_template, request, url_for
 from flask_babel import get_locale
 from werkzeug.exceptions import HTTPException
 
-from ledger.core.errors import (
-    AuthorisationError,
-    ConflictError,
-    LedgerError,
-    MalformedError,
-    NotFoundError,
-    ProofError,
-    SignatureError,
-    StoreError,
-    ValidationError,
-)
+from ledger.core import codes
+from ledger.core.errors import LedgerError, NotFoundError
 
-STATUS_BY_CLASS: dict[type[LedgerError], int] = {
-    MalformedError: 400,
-    ValidationError: 400,
-    ProofError: 400,
-    AuthorisationError: 403,
-    SignatureError: 403,
-    NotFoundError: 404,
-    ConflictError: 409,
-    StoreError: 503,
-    # A LedgerError of no subclass is still a deliberate rejection of the request.
-    LedgerError: 400,
-}
-# Codes whose status does not follow from the class: an oversized statement or body.
-STATUS_BY_CODE: dict[str, int] = {"too_large": 413}
-
-# Werkzeug's HTTP errors, named with the same kind of stable codes as the ledger's.
+# Werkzeug's HTTP errors, named with registered codes like the ledger's own; any other
+# status werkzeug raises is answered as ``http_error``.
 HTTP_CODES: dict[int, str] = {
     400: "bad_request",
     404: "not_found",
     405: "method_not_allowed",
     413: "too_large",
     415: "unsupported_media_type",
+    416: "requested_range_not_satisfiable",
+    500: "internal",
 }
 
 log = logging.getLogger(__name__)
 
 
 def status_for(error: LedgerError) -> int:
-    """The HTTP status for a ledger error: by code first, then by the nearest class."""
-    if error.code in STATUS_BY_CODE:
-        return STATUS_BY_CODE[error.code]
-    for cls in type(error).__mro__:
-        if cls in STATUS_BY_CLASS:
-            return STATUS_BY_CLASS[cls]
-    return 400  # unreachable: every LedgerError has LedgerError in its MRO
+    """The HTTP status for a ledger error: its code's, from the registry (404 for any lookup
+    that found nothing). A code with no status there (a local one) reaching a request is a
+    bug: it is logged and answered 500."""
+    if isinstance(error, NotFoundError):
+        return 404
+    status = codes.status(error.code)
+    if status is None:
+        log.error("code %r has no HTTP status in ledger/core/codes.py", error.code)
+        return 500
+    return status
 
 
 def error_response(status: int, code: str, message: str, **extra: object) -> Response:
@@ -100,7 +86,7 @@ def handle_ledger_error(error: LedgerError) -> Response:
 def handle_http_exception(error: HTTPException) -> Response:
     """Answer werkzeug's routing and protocol errors (404, 405, 413, ...) as JSON."""
     status = error.code or 500
-    code = HTTP_CODES.get(status) or (error.name or "http_error").lower().replace(" ", "_")
+    code = HTTP_CODES.get(status, "http_error")
     if wants_page():
         response = error_page(LedgerError(error.description or error.name, code=code), status)
     else:
@@ -115,7 +101,7 @@ def handle_http_exception(error: HTTPException) -> Response:
 def handle_unexpected(error: Exception) -> Response:
     """Last resort: log the bug with its traceback here, tell the client nothing about it."""
     log.error("unhandled error while serving a request", exc_info=error)
-    message = "the server met an unexpected error; it has been logged"
+    message = codes.lookup("internal").message()
     if wants_page():
         return error_page(LedgerError(message, code="internal"), 500)
     return error_response(500, "internal", message)

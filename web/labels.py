@@ -44,7 +44,7 @@ def _qr_subject() -> tuple[GS1Identifier, str]:
     as the resolver parses scanned codes, and the image format."""
     stem, dot, fmt = raw_path().removeprefix("/qr").rpartition(".")
     if not dot or fmt not in FORMATS:
-        raise MalformedError("a QR code URL ends in .svg or .png", code="bad_format")
+        raise MalformedError.of("bad_format")
     return parse_identifier(CANONICAL_STEM + stem, field="path", allowed=("lot", "unit")), fmt
 
 

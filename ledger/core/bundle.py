@@ -92,9 +92,20 @@ class BundleReport:
         return [f for f in self.failures if f.index == index]
 
 
-def _fail(report: BundleReport, index: int | None, check: str, message: str) -> BundleReport:
-    report.failures.append(Failure(index, check, message))
+def _fail(
+    report: BundleReport,
+    index: int | None,
+    check: str,
+    message: str,
+    expected: int | None = None,
+    computed: int | None = None,
+) -> BundleReport:
+    report.failures.append(Failure(index, check, message, expected, computed))
     return report
+
+
+def _fail_with(report: BundleReport, index: int | None, check: str, error: LedgerError) -> None:
+    report.failures.append(Failure.of_error(index, check, error))
 
 
 def _parse_nodes(raw: object) -> list[bytes]:
@@ -188,7 +199,8 @@ def verify_bundle(data: bytes, operator: NoteVerifier) -> BundleReport:
                 raise MalformedError(f"{name} must be text", code="bad_bundle")
         entries = _parse_entries(doc["entries"], _parse_nodes(doc["nodes"]))
     except LedgerError as exc:
-        return _fail(report, None, "bundle", exc.message)
+        _fail_with(report, None, "bundle", exc)
+        return report
     report.subject = doc["subject"]
 
     if doc["verifier_key"] != operator.vkey:
@@ -201,7 +213,8 @@ def verify_bundle(data: bytes, operator: NoteVerifier) -> BundleReport:
     try:
         checkpoint = parse_checkpoint(open_note(doc["checkpoint"], [operator]).text)
     except LedgerError as exc:
-        return _fail(report, None, "checkpoint_signature", exc.message)
+        _fail_with(report, None, "checkpoint_signature", exc)
+        return report
     if checkpoint.origin != operator.name:
         return _fail(
             report,
@@ -244,19 +257,23 @@ def _check_entry(
                 index, checkpoint.size, leaf_hash(item.leaf), item.proof, checkpoint.root
             )
         except LedgerError as exc:
-            _fail(report, index, "inclusion", exc.message)
+            _fail_with(report, index, "inclusion", exc)
     try:
         entry = parse_entry(item.leaf)
     except LedgerError as exc:
-        _fail(
-            report,
-            index,
-            "canonical_bytes" if exc.code == "not_canonical" else "entry_shape",
-            exc.message,
+        _fail_with(
+            report, index, "canonical_bytes" if exc.code == "not_canonical" else "entry_shape", exc
         )
         return
     if entry.index != index:
-        _fail(report, index, "index", f"the entry says index {entry.index}, the bundle {index}")
+        _fail(
+            report,
+            index,
+            "index",
+            f"the entry says index {entry.index}, the bundle {index}",
+            entry.index,
+            index,
+        )
         return
     report.entries.append(entry)
     try:
@@ -267,7 +284,7 @@ def _check_entry(
             view=registry,
         )
     except LedgerError as exc:
-        _fail(report, index, check_name(exc), exc.message)
+        _fail_with(report, index, check_name(exc), exc)
         return
     if isinstance(admission, Genesis) and (
         admission.operator_key != operator.public_key or admission.origin != operator.name

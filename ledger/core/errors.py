@@ -1,11 +1,17 @@
 """The one exception hierarchy of the ledger.
 
 Every error carries a stable machine-readable ``code`` (never renamed once published)
-and a message written for the producer who caused it. The web layer maps the classes
-below to HTTP statuses; nothing else inspects messages.
+and a message written for the producer who caused it. Every code is registered, with its
+HTTP status and a message template, in ``ledger/core/codes.py``; the web layer answers with
+the status the registry gives. Proof and signature errors carry their evidence as fields
+(the roots, the index, the key), not only in their words; nothing inspects messages.
 """
 
 from __future__ import annotations
+
+from typing import Self
+
+from ledger.core.codes import lookup
 
 
 class LedgerError(Exception):
@@ -29,6 +35,19 @@ class LedgerError(Exception):
         self.index = index
         # The JSON path of the offending member, e.g. "payload.quantityList[0].quantity".
         self.field = field
+
+    @classmethod
+    def of(
+        cls, code: str, *, index: int | None = None, field: str | None = None, **params: object
+    ) -> Self:
+        """The error ``code`` worded by its registered template (``field`` and ``index`` fill
+        the template's parameters of those names too)."""
+        entry = lookup(code)
+        values = dict(params)
+        for name, value in (("field", field), ("index", index)):
+            if name in entry.params and value is not None:
+                values[name] = value
+        return cls(entry.message(**values), code=code, index=index, field=field)
 
     def to_dict(self) -> dict[str, object]:
         """The JSON error body sent to clients: ``{"code", "message"}`` (+ ``index``)."""
@@ -80,6 +99,51 @@ class ProofError(LedgerError):
     """A Merkle proof, checkpoint or chain link does not verify."""
 
     code = "proof_failed"
+
+
+class RootMismatchError(ProofError):
+    """A proof leads to another root than the one it is checked against.
+
+    ``expected_root`` is the root the proof was checked against (a checkpoint's), and
+    ``computed_root`` the root the proof and the leaf (or the first root) lead to; ``size``
+    is the tree size at which they differ and ``index`` the leaf, for an inclusion proof.
+    """
+
+    code = "root_mismatch"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        expected_root: bytes,
+        computed_root: bytes,
+        size: int,
+        index: int | None = None,
+    ) -> None:
+        super().__init__(message, index=index)
+        self.expected_root = expected_root
+        self.computed_root = computed_root
+        self.size = size
+
+
+class NoteSignatureError(SignatureError):
+    """A signed note fails: a known key's signature does not verify (``key_name`` and
+    ``key_id`` name it), or no signature is from a known key (``unverified_note``).
+    ``signers`` is every signature line's (key name, key ID), as the note carries them."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        key_name: str | None = None,
+        key_id: int | None = None,
+        signers: tuple[tuple[str, int], ...] = (),
+    ) -> None:
+        super().__init__(message, code=code)
+        self.key_name = key_name
+        self.key_id = key_id
+        self.signers = signers
 
 
 class StoreError(LedgerError):

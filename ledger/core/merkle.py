@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ledger.core.errors import ProofError
+from ledger.core.errors import ProofError, RootMismatchError
 from ledger.core.hashing import EMPTY_ROOT, HASH_SIZE, leaf_hash, node_hash
 
 Node = tuple[int, int]  # (level, index)
@@ -191,10 +191,13 @@ def verify_inclusion(
     _check_hash(root, "the root hash")
     calculated = root_from_inclusion_proof(index, size, leaf, proof)
     if calculated != root:
-        raise ProofError(
+        raise RootMismatchError(
             f"inclusion proof for leaf {index} leads to root {calculated.hex()}, "
-            f"not the expected {root.hex()}",
-            code="root_mismatch",
+            f"not the expected {root.hex()} of the tree of size {size}",
+            expected_root=root,
+            computed_root=calculated,
+            size=size,
+            index=index,
         )
 
 
@@ -214,7 +217,13 @@ def verify_consistency(
         if proof:
             raise ProofError("a proof between equal sizes must be empty", code="bad_proof")
         if first_root != second_root:
-            raise ProofError("two different roots for the same tree size", code="root_mismatch")
+            raise RootMismatchError(
+                f"two different roots for the same tree size {first}: "
+                f"{second_root.hex()} where {first_root.hex()} was expected",
+                expected_root=first_root,
+                computed_root=second_root,
+                size=first,
+            )
         return
     _check_hash(first_root, "the first root")
     _check_hash(second_root, "the second root")
@@ -245,11 +254,16 @@ def verify_consistency(
         sn >>= 1
     if sn != 0:
         raise ProofError("the consistency proof is too short", code="bad_proof")
-    if fr != first_root or sr != second_root:
-        raise ProofError(
-            f"the consistency proof from {first} to {second} does not lead to both roots",
-            code="root_mismatch",
-        )
+    # Like transparency-dev's verifier: name the size whose root differs, the first one first.
+    for size, expected, computed in ((first, first_root, fr), (second, second_root, sr)):
+        if computed != expected:
+            raise RootMismatchError(
+                f"the consistency proof from {first} to {second} does not lead to both roots: "
+                f"at size {size} it leads to {computed.hex()}, not the expected {expected.hex()}",
+                expected_root=expected,
+                computed_root=computed,
+                size=size,
+            )
 
 
 __all__ = [

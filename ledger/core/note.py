@@ -13,7 +13,7 @@ import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from ledger.core.errors import MalformedError, SignatureError
+from ledger.core.errors import MalformedError, NoteSignatureError, SignatureError
 from ledger.core.hashing import sha256
 from ledger.core.signing import PublicKey, SigningKey, b64encode
 
@@ -200,6 +200,7 @@ def open_note(note: str | bytes, verifiers: Iterable[NoteVerifier]) -> OpenedNot
     known = {(v.name, v.key_id): v for v in verifiers}
     verified: list[str] = []
     message = text.encode("utf-8")
+    signers = tuple((sig.name, sig.key_id) for sig in signatures)
     for sig in signatures:
         verifier = known.get((sig.name, sig.key_id))
         if verifier is None:
@@ -207,12 +208,18 @@ def open_note(note: str | bytes, verifiers: Iterable[NoteVerifier]) -> OpenedNot
         try:
             verifier.public_key.verify(message, sig.signature)
         except SignatureError as exc:
-            raise SignatureError(
-                f"the signature of {sig.name} on this note does not verify"
+            raise NoteSignatureError(
+                f"the signature of {sig.name} (key ID {sig.key_id:08x}) on this note "
+                "does not verify",
+                key_name=sig.name,
+                key_id=sig.key_id,
+                signers=signers,
             ) from exc
         verified.append(sig.name)
     if not verified:
-        raise SignatureError(
-            "no signature on this note is from a known key", code="unverified_note"
+        raise NoteSignatureError(
+            "no signature on this note is from a known key",
+            code="unverified_note",
+            signers=signers,
         )
     return OpenedNote(text, signatures, tuple(verified))

@@ -1,9 +1,9 @@
 """Whole-log verification as a pure function of entry bytes, checkpoint notes and the
 operator's key. It streams: feed entries and checkpoints in log order, then ``finish``.
 
-Every failure is reported (entry index, check, reason); after a bad entry the chain is
-re-synchronised on that entry's own hash so one tampered entry is named once, not blamed
-for the rest of the log.
+Every failure is reported (entry index, check, reason, and where the check compares two
+values, both of them); after a bad entry the chain is re-synchronised on that entry's own
+hash so one tampered entry is named once, not blamed for the rest of the log.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from datetime import datetime
 
 from ledger.core.checkpoint import Checkpoint, parse_checkpoint
 from ledger.core.entries import GENESIS_PREV, Entry, parse_entry
-from ledger.core.errors import LedgerError, SignatureError
+from ledger.core.errors import LedgerError, RootMismatchError, SignatureError
 from ledger.core.hashing import leaf_hash
 from ledger.core.merkle import Frontier
 from ledger.core.note import NoteVerifier, open_note
@@ -24,11 +24,28 @@ from ledger.core.timefmt import parse_entry_time
 @dataclass(frozen=True)
 class Failure:
     """One thing that does not hold: where (entry index, or None for the log as a whole),
-    which check, and why."""
+    which check (a registered code, ledger/core/codes.py), and why.
+
+    Where the check compares two values, both are kept as evidence (FORMAT.md 8 and 9.2 say
+    which, per check): ``expected``, what the data checked states or is checked against (a
+    signed root, an entry's ``prev`` or ``index``), and ``computed``, what the verifier
+    computed from the data (the root of the entries, the hash of the entry before). ``cause``
+    is the error a rule or proof raised, with its own fields (a ``RootMismatchError``'s roots,
+    a ``NoteSignatureError``'s key)."""
 
     index: int | None
     check: str
     message: str
+    expected: bytes | int | None = None
+    computed: bytes | int | None = None
+    cause: LedgerError | None = field(default=None, compare=False, repr=False)
+
+    @classmethod
+    def of_error(cls, index: int | None, check: str, error: LedgerError) -> Failure:
+        """The failure of ``check`` that ``error`` stands for, with the error's evidence."""
+        if isinstance(error, RootMismatchError):
+            return cls(index, check, error.message, error.expected_root, error.computed_root, error)
+        return cls(index, check, error.message, cause=error)
 
     def __str__(self) -> str:
         where = "log" if self.index is None else f"entry {self.index}"
@@ -71,8 +88,15 @@ class LogVerifier:
         self._statement_ids: set[bytes] = set()
         self.last_nodes: list[tuple[tuple[int, int], bytes]] = []
 
-    def _fail(self, index: int | None, check: str, message: str) -> None:
-        self.report.failures.append(Failure(index, check, message))
+    def _fail(
+        self,
+        index: int | None,
+        check: str,
+        message: str,
+        expected: bytes | int | None = None,
+        computed: bytes | int | None = None,
+    ) -> None:
+        self.report.failures.append(Failure(index, check, message, expected, computed))
 
     def add_entry(self, raw: bytes) -> Entry | None:
         """Check the next entry (given as its exact bytes); return it when it parses."""
@@ -84,11 +108,8 @@ class LogVerifier:
         try:
             entry = parse_entry(raw)
         except LedgerError as exc:
-            self._fail(
-                position,
-                "canonical_bytes" if exc.code == "not_canonical" else "entry_shape",
-                exc.message,
-            )
+            check = "canonical_bytes" if exc.code == "not_canonical" else "entry_shape"
+            self.report.failures.append(Failure.of_error(position, check, exc))
             self._prev = entry_hash
             return None
         if entry.index != position:
@@ -96,10 +117,17 @@ class LogVerifier:
                 position,
                 "index_sequence",
                 f"the entry says index {entry.index}, but it is entry {position}",
+                entry.index,
+                position,
             )
         if entry.prev != self._prev:
             self._fail(
-                position, "chain_link", "prev does not match the hash of the entry before it"
+                position,
+                "chain_link",
+                f"prev {entry.prev.hex()} does not match the hash of the entry before it, "
+                f"{self._prev.hex()}",
+                entry.prev,
+                self._prev,
             )
         self._prev = entry_hash
         time = parse_entry_time(entry.time, field="time")
@@ -115,7 +143,7 @@ class LogVerifier:
         try:
             admission = admit(entry.statement, index=position, time=time, view=self.registry)
         except LedgerError as exc:
-            self._fail(position, check_name(exc), exc.message)
+            self.report.failures.append(Failure.of_error(position, check_name(exc), exc))
             return entry
         if isinstance(admission, Genesis) and (
             admission.operator_key != self.operator.public_key
@@ -131,12 +159,15 @@ class LogVerifier:
 
     def _check_since(self) -> None:
         assert self.since is not None
-        if self.frontier.root() != self.since.root:
+        root = self.frontier.root()
+        if root != self.since.root:
             self._fail(
                 None,
                 "since_root",
                 f"the log's first {self.since.size} entries do not reproduce "
                 "the saved checkpoint's root",
+                self.since.root,
+                root,
             )
 
     def add_checkpoint(self, note: str | bytes) -> Checkpoint | None:
@@ -150,10 +181,13 @@ class LogVerifier:
         try:
             checkpoint = parse_checkpoint(open_note(note, [self.operator]).text)
         except LedgerError as exc:
-            self._fail(
-                None,
-                "checkpoint_signature",
-                f"the checkpoint after entry {size - 1}: {exc.message}",
+            self.report.failures.append(
+                Failure(
+                    None,
+                    "checkpoint_signature",
+                    f"the checkpoint after entry {size - 1}: {exc.message}",
+                    cause=exc,
+                )
             )
             return None
         if checkpoint.origin != self.operator.name:
@@ -168,13 +202,17 @@ class LogVerifier:
                 None,
                 "checkpoint_size",
                 f"a checkpoint of size {checkpoint.size} stands where the log has {size} entries",
+                checkpoint.size,
+                size,
             )
-        elif checkpoint.root != self.frontier.root():
+        elif checkpoint.root != (root := self.frontier.root()):
             self._fail(
                 None,
                 "checkpoint_root",
                 f"the root signed for size {checkpoint.size} is not the root of "
                 f"the log's first {size} entries",
+                checkpoint.root,
+                root,
             )
         return checkpoint
 
@@ -186,6 +224,8 @@ class LogVerifier:
                 "since_root",
                 f"the log has {self.frontier.size} entries, "
                 f"fewer than the saved checkpoint's {self.since.size}",
+                self.since.size,
+                self.frontier.size,
             )
         self.report.root = self.frontier.root()
         return self.report

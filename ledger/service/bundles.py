@@ -35,9 +35,7 @@ def checkpoint_of_size(conn: Connection, tree_size: int) -> SignedCheckpoint:
         .limit(1)
     ).first()
     if row is None:
-        raise NotFoundError(
-            f"no checkpoint of size {tree_size} was signed", code="no_such_checkpoint"
-        )
+        raise NotFoundError.of("no_such_checkpoint", size=tree_size)
     return SignedCheckpoint(row.tree_size, row.root, row.note, row.signed_at)
 
 

@@ -44,11 +44,9 @@ def log_size(conn: Connection) -> int:
 def entries(conn: Connection, start: int, end: int) -> list[StoredEntry]:
     """Entries ``[start, end)``, at most ``MAX_PAGE`` of them."""
     if start < 0 or end < start:
-        raise ValidationError("start and end must satisfy 0 <= start <= end", code="bad_range")
+        raise ValidationError.of("bad_range")
     if end - start > MAX_PAGE:
-        raise ValidationError(
-            f"ask for at most {MAX_PAGE} entries at a time", code="page_too_large"
-        )
+        raise ValidationError.of("page_too_large", limit=MAX_PAGE)
     rows = conn.execute(
         select(LogEntry.idx, LogEntry.leaf, LogEntry.entry_hash)
         .where(LogEntry.idx >= start, LogEntry.idx < end)
@@ -83,7 +81,7 @@ def fetch_nodes(conn: Connection, wanted: set[Node], tree_size: int) -> dict[Nod
     ``tree_size`` (404), which saves a separate query for the log's size.
     """
     if tree_size < 0:
-        raise NotFoundError(f"there is no tree of size {tree_size}", code="no_such_tree")
+        raise NotFoundError.of("no_such_tree", size=tree_size)
     if tree_size == 0:
         return {}
     last_leaf = (0, tree_size - 1)

@@ -216,9 +216,7 @@ class Sequencer:
         if not statements:
             return []
         if len(statements) > MAX_BATCH:
-            raise ValidationError(
-                f"a batch holds at most {MAX_BATCH} statements", code="batch_too_large"
-            )
+            raise ValidationError.of("batch_too_large", limit=MAX_BATCH)
         with write_transaction(self.engine) as conn:
             outcome = self._append_locked(conn, statements)
             self._maybe_checkpoint(conn, outcome.frontier)

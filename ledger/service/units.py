@@ -63,9 +63,7 @@ def units_of_lot(conn: Connection, gtin: str, lot: str) -> list[Unit]:
                 if ident.serial is not None:
                     serials.add(ident.serial)
     if not serials:
-        raise NotFoundError(
-            f"the ledger has no serialised units of GTIN {gtin14} lot {lot!r}", code="unknown_lot"
-        )
+        raise NotFoundError.of("unknown_lot", gtin=gtin14, lot=lot)
     return [Unit(gtin14, lot, serial) for serial in sorted(serials, key=_serial_order)]
 
 
