@@ -3,7 +3,7 @@ documented.
 
 A code is published once and never renamed (docs/FORMAT.md section 10). ``LedgerError.of``
 words an error from its code's template; ``web/errors.py`` answers with its status; the test
-``tests/core/test_codes.py`` fails when the code finds a code raised or reported that is not
+``tests/test_codes.py`` fails when the source raises or reports a code that is not
 here, or one here that its document does not name.
 
 Kinds:
