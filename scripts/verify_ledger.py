@@ -319,9 +319,11 @@ def read_json(text: str | bytes, *, check_names: bool = True) -> tuple[Any, bool
         raise
     except ValueError as e:  # json.JSONDecodeError
         raise JSONError(str(e)) from None
-    if _SURROGATE_ESCAPE.search(text) is not None and _has_lone_surrogate(value):
+    # A character beyond U+FFFF is in the text as itself or as an escaped surrogate pair.
+    escaped = _SURROGATE_ESCAPE.search(text) is not None
+    if escaped and _has_lone_surrogate(value):
         raise JSONError("a string holds a lone surrogate")
-    plain = _reading_plain[0] and (text.isascii() or max(text) < _NON_BMP)
+    plain = _reading_plain[0] and not escaped and (text.isascii() or max(text) < _NON_BMP)
     return value, plain
 
 
@@ -1812,7 +1814,7 @@ class ExportVerifier:
         self.report = report or Report()
         self.progress = progress
         self.progress_every = progress_every
-        self.registry = Registry(operator.public_key)
+        self.registry = ReplayedRegistry(operator.public_key)
         self.exact_duplicates = exact_duplicates
         self.seen_ids: dict[bytes, int] | None = {} if exact_duplicates else None
         self.bloom: GrowingBloomFilter | None = None
