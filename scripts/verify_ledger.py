@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import argparse
 import binascii
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -88,8 +89,8 @@ EXIT_USAGE = 2
 
 CHECKS = {
     "canonical_bytes": "the entry bytes are not the RFC 8785 canonical form of the entry",
-    "entry_shape": "the entry or its statement is not well-formed JSON of the shape of FORMAT.md 3-4 "
-    "(members, types, version, size)",
+    "entry_shape": "the entry or its statement is not well-formed JSON of the shape of "
+    "FORMAT.md 3-4 (members, types, version, size)",
     "index_sequence": "an entry's index is not its position (missing, repeated, reordered entries)",
     "chain_link": "the hash chain is broken: prev does not match the previous entry's hash",
     "time_order": "an entry's time is earlier than the previous entry's time",
@@ -100,7 +101,7 @@ CHECKS = {
     "missing_field": "a payload lacks a member FORMAT.md 3 requires",
     "unknown_field": "a payload has a member FORMAT.md 3 does not allow",
     "wrong_type": "a payload member has the wrong JSON type",
-    "bad_value": "a payload member's value breaks its rule (actor ID, text, roles, key ID, bizStep)",
+    "bad_value": "a payload member breaks its rule (actor ID, text, roles, key ID, bizStep)",
     "bad_base64": "a payload's key is not canonical base64",
     "bad_length": "a payload's key is not 32 bytes",
     "bad_time": "a payload's time is not of its form",
@@ -112,20 +113,22 @@ CHECKS = {
     "key_exists": "a public key is added a second time (or is the operator key)",
     "key_already_revoked": "a key is revoked a second time",
     "unknown_key": "a signer or revoked key is not a key added by an earlier key entry",
-    "key_revoked": "an event is signed with a key revoked with effect at or before the entry's time",
+    "key_revoked": "an event is signed with a key revoked with effect at or before its time",
     "role_not_permitted": "the signer's actor holds no role permitting the event's bizStep",
     "event_in_future": "the event's eventTime is more than 10 minutes after the entry's time",
     "duplicate_statement": "a statement ID appears more than once",
     "checkpoint_signature": "a checkpoint note is malformed or lacks a valid operator signature",
     "checkpoint_origin": "a checkpoint's origin line is not the log's origin",
-    "checkpoint_size": "a checkpoint does not stand directly after the entry that brings the log to its size",
+    "checkpoint_size": "a checkpoint does not stand right after the entry that brings the log "
+    "to its size",
     "checkpoint_root": "a checkpoint's root is not the Merkle tree hash of the entries at its size",
     "since_root": "the export does not reproduce the --since checkpoint's root at its size",
     # The script's own:
     "header": "the export's header line is missing, malformed, or does not match the operator key",
-    "truncated": "the export ends early: entry count differs from the header, or the last line is cut",
-    "malformed": "an export line is not well-formed JSON of its form, or an entry's leaf is not base64",
-    "depends_on_failed": "later entries are unauthorised only because an earlier registry entry failed",
+    "truncated": "the export ends early: the entry count is not the header's, or the last line "
+    "is cut",
+    "malformed": "an export line is not well-formed JSON of its form, or a leaf is not base64",
+    "depends_on_failed": "later entries are unauthorised only because this registry entry failed",
 }
 
 # ---------------------------------------------------------------------------------------
@@ -140,7 +143,7 @@ class JSONError(ValueError):
 MAX_SAFE_INTEGER = 2**53  # integers with |n| <= 2**53 are exact doubles and print as str(n)
 _MAX_DOUBLE = 1.7976931348623157e308
 
-_ESCAPES = {i: "\\u%04x" % i for i in range(0x20)}
+_ESCAPES = {i: f"\\u{i:04x}" for i in range(0x20)}
 _ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"})
 _ESCAPES[ord('"')] = '\\"'
 _ESCAPES[ord("\\")] = "\\\\"
@@ -190,7 +193,7 @@ def _jcs_text(value: Any) -> str:
     """The complete RFC 8785 serialiser: UTF-16 key order, ECMAScript numbers."""
     t = type(value)
     if t is str:
-        return '"' + value.translate(_ESCAPES) + '"'
+        return '"' + str(value).translate(_ESCAPES) + '"'
     if value is None or t is bool:
         return "null" if value is None else ("true" if value else "false")
     if t is int or t is float:
@@ -219,9 +222,12 @@ if _C_MAKE_ENCODER is not None and _C_ENCODE_STR is not None:
     def _plain_text(value: Any) -> str:
         return "".join(_c_iter(value, 0))
 else:  # pragma: no cover - Pythons without the C accelerator
-    _plain_text = json.JSONEncoder(
+    _PLAIN_ENCODER = json.JSONEncoder(
         ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
-    ).encode
+    )
+
+    def _plain_text(value: Any) -> str:
+        return _PLAIN_ENCODER.encode(value)
 
 
 def jcs(value: Any, *, plain: bool = False) -> bytes:
@@ -415,7 +421,8 @@ def event_time_ns(s: Any) -> int | None:
     if type(s) is not str:
         return None
     if s == _rfc3339_last[0]:
-        return _rfc3339_last[1]
+        cached: int | None = _rfc3339_last[1]
+        return cached
     ns = None
     if _RFC3339_COMMON.match(s) is not None:  # the common form: let the C parser do it
         try:
@@ -1413,7 +1420,8 @@ class Report:
             self.failures.append(f)
         else:
             if self._spill is None:
-                self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")
+                # closed by close(), when the report has been written
+                self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
             self._spill.write(json.dumps(f.as_dict(), ensure_ascii=False) + "\n")
 
     @property
@@ -1430,8 +1438,8 @@ class Report:
 
     def write_json(self, out: IO[str]) -> None:
         out.write(
-            '{"ok": %s, "entries": %d, "checkpoints": %d, "failures": ['
-            % ("true" if self.ok else "false", self.entries, self.checkpoints)
+            f'{{"ok": {"true" if self.ok else "false"}, "entries": {self.entries}, '
+            f'"checkpoints": {self.checkpoints}, "failures": ['
         )
         first = True
         for d in self.iter_dicts():
@@ -1561,9 +1569,15 @@ class ChainTracker:
                 if idx < k and idx == k - 1 and e.H is not None and self.head == e.H:
                     msg = f"entry {idx} appears a second time (line {e.line})"
                 elif idx < k:
-                    msg = f"entry with index {idx} appears out of order, after entry {k - 1} (line {e.line})"
+                    msg = (
+                        f"entry with index {idx} appears out of order, after entry {k - 1} "
+                        f"(line {e.line})"
+                    )
                 else:
-                    msg = f"entry with index {idx} appears out of order, before entry {k} (line {e.line})"
+                    msg = (
+                        f"entry with index {idx} appears out of order, before entry {k} "
+                        f"(line {e.line})"
+                    )
                 e.fail("index_sequence", msg)
                 if len(self.skipped) > 64:
                     self.skipped.clear()
@@ -1592,16 +1606,20 @@ class ChainTracker:
         others = [r for r in list(w)[1:] if r.idx == k]
         if others:
             succ = self._find(k + 1, 1)
-            if succ is not None and succ.P is not None and succ.P != e.H:
-                if any(o.H == succ.P for o in others):
-                    w.popleft()
-                    e.fail(
-                        "chain_link",
-                        f"entry claims index {k} but is not part of the chain: "
-                        f"entry {k + 1} records the hash of another entry {k} (line {e.line})",
-                    )
-                    self.emit(e, idx)
-                    return
+            if (
+                succ is not None
+                and succ.P is not None
+                and succ.P != e.H
+                and any(o.H == succ.P for o in others)
+            ):
+                w.popleft()
+                e.fail(
+                    "chain_link",
+                    f"entry claims index {k} but is not part of the chain: "
+                    f"entry {k + 1} records the hash of another entry {k} (line {e.line})",
+                )
+                self.emit(e, idx)
+                return
         w.popleft()
         if e.P is not None and self.head is not None and self.head != e.P:
             e.fail(
@@ -1874,7 +1892,8 @@ class ExportVerifier:
                             at,
                             check,
                             f"the export's entries give a different root at tree size {want} "
-                            "than the --since checkpoint: the log does not extend the history you saw",
+                            "than the --since checkpoint: the log does not extend the history "
+                            "you saw",
                             **extra,
                         )
                 elif root == want_root:
@@ -1924,9 +1943,7 @@ class ExportVerifier:
 
     def run(self, lines: Iterable[bytes]) -> Report:
         """The first pass: every line, in order (a binary file object will do)."""
-        line_no = 0
-        for raw in lines:
-            line_no += 1
+        for line_no, raw in enumerate(lines, 1):
             if not raw.endswith(b"\n"):  # only the last line can lack it
                 self._fail(
                     None,
@@ -2162,9 +2179,9 @@ class ExportVerifier:
         payload = st.get("payload") if type(st) is dict else None
         if kind in PAYLOAD_CHECKS and type(payload) is dict:
             problems += PAYLOAD_CHECKS[kind](payload)
-        for code, message in problems:
-            rec.fail(code, message)
-        if kind not in _DOMAIN:
+        for code, m in problems:
+            rec.fail(code, m)
+        if kind not in _DOMAIN or type(st) is not dict:
             return 0
         if slices:
             a, i, j, b = slices
@@ -2286,7 +2303,8 @@ class ExportVerifier:
         if payload.get("origin") != op.name:
             rec.fail(
                 "genesis",
-                f"genesis origin {payload.get('origin')!r} is not the operator key's name {op.name!r}",
+                f"genesis origin {payload.get('origin')!r} is not the operator key's name "
+                f"{op.name!r}",
             )
         if pk is not None and signer != key_id(pk):
             rec.fail("not_operator", "genesis signer is not the key ID of its operator_key")
@@ -2432,14 +2450,14 @@ class ExportVerifier:
                 )
         if self._diverged:
             first_at, first_extra = self._diverged[0]
-            last_at, last_extra = self._diverged[-1]
+            _, last_extra = self._diverged[-1]
             self._fail(
                 first_at,
                 "checkpoint_root",
                 f"{len(self._diverged)} later checkpoint(s) (checkpoints "
-                f"{first_extra.get('checkpoint')} to {last_extra.get('checkpoint')}, up to tree size "
-                f"{last_extra.get('tree_size')}) do not match the entries either, as follows from the "
-                "mismatch reported before them",
+                f"{first_extra.get('checkpoint')} to {last_extra.get('checkpoint')}, up to tree "
+                f"size {last_extra.get('tree_size')}) do not match the entries either, as follows "
+                "from the mismatch reported before them",
                 **first_extra,
             )
         if self.genesis_key_signed:
@@ -2526,8 +2544,10 @@ class ExportVerifier:
         try:
             entry, plain = read_json(leaf)
             st = entry.get("statement") if type(entry) is dict else None
-            kind = st.get("kind") if type(st) is dict else None
-            if type(kind) is not str or kind not in _DOMAIN:
+            if type(st) is not dict or type(st.get("kind")) is not str:
+                return None
+            kind = st["kind"]
+            if kind not in _DOMAIN:
                 return None
             body = jcs({k: v for k, v in st.items() if k != "sig"}, plain=plain)
         except JSONError:  # unreadable entries have no statement ID
@@ -2993,7 +3013,8 @@ def run_bundle(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
             operator = parse_vkey(doc["verifier_key"])
         except (JSONError, NoteError, TypeError, KeyError, AttributeError) as e:
             stderr.write(
-                f"verify_ledger.py: the bundle has no usable verifier_key ({e}); give --operator-key\n"
+                f"verify_ledger.py: the bundle has no usable verifier_key ({e}); "
+                "give --operator-key\n"
             )
             return EXIT_USAGE
         stderr.write(
@@ -3062,10 +3083,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify a traceledger export offline (docs/FORMAT.md section 8): every entry's "
         "canonical bytes, hash chain, statement, signature and authorisation, every checkpoint's "
         "signature and Merkle root. Independent of the ledger's own code: Python and PyNaCl only.",
-        epilog="Exit status: 0 everything verified; 1 verification failed (each failure is printed, "
+        epilog="Exit status: 0 everything verified; 1 verification failed (each failure is "
+        "printed, "
         "one line each, with its entry index or checkpoint and a check name); 2 usage error. "
         "Memory stays flat on any log size when reading a file: duplicate statement IDs are found "
-        "with a Bloom filter of about twelve bits per entry and, if it reports possible duplicates, "
+        "with a Bloom filter of about twelve bits per entry and, if it reports possible "
+        "duplicates, "
         "a second read of the file. From stdin ('-') the file cannot be re-read, so an exact set "
         "of statement IDs is kept instead (about 100 bytes per entry). Check names: "
         + ", ".join(CHECKS)
@@ -3159,10 +3182,8 @@ def main(
         stderr.write(f"verify_ledger.py: cannot read the export: {e}\n")
         return EXIT_USAGE
     elapsed = _time.monotonic() - started
-    try:
+    with contextlib.suppress(BrokenPipeError):  # the reader went away: not our error
         _print_result(args, report, operator, stdout)
-    except BrokenPipeError:
-        pass
     if progress is not None:
         rate = report.entries / elapsed if elapsed > 0 else 0.0
         progress.write(
