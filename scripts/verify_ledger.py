@@ -1549,58 +1549,56 @@ class ChainTracker:
         if self.tree is not None:
             self.on_leaf(self.k)
 
+    def _out_of_place(self, e: EntryRec, k: int, idx: int) -> bool:
+        """The head entry claims index idx, not the next index k: a wrong index on an entry
+        in its place (True: go on placing it at k), or an entry out of order, repeated, or
+        after missing ones (False: dealt with here)."""
+        w = self.window
+        later = self._find(k, 1) is not None
+        nxt = w[1] if len(w) > 1 else None
+        in_place = not later and (
+            (nxt is not None and nxt.idx == k + 1)
+            or (nxt is None and e.P is not None and self.head == e.P)
+        )
+        if in_place:
+            e.fail("index_sequence", f"index is {e.idx} but the entry stands at index {k}")
+            e.idx = k
+            return True
+        if later or idx < k:
+            w.popleft()
+            if idx < k and idx == k - 1 and e.H is not None and self.head == e.H:
+                msg = f"entry {idx} appears a second time (line {e.line})"
+            else:
+                where = f"after entry {k - 1}" if idx < k else f"before entry {k}"
+                msg = f"entry with index {idx} appears out of order, {where} (line {e.line})"
+            e.fail("index_sequence", msg)
+            if len(self.skipped) > 64:
+                self.skipped.clear()
+            self.skipped[idx] = e.H
+            self.emit(e, idx)
+            return False
+        missing = idx - k
+        what = f"entry {k} is" if missing == 1 else f"entries {k} to {idx - 1} are"
+        if not (missing == 1 and e.P is not None and self.skipped.get(k) == e.P):
+            # (an entry k seen out of order, whose hash is what entry k+1 records, is
+            # already reported)
+            self.fail_at(k, "index_sequence", f"{what} missing (the next entry has index {idx})")
+        if missing == 1 and e.P is not None:
+            self._commit_leaf(e.P)  # the missing entry's hash, as its successor records it
+        else:
+            if self.tree is not None:
+                self._break_tree(k, idx)
+            self.k = idx
+            self.head = e.P
+        return False
+
     def _step(self) -> None:
         w = self.window
         e = w[0]
         k = self.k
         idx = e.idx if e.idx is not None else k
-        if idx != k:
-            later = self._find(k, 1) is not None
-            nxt = w[1] if len(w) > 1 else None
-            in_place = not later and (
-                (nxt is not None and nxt.idx == k + 1)
-                or (nxt is None and e.P is not None and self.head == e.P)
-            )
-            if in_place:
-                e.fail("index_sequence", f"index is {e.idx} but the entry stands at index {k}")
-                e.idx = k
-            elif later or idx < k:
-                w.popleft()
-                if idx < k and idx == k - 1 and e.H is not None and self.head == e.H:
-                    msg = f"entry {idx} appears a second time (line {e.line})"
-                elif idx < k:
-                    msg = (
-                        f"entry with index {idx} appears out of order, after entry {k - 1} "
-                        f"(line {e.line})"
-                    )
-                else:
-                    msg = (
-                        f"entry with index {idx} appears out of order, before entry {k} "
-                        f"(line {e.line})"
-                    )
-                e.fail("index_sequence", msg)
-                if len(self.skipped) > 64:
-                    self.skipped.clear()
-                self.skipped[idx] = e.H
-                self.emit(e, idx)
-                return
-            else:
-                missing = idx - k
-                what = f"entry {k} is" if missing == 1 else f"entries {k} to {idx - 1} are"
-                if not (missing == 1 and e.P is not None and self.skipped.get(k) == e.P):
-                    # (an entry k seen out of order, whose hash is what entry k+1 records, is
-                    # already reported)
-                    self.fail_at(
-                        k, "index_sequence", f"{what} missing (the next entry has index {idx})"
-                    )
-                if missing == 1 and e.P is not None:
-                    self._commit_leaf(e.P)  # the missing entry's hash, as its successor records it
-                else:
-                    if self.tree is not None:
-                        self._break_tree(k, idx)
-                    self.k = idx
-                    self.head = e.P
-                return
+        if idx != k and not self._out_of_place(e, k, idx):
+            return
         # e stands at index k. Another entry in the window may claim the same index: keep the
         # one that the next index's prev names.
         others = [r for r in list(w)[1:] if r.idx == k]
@@ -2353,22 +2351,7 @@ class ExportVerifier:
             self._fail(
                 at, "checkpoint_signature", f"checkpoint text is malformed: {text_problem}", **extra
             )
-        try:
-            verify_note(note, [self.operator])
-        except NoteError as e:
-            gk = self.genesis_key if self.genesis_mismatch else None
-            try:
-                if gk is None:
-                    raise
-                verify_note(note, [VerifierKey(self.origin, note_key_id(self.origin, gk), gk, "")])
-                self.genesis_key_checkpoints += 1  # reported once, at the genesis
-            except NoteError:
-                self._fail(
-                    at,
-                    "checkpoint_signature",
-                    f"{e} (the operator's signature must verify)",
-                    **extra,
-                )
+        self._checkpoint_signature(note, at, extra)
         if cp is None:
             return
         if cp.origin != self.origin:
@@ -2394,6 +2377,26 @@ class ExportVerifier:
             )
         self._queue_root(cp.size, cp.root, at, extra, "checkpoint_root")
 
+    def _checkpoint_signature(self, note: str, at: int | None, extra: dict[str, Any]) -> None:
+        """FORMAT.md 6.2: the operator's signature (one by the key a mismatched genesis
+        names is counted, and reported once at the genesis)."""
+        try:
+            verify_note(note, [self.operator])
+        except NoteError as e:
+            gk = self.genesis_key if self.genesis_mismatch else None
+            try:
+                if gk is None:
+                    raise
+                verify_note(note, [VerifierKey(self.origin, note_key_id(self.origin, gk), gk, "")])
+                self.genesis_key_checkpoints += 1  # reported once, at the genesis
+            except NoteError:
+                self._fail(
+                    at,
+                    "checkpoint_signature",
+                    f"{e} (the operator's signature must verify)",
+                    **extra,
+                )
+
     # -- the end -----------------------------------------------------------------------------
 
     def finish(self) -> None:
@@ -2408,6 +2411,13 @@ class ExportVerifier:
                 "truncated",
                 f"the header says tree_size {self.header_size} but the export has {n} entries",
             )
+        self._finish_roots()
+        self._finish_summaries()
+        self.report.entries = n
+        self.report.checkpoints = self.checkpoints
+
+    def _finish_roots(self) -> None:
+        """Roots the entries never reached, or could not be checked against."""
         final = self.chain.k
         for size, _root, at, extra, check in self.pending:
             if check == "since_root":
@@ -2448,6 +2458,9 @@ class ExportVerifier:
                     "the --since checkpoint's root could not be checked: "
                     "entries before its size are missing",
                 )
+
+    def _finish_summaries(self) -> None:
+        """Failures counted along the way and reported once, at the entry that explains them."""
         if self._diverged:
             first_at, first_extra = self._diverged[0]
             _, last_extra = self._diverged[-1]
@@ -2483,8 +2496,6 @@ class ExportVerifier:
                 f"not authorised under the key registry as written (entries {shown}), because this "
                 "entry, which registers actors or keys, failed verification",
             )
-        self.report.entries = n
-        self.report.checkpoints = self.checkpoints
 
     # -- duplicates ---------------------------------------------------------------------------
 
