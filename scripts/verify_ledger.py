@@ -38,13 +38,17 @@ per entry and the verdict; --json gives the browser verifier's report shape
 (web/static/verify/bundle.js). Without --operator-key the bundle's own key is used, with
 a warning that it was not checked against a key obtained out of band.
 
-Structure (so that other modes, e.g. a single product's proof bundle, can reuse it):
-canonical JSON (``jcs_*``), base64/hex/time helpers, Merkle hashing (``CompactRange``,
-``mth``), signed notes and checkpoints (``parse_vkey``, ``parse_note``, ``verify_note``,
-``parse_checkpoint_text``), statements (``check_statement``, ``check_payload_*``), the key
-registry replay (``Registry``) and the step permission table (``BIZSTEP_ROLES``), the chain
-reconciler (``ChainTracker``), reporting (``Report``), and the export driver
-(``ExportVerifier``, ``verify_export``).
+Structure: one copy of each rule, shared by the export and the bundle checks. Check
+names (``CHECKS``: the core verifier's, plus four of the export file's own); JSON, with one
+strict reader (``read_json``) and one RFC 8785 writer (``jcs``); base64; times, all read as
+instants in nanoseconds and compared as such (``ledger_time_ns``, ``event_time_ns``,
+``event_in_future``); Ed25519 (``ed25519_verify``); Merkle hashing (``CompactRange``,
+``verify_inclusion``); signed notes and checkpoints; statements (``check_statement``,
+``check_payload_*``) and the step table (``BIZSTEP_ROLES``); the key registry
+(``Registry``; ``ReplayedRegistry`` adds the export's account of failed entries); failures
+(``Failure``, ``Report``); the chain reconciler (``ChainTracker``); the export driver
+(``ExportVerifier``, ``verify_export``); proof bundles (``verify_bundle``, ``BundleReport``);
+the command line.
 """
 
 from __future__ import annotations
@@ -291,7 +295,9 @@ _DECODERS = {
 }
 _SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-_NON_BMP = "\U00010000"
+_JSON_SPACE = frozenset(("", " ", "\t", "\n", "\r"))
+_NON_BMP_CHAR = re.compile("[\U00010000-\U0010ffff]")
+_NON_BMP_LEAD_BYTES = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")  # UTF-8 of U+10000 and up
 
 
 def _has_lone_surrogate(value: Any) -> bool:
@@ -312,13 +318,22 @@ def read_json(text: str | bytes, *, check_names: bool = True) -> tuple[Any, bool
     check_names=False is for entry bytes, which are compared byte for byte with their
     canonical form: a duplicate member cannot survive that comparison."""
     if isinstance(text, (bytes, bytearray)):
+        data = text if type(text) is bytes else bytes(text)
+        non_bmp = not data.isascii() and any(b in data for b in _NON_BMP_LEAD_BYTES)
         try:
-            text = bytes(text).decode("utf-8")
+            text = data.decode("utf-8")
         except UnicodeDecodeError as e:
             raise JSONError(f"not UTF-8: {e}") from None
+    else:
+        non_bmp = _NON_BMP_CHAR.search(text) is not None
     _reading_plain[0] = True
+    decoder = _DECODERS[check_names]
     try:
-        value = _DECODERS[check_names].decode(text)
+        # Surrounding white space is allowed (and then not canonical); without it, as in
+        # every entry, raw_decode is quicker than decode.
+        value, end = decoder.raw_decode(text) if text[:1] not in _JSON_SPACE else (None, -1)
+        if end != len(text):
+            value = decoder.decode(text)
     except RecursionError:
         raise JSONError("JSON nested too deeply") from None
     except JSONError:
@@ -329,7 +344,7 @@ def read_json(text: str | bytes, *, check_names: bool = True) -> tuple[Any, bool
     escaped = _SURROGATE_ESCAPE.search(text) is not None
     if escaped and _has_lone_surrogate(value):
         raise JSONError("a string holds a lone surrogate")
-    plain = _reading_plain[0] and not escaped and (text.isascii() or max(text) < _NON_BMP)
+    plain = _reading_plain[0] and not escaped and not non_bmp
     return value, plain
 
 
