@@ -1263,3 +1263,40 @@ def test_control_characters_in_registry_text_are_refused_by_both(tmp_path: Path)
     fx2 = b.fixture()
     assert not verify_lines(fx2.lines(), fx2, tmp_path).ok
     assert not lib_verdict(fx2.lines(), fx2)
+
+
+def core_checks_at(lines: list[str], fx: eb.Fixture, j: int) -> set[str]:
+    """The check names the library's verifier reports at entry j for these lines."""
+    v = LogVerifier(NoteVerifier.parse(fx.vkey))
+    for line in lines:
+        obj = json.loads(line)
+        if obj.get("type") == "entry":
+            v.add_entry(base64.b64decode(obj["leaf"]))
+        elif obj.get("type") == "checkpoint":
+            v.add_checkpoint(obj["note"])
+    return {f.check for f in v.finish().failures if f.index == j}
+
+
+@pytest.mark.parametrize(
+    ("name", "old", "new"),
+    [
+        ("kind-is-a-list", b'"kind":"event"', b'"kind":["event"]'),
+        ("kind-is-an-object", b'"kind":"event"', b'"kind":{"event":1}'),
+        ("nan-as-version", b'"v":1', b'"v":NaN'),
+        ("lone-surrogate-in-a-leaf", b'"bizStep":"', b'"bizStep":"\\ud800'),
+        ("not-utf-8", b'"v":1', b'"v":1\xff'),
+        ("truncated-json", b'"v":1}', b'"v":1'),
+    ],
+)
+def test_unreadable_leaves_are_named_as_the_core_names_them(
+    name: str, old: bytes, new: bytes, fx: eb.Fixture, tmp_path: Path
+) -> None:
+    """Whatever keeps an entry from being read is the core's entry_shape, in both (a list
+    as the kind once crashed the script)."""
+    j = KINDS["event"]
+    leaf = fx.leaves[j].replace(old, new, 1)
+    assert leaf != fx.leaves[j]
+    lines = replace_leaf(fx.lines(), j, leaf)
+    script = {c for i, c in pairs(verify_lines(lines, fx, tmp_path)) if i == j} - {"chain_link"}
+    assert script == {"entry_shape"}
+    assert core_checks_at(lines, fx, j) == script
