@@ -51,7 +51,7 @@ def _load_script() -> Any:
 vl = _load_script()
 
 
-# -- helpers ---------------------------------------------------------------------------------
+# -- helpers ---------------------------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -131,7 +131,7 @@ def assert_local(report: Any, j: int, check: str) -> None:
         assert f.index == j or (f.index == j + 1 and f.check == "chain_link"), (f, got)
 
 
-# -- canonical JSON: RFC 8785 vectors ---------------------------------------------------------
+# -- canonical JSON: RFC 8785 vectors --------------------------------------------------------------
 
 JCS = VECTORS / "jcs"
 
@@ -348,7 +348,7 @@ def test_fast_canonical_verdict_never_differs(text: str) -> None:
     assert _verdict_fast(text) == _verdict_reference(text)
 
 
-# -- Merkle tree -----------------------------------------------------------------------------
+# -- Merkle tree -----------------------------------------------------------------------------------
 
 
 def test_merkle_roots_of_the_8_leaf_tree() -> None:
@@ -396,7 +396,7 @@ def test_compact_range_stays_small() -> None:
         assert len(cr._hashes) == bin(cr.size).count("1")
 
 
-# -- signed notes, verifier keys, checkpoints --------------------------------------------------
+# -- signed notes, verifier keys, checkpoints ------------------------------------------------------
 
 NOTES = json.loads((VECTORS / "signed_note" / "signed_note_vectors.json").read_text())
 
@@ -468,7 +468,7 @@ def test_note_key_id_matches_library(fx: eb.Fixture) -> None:
     assert vl.key_id(k.public_key) == fx.operator.public_key.key_id
 
 
-# -- whole exports: the good one ------------------------------------------------------------------
+# -- whole exports: the good one -------------------------------------------------------------------
 
 
 def test_good_export_passes(fx: eb.Fixture, tmp_path: Path) -> None:
@@ -493,6 +493,7 @@ def test_good_export_subprocess(fx: eb.Fixture, tmp_path: Path) -> None:
         ],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert r.returncode == 0, r.stdout + r.stderr
     assert r.stdout.startswith("OK: 31 entries and 9 checkpoints")
@@ -501,6 +502,7 @@ def test_good_export_subprocess(fx: eb.Fixture, tmp_path: Path) -> None:
         [sys.executable, str(SCRIPT), "-", "--operator-key", fx.vkey, "--json", "--quiet"],
         input=path.read_bytes(),
         capture_output=True,
+        check=False,
     )
     assert r.returncode == 0 and r.stderr == b""
     assert json.loads(r.stdout) == {"ok": True, "entries": 31, "checkpoints": 9, "failures": []}
@@ -520,6 +522,7 @@ def test_tampered_export_subprocess_json(fx: eb.Fixture, tmp_path: Path) -> None
         [sys.executable, str(SCRIPT), str(path), "--operator-key", fx.vkey, "--json", "--quiet"],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert r.returncode == 1
     out = json.loads(r.stdout)
@@ -533,6 +536,7 @@ def test_tampered_export_subprocess_json(fx: eb.Fixture, tmp_path: Path) -> None
         [sys.executable, str(SCRIPT), str(path), "--operator-key", fx.vkey, "--quiet"],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert r.returncode == 1
     fail_lines = [x for x in r.stdout.splitlines() if x.startswith("FAIL ")]
@@ -563,7 +567,7 @@ def test_usage_errors_exit_2(argv: list[str], fx: eb.Fixture, tmp_path: Path) ->
     assert vl.main(argv, stdout=io.StringIO(), stderr=err) == 2
 
 
-# -- tampering: a flipped byte in each field of each kind of entry ------------------------------
+# -- tampering: a flipped byte in each field of each kind of entry ---------------------------------
 
 KINDS = {"genesis": 0, "actor": 1, "key": 8, "event": 20, "revoke": 28}
 EVENT_MEMBERS = ("eventTime", "bizStep", "eventID")
@@ -618,7 +622,7 @@ def _tamper(obj: dict[str, Any], field: str, member: str) -> str:
     return "signature"
 
 
-@pytest.mark.parametrize("kind,field,member", _field_cases(), ids=lambda x: str(x))
+@pytest.mark.parametrize("kind,field,member", _field_cases(), ids=str)
 def test_flipped_field(kind: str, field: str, member: str, fx: eb.Fixture, tmp_path: Path) -> None:
     j = KINDS[kind]
     expected: list[str] = []
@@ -745,7 +749,7 @@ def test_truncated_log(fx: eb.Fixture, tmp_path: Path) -> None:
     report = verify_lines(cut, fx, tmp_path)
     assert pairs(report) == {(None, "truncated")}
     assert "31" in report.failures[0].message and "26" in report.failures[0].message
-    half = lines[:-1] + [lines[-1][:40]]  # the last line cut in the middle
+    half = [*lines[:-1], lines[-1][:40]]  # the last line cut in the middle
     report = verify_lines(half, fx, tmp_path)
     assert not report.ok and "truncated" in {c for _, c in pairs(report)}
 
@@ -762,7 +766,7 @@ def test_header_problems(fx: eb.Fixture, tmp_path: Path) -> None:
     assert (None, "header") in pairs(report)
 
 
-# -- tampering: keys ------------------------------------------------------------------------------
+# -- tampering: keys -------------------------------------------------------------------------------
 
 
 def _resign(
@@ -873,7 +877,7 @@ def test_operator_statement_signed_by_a_producer(tmp_path: Path) -> None:
     assert pairs(report) == {(bad, "not_operator")}
 
 
-# -- tampering: checkpoints and the operator key -------------------------------------------------
+# -- tampering: checkpoints and the operator key ---------------------------------------------------
 
 
 def _checkpoint_line_no(lines: list[str], size: int) -> int:
@@ -905,7 +909,7 @@ def test_checkpoint_root_altered(fx: eb.Fixture, tmp_path: Path) -> None:
     lines = fx.lines()
     n = _checkpoint_line_no(lines, 12)
     text, sig = json.loads(lines[n])["note"].split("\n\n")
-    origin, size, root = text.split("\n")
+    origin, size, _root = text.split("\n")
     wrong = base64.b64encode(bytes(32)).decode()
     report = verify_lines(_set_note(lines, n, f"{origin}\n{size}\n{wrong}\n\n{sig}"), fx, tmp_path)
     assert pairs(report) == {(11, "checkpoint_signature"), (11, "checkpoint_root")}
@@ -965,7 +969,7 @@ def test_wrong_operator_key(fx: eb.Fixture, tmp_path: Path) -> None:
     assert vl.main([str(path), "--operator-key", other, "--quiet"], stdout=io.StringIO()) == 1
 
 
-# -- --since ------------------------------------------------------------------------------------
+# -- --since ---------------------------------------------------------------------------------------
 
 
 def test_since_own_checkpoint(fx: eb.Fixture, tmp_path: Path) -> None:
@@ -1011,7 +1015,7 @@ def test_since_beyond_the_export(fx: eb.Fixture, tmp_path: Path) -> None:
     assert pairs(report) == {(None, "since_root")}
 
 
-# -- duplicate statements: Bloom filter and the confirming second pass ------------------------------
+# -- duplicate statements: Bloom filter and the confirming second pass -----------------------------
 
 
 def _with_resequenced_statement(fx: eb.Fixture, j: int) -> eb.Fixture:
@@ -1096,7 +1100,7 @@ def test_statement_id_by_slicing_matches_library(fx: eb.Fixture) -> None:
         assert vl.statement_id_from_canonical_leaf(leaf) == parse_entry(leaf).statement.statement_id
 
 
-# -- many failures are all reported -----------------------------------------------------------------
+# -- many failures are all reported ----------------------------------------------------------------
 
 
 def test_every_bad_entry_is_named(fx: eb.Fixture, tmp_path: Path) -> None:
@@ -1116,7 +1120,7 @@ def test_every_bad_entry_is_named(fx: eb.Fixture, tmp_path: Path) -> None:
     assert {i for i, _ in pairs(report)} == set(bad)
 
 
-# -- the service's own export ---------------------------------------------------------------------------
+# -- the service's own export ----------------------------------------------------------------------
 
 
 def test_service_export_verifies(tmp_path: Path) -> None:
@@ -1147,12 +1151,13 @@ def test_service_export_verifies(tmp_path: Path) -> None:
         [sys.executable, str(SCRIPT), str(path), "--operator-key", vkey, "--quiet"],
         capture_output=True,
         text=True,
+        check=False,
     )
     assert r.returncode == 0, r.stdout
     engine.dispose()
 
 
-# -- entries that need the complete RFC 8785 implementation, and the size limit -------------------
+# -- entries that need the complete RFC 8785 implementation, and the size limit --------------------
 
 
 def test_events_with_unusual_numbers_and_keys_verify(tmp_path: Path) -> None:
