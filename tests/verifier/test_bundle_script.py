@@ -143,3 +143,13 @@ def test_a_changed_node_fails_exactly_the_entries_that_use_it(good: bc.DemoBundl
         [(f.index, f.check) for f in script.failures],
     ):
         assert {i for i, c in failures if c == "inclusion"} == users
+
+
+@pytest.mark.parametrize("text", ["[]", "{}", '{"verifier_key": 5}', '{"verifier_key": "no key"}'])
+def test_without_operator_key_a_bundle_without_a_usable_key_is_a_usage_error(
+    text: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "bundle.json"
+    path.write_text(text, encoding="utf-8")
+    status, _, err = run_main("--bundle", str(path))
+    assert status == 2 and "no usable verifier_key" in err
