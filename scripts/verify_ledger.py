@@ -38,19 +38,24 @@ per entry and the verdict; --json gives the browser verifier's report shape
 (web/static/verify/bundle.js). Without --operator-key the bundle's own key is used, with
 a warning that it was not checked against a key obtained out of band.
 
-Structure (so that other modes, e.g. a single product's proof bundle, can reuse it):
-canonical JSON (``jcs_*``), base64/hex/time helpers, Merkle hashing (``CompactRange``,
-``mth``), signed notes and checkpoints (``parse_vkey``, ``parse_note``, ``verify_note``,
-``parse_checkpoint_text``), statements (``check_statement``, ``check_payload_*``), the key
-registry replay (``Registry``) and the step permission table (``BIZSTEP_ROLES``), the chain
-reconciler (``ChainTracker``), reporting (``Report``), and the export driver
-(``ExportVerifier``, ``verify_export``).
+Structure: one copy of each rule, shared by the export and the bundle checks. Check
+names (``CHECKS``: the core verifier's, plus four of the export file's own); JSON, with one
+strict reader (``read_json``) and one RFC 8785 writer (``jcs``); base64; times, all read as
+instants in nanoseconds and compared as such (``ledger_time_ns``, ``event_time_ns``,
+``event_in_future``); Ed25519 (``ed25519_verify``); Merkle hashing (``CompactRange``,
+``verify_inclusion``); signed notes and checkpoints; statements (``check_statement``,
+``check_payload_*``) and the step table (``BIZSTEP_ROLES``); the key registry
+(``Registry``; ``ReplayedRegistry`` adds the export's account of failed entries); failures
+(``Failure``, ``Report``); the chain reconciler (``ChainTracker``); the export driver
+(``ExportVerifier``, ``verify_export``); proof bundles (``verify_bundle``, ``BundleReport``);
+the command line.
 """
 
 from __future__ import annotations
 
 import argparse
 import binascii
+import contextlib
 import datetime as _dt
 import hashlib
 import json
@@ -68,48 +73,70 @@ from typing import IO, Any
 try:
     from nacl.bindings import crypto_sign_open as _crypto_sign_open
     from nacl.exceptions import BadSignatureError as _BadSignatureError
-except ImportError:  # pragma: no cover - reported at run time
+except ImportError:  # pragma: no cover - main() reports it before anything is verified
     _crypto_sign_open = None  # type: ignore[assignment]
-    _BadSignatureError = Exception  # type: ignore[assignment,misc]
+
+    class _BadSignatureError(Exception):  # type: ignore[no-redef]
+        """Stands in for PyNaCl's, which is then never raised."""
+
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
 
 # ---------------------------------------------------------------------------------------
-# Stable check names (the "check" member of every failure).
+# Stable check names (the "check" member of every failure). They are the core verifier's
+# (ledger/core/verify.py, and the rules' error codes of docs/EVENTS.md), so that the
+# library, this script and the browser name the same failure alike; the last four are
+# this script's own (the export file's lines, and its summary of a cascade).
 # ---------------------------------------------------------------------------------------
 
 CHECKS = {
-    "header": "the export's header line is missing, malformed, or does not match the operator key",
-    "truncated": "the export ends early: entry count differs from the header, or the last line is cut",
-    "malformed": "a line, or an entry's leaf, is not well-formed base64 / JSON",
     "canonical_bytes": "the entry bytes are not the RFC 8785 canonical form of the entry",
-    "entry_shape": "the entry lacks a member, has an extra one, or one of the wrong type or form",
-    "version": "the entry's format version v is not 1",
+    "entry_shape": "the entry or its statement is not well-formed JSON of the shape of "
+    "FORMAT.md 3-4 (members, types, version, size)",
     "index_sequence": "an entry's index is not its position (missing, repeated, reordered entries)",
     "chain_link": "the hash chain is broken: prev does not match the previous entry's hash",
     "time_order": "an entry's time is earlier than the previous entry's time",
-    "statement_shape": "the statement or its payload does not have the shape of FORMAT.md section 3",
+    "misplaced_genesis": "entry 0 is not the genesis, or a genesis stands elsewhere",
+    "genesis": "the genesis entry does not name the given operator key and origin",
+    "not_operator": "a genesis/actor/key/revoke statement is not signed by the operator key",
     "signature": "the statement's Ed25519 signature does not verify",
-    "genesis": "the genesis entry is missing or does not name the given operator key and origin",
-    "operator_only": "a genesis/actor/key/revoke statement is not signed by the operator key",
-    "registry": "a key registry rule is broken (unknown actor, reused actor ID/GLN/key, bad revoke)",
-    "unknown_key": "an event's signer is not a key added by an earlier key entry",
-    "key_revoked": "an event is signed with a key revoked with effect at or before the entry's time",
+    "missing_field": "a payload lacks a member FORMAT.md 3 requires",
+    "unknown_field": "a payload has a member FORMAT.md 3 does not allow",
+    "wrong_type": "a payload member has the wrong JSON type",
+    "bad_value": "a payload member breaks its rule (actor ID, text, roles, key ID, bizStep)",
+    "bad_base64": "a payload's key is not canonical base64",
+    "bad_length": "a payload's key is not 32 bytes",
+    "bad_time": "a payload's time is not of its form",
+    "bad_identifier": "an actor's GLN is not 13 digits",
+    "bad_check_digit": "an actor's GLN has a wrong GS1 check digit",
+    "actor_exists": "an actor ID is registered a second time",
+    "gln_taken": "a GLN is registered to a second actor",
+    "unknown_actor": "a key is added for an actor that is not registered",
+    "key_exists": "a public key is added a second time (or is the operator key)",
+    "key_already_revoked": "a key is revoked a second time",
+    "unknown_key": "a signer or revoked key is not a key added by an earlier key entry",
+    "key_revoked": "an event is signed with a key revoked with effect at or before its time",
     "role_not_permitted": "the signer's actor holds no role permitting the event's bizStep",
     "event_in_future": "the event's eventTime is more than 10 minutes after the entry's time",
-    "depends_on_failed": "later entries are unauthorised only because an earlier registry entry failed",
     "duplicate_statement": "a statement ID appears more than once",
     "checkpoint_signature": "a checkpoint note is malformed or lacks a valid operator signature",
     "checkpoint_origin": "a checkpoint's origin line is not the log's origin",
-    "checkpoint_size": "a checkpoint does not stand directly after the entry that brings the log to its size",
+    "checkpoint_size": "a checkpoint does not stand right after the entry that brings the log "
+    "to its size",
     "checkpoint_root": "a checkpoint's root is not the Merkle tree hash of the entries at its size",
     "since_root": "the export does not reproduce the --since checkpoint's root at its size",
+    # The script's own:
+    "header": "the export's header line is missing, malformed, or does not match the operator key",
+    "truncated": "the export ends early: the entry count is not the header's, or the last line "
+    "is cut",
+    "malformed": "an export line is not well-formed JSON of its form, or a leaf is not base64",
+    "depends_on_failed": "later entries are unauthorised only because this registry entry failed",
 }
 
 # ---------------------------------------------------------------------------------------
-# Canonical JSON: RFC 8785 (JCS)
+# JSON: one strict reader and one RFC 8785 (JCS) writer
 # ---------------------------------------------------------------------------------------
 
 
@@ -118,16 +145,12 @@ class JSONError(ValueError):
 
 
 MAX_SAFE_INTEGER = 2**53  # integers with |n| <= 2**53 are exact doubles and print as str(n)
+_MAX_DOUBLE = 1.7976931348623157e308
 
-_ESCAPES = {i: "\\u%04x" % i for i in range(0x20)}
+_ESCAPES = {i: f"\\u{i:04x}" for i in range(0x20)}
 _ESCAPES.update({0x08: "\\b", 0x09: "\\t", 0x0A: "\\n", 0x0C: "\\f", 0x0D: "\\r"})
 _ESCAPES[ord('"')] = '\\"'
 _ESCAPES[ord("\\")] = "\\\\"
-
-
-def jcs_string(s: str) -> str:
-    """RFC 8785 section 3.2.2.2: a string with only the minimal escapes."""
-    return '"' + s.translate(_ESCAPES) + '"'
 
 
 def es_number(value: float) -> str:
@@ -135,7 +158,7 @@ def es_number(value: float) -> str:
 
     Integers are taken as the nearest IEEE 754 double, as I-JSON prescribes.
     """
-    if isinstance(value, int):
+    if type(value) is int:
         if -MAX_SAFE_INTEGER <= value <= MAX_SAFE_INTEGER:
             return str(value)
         try:
@@ -148,258 +171,189 @@ def es_number(value: float) -> str:
         return "0"  # also for -0
     sign = "-" if value < 0 else ""
     r = repr(abs(value))  # shortest round-trip digits, same as ECMAScript's choice
-    if "e" in r:
-        mant, _, exp_s = r.partition("e")
-        exp = int(exp_s)
-    else:
-        mant, exp = r, 0
+    mant, _, exp_s = r.partition("e")
     int_part, _, frac_part = mant.partition(".")
-    digits = int_part + frac_part
-    exp -= len(frac_part)
-    stripped = digits.lstrip("0")
-    trailing = len(stripped) - len(stripped.rstrip("0"))
-    s = stripped.rstrip("0")
-    exp += trailing
+    digits = (int_part + frac_part).lstrip("0")
+    s = digits.rstrip("0")
     k = len(s)
-    n = exp + k  # value = 0.s * 10**n
+    n = int(exp_s or 0) - len(frac_part) + len(digits)  # value = 0.s * 10**n
     if k <= n <= 21:
-        out = s + "0" * (n - k)
-    elif 0 < n <= 21:
-        out = s[:n] + "." + s[n:]
-    elif -6 < n <= 0:
-        out = "0." + "0" * (-n) + s
-    else:
-        e = n - 1
-        es = ("+" if e >= 0 else "-") + str(abs(e))
-        out = (s if k == 1 else s[0] + "." + s[1:]) + "e" + es
-    return sign + out
+        return sign + s + "0" * (n - k)
+    if 0 < n <= 21:
+        return sign + s[:n] + "." + s[n:]
+    if -6 < n <= 0:
+        return sign + "0." + "0" * (-n) + s
+    e = n - 1
+    return (
+        sign + (s if k == 1 else s[0] + "." + s[1:]) + "e" + ("+" if e >= 0 else "-") + str(abs(e))
+    )
 
 
 def _utf16_key(item: tuple[str, Any]) -> bytes:
     return item[0].encode("utf-16-be", "surrogatepass")
 
 
-def jcs_text(value: Any) -> str:
-    """The RFC 8785 canonical form of a JSON value, as a str (own, complete implementation)."""
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
+def _jcs_text(value: Any) -> str:
+    """The complete RFC 8785 serialiser: UTF-16 key order, ECMAScript numbers."""
     t = type(value)
     if t is str:
-        return jcs_string(value)
+        return '"' + str(value).translate(_ESCAPES) + '"'
+    if value is None or t is bool:
+        return "null" if value is None else ("true" if value else "false")
     if t is int or t is float:
         return es_number(value)
     if t is dict:
-        return (
-            "{"
-            + ",".join(
-                jcs_string(k) + ":" + jcs_text(v) for k, v in sorted(value.items(), key=_utf16_key)
-            )
-            + "}"
-        )
+        members = sorted(value.items(), key=_utf16_key)
+        return "{" + ",".join(_jcs_text(k) + ":" + _jcs_text(v) for k, v in members) + "}"
     if t is list or t is tuple:
-        return "[" + ",".join(jcs_text(v) for v in value) + "]"
-    if isinstance(value, str):
-        return jcs_string(str(value))
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (int, float)):
-        return es_number(value)
-    if isinstance(value, dict):
-        return jcs_text(dict(value))
-    if isinstance(value, (list, tuple)):
-        return jcs_text(list(value))
+        return "[" + ",".join(_jcs_text(v) for v in value) + "]"
     raise JSONError(f"cannot canonicalise a {t.__name__}")
 
 
-def jcs(value: Any) -> bytes:
-    """JCS(value): the RFC 8785 bytes. Lone surrogates cannot be encoded and are rejected."""
+# Python's C JSON encoder writes exactly the RFC 8785 text of a value whose member names
+# sort the same by code points as by UTF-16 code units (no character beyond U+FFFF) and
+# whose numbers print the same in both languages: what read_json calls "plain". One
+# encoder object, made once (JSONEncoder.encode makes one per call).
+def _no_default(o: Any) -> Any:
+    raise JSONError(f"cannot canonicalise a {type(o).__name__}")
+
+
+_C_ENCODE_STR = getattr(_json_encoder, "c_encode_basestring", None)
+_C_MAKE_ENCODER = getattr(_json_encoder, "c_make_encoder", None)
+if _C_MAKE_ENCODER is not None and _C_ENCODE_STR is not None:
+    _c_iter = _C_MAKE_ENCODER(None, _no_default, _C_ENCODE_STR, None, ":", ",", True, False, False)
+
+    def _plain_text(value: Any) -> str:
+        return "".join(_c_iter(value, 0))
+else:  # pragma: no cover - Pythons without the C accelerator
+    _PLAIN_ENCODER = json.JSONEncoder(
+        ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":")
+    )
+
+    def _plain_text(value: Any) -> str:
+        return _PLAIN_ENCODER.encode(value)
+
+
+def jcs(value: Any, *, plain: bool = False) -> bytes:
+    """JCS(value): the RFC 8785 bytes. ``plain`` is read_json's word that the fast C encoder
+    writes this value exactly; lone surrogates, NaN and Infinity raise JSONError."""
     try:
-        return jcs_text(value).encode("utf-8")
+        return (_plain_text(value) if plain else _jcs_text(value)).encode("utf-8")
     except UnicodeEncodeError:
         raise JSONError("string contains a lone surrogate") from None
 
 
-class StrictDecoder:
-    """A strict JSON parser (RFC 8259 / I-JSON): duplicate member names, NaN, Infinity and
-    numbers beyond the double range are rejected."""
-
-    def __init__(self) -> None:
-        def pairs(p: list[tuple[str, Any]]) -> dict[str, Any]:
-            d = dict(p)
-            if len(d) != len(p):
-                seen: set[str] = set()
-                for k, _ in p:
-                    if k in seen:
-                        raise JSONError(f"duplicate member name {k!r}")
-                    seen.add(k)
-            return d
-
-        def pfloat(s: str) -> float:
-            f = float(s)
-            if f in (math.inf, -math.inf):
-                raise JSONError(f"number {s} is beyond the range of IEEE 754 doubles")
-            return f
-
-        def pint(s: str) -> int:
-            n = int(s)
-            if len(s) > 308 and not (-1.7976931348623157e308 <= n <= 1.7976931348623157e308):
-                raise JSONError(f"number {s} is beyond the range of IEEE 754 doubles")
-            return n
-
-        def pconst(s: str) -> Any:
-            raise JSONError(f"{s} is not allowed in JSON")
-
-        self._dec = json.JSONDecoder(
-            object_pairs_hook=pairs, parse_float=pfloat, parse_int=pint, parse_constant=pconst
-        )
-
-    def loads(self, text: str, *, exact: bool = True) -> Any:
-        """Parse one JSON text. With exact=True no surrounding white space is allowed."""
-        try:
-            if exact:
-                value, end = self._dec.raw_decode(text)
-                if end != len(text):
-                    raise JSONError(f"extra data after the JSON value at character {end}")
-                return value
-            return self._dec.decode(text)
-        except JSONError:
-            raise
-        except RecursionError:
-            raise JSONError("JSON nested too deeply") from None
-        except ValueError as e:  # json.JSONDecodeError
-            raise JSONError(str(e)) from None
+# The reader notes, as it parses, whether every number prints the same in Python as in
+# ECMAScript: integers of at most 15 digits, and non-integral doubles from 1e-4 up to 1e16.
+_reading_plain = [True]
 
 
-_STRICT = StrictDecoder()
-
-
-def jcs_loads(text: str | bytes) -> Any:
-    """Strictly parse a JSON text (UTF-8 if bytes)."""
-    if isinstance(text, (bytes, bytearray)):
-        try:
-            text = bytes(text).decode("utf-8")
-        except UnicodeDecodeError as e:
-            raise JSONError(f"not UTF-8: {e}") from None
-    return _STRICT.loads(text, exact=False)
-
-
-def jcs_canonicalize(text: str | bytes) -> bytes:
-    """Parse a JSON text strictly and return its RFC 8785 canonical bytes."""
-    return jcs(jcs_loads(text))
-
-
-# The fast path: Python's C JSON encoder produces exactly the RFC 8785 text when keys sort
-# the same by code points as by UTF-16 code units (no characters beyond U+FFFF) and every
-# number prints the same (see parse_leaf). The complete implementation above is
-# the reference; the tests check the two agree.
-_c_encode_str = (
-    getattr(_json_encoder, "c_encode_basestring", None) or _json_encoder.py_encode_basestring
-)
-_FAST_ENCODER = json.JSONEncoder(
-    ensure_ascii=False, allow_nan=False, sort_keys=True, separators=(",", ":"), check_circular=False
-)
-_fast_encode = _FAST_ENCODER.encode
-
-
-def _no_default(o: Any) -> Any:
-    raise TypeError(f"cannot canonicalise a {type(o).__name__}")
-
-
-if getattr(_json_encoder, "c_make_encoder", None) is not None and _c_encode_str is getattr(
-    _json_encoder, "c_encode_basestring", None
-):
-    # One C encoder object made once (JSONEncoder.encode makes one per call).
-    _make = _json_encoder.c_make_encoder  # type: ignore[attr-defined]
-    _c_iter = _make(None, _no_default, _c_encode_str, None, ":", ",", True, False, False)
-
-    def _fast_encode_container(value: Any) -> str:
-        return "".join(_c_iter(value, 0))
-else:  # pragma: no cover - Pythons without the C accelerator
-
-    def _fast_encode_container(value: Any) -> str:
-        return _fast_encode(value)
-
-
-def jcs_fast(value: Any) -> str:
-    t = type(value)
-    if t is str:
-        return _c_encode_str(value)
-    if t is int:
-        return str(value)
-    if t is dict or t is list:
-        return _fast_encode_container(value)
-    if value is None:
-        return "null"
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if t is float:
-        return repr(value)
-    raise JSONError(f"cannot canonicalise a {t.__name__}")
-
-
-_NON_BMP_LEAD_BYTES = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")  # UTF-8 of U+10000 and up
-
-
-def has_non_bmp(data: bytes) -> bool:
-    """Whether valid UTF-8 bytes hold a character beyond U+FFFF (keys would then sort
-    differently by UTF-16 code units than by code points)."""
-    return not data.isascii() and any(b in data for b in _NON_BMP_LEAD_BYTES)
-
-
-_leaf_state = [False]
-
-
-def _leaf_int(s: str) -> int:
-    if len(s) > 15:  # possibly beyond 2**53: only the complete implementation prints it right
-        _leaf_state[0] = True
-        n = int(s)
-        if not (-1.7976931348623157e308 <= n <= 1.7976931348623157e308):
+def _read_int(s: str) -> int:
+    n = int(s)
+    if len(s) > 15:  # possibly beyond 2**53: only the complete serialiser prints it right
+        _reading_plain[0] = False
+        if not -_MAX_DOUBLE <= n <= _MAX_DOUBLE:
             raise JSONError(f"number {s} is beyond the range of IEEE 754 doubles")
-        return n
-    return int(s)
+    return n
 
 
-def _leaf_float(s: str) -> float:
+def _read_float(s: str) -> float:
     f = float(s)
     if f in (math.inf, -math.inf):
         raise JSONError(f"number {s} is beyond the range of IEEE 754 doubles")
     a = abs(f)
     if not (1e-4 <= a < 1e16) or a.is_integer():
-        _leaf_state[0] = True
+        _reading_plain[0] = False
     return f
 
 
-# Entry bytes are parsed without the duplicate-name hook, for speed: a duplicate member
-# cannot survive the byte-for-byte comparison with the canonical form (the parsed object
-# has fewer members than the bytes), and when that comparison fails the bytes are parsed
-# again strictly to say why.
-_LEAF_DECODER = json.JSONDecoder(parse_float=_leaf_float, parse_int=_leaf_int)
+def _read_constant(s: str) -> Any:
+    raise JSONError(f"{s} is not allowed in JSON")
 
 
-def parse_leaf(text: str) -> tuple[Any, bool]:
-    """Parse entry bytes (as text) quickly: (value, whether jcs_fast may not be exact)."""
-    _leaf_state[0] = False
+def _unique_names(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen: set[str] = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise JSONError(f"duplicate member name {k!r}")
+            seen.add(k)
+    return d
+
+
+_DECODERS = {
+    check_names: json.JSONDecoder(
+        object_pairs_hook=_unique_names if check_names else None,
+        parse_float=_read_float,
+        parse_int=_read_int,
+        parse_constant=_read_constant,
+    )
+    for check_names in (True, False)
+}
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+_JSON_SPACE = frozenset(("", " ", "\t", "\n", "\r"))
+_NON_BMP_CHAR = re.compile("[\U00010000-\U0010ffff]")
+_NON_BMP_LEAD_BYTES = (b"\xf0", b"\xf1", b"\xf2", b"\xf3", b"\xf4")  # UTF-8 of U+10000 and up
+
+
+def _has_lone_surrogate(value: Any) -> bool:
+    if type(value) is str:
+        return _LONE_SURROGATE.search(value) is not None
+    if type(value) is dict:
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    if type(value) is list:
+        return any(_has_lone_surrogate(v) for v in value)
+    return False
+
+
+def read_json(text: str | bytes, *, check_names: bool = True) -> tuple[Any, bool]:
+    """Parse one JSON text (UTF-8 if bytes) strictly: no NaN, Infinity, numbers beyond the
+    doubles or lone surrogates, and with check_names no duplicate member names. Returns
+    (value, plain): plain when ``jcs(value, plain=True)`` is exact.
+
+    check_names=False is for entry bytes, which are compared byte for byte with their
+    canonical form: a duplicate member cannot survive that comparison."""
+    if isinstance(text, (bytes, bytearray)):
+        data = text if type(text) is bytes else bytes(text)
+        non_bmp = not data.isascii() and any(b in data for b in _NON_BMP_LEAD_BYTES)
+        try:
+            text = data.decode("utf-8")
+        except UnicodeDecodeError as e:
+            raise JSONError(f"not UTF-8: {e}") from None
+    else:
+        non_bmp = _NON_BMP_CHAR.search(text) is not None
+    _reading_plain[0] = True
+    decoder = _DECODERS[check_names]
     try:
-        value, end = _LEAF_DECODER.raw_decode(text)
-    except JSONError:
-        raise
+        # Surrounding white space is allowed (and then not canonical); without it, as in
+        # every entry, raw_decode is quicker than decode.
+        value, end = decoder.raw_decode(text) if text[:1] not in _JSON_SPACE else (None, -1)
+        if end != len(text):
+            value = decoder.decode(text)
     except RecursionError:
         raise JSONError("JSON nested too deeply") from None
-    except ValueError as e:
+    except JSONError:
+        raise
+    except ValueError as e:  # json.JSONDecodeError
         raise JSONError(str(e)) from None
-    if end != len(text):
-        raise JSONError(f"extra data after the JSON value at character {end}")
-    return value, _leaf_state[0]
+    # A character beyond U+FFFF is in the text as itself or as an escaped surrogate pair.
+    escaped = _SURROGATE_ESCAPE.search(text) is not None
+    if escaped and _has_lone_surrogate(value):
+        raise JSONError("a string holds a lone surrogate")
+    plain = _reading_plain[0] and not escaped and not non_bmp
+    return value, plain
+
+
+def jcs_canonicalize(text: str | bytes) -> bytes:
+    """Parse a JSON text strictly and return its RFC 8785 canonical bytes."""
+    value, plain = read_json(text)
+    return jcs(value, plain=plain)
 
 
 # ---------------------------------------------------------------------------------------
-# Small helpers: base64, hex, times
+# Base64 and hex
 # ---------------------------------------------------------------------------------------
 
 
@@ -426,6 +380,13 @@ def b64encode(data: bytes) -> str:
 
 _HEX32 = re.compile(r"[0-9a-f]{32}\Z")
 _HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+# ---------------------------------------------------------------------------------------
+# Times: one rule. Every time is read as an integer count of nanoseconds since the epoch
+# (FORMAT.md 3.6: "comparisons of times are of the instants they denote"), and every
+# comparison is of those integers: entry times, revocations, and an event's time against
+# its entry's.
+# ---------------------------------------------------------------------------------------
+
 _STRICT_TIME = re.compile(
     r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{3})Z\Z"
 )
@@ -439,8 +400,9 @@ def _day_seconds(y: int, mo: int, d: int) -> int:
 _DAY_CACHE: dict[str, int] = {}
 
 
-def parse_strict_time_ms(s: Any) -> int | None:
-    """Milliseconds since the epoch of a `YYYY-MM-DDTHH:MM:SS.sssZ` time; None if malformed."""
+def ledger_time_ns(s: Any) -> int | None:
+    """The instant of a ledger time `YYYY-MM-DDTHH:MM:SS.sssZ` (entry times, `created`,
+    `effective`) in nanoseconds since the epoch; None if malformed."""
     if type(s) is not str or len(s) != 24:
         return None
     if _STRICT_TIME.match(s) is None:
@@ -457,11 +419,12 @@ def parse_strict_time_ms(s: Any) -> int | None:
         if len(_DAY_CACHE) > 4096:
             _DAY_CACHE.clear()
         _DAY_CACHE[s[:10]] = day
-    return (day + h * 3600 + mi * 60 + sec) * 1000 + int(s[20:23])
+    return ((day + h * 3600 + mi * 60 + sec) * 1000 + int(s[20:23])) * 1_000_000
 
 
-def parse_rfc3339_ns(s: Any) -> int | None:
-    """Nanoseconds since the epoch of an RFC 3339 date-time with `Z` or a numeric offset.
+def event_time_ns(s: Any) -> int | None:
+    """The instant of an event's RFC 3339 date-time with `Z` or a numeric offset, in
+    nanoseconds since the epoch; None if malformed.
 
     Only the upper-case `T` and `Z` are accepted (FORMAT.md 3.5 writes `Z`; RFC 3339 would
     also allow lower case).
@@ -471,7 +434,8 @@ def parse_rfc3339_ns(s: Any) -> int | None:
     if type(s) is not str:
         return None
     if s == _rfc3339_last[0]:
-        return _rfc3339_last[1]
+        cached: int | None = _rfc3339_last[1]
+        return cached
     ns = None
     if _RFC3339_COMMON.match(s) is not None:  # the common form: let the C parser do it
         try:
@@ -536,22 +500,41 @@ def _parse_rfc3339_ns(s: str) -> int | None:
     return (day + h * 3600 + mi * 60 + sec - offset) * 1_000_000_000 + ns
 
 
+EVENT_FUTURE_ALLOWANCE_NS = 10 * 60 * 1_000_000_000
+
+
+def event_in_future(event_ns: int, entry_ns: int) -> bool:
+    """FORMAT.md 3.6 rule 4: the event's time is more than 10 minutes after its entry's."""
+    return event_ns > entry_ns + EVENT_FUTURE_ALLOWANCE_NS
+
+
 # ---------------------------------------------------------------------------------------
 # Ed25519 and key IDs
 # ---------------------------------------------------------------------------------------
 
 
+ED25519_KEY_BYTES = 32
+ED25519_SIGNATURE_BYTES = 64
+
+
+class SignatureLengthError(ValueError):
+    """A key or signature does not have Ed25519's length: nothing to verify."""
+
+
 def ed25519_verify(public_key: bytes, message: bytes, signature: bytes) -> bool:
-    """Pure Ed25519 (RFC 8032) verification with libsodium through PyNaCl."""
-    if len(signature) != 64 or len(public_key) != 32:
-        return False
+    """Pure Ed25519 (RFC 8032) verification with libsodium through PyNaCl: True or False.
+
+    A key or signature of the wrong length raises SignatureLengthError; any other error
+    from the library is not a verdict on the signature and propagates."""
+    if len(public_key) != ED25519_KEY_BYTES:
+        raise SignatureLengthError(f"an Ed25519 key is 32 bytes, not {len(public_key)}")
+    if len(signature) != ED25519_SIGNATURE_BYTES:
+        raise SignatureLengthError(f"an Ed25519 signature is 64 bytes, not {len(signature)}")
     try:
         _crypto_sign_open(signature + message, public_key)
-        return True
-    except (_BadSignatureError, ValueError, TypeError):
+    except _BadSignatureError:
         return False
-    except Exception:  # noqa: BLE001 - any library refusal is a failed verification
-        return False
+    return True
 
 
 def key_id(public_key: bytes) -> str:
@@ -816,7 +799,11 @@ def verify_note(note: str | bytes, keys: Iterable[VerifierKey]) -> tuple[bytes, 
         k = known.get((name, kid))
         if k is None:
             continue
-        if not ed25519_verify(k.public_key, text, sig):
+        try:
+            valid = ed25519_verify(k.public_key, text, sig)
+        except SignatureLengthError as e:
+            raise NoteError(f"malformed signature for key {name}+{kid:08x}: {e}") from None
+        if not valid:
             raise NoteError(f"invalid signature for key {name}+{kid:08x}")
         if k not in verified:
             verified.append(k)
@@ -896,17 +883,18 @@ for _steps, _roles in (
         BIZSTEP_ROLES[_s] = frozenset(_roles)
 del _steps, _roles, _s
 
-EVENT_FUTURE_ALLOWANCE_MS = 10 * 60 * 1000
+# A rule broken, as (check name, message). The check names are the core's (the error
+# codes of docs/EVENTS.md), so every verifier names the same failure alike.
+Problem = tuple[str, str]
 
 _ACTOR_ID = re.compile(r"[a-z0-9][a-z0-9-]{1,62}\Z")
-_GLN = re.compile(r"[0-9]{13}\Z")
 _STATEMENT_KEYS = frozenset(("kind", "payload", "signer", "sig"))
 _ENTRY_KEYS = frozenset(("index", "prev", "statement", "time", "v"))
 _PAYLOAD_KEYS = {
-    "genesis": frozenset(("origin", "operator_key", "created")),
-    "actor": frozenset(("actor", "name", "roles", "region", "gln")),
-    "key": frozenset(("actor", "public_key")),
-    "revoke": frozenset(("actor", "key_id", "effective", "reason")),
+    "genesis": ("origin", "operator_key", "created"),
+    "actor": ("actor", "name", "roles", "region", "gln"),
+    "key": ("actor", "public_key"),
+    "revoke": ("actor", "key_id", "effective", "reason"),
 }
 
 
@@ -938,93 +926,119 @@ def _members_problem(obj: dict[str, Any], expected: frozenset[str], what: str) -
     return f"{what} has {'; '.join(bits)}"
 
 
-def check_payload_genesis(p: dict[str, Any]) -> list[str]:
-    out = []
-    prob = _members_problem(p, _PAYLOAD_KEYS["genesis"], "genesis payload")
-    if prob:
-        out.append(prob)
+def _payload_members(p: dict[str, Any], kind: str) -> list[Problem]:
+    """Missing members first, then unexpected ones, each in name order (as the core)."""
+    expected = _PAYLOAD_KEYS[kind]
+    missing = sorted(set(expected) - p.keys())
+    extra = sorted(p.keys() - set(expected))
+    out = [("missing_field", f"a {kind} statement needs {n!r}") for n in missing]
+    return out + [("unknown_field", f"{n!r} is not allowed in a {kind} statement") for n in extra]
+
+
+def _key_problem(p: dict[str, Any], name: str) -> list[Problem]:
+    v = p.get(name)
+    if name not in p:
+        return []
+    if type(v) is not str:
+        return [("wrong_type", f"{name} must be base64 text")]
+    raw = b64decode_strict(v)
+    if raw is None:
+        return [("bad_base64", f"{name} is not canonical base64")]
+    if len(raw) != ED25519_KEY_BYTES:
+        return [("bad_length", f"{name} must decode to 32 bytes, not {len(raw)}")]
+    return []
+
+
+def _text_problem(p: dict[str, Any], name: str, hi: int) -> list[Problem]:
+    if name in p and not _text_ok(p[name], 1, hi):
+        return [
+            (
+                "bad_value",
+                f"{name} must be text of 1 to {hi} characters, without control characters",
+            )
+        ]
+    return []
+
+
+def _time_problem(p: dict[str, Any], name: str) -> list[Problem]:
+    if name in p and ledger_time_ns(p[name]) is None:
+        return [("bad_time", f"{name} must be a UTC time like 2026-09-20T08:00:00.000Z")]
+    return []
+
+
+def _actor_id_problem(p: dict[str, Any]) -> list[Problem]:
+    a = p.get("actor")
+    if "actor" in p and not (type(a) is str and _ACTOR_ID.match(a)):
+        return [("bad_value", "actor must be 2 to 63 lowercase letters, digits or '-'")]
+    return []
+
+
+def check_payload_genesis(p: dict[str, Any]) -> list[Problem]:
+    """FORMAT.md 3.1, in the core's order of checks."""
+    origin = _text_problem(p, "origin", 200)
+    out = _payload_members(p, "genesis") + origin
     o = p.get("origin")
-    if "origin" in p and not (type(o) is str and _valid_key_name(o)):
-        out.append("genesis origin must be a non-empty string without spaces or '+'")
-    if "operator_key" in p and b64decode_strict(p.get("operator_key"), 32) is None:
-        out.append("genesis operator_key is not base64 of 32 bytes")
-    if "created" in p and parse_strict_time_ms(p.get("created")) is None:
-        out.append("genesis created is not a time of the form YYYY-MM-DDTHH:MM:SS.sssZ")
+    if not origin and type(o) is str and not _valid_key_name(o):
+        out.append(("bad_value", "the origin has no spaces and no '+'"))
+    return out + _key_problem(p, "operator_key") + _time_problem(p, "created")
+
+
+def check_payload_actor(p: dict[str, Any]) -> list[Problem]:
+    """FORMAT.md 3.2 (the registry's own rules are Registry.actor_rules)."""
+    out = _payload_members(p, "actor") + _actor_id_problem(p)
+    out += _text_problem(p, "name", 200) + _text_problem(p, "region", 200)
+    r = p.get("roles")
+    if "roles" in p and (
+        type(r) is not list
+        or not r
+        or any(type(x) is not str or x not in ROLES for x in r)
+        or len(set(r)) != len(r)
+    ):
+        roles = ", ".join(sorted(ROLES))
+        out.append(
+            ("bad_value", f"roles must be a non-empty list without repeats, each one of {roles}")
+        )
+    g = p.get("gln")
+    if "gln" not in p:
+        return out
+    if type(g) is not str:
+        out.append(("wrong_type", "gln must be a 13-digit text"))
+    elif not (len(g) == 13 and g.isascii() and g.isdigit()):
+        out.append(("bad_identifier", f"the GLN {g!r} must be 13 digits"))
+    elif not gs1_check_digit_ok(g):
+        out.append(("bad_check_digit", f"the GLN {g} has a wrong check digit"))
     return out
 
 
-def check_payload_actor(p: dict[str, Any]) -> list[str]:
-    out = []
-    prob = _members_problem(p, _PAYLOAD_KEYS["actor"], "actor payload")
-    if prob:
-        out.append(prob)
-    a = p.get("actor")
-    if "actor" in p and not (type(a) is str and _ACTOR_ID.match(a)):
-        out.append("actor ID must match ^[a-z0-9][a-z0-9-]{1,62}$")
-    if "name" in p and not _text_ok(p.get("name"), 1, 200):
-        out.append("actor name must be a string of 1 to 200 characters")
-    if "region" in p and not _text_ok(p.get("region"), 1, 200):
-        out.append("actor region must be a string of 1 to 200 characters")
-    if "roles" in p:
-        r = p.get("roles")
-        if type(r) is not list or not r:
-            out.append("actor roles must be a non-empty array")
-        elif any(type(x) is not str or x not in ROLES for x in r):
-            out.append("actor roles must each be one of " + ", ".join(sorted(ROLES)))
-        elif len(set(r)) != len(r):
-            out.append("actor roles contain a duplicate")
-    if "gln" in p:
-        g = p.get("gln")
-        if not (type(g) is str and _GLN.match(g) and gs1_check_digit_ok(g)):
-            out.append("actor gln must be 13 digits with a valid GS1 check digit")
-    return out
+def check_payload_key(p: dict[str, Any]) -> list[Problem]:
+    """FORMAT.md 3.3 (the registry's own rules are Registry.key_rules)."""
+    return _payload_members(p, "key") + _actor_id_problem(p) + _key_problem(p, "public_key")
 
 
-def check_payload_key(p: dict[str, Any]) -> list[str]:
-    out = []
-    prob = _members_problem(p, _PAYLOAD_KEYS["key"], "key payload")
-    if prob:
-        out.append(prob)
-    a = p.get("actor")
-    if "actor" in p and not (type(a) is str and _ACTOR_ID.match(a)):
-        out.append("key actor is not a valid actor ID")
-    if "public_key" in p and b64decode_strict(p.get("public_key"), 32) is None:
-        out.append("public_key is not base64 of a 32-byte key")
-    return out
-
-
-def check_payload_revoke(p: dict[str, Any]) -> list[str]:
-    out = []
-    prob = _members_problem(p, _PAYLOAD_KEYS["revoke"], "revoke payload")
-    if prob:
-        out.append(prob)
-    a = p.get("actor")
-    if "actor" in p and not (type(a) is str and _ACTOR_ID.match(a)):
-        out.append("revoke actor is not a valid actor ID")
+def check_payload_revoke(p: dict[str, Any]) -> list[Problem]:
+    """FORMAT.md 3.4 (the registry's own rules are Registry.revoke_rules)."""
+    out = _payload_members(p, "revoke") + _actor_id_problem(p)
     k = p.get("key_id")
     if "key_id" in p and not (type(k) is str and _HEX32.match(k)):
-        out.append("revoke key_id is not 32 lowercase hex digits")
-    if "effective" in p and parse_strict_time_ms(p.get("effective")) is None:
-        out.append("revoke effective is not a time of the form YYYY-MM-DDTHH:MM:SS.sssZ")
-    if "reason" in p and not _text_ok(p.get("reason"), 1, 500):
-        out.append("revoke reason must be a string of 1 to 500 characters")
-    return out
+        out.append(("bad_value", "key_id must be 32 lowercase hex digits"))
+    return out + _time_problem(p, "effective") + _text_problem(p, "reason", 500)
 
 
-def check_payload_event(p: dict[str, Any]) -> list[str]:
-    out = []
+def check_payload_event(p: dict[str, Any]) -> list[Problem]:
+    """FORMAT.md 3.5, the log check: only eventTime and bizStep are read."""
+    out: list[Problem] = []
     if "eventTime" not in p:
-        out.append("event has no eventTime")
-    elif parse_rfc3339_ns(p["eventTime"]) is None:
-        out.append("event eventTime is not an RFC 3339 date-time with an offset or Z")
+        out.append(("missing_field", "the event has no eventTime"))
+    elif event_time_ns(p["eventTime"]) is None:
+        out.append(("bad_time", "eventTime is not an RFC 3339 date-time with an offset or Z"))
     if "bizStep" not in p:
-        out.append("event has no bizStep")
+        out.append(("missing_field", "the event has no bizStep"))
     elif type(p["bizStep"]) is not str:
-        out.append("event bizStep is not a string")
+        out.append(("bad_value", "bizStep is not text"))
     return out
 
 
-PAYLOAD_CHECKS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+PAYLOAD_CHECKS: dict[str, Callable[[dict[str, Any]], list[Problem]]] = {
     "genesis": check_payload_genesis,
     "actor": check_payload_actor,
     "key": check_payload_key,
@@ -1034,7 +1048,8 @@ PAYLOAD_CHECKS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
 
 
 def check_statement(st: Any) -> tuple[list[str], bytes | None]:
-    """Shape of a statement (FORMAT.md 3): returns (problems, signature bytes if well-formed)."""
+    """The statement's own shape (FORMAT.md 3; the core's entry_shape): returns (problems,
+    the signature bytes if well-formed). Payload rules are PAYLOAD_CHECKS'."""
     if type(st) is not dict:
         return ["statement is not a JSON object"], None
     out = []
@@ -1042,50 +1057,188 @@ def check_statement(st: Any) -> tuple[list[str], bytes | None]:
     if prob:
         out.append(prob)
     kind = st.get("kind")
-    if kind not in PAYLOAD_CHECKS:
+    if type(kind) is not str or kind not in PAYLOAD_CHECKS:
         out.append(f"statement kind {kind!r} is not one of " + ", ".join(STATEMENT_KINDS))
     signer = st.get("signer")
     if not (type(signer) is str and _HEX32.match(signer)):
         out.append("statement signer is not a key ID of 32 lowercase hex digits")
-    sig = b64decode_strict(st.get("sig"), 64)
+    sig = b64decode_strict(st.get("sig"), ED25519_SIGNATURE_BYTES)
     if sig is None:
         out.append("statement sig is not base64 of a 64-byte signature")
-    payload = st.get("payload")
-    if type(payload) is not dict:
+    if type(st.get("payload")) is not dict:
         out.append("statement payload is not a JSON object")
-    elif kind in PAYLOAD_CHECKS:
-        out.extend(PAYLOAD_CHECKS[kind](payload))
     return out, sig
 
 
 # ---------------------------------------------------------------------------------------
-# The key registry replay (FORMAT.md 3.2-3.4, 3.6)
+# The key registry (FORMAT.md 3.2-3.4, 3.6): one model for exports and bundles
 # ---------------------------------------------------------------------------------------
 
 
 class ActorRec:
-    __slots__ = ("index", "roles", "taint")
+    """A registered actor. ``taint``: the index of a failed entry that explains it (exports)."""
 
-    def __init__(self, roles: frozenset[str], index: int, taint: int | None) -> None:
-        self.roles = roles
+    __slots__ = ("actor", "gln", "index", "name", "region", "roles", "taint")
+
+    def __init__(self, p: dict[str, Any], index: int, taint: int | None) -> None:
+        roles = p.get("roles")
+        self.actor: str = p["actor"]
+        self.name = p.get("name")
+        self.region = p.get("region")
+        self.gln = p.get("gln")
+        self.roles = (
+            frozenset(x for x in roles if type(x) is str) if type(roles) is list else frozenset()
+        )
         self.index = index
         self.taint = taint
 
 
 class KeyRec:
-    __slots__ = ("actor", "index", "public_key", "revoke_taint", "revoked_effective", "taint")
+    """A key added for an actor, and its revocation if any (``revoked_ns``: the instant)."""
+
+    __slots__ = ("actor", "index", "public_key", "revoke_taint", "revoked_ns", "taint")
 
     def __init__(self, actor: str, public_key: bytes, index: int, taint: int | None) -> None:
         self.actor = actor
         self.public_key = public_key
         self.index = index
-        self.revoked_effective: str | None = None
+        self.revoked_ns: int | None = None
         self.revoke_taint: int | None = None
         self.taint = taint
 
 
 class Registry:
-    """Actors, keys and revocations as replayed from the log, in order.
+    """Actors, keys and revocations as entries register them, starting from the operator
+    key trusted out of band, and the rules of FORMAT.md 3.2-3.6 that read them.
+
+    The ``*_rules`` methods return every rule broken, in the core's order of checks (the
+    bundle verifier reports the first one); ``apply`` records what an entry registers.
+    """
+
+    def __init__(self, operator_public_key: bytes) -> None:
+        self.operator_public_key = operator_public_key
+        self.operator_key_id = key_id(operator_public_key)
+        self.actors: dict[str, ActorRec] = {}
+        self.glns: set[str] = set()
+        self.keys: dict[str, KeyRec] = {}
+
+    # -- rules ---------------------------------------------------------------------------
+
+    def rules(self, kind: str, p: dict[str, Any]) -> list[Problem]:
+        """The registry's rules for a well-formed actor, key or revoke payload."""
+        if kind == "actor":
+            return self.actor_rules(p)
+        if kind == "key":
+            pk = b64decode_strict(p.get("public_key"), ED25519_KEY_BYTES)
+            return self.key_rules(p["actor"], pk) if pk is not None else []
+        return self.revoke_rules(p)
+
+    def actor_rules(self, p: dict[str, Any]) -> list[Problem]:
+        a, g = p.get("actor"), p.get("gln")
+        out: list[Problem] = []
+        if type(a) is str and a in self.actors:
+            out.append(
+                (
+                    "actor_exists",
+                    f"actor {a!r} is already registered (entry {self.actors[a].index})",
+                )
+            )
+        if type(g) is str and g in self.glns:
+            out.append(("gln_taken", f"GLN {g} already belongs to another actor"))
+        return out
+
+    def key_rules(self, actor: str, pk: bytes) -> list[Problem]:
+        out: list[Problem] = []
+        if actor not in self.actors:
+            out.append(("unknown_actor", f"no actor {actor!r} is registered"))
+        if key_id(pk) in self.keys or pk == self.operator_public_key:
+            out.append(("key_exists", "this public key is already in the log"))
+        return out
+
+    def revoke_rules(self, p: dict[str, Any]) -> list[Problem]:
+        a, kid = p.get("actor"), p.get("key_id")
+        rec = self.keys.get(kid) if type(kid) is str else None
+        if rec is None or rec.actor != a:
+            return [("unknown_key", f"actor {a!r} has no key {kid}")]
+        if rec.revoked_ns is not None:
+            return [("key_already_revoked", f"key {kid} is already revoked")]
+        return []
+
+    def event_rules(
+        self, signer: str, p: dict[str, Any], entry_ns: int | None, entry_time: str | None
+    ) -> tuple[list[Problem], KeyRec | None]:
+        """FORMAT.md 3.6 rules 1-4 for an event at an entry of that time; and the key."""
+        out: list[Problem] = []
+        rec = self.keys.get(signer)
+        if rec is None:
+            out.append(
+                ("unknown_key", "events must be signed by an actor's key, not the operator key")
+                if signer == self.operator_key_id
+                else ("unknown_key", f"signer {signer} is not a key added by an earlier key entry")
+            )
+        else:
+            if entry_ns is not None and rec.revoked_ns is not None and rec.revoked_ns <= entry_ns:
+                out.append(
+                    (
+                        "key_revoked",
+                        f"key {signer} of actor {rec.actor} was revoked with effect "
+                        f"at or before this entry's time {entry_time}",
+                    )
+                )
+            actor = self.actors.get(rec.actor)
+            if actor is None:
+                out.append(("unknown_actor", f"the actor of key {signer} is not registered"))
+            step = p.get("bizStep")
+            if type(step) is str:
+                out.extend(_step_problem(rec.actor, actor.roles if actor else frozenset(), step))
+        ev_ns = event_time_ns(p.get("eventTime"))
+        if ev_ns is not None and entry_ns is not None and event_in_future(ev_ns, entry_ns):
+            out.append(
+                (
+                    "event_in_future",
+                    f"eventTime {p.get('eventTime')} is more than 10 minutes "
+                    f"after the entry's time {entry_time}",
+                )
+            )
+        return out, rec
+
+    # -- effects -------------------------------------------------------------------------
+
+    def apply(self, kind: str, p: dict[str, Any], index: int, taint: int | None = None) -> None:
+        """Record what an actor, key or revoke payload registers."""
+        if kind == "actor":
+            if type(p.get("gln")) is str:
+                self.glns.add(p["gln"])
+            self.actors[p["actor"]] = ActorRec(p, index, taint)
+        elif kind == "key":
+            pk = b64decode_strict(p["public_key"], ED25519_KEY_BYTES)
+            assert pk is not None  # only well-formed keys are applied
+            self.keys[key_id(pk)] = KeyRec(p["actor"], pk, index, taint)
+        elif kind == "revoke":
+            rec = self.keys[p["key_id"]]
+            rec.revoked_ns = ledger_time_ns(p["effective"])
+            rec.revoke_taint = taint
+
+
+def _step_problem(actor: str, roles: frozenset[str], step: str) -> list[Problem]:
+    """FORMAT.md 3.6 rule 3: a role of the actor permits the step (unknown steps: none)."""
+    allowed = BIZSTEP_ROLES.get(step)
+    if allowed is None:
+        return [("role_not_permitted", f"bizStep {step!r} is not a step that any role may post")]
+    if roles & allowed:
+        return []
+    held = ", ".join(sorted(roles)) or "none"
+    return [
+        (
+            "role_not_permitted",
+            f"actor {actor} (roles: {held}) may not post bizStep {step!r} "
+            f"(allowed: {', '.join(sorted(allowed))})",
+        )
+    ]
+
+
+class ReplayedRegistry(Registry):
+    """The registry of an export, replayed in full, entry by entry.
 
     Operator statements that failed verification (signature, signer, shape) still take
     effect, since the log says what it says, but they are remembered as tainted. A later
@@ -1099,12 +1252,7 @@ class Registry:
     MAX_LISTED = 8
 
     def __init__(self, operator_public_key: bytes) -> None:
-        self.operator_public_key = operator_public_key
-        self.operator_key_id = key_id(operator_public_key)
-        self.actors: dict[str, ActorRec] = {}
-        self.glns: set[str] = set()
-        self.keys: dict[str, KeyRec] = {}
-        self.public_keys: set[bytes] = {operator_public_key}
+        super().__init__(operator_public_key)
         self.failed_actor_entry: int | None = None  # the latest failed actor registration
         self.failed_key_entry: int | None = None  # the latest failed key registration
         self.dependents: dict[int, list[Any]] = {}  # failed index -> [count, [first indexes]]
@@ -1124,56 +1272,46 @@ class Registry:
             if len(d[1]) < self.MAX_LISTED and d[1][-1] != index:
                 d[1].append(index)
 
-    def apply_actor(self, p: dict[str, Any], index: int, taint: int | None) -> list[str]:
-        out: list[str] = []
+    def replay_actor(self, p: dict[str, Any], index: int, taint: int | None) -> list[Problem]:
         if taint is not None:
             self.failed_actor_entry = index
-        a, g, roles = p.get("actor"), p.get("gln"), p.get("roles")
-        if type(a) is not str:
-            return out
-        if a in self.actors:
-            out.append(f"actor ID {a!r} is already registered (entry {self.actors[a].index})")
-            return out
-        if type(g) is str:
-            if g in self.glns:
-                out.append(f"GLN {g} is already registered to another actor")
-            self.glns.add(g)
-        rs = frozenset(x for x in roles if type(x) is str) if type(roles) is list else frozenset()
-        self.actors[a] = ActorRec(rs, index, taint)
-        return out
+        if type(p.get("actor")) is not str:
+            return []
+        problems = self.actor_rules(p)
+        if problems and problems[0][0] == "actor_exists":
+            return problems[:1]
+        self.apply("actor", p, index, taint)
+        return problems
 
-    def apply_key(self, p: dict[str, Any], index: int, taint: int | None) -> list[str]:
-        out: list[str] = []
+    def replay_key(self, p: dict[str, Any], index: int, taint: int | None) -> list[Problem]:
         if taint is not None:
             self.failed_key_entry = index
         a = p.get("actor")
-        pk = b64decode_strict(p.get("public_key"), 32)
+        pk = b64decode_strict(p.get("public_key"), ED25519_KEY_BYTES)
         if type(a) is not str or pk is None:
-            return out
+            return []
+        problems = self.key_rules(a, pk)
         actor = self.actors.get(a)
         if actor is None:
             if taint is None and self.failed_actor_entry is not None:
                 taint = self.failed_actor_entry  # explained by a failed actor registration
                 self.note_dependent(taint, index)
             elif taint is None:
-                out.append(f"key is added for actor {a!r}, which is not registered")
-                return out
+                return problems[:1]
         elif taint is None:
             taint = actor.taint
-        if pk in self.public_keys:
-            out.append("public key is already in the log")
-            return out
-        self.public_keys.add(pk)
-        self.keys[key_id(pk)] = KeyRec(a, pk, index, taint)
-        return out
+        problems = [pr for pr in problems if pr[0] != "unknown_actor"]
+        if not problems:
+            self.apply("key", p, index, taint)
+        return problems
 
-    def apply_revoke(self, p: dict[str, Any], index: int, taint: int | None) -> list[str]:
-        out: list[str] = []
-        a, kid, eff = p.get("actor"), p.get("key_id"), p.get("effective")
-        if type(a) is not str or type(kid) is not str or parse_strict_time_ms(eff) is None:
-            return out
-        rec = self.keys.get(kid)
-        if rec is None or rec.actor != a:
+    def replay_revoke(self, p: dict[str, Any], index: int, taint: int | None) -> list[Problem]:
+        a, kid = p.get("actor"), p.get("key_id")
+        if type(a) is not str or type(kid) is not str or ledger_time_ns(p.get("effective")) is None:
+            return []
+        problems = self.revoke_rules(p)
+        if problems and problems[0][0] == "unknown_key":
+            rec = self.keys.get(kid)
             explained = (
                 self.failed_key_entry
                 if self.failed_key_entry is not None
@@ -1183,82 +1321,39 @@ class Registry:
                 explained = rec.taint
             if taint is None and explained is not None:
                 self.note_dependent(explained, index)
-            elif taint is None:
-                out.append(f"key {kid} was not added for actor {a!r}")
-            return out
-        if rec.revoked_effective is not None:
-            out.append(f"key {kid} is already revoked")
-            return out
-        rec.revoked_effective = eff
-        rec.revoke_taint = taint
-        return out
+            return [] if taint is not None or explained is not None else problems
+        if not problems:
+            self.apply("revoke", p, index, taint)
+        return problems
 
-    def authorise_event(
-        self, signer: str, payload: dict[str, Any], t: str | None, t_ms: int | None, index: int
-    ) -> tuple[list[tuple[str, str]], KeyRec | None]:
-        """FORMAT.md 3.6 rules 1-4 for an event at an entry with time t (ISO string and ms)."""
-        out: list[tuple[str, str]] = []
-        rec = self.keys.get(signer)
-        if rec is None:
-            if signer == self.operator_key_id:
-                out.append(
-                    ("unknown_key", "events must be signed by an actor's key, not the operator key")
-                )
-            elif self.failed_key_entry is not None:
-                self.note_dependent(self.failed_key_entry, index)
-            else:
-                out.append(
-                    ("unknown_key", f"signer {signer} is not a key added by an earlier key entry")
-                )
-        else:
-            if t is not None and rec.revoked_effective is not None and rec.revoked_effective <= t:
-                if rec.revoke_taint is not None:
-                    self.note_dependent(rec.revoke_taint, index)
-                else:
-                    out.append(
-                        (
-                            "key_revoked",
-                            f"key {signer} of actor {rec.actor} was revoked with effect "
-                            f"from {rec.revoked_effective}, at or before this entry's time {t}",
-                        )
-                    )
-            step = payload.get("bizStep")
-            if type(step) is str:
-                actor = self.actors.get(rec.actor)
-                roles = actor.roles if actor is not None else frozenset()
-                allowed = BIZSTEP_ROLES.get(step)
-                if allowed is None:
-                    out.append(
-                        (
-                            "role_not_permitted",
-                            f"bizStep {step!r} is not a step that any role may post",
-                        )
-                    )
-                elif not (roles & allowed):
-                    taint = (
-                        actor.taint if actor is not None and actor.taint is not None else rec.taint
-                    )
-                    if taint is not None:
-                        self.note_dependent(taint, index)
-                    else:
-                        out.append(
-                            (
-                                "role_not_permitted",
-                                f"actor {rec.actor} (roles: {', '.join(sorted(roles)) or 'none'})"
-                                f" may not post bizStep {step!r} (allowed: {', '.join(sorted(allowed))})",
-                            )
-                        )
-        ev_ns = parse_rfc3339_ns(payload.get("eventTime"))
-        if ev_ns is not None and t_ms is not None:
-            if ev_ns > (t_ms + EVENT_FUTURE_ALLOWANCE_MS) * 1_000_000:
-                out.append(
-                    (
-                        "event_in_future",
-                        f"eventTime {payload.get('eventTime')} is more than 10 minutes "
-                        f"after the entry's time {t}",
-                    )
-                )
+    def replay_event(
+        self, signer: str, p: dict[str, Any], t: str | None, t_ns: int | None, index: int
+    ) -> tuple[list[Problem], KeyRec | None]:
+        """event_rules, less the failures that an earlier failed entry explains."""
+        problems, rec = self.event_rules(signer, p, t_ns, t)
+        out: list[Problem] = []
+        for code, message in problems:
+            if code == "unknown_key" and signer != self.operator_key_id:
+                if self.failed_key_entry is not None:
+                    self.note_dependent(self.failed_key_entry, index)
+                    continue
+            elif code == "key_revoked" and rec is not None and rec.revoke_taint is not None:
+                self.note_dependent(rec.revoke_taint, index)
+                continue
+            elif code == "unknown_actor" and rec is not None:
+                if self._actor_taint(rec) is not None:
+                    continue  # the failed entry that explains it is counted by the role rule
+            elif code == "role_not_permitted" and rec is not None:
+                taint = self._actor_taint(rec)
+                if taint is not None and p["bizStep"] in BIZSTEP_ROLES:
+                    self.note_dependent(taint, index)
+                    continue
+            out.append((code, message))
         return out, rec
+
+    def _actor_taint(self, rec: KeyRec) -> int | None:
+        actor = self.actors.get(rec.actor)
+        return actor.taint if actor is not None and actor.taint is not None else rec.taint
 
 
 # ---------------------------------------------------------------------------------------
@@ -1267,6 +1362,10 @@ class Registry:
 
 
 class Failure:
+    """One thing that does not hold, for exports and bundles alike: where (entry index, or
+    None), which check (a name of CHECKS or a core error code), why, and where else (line,
+    checkpoint) as ``extra``."""
+
     __slots__ = ("check", "extra", "index", "message")
 
     def __init__(
@@ -1281,6 +1380,10 @@ class Failure:
         d: dict[str, Any] = {"index": self.index, "check": self.check, "message": self.message}
         d.update(self.extra)
         return d
+
+    def as_problem(self) -> dict[str, str]:
+        """The check and message alone (the bundle report's failures)."""
+        return {"check": self.check, "message": self.message}
 
     def as_line(self) -> str:
         if "checkpoint" in self.extra:
@@ -1330,7 +1433,8 @@ class Report:
             self.failures.append(f)
         else:
             if self._spill is None:
-                self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")
+                # closed by close(), when the report has been written
+                self._spill = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115
             self._spill.write(json.dumps(f.as_dict(), ensure_ascii=False) + "\n")
 
     @property
@@ -1347,8 +1451,8 @@ class Report:
 
     def write_json(self, out: IO[str]) -> None:
         out.write(
-            '{"ok": %s, "entries": %d, "checkpoints": %d, "failures": ['
-            % ("true" if self.ok else "false", self.entries, self.checkpoints)
+            f'{{"ok": {"true" if self.ok else "false"}, "entries": {self.entries}, '
+            f'"checkpoints": {self.checkpoints}, "failures": ['
         )
         first = True
         for d in self.iter_dicts():
@@ -1370,24 +1474,17 @@ class Report:
 class EntryRec:
     """What the chain needs from one entry line, plus the failures found for it so far."""
 
-    __slots__ = ("H", "P", "fails", "idx", "line", "pos", "time")
+    __slots__ = ("H", "P", "fails", "idx", "line", "pos", "time", "time_ns")
 
-    def __init__(
-        self,
-        pos: int,
-        line: int,
-        idx: int | None,
-        H: bytes | None,
-        P: bytes | None,
-        time: str | None,
-    ) -> None:
+    def __init__(self, pos: int, line: int) -> None:
         self.pos = pos
         self.line = line
-        self.idx = idx  # the index the entry claims (None if unreadable)
-        self.H = H  # entry hash (RFC 9162 leaf hash of the leaf bytes)
-        self.P = P  # its prev (32 bytes) or None
-        self.time = time  # its time if well-formed
-        self.fails: list[tuple[str, str]] = []
+        self.idx: int | None = None  # the index the entry claims (None if unreadable)
+        self.H: bytes | None = None  # entry hash (RFC 9162 leaf hash of the leaf bytes)
+        self.P: bytes | None = None  # its prev (32 bytes) or None
+        self.time: str | None = None  # its time if well-formed
+        self.time_ns: int | None = None  # and that time's instant
+        self.fails: list[Problem] = []
 
     def fail(self, check: str, message: str) -> None:
         for i, (c, m) in enumerate(self.fails):
@@ -1425,7 +1522,8 @@ class ChainTracker:
         self.k = 0  # next index to place
         self.head: bytes | None = b"\x00" * 32  # hash that entry k's prev must equal
         self.tree = CompactRange()
-        self.base_time: str | None = None
+        self.base_ns: int | None = None  # the time of the entry before
+        self.base_text: str | None = None
         self.emit = emit
         self.on_leaf = on_leaf
         self.on_gap = on_gap
@@ -1464,67 +1562,75 @@ class ChainTracker:
         if self.tree is not None:
             self.on_leaf(self.k)
 
+    def _out_of_place(self, e: EntryRec, k: int, idx: int) -> bool:
+        """The head entry claims index idx, not the next index k: a wrong index on an entry
+        in its place (True: go on placing it at k), or an entry out of order, repeated, or
+        after missing ones (False: dealt with here)."""
+        w = self.window
+        later = self._find(k, 1) is not None
+        nxt = w[1] if len(w) > 1 else None
+        in_place = not later and (
+            (nxt is not None and nxt.idx == k + 1)
+            or (nxt is None and e.P is not None and self.head == e.P)
+        )
+        if in_place:
+            e.fail("index_sequence", f"index is {e.idx} but the entry stands at index {k}")
+            e.idx = k
+            return True
+        if later or idx < k:
+            w.popleft()
+            if idx < k and idx == k - 1 and e.H is not None and self.head == e.H:
+                msg = f"entry {idx} appears a second time (line {e.line})"
+            else:
+                where = f"after entry {k - 1}" if idx < k else f"before entry {k}"
+                msg = f"entry with index {idx} appears out of order, {where} (line {e.line})"
+            e.fail("index_sequence", msg)
+            if len(self.skipped) > 64:
+                self.skipped.clear()
+            self.skipped[idx] = e.H
+            self.emit(e, idx)
+            return False
+        missing = idx - k
+        what = f"entry {k} is" if missing == 1 else f"entries {k} to {idx - 1} are"
+        if not (missing == 1 and e.P is not None and self.skipped.get(k) == e.P):
+            # (an entry k seen out of order, whose hash is what entry k+1 records, is
+            # already reported)
+            self.fail_at(k, "index_sequence", f"{what} missing (the next entry has index {idx})")
+        if missing == 1 and e.P is not None:
+            self._commit_leaf(e.P)  # the missing entry's hash, as its successor records it
+        else:
+            if self.tree is not None:
+                self._break_tree(k, idx)
+            self.k = idx
+            self.head = e.P
+        return False
+
     def _step(self) -> None:
         w = self.window
         e = w[0]
         k = self.k
         idx = e.idx if e.idx is not None else k
-        if idx != k:
-            later = self._find(k, 1) is not None
-            nxt = w[1] if len(w) > 1 else None
-            in_place = not later and (
-                (nxt is not None and nxt.idx == k + 1)
-                or (nxt is None and e.P is not None and self.head == e.P)
-            )
-            if in_place:
-                e.fail("index_sequence", f"index is {e.idx} but the entry stands at index {k}")
-                e.idx = k
-            elif later or idx < k:
-                w.popleft()
-                if idx < k and idx == k - 1 and e.H is not None and self.head == e.H:
-                    msg = f"entry {idx} appears a second time (line {e.line})"
-                elif idx < k:
-                    msg = f"entry with index {idx} appears out of order, after entry {k - 1} (line {e.line})"
-                else:
-                    msg = f"entry with index {idx} appears out of order, before entry {k} (line {e.line})"
-                e.fail("index_sequence", msg)
-                if len(self.skipped) > 64:
-                    self.skipped.clear()
-                self.skipped[idx] = e.H
-                self.emit(e, idx)
-                return
-            else:
-                missing = idx - k
-                what = f"entry {k} is" if missing == 1 else f"entries {k} to {idx - 1} are"
-                if not (missing == 1 and e.P is not None and self.skipped.get(k) == e.P):
-                    # (an entry k seen out of order, whose hash is what entry k+1 records, is
-                    # already reported)
-                    self.fail_at(
-                        k, "index_sequence", f"{what} missing (the next entry has index {idx})"
-                    )
-                if missing == 1 and e.P is not None:
-                    self._commit_leaf(e.P)  # the missing entry's hash, as its successor records it
-                else:
-                    if self.tree is not None:
-                        self._break_tree(k, idx)
-                    self.k = idx
-                    self.head = e.P
-                return
+        if idx != k and not self._out_of_place(e, k, idx):
+            return
         # e stands at index k. Another entry in the window may claim the same index: keep the
         # one that the next index's prev names.
         others = [r for r in list(w)[1:] if r.idx == k]
         if others:
             succ = self._find(k + 1, 1)
-            if succ is not None and succ.P is not None and succ.P != e.H:
-                if any(o.H == succ.P for o in others):
-                    w.popleft()
-                    e.fail(
-                        "chain_link",
-                        f"entry claims index {k} but is not part of the chain: "
-                        f"entry {k + 1} records the hash of another entry {k} (line {e.line})",
-                    )
-                    self.emit(e, idx)
-                    return
+            if (
+                succ is not None
+                and succ.P is not None
+                and succ.P != e.H
+                and any(o.H == succ.P for o in others)
+            ):
+                w.popleft()
+                e.fail(
+                    "chain_link",
+                    f"entry claims index {k} but is not part of the chain: "
+                    f"entry {k + 1} records the hash of another entry {k} (line {e.line})",
+                )
+                self.emit(e, idx)
+                return
         w.popleft()
         if e.P is not None and self.head is not None and self.head != e.P:
             e.fail(
@@ -1550,22 +1656,26 @@ class ChainTracker:
         self.emit(e, k)
 
     def _check_time(self, e: EntryRec, s1: EntryRec | None) -> None:
-        a, b = self.base_time, e.time
+        """FORMAT.md 4: not earlier than the entry before (instants compared, see Times)."""
+        base, b = self.base_ns, e.time_ns
         if b is None:
             return
-        if a is not None and b < a:
-            e.fail("time_order", f"time {b} is earlier than the previous entry's time {a}")
-            self.base_time = b
-            return
-        c = s1.time if s1 is not None else None
-        if a is not None and c is not None and c < b and c >= a:
+        if base is not None and b < base:
             e.fail(
                 "time_order",
-                f"time {b} is later than the next entry's time {c} "
+                f"time {e.time} is earlier than the previous entry's time {self.base_text}",
+            )
+            self.base_ns, self.base_text = b, e.time
+            return
+        c = s1.time_ns if s1 is not None else None
+        if base is not None and c is not None and base <= c < b:
+            e.fail(
+                "time_order",
+                f"time {e.time} is later than the next entry's time {s1.time if s1 else c} "
                 f"(and the entries around it are in order)",
             )
             return  # keep the previous baseline, so the next entry is not blamed as well
-        self.base_time = b
+        self.base_ns, self.base_text = b, e.time
 
 
 # ---------------------------------------------------------------------------------------
@@ -1644,9 +1754,12 @@ class UsageError(Exception):
 _STMT_SLICE_FIELDS = (b'"statement":', b',"time":', b',"sig":"', b',"signer":"')
 
 
-def statement_body_from_canonical_leaf(leaf: bytes) -> bytes | None:
-    """JCS(statement without sig), cut out of canonical entry bytes whose statement has
-    exactly the members kind, payload, sig, signer with string values kind, sig and signer.
+def statement_slices(leaf: bytes) -> tuple[int, int, int, int] | None:
+    """Where the statement's parts lie in canonical entry bytes whose members are exactly
+    index, prev, statement, time, v (an integer, a hex string, the statement, a time string,
+    an integer) and whose statement has exactly the members kind, payload, sig, signer with
+    string values kind, sig and signer: (statement start, its `,"sig":` member, its
+    `,"signer":` member, statement end).
 
     In such bytes the statement follows the first `"statement":` (only a number and a hex
     string precede it), ends before the last `,"time":` (only a time string and a number
@@ -1660,6 +1773,15 @@ def statement_body_from_canonical_leaf(leaf: bytes) -> bytes | None:
     j = leaf.rfind(_STMT_SLICE_FIELDS[3], a, b)
     if i < 0 or j < i or not leaf.startswith(b'{"kind":"', a):
         return None
+    return a, i, j, b
+
+
+def statement_body_from_canonical_leaf(leaf: bytes) -> bytes | None:
+    """JCS(statement without sig), cut out of entry bytes of statement_slices' form."""
+    slices = statement_slices(leaf)
+    if slices is None:
+        return None
+    a, i, j, b = slices
     return leaf[a:i] + leaf[j:b]
 
 
@@ -1721,7 +1843,7 @@ class ExportVerifier:
         self.report = report or Report()
         self.progress = progress
         self.progress_every = progress_every
-        self.registry = Registry(operator.public_key)
+        self.registry = ReplayedRegistry(operator.public_key)
         self.exact_duplicates = exact_duplicates
         self.seen_ids: dict[bytes, int] | None = {} if exact_duplicates else None
         self.bloom: GrowingBloomFilter | None = None
@@ -1781,7 +1903,8 @@ class ExportVerifier:
                             at,
                             check,
                             f"the export's entries give a different root at tree size {want} "
-                            "than the --since checkpoint: the log does not extend the history you saw",
+                            "than the --since checkpoint: the log does not extend the history "
+                            "you saw",
                             **extra,
                         )
                 elif root == want_root:
@@ -1831,9 +1954,7 @@ class ExportVerifier:
 
     def run(self, lines: Iterable[bytes]) -> Report:
         """The first pass: every line, in order (a binary file object will do)."""
-        line_no = 0
-        for raw in lines:
-            line_no += 1
+        for line_no, raw in enumerate(lines, 1):
             if not raw.endswith(b"\n"):  # only the last line can lack it
                 self._fail(
                     None,
@@ -1860,7 +1981,7 @@ class ExportVerifier:
             self._bad_line(line_no, "line starts with a byte order mark")
             return
         try:
-            obj = _STRICT.loads(text, exact=False)
+            obj, _ = read_json(text)
         except JSONError as e:
             self._bad_line(line_no, f"line is not valid JSON: {e}")
             return
@@ -1954,7 +2075,7 @@ class ExportVerifier:
         pos = self.positions
         self.positions = pos + 1
         wrapper_index = obj.get("index")
-        rec = EntryRec(pos, line_no, None, None, None, None)
+        rec = EntryRec(pos, line_no)
         if type(wrapper_index) is int:
             rec.idx = wrapper_index
         if obj.keys() != {"type", "index", "leaf"}:
@@ -1992,125 +2113,33 @@ class ExportVerifier:
 
     def _check_entry_inner(self, leaf: bytes, rec: EntryRec, wrapper_index: Any) -> int:
         try:
-            text = leaf.decode("utf-8")
-            entry, unsafe = parse_leaf(text)
-        except UnicodeDecodeError:
-            rec.fail("malformed", "leaf is not UTF-8")
-            return 0
-        except JSONError as e:
-            rec.fail("malformed", f"leaf is not valid JSON: {e}")
-            return 0
-        if not unsafe:
-            unsafe = has_non_bmp(leaf)
-        ser = jcs_text if unsafe else jcs_fast
-        if type(entry) is not dict:
-            rec.fail("entry_shape", "entry is not a JSON object")
-            return 0
-
-        # -- canonical bytes, composed from parts so the payload is serialised once
-        st = entry.get("statement")
-        body: bytes | None = None
-        try:
-            if (
-                not unsafe
-                and entry.keys() == _ENTRY_KEYS
-                and type(st) is dict
-                and st.keys() == _STATEMENT_KEYS
-                and type(st["kind"]) is str
-                and type(st["signer"]) is str
-                and type(st["sig"]) is str
-                and type(st["payload"]) is dict
-                and type(entry["index"]) is int
-                and type(entry["prev"]) is str
-                and type(entry["time"]) is str
-                and type(entry["v"]) is int
-            ):
-                # the common case, with the fewest calls: JCS(entry) and JCS(statement
-                # without sig) share every part; the payload is serialised once
-                enc = _c_encode_str
-                kind_j, payload_j, sig_j, signer_j = (
-                    enc(st["kind"]),
-                    _fast_encode_container(st["payload"]),
-                    enc(st["sig"]),
-                    enc(st["signer"]),
-                )
-                canonical = "".join(
-                    (
-                        '{"index":',
-                        str(entry["index"]),
-                        ',"prev":',
-                        enc(entry["prev"]),
-                        ',"statement":{"kind":',
-                        kind_j,
-                        ',"payload":',
-                        payload_j,
-                        ',"sig":',
-                        sig_j,
-                        ',"signer":',
-                        signer_j,
-                        '},"time":',
-                        enc(entry["time"]),
-                        ',"v":',
-                        str(entry["v"]),
-                        "}",
-                    )
-                ).encode("utf-8")
-                if canonical == leaf:
-                    # JCS(statement without sig) is a slice of the bytes: no second encoding
-                    body = statement_body_from_canonical_leaf(leaf)
-                if body is None:
-                    body = "".join(
-                        ('{"kind":', kind_j, ',"payload":', payload_j, ',"signer":', signer_j, "}")
-                    ).encode("utf-8")
-                statement_len = len(body) + 7 + len(sig_j.encode("utf-8"))
-            elif entry.keys() == _ENTRY_KEYS and type(st) is dict and st.keys() == _STATEMENT_KEYS:
-                # any types, or numbers/keys that need the complete implementation
-                head_b = ('{"kind":' + ser(st["kind"]) + ',"payload":' + ser(st["payload"])).encode(
-                    "utf-8"
-                )
-                signer_b = (',"signer":' + ser(st["signer"]) + "}").encode("utf-8")
-                sig_b = (',"sig":' + ser(st["sig"])).encode("utf-8")
-                statement_b = head_b + sig_b + signer_b
-                statement_len = len(statement_b)
-                canonical = b"".join(
-                    (
-                        (
-                            '{"index":'
-                            + ser(entry["index"])
-                            + ',"prev":'
-                            + ser(entry["prev"])
-                            + ',"statement":'
-                        ).encode("utf-8"),
-                        statement_b,
-                        (',"time":' + ser(entry["time"]) + ',"v":' + ser(entry["v"]) + "}").encode(
-                            "utf-8"
-                        ),
-                    )
-                )
-                body = head_b + signer_b
-            else:
-                canonical = ser(entry).encode("utf-8")
-                statement_len = len(jcs(st)) if type(st) is dict else 0
-        except (JSONError, UnicodeEncodeError, RecursionError, ValueError, TypeError) as e:
-            rec.fail("canonical_bytes", f"entry cannot be canonicalised: {e}")
-            return 0
-        canonical_ok = canonical == leaf
-        if not canonical_ok:
-            try:
-                _STRICT.loads(text)  # duplicate names, NaN, ...: say so
-            except JSONError as e:
-                rec.fail("malformed", f"leaf is not acceptable JSON: {e}")
+            entry, plain = read_json(leaf, check_names=False)
+            if type(entry) is not dict:
+                rec.fail("entry_shape", "entry is not a JSON object")
                 return 0
+            canonical_ok = jcs(entry, plain=plain) == leaf
+            if not canonical_ok:
+                read_json(leaf)  # duplicate member names: say so rather than "not canonical"
+        except JSONError as e:
+            rec.fail("entry_shape", f"leaf is not acceptable JSON: {e}")
+            return 0
+        if not canonical_ok:
             rec.fail(
                 "canonical_bytes", "leaf bytes are not the RFC 8785 canonical form of the entry"
             )
+        ok_shape = self._entry_members(entry, rec, wrapper_index)
+        # Canonical bytes of this form can be cut into the statement's parts (statement_slices).
+        sliceable = canonical_ok and ok_shape and type(entry["v"]) is int
+        wf = self._check_statement(entry.get("statement"), leaf, sliceable, plain, rec)
+        return wf if sliceable else 0
 
-        # -- entry members
-        ok_shape = True
+    def _entry_members(self, entry: dict[str, Any], rec: EntryRec, wrapper_index: Any) -> bool:
+        """FORMAT.md 4: the members, index, prev, time and v. Whether all are well-formed."""
+        ok = True
         prob = _members_problem(entry, _ENTRY_KEYS, "entry")
         if prob:
             rec.fail("entry_shape", prob)
-            ok_shape = False
+            ok = False
         index = entry.get("index")
         if type(index) is int and index >= 0:
             if type(wrapper_index) is int and wrapper_index != index:
@@ -2121,55 +2150,73 @@ class ExportVerifier:
             rec.idx = index
         else:
             rec.fail("entry_shape", "entry index is not a non-negative integer")
-            ok_shape = False
+            ok = False
         prev = entry.get("prev")
         if type(prev) is str and _HEX64.match(prev):
             rec.P = bytes.fromhex(prev)
         else:
             rec.fail("entry_shape", "entry prev is not 64 lowercase hex digits")
-            ok_shape = False
+            ok = False
         t = entry.get("time")
-        t_ms = parse_strict_time_ms(t)
-        if t_ms is None:
+        rec.time_ns = ledger_time_ns(t)
+        if rec.time_ns is None:
             rec.fail("entry_shape", "entry time is not of the form YYYY-MM-DDTHH:MM:SS.sssZ")
-            t = None
-            ok_shape = False
-        rec.time = t
+            ok = False
+        else:
+            rec.time = t
         v = entry.get("v")
         if not (type(v) is int and v == 1):
-            rec.fail("version", f"entry format version v is {v!r}, not 1")
+            rec.fail("entry_shape", f"entry format version v is {v!r}, not 1")
+        return ok
 
-        # -- statement
-        problems, sig = check_statement(st)
-        if statement_len > MAX_STATEMENT_BYTES:
-            problems.append(f"statement is {statement_len} bytes, more than {MAX_STATEMENT_BYTES}")
-        kind = st.get("kind") if type(st) is dict else None
+    def _check_statement(
+        self, st: Any, leaf: bytes, sliceable: bool, plain: bool, rec: EntryRec
+    ) -> int:
+        """FORMAT.md 3: shape, placement, payload, then ID and authorisation. Returns 1 if
+        nothing is wrong with the statement's form."""
+        shape, sig = check_statement(st)
         at = rec.idx if rec.idx is not None else rec.pos
-        if kind == "genesis" and at != 0:
-            problems.append("a genesis statement may only stand at index 0")
-        elif at == 0 and rec.pos == 0 and kind != "genesis":
-            rec.fail("genesis", "entry 0 is not a genesis statement")
-        for p in problems:
-            rec.fail("statement_shape", p)
-        if type(st) is not dict:
+        kind = st.get("kind") if type(st) is dict else None
+        if type(kind) is not str:
+            kind = None
+        slices = statement_slices(leaf) if sliceable and not shape else None
+        if type(st) is dict:
+            size = slices[3] - slices[0] if slices else len(jcs(st, plain=plain))
+            if size > MAX_STATEMENT_BYTES:
+                shape.append(f"statement is {size} bytes, more than {MAX_STATEMENT_BYTES}")
+        for p in shape:
+            rec.fail("entry_shape", p)
+        problems = self._placement(kind, at, rec)
+        payload = st.get("payload") if type(st) is dict else None
+        if kind in PAYLOAD_CHECKS and type(payload) is dict:
+            problems += PAYLOAD_CHECKS[kind](payload)
+        for code, m in problems:
+            rec.fail(code, m)
+        if kind not in _DOMAIN or type(st) is not dict:
             return 0
-        if body is None:
-            try:
-                body = jcs({k: v for k, v in st.items() if k != "sig"})
-            except JSONError:
-                return 0
-        if kind not in _DOMAIN:
-            return 0
+        if slices:
+            a, i, j, b = slices
+            body = leaf[a:i] + leaf[j:b]
+        else:
+            body = jcs({k: v for k, v in st.items() if k != "sig"}, plain=plain)
         message = _DOMAIN[kind] + body
-        sid = hashlib.sha256(message).digest()
-        self._note_statement_id(sid, rec, at)
+        self._note_statement_id(hashlib.sha256(message).digest(), rec, at)
         signer = st.get("signer")
-        payload = st.get("payload")
         if type(signer) is not str or type(payload) is not dict:
             return 0
         self._replayed = True
-        self._authorise(kind, signer, payload, sig, message, rec, at, t, t_ms, bool(problems))
-        return 1 if (canonical_ok and ok_shape and not problems) else 0
+        failed = bool(shape or problems)
+        self._authorise(kind, signer, payload, sig, message, rec, at, failed)
+        return 0 if failed else 1
+
+    @staticmethod
+    def _placement(kind: str | None, at: int, rec: EntryRec) -> list[Problem]:
+        """FORMAT.md 3.1: the genesis stands at index 0, and only there."""
+        if kind == "genesis" and at != 0:
+            return [("misplaced_genesis", "a genesis statement may only stand at index 0")]
+        if at == 0 and rec.pos == 0 and kind != "genesis":
+            return [("misplaced_genesis", "entry 0 is not a genesis statement")]
+        return []
 
     def _note_statement_id(self, sid: bytes, rec: EntryRec, at: int) -> None:
         if self.seen_ids is not None:
@@ -2190,58 +2237,57 @@ class ExportVerifier:
         message: bytes,
         rec: EntryRec,
         at: int,
-        t: str | None,
-        t_ms: int | None,
-        shape_failed: bool,
+        failed: bool,
     ) -> None:
-        reg = self.registry
-        failed = shape_failed
-        if kind in OPERATOR_KINDS:
-            if kind == "genesis":
-                self._check_genesis(payload, signer, rec)
-            if signer != reg.operator_key_id:
-                gk = self.genesis_key
-                if (
-                    self.genesis_mismatch
-                    and gk is not None
-                    and signer == key_id(gk)
-                    and sig is not None
-                    and ed25519_verify(gk, message, sig)
-                ):
-                    self.genesis_key_signed += 1  # reported once, at the genesis
-                else:
-                    rec.fail(
-                        "operator_only",
-                        f"a {kind} statement must be signed by the operator key "
-                        f"({reg.operator_key_id}), not {signer}",
-                    )
-                failed = True
-            elif sig is not None and not ed25519_verify(reg.operator_public_key, message, sig):
-                if (
-                    self.genesis_mismatch
-                    and self.genesis_key is not None
-                    and ed25519_verify(self.genesis_key, message, sig)
-                ):
-                    self.genesis_key_signed += 1
-                else:
-                    rec.fail(
-                        "signature",
-                        f"the {kind} statement's signature does not verify with the operator key",
-                    )
-                failed = True
-            taint = at if failed else None
-            if kind == "actor":
-                for m in reg.apply_actor(payload, at, taint):
-                    rec.fail("registry", m)
-            elif kind == "key":
-                for m in reg.apply_key(payload, at, taint):
-                    rec.fail("registry", m)
-            elif kind == "revoke":
-                for m in reg.apply_revoke(payload, at, taint):
-                    rec.fail("registry", m)
+        """FORMAT.md 3.6: who signed it, with what key, and what it registers."""
+        if kind not in OPERATOR_KINDS:
+            self._authorise_event(signer, payload, sig, message, rec, at)
             return
-        # an event
-        fails, krec = reg.authorise_event(signer, payload, t, t_ms, at)
+        reg = self.registry
+        if kind == "genesis":
+            self._check_genesis(payload, signer, rec)
+        if signer != reg.operator_key_id:
+            if not self._signed_by_genesis_key(signer, message, sig):
+                rec.fail(
+                    "not_operator",
+                    f"a {kind} statement must be signed by the operator key "
+                    f"({reg.operator_key_id}), not {signer}",
+                )
+            failed = True
+        elif sig is not None and not ed25519_verify(reg.operator_public_key, message, sig):
+            if not self._signed_by_genesis_key(signer, message, sig):
+                rec.fail(
+                    "signature",
+                    f"the {kind} statement's signature does not verify with the operator key",
+                )
+            failed = True
+        taint = at if failed else None
+        replay = {"actor": reg.replay_actor, "key": reg.replay_key, "revoke": reg.replay_revoke}
+        if kind in replay:
+            for code, m in replay[kind](payload, at, taint):
+                rec.fail(code, m)
+
+    def _signed_by_genesis_key(self, signer: str, message: bytes, sig: bytes | None) -> bool:
+        """Whether an operator statement is signed by the other key a mismatched genesis
+        names: counted, and reported once at the genesis."""
+        gk = self.genesis_key if self.genesis_mismatch else None
+        if gk is None or sig is None or signer not in (key_id(gk), self.registry.operator_key_id):
+            return False
+        if not ed25519_verify(gk, message, sig):
+            return False
+        self.genesis_key_signed += 1
+        return True
+
+    def _authorise_event(
+        self,
+        signer: str,
+        payload: dict[str, Any],
+        sig: bytes | None,
+        message: bytes,
+        rec: EntryRec,
+        at: int,
+    ) -> None:
+        fails, krec = self.registry.replay_event(signer, payload, rec.time, rec.time_ns, at)
         for check, m in fails:
             rec.fail(check, m)
         if (
@@ -2268,10 +2314,11 @@ class ExportVerifier:
         if payload.get("origin") != op.name:
             rec.fail(
                 "genesis",
-                f"genesis origin {payload.get('origin')!r} is not the operator key's name {op.name!r}",
+                f"genesis origin {payload.get('origin')!r} is not the operator key's name "
+                f"{op.name!r}",
             )
         if pk is not None and signer != key_id(pk):
-            rec.fail("genesis", "genesis signer is not the key ID of its operator_key")
+            rec.fail("not_operator", "genesis signer is not the key ID of its operator_key")
 
     # -- checkpoints -------------------------------------------------------------------------
 
@@ -2317,22 +2364,7 @@ class ExportVerifier:
             self._fail(
                 at, "checkpoint_signature", f"checkpoint text is malformed: {text_problem}", **extra
             )
-        try:
-            verify_note(note, [self.operator])
-        except NoteError as e:
-            gk = self.genesis_key if self.genesis_mismatch else None
-            try:
-                if gk is None:
-                    raise
-                verify_note(note, [VerifierKey(self.origin, note_key_id(self.origin, gk), gk, "")])
-                self.genesis_key_checkpoints += 1  # reported once, at the genesis
-            except NoteError:
-                self._fail(
-                    at,
-                    "checkpoint_signature",
-                    f"{e} (the operator's signature must verify)",
-                    **extra,
-                )
+        self._checkpoint_signature(note, at, extra)
         if cp is None:
             return
         if cp.origin != self.origin:
@@ -2358,6 +2390,26 @@ class ExportVerifier:
             )
         self._queue_root(cp.size, cp.root, at, extra, "checkpoint_root")
 
+    def _checkpoint_signature(self, note: str, at: int | None, extra: dict[str, Any]) -> None:
+        """FORMAT.md 6.2: the operator's signature (one by the key a mismatched genesis
+        names is counted, and reported once at the genesis)."""
+        try:
+            verify_note(note, [self.operator])
+        except NoteError as e:
+            gk = self.genesis_key if self.genesis_mismatch else None
+            try:
+                if gk is None:
+                    raise
+                verify_note(note, [VerifierKey(self.origin, note_key_id(self.origin, gk), gk, "")])
+                self.genesis_key_checkpoints += 1  # reported once, at the genesis
+            except NoteError:
+                self._fail(
+                    at,
+                    "checkpoint_signature",
+                    f"{e} (the operator's signature must verify)",
+                    **extra,
+                )
+
     # -- the end -----------------------------------------------------------------------------
 
     def finish(self) -> None:
@@ -2372,6 +2424,13 @@ class ExportVerifier:
                 "truncated",
                 f"the header says tree_size {self.header_size} but the export has {n} entries",
             )
+        self._finish_roots()
+        self._finish_summaries()
+        self.report.entries = n
+        self.report.checkpoints = self.checkpoints
+
+    def _finish_roots(self) -> None:
+        """Roots the entries never reached, or could not be checked against."""
         final = self.chain.k
         for size, _root, at, extra, check in self.pending:
             if check == "since_root":
@@ -2412,16 +2471,19 @@ class ExportVerifier:
                     "the --since checkpoint's root could not be checked: "
                     "entries before its size are missing",
                 )
+
+    def _finish_summaries(self) -> None:
+        """Failures counted along the way and reported once, at the entry that explains them."""
         if self._diverged:
             first_at, first_extra = self._diverged[0]
-            last_at, last_extra = self._diverged[-1]
+            _, last_extra = self._diverged[-1]
             self._fail(
                 first_at,
                 "checkpoint_root",
                 f"{len(self._diverged)} later checkpoint(s) (checkpoints "
-                f"{first_extra.get('checkpoint')} to {last_extra.get('checkpoint')}, up to tree size "
-                f"{last_extra.get('tree_size')}) do not match the entries either, as follows from the "
-                "mismatch reported before them",
+                f"{first_extra.get('checkpoint')} to {last_extra.get('checkpoint')}, up to tree "
+                f"size {last_extra.get('tree_size')}) do not match the entries either, as follows "
+                "from the mismatch reported before them",
                 **first_extra,
             )
         if self.genesis_key_signed:
@@ -2447,8 +2509,6 @@ class ExportVerifier:
                 f"not authorised under the key registry as written (entries {shown}), because this "
                 "entry, which registers actors or keys, failed verification",
             )
-        self.report.entries = n
-        self.report.checkpoints = self.checkpoints
 
     # -- duplicates ---------------------------------------------------------------------------
 
@@ -2468,8 +2528,8 @@ class ExportVerifier:
                 obj = {"index": fast[0], "leaf": fast[1]}
             else:
                 try:
-                    obj = _STRICT.loads(raw.decode("utf-8").rstrip("\n"), exact=False)
-                except (UnicodeDecodeError, JSONError):
+                    obj, _ = read_json(raw)
+                except JSONError:
                     continue
                 if type(obj) is not dict or obj.get("type") != "entry":
                     continue
@@ -2500,18 +2560,23 @@ class ExportVerifier:
                 )
 
     def _slow_statement_id(self, obj: dict[str, Any]) -> bytes | None:
+        """The statement ID of an entry not in the sliceable form, as the first pass
+        computed it; None where the first pass had none."""
         leaf = b64decode_strict(obj.get("leaf"))
         if leaf is None:
             return None
         try:
-            entry = _STRICT.loads(leaf.decode("utf-8"))
-            st = entry["statement"]
+            entry, plain = read_json(leaf)
+            st = entry.get("statement") if type(entry) is dict else None
+            if type(st) is not dict or type(st.get("kind")) is not str:
+                return None
             kind = st["kind"]
-            body = jcs({k: v for k, v in st.items() if k != "sig"})
-        except Exception:  # noqa: BLE001 - unreadable entries have no statement ID
+            if kind not in _DOMAIN:
+                return None
+            body = jcs({k: v for k, v in st.items() if k != "sig"}, plain=plain)
+        except JSONError:  # unreadable entries have no statement ID
             return None
-        prefix = _DOMAIN.get(kind) if type(kind) is str else None
-        return hashlib.sha256(prefix + body).digest() if prefix else None
+        return hashlib.sha256(_DOMAIN[kind] + body).digest()
 
 
 def _iter_lines(f: IO[bytes]) -> Iterator[bytes]:
@@ -2581,55 +2646,40 @@ _MAX_SAFE = 2**53 - 1
 
 
 class RuleBroken(Exception):
-    """A bundle entry breaks a rule; ``check`` is its name (FORMAT.md 9.2)."""
+    """A rule of FORMAT.md 9 broken: the raising form of a Problem, caught where it is
+    reported."""
 
     def __init__(self, check: str, message: str) -> None:
         super().__init__(message)
-        self.check = check
-        self.message = message
-
-
-class BundleEntryReport:
-    """One bundle entry's verdict: its failures and the fields read from its verified bytes."""
-
-    def __init__(self) -> None:
-        self.kind: str | None = None
-        self.failures: list[tuple[str, str]] = []
-        self.verified: dict[str, Any] | None = None
-
-    @property
-    def ok(self) -> bool:
-        return not self.failures
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ok": self.ok,
-            "kind": self.kind,
-            "verified": self.verified,
-            "failures": [{"check": c, "message": m} for c, m in self.failures],
-        }
+        self.problem: Problem = (check, message)
 
 
 class BundleReport:
-    """What a bundle proves, in the shape of the browser verifier's report."""
+    """What a bundle proves: the checkpoint, every failure (index None: the bundle as a
+    whole), and each entry's kind and the fields read from its verified bytes."""
 
     def __init__(self) -> None:
         self.subject = ""
         self.checkpoint: Checkpoint | None = None
         self.checkpoint_message = "not checked"
-        self.bundle_failures: list[tuple[str, str]] = []
-        self.entries: dict[int, BundleEntryReport] = {}
+        self.failures: list[Failure] = []
+        self.kinds: dict[int, str | None] = {}  # every entry of the bundle, in index order
+        self.verified: dict[int, dict[str, Any]] = {}
         self.steps: list[int] = []
+
+    def fail(self, index: int | None, problem: Problem) -> None:
+        self.failures.append(Failure(index, problem[0], problem[1]))
+
+    def failures_at(self, index: int | None) -> list[Failure]:
+        """The failures of the entry at log index ``index`` (None: of the bundle)."""
+        return [f for f in self.failures if f.index == index]
 
     @property
     def ok(self) -> bool:
-        return (
-            self.checkpoint is not None
-            and not self.bundle_failures
-            and all(e.ok for e in self.entries.values())
-        )
+        return self.checkpoint is not None and not self.failures
 
     def as_dict(self) -> dict[str, Any]:
+        """The browser verifier's report shape (web/static/verify/bundle.js)."""
         cp = self.checkpoint
         return {
             "ok": self.ok,
@@ -2640,16 +2690,25 @@ class BundleReport:
                 "root": b64encode(cp.root) if cp else None,
                 "message": self.checkpoint_message,
             },
-            "bundleFailures": [{"check": c, "message": m} for c, m in self.bundle_failures],
-            "entries": {str(i): e.as_dict() for i, e in self.entries.items()},
+            "bundleFailures": [f.as_problem() for f in self.failures_at(None)],
+            "entries": {str(i): self._entry_dict(i) for i in self.kinds},
             "steps": self.steps,
+        }
+
+    def _entry_dict(self, index: int) -> dict[str, Any]:
+        failures = self.failures_at(index)
+        return {
+            "ok": not failures,
+            "kind": self.kinds[index],
+            "verified": self.verified.get(index),
+            "failures": [f.as_problem() for f in failures],
         }
 
 
 def _bundle_document(data: bytes) -> tuple[dict[str, Any], list[tuple[int, bytes, list[bytes]]]]:
     """FORMAT.md 9.1 shape; raises RuleBroken('bundle', ...)."""
     try:
-        doc = jcs_loads(data)
+        doc, _ = read_json(data)
     except JSONError as e:
         raise RuleBroken("bundle", f"the bundle is not acceptable JSON: {e}") from None
     if type(doc) is not dict or doc.keys() != _BUNDLE_KEYS:
@@ -2721,7 +2780,7 @@ def _bundle_nodes(raw: Any) -> list[bytes]:
 def _bundle_entry(leaf: bytes) -> dict[str, Any]:
     """FORMAT.md 4 and 9.2 step 5.2: the entry's JSON, canonical bytes, members, statement."""
     try:
-        obj = jcs_loads(leaf)
+        obj, plain = read_json(leaf)
     except JSONError as e:
         raise RuleBroken("entry_shape", f"the entry is not acceptable JSON: {e}") from None
     if type(obj) is not dict or obj.keys() != _ENTRY_KEYS:
@@ -2729,7 +2788,7 @@ def _bundle_entry(leaf: bytes) -> dict[str, Any]:
             "entry_shape", "an entry has exactly the members " + ", ".join(sorted(_ENTRY_KEYS))
         )
     try:
-        canonical = jcs(obj)
+        canonical = jcs(obj, plain=plain)
     except JSONError as e:
         raise RuleBroken("entry_shape", f"the entry has no canonical form: {e}") from None
     if canonical != leaf:
@@ -2741,7 +2800,7 @@ def _bundle_entry(leaf: bytes) -> dict[str, Any]:
         raise RuleBroken("entry_shape", f"unsupported entry version {obj['v']!r}")
     if type(prev) is not str or not _HEX64.match(prev):
         raise RuleBroken("entry_shape", "an entry's prev is 64 lowercase hex digits")
-    if parse_strict_time_ms(obj["time"]) is None:
+    if ledger_time_ns(obj["time"]) is None:
         raise RuleBroken(
             "entry_shape", "an entry's time is not of the form YYYY-MM-DDTHH:MM:SS.sssZ"
         )
@@ -2758,155 +2817,62 @@ def _bundle_entry(leaf: bytes) -> dict[str, Any]:
     sig = b64decode_strict(st["sig"], 64)
     if sig is None:
         raise RuleBroken("entry_shape", "sig is not canonical base64 of a 64-byte signature")
-    body = jcs({k: v for k, v in st.items() if k != "sig"})
-    if len(jcs(st)) > MAX_STATEMENT_BYTES:
+    body = jcs({k: v for k, v in st.items() if k != "sig"}, plain=plain)
+    if len(jcs(st, plain=plain)) > MAX_STATEMENT_BYTES:
         raise RuleBroken("entry_shape", f"the statement is more than {MAX_STATEMENT_BYTES} bytes")
     obj["_sig"], obj["_message"] = sig, statement_message(st["kind"], body)
     return obj
 
 
-class BundleRegistry:
-    """Actors and keys proven by the bundle's own entries; starts from the trusted key."""
-
-    def __init__(self, operator: VerifierKey) -> None:
-        self.operator = operator
-        self.operator_key_id = key_id(operator.public_key)
-        self.actors: dict[str, dict[str, Any]] = {}
-        self.glns: set[str] = set()
-        self.keys: dict[str, dict[str, Any]] = {}  # key ID -> actor, public_key, revoked_ms
-
-    def admit(self, index: int, entry: dict[str, Any]) -> dict[str, Any]:
-        """FORMAT.md 3.1-3.6 for one entry, in the server's order of checks; returns what it
-        registers (the first rule broken is raised)."""
-        st, payload = entry["statement"], entry["statement"]["payload"]
-        kind, signer, sig, message = st["kind"], st["signer"], entry["_sig"], entry["_message"]
-        if index == 0 or kind == "genesis":
-            if index != 0 or kind != "genesis":
-                raise RuleBroken(
-                    "misplaced_genesis", "the first entry, and only the first, is the genesis"
-                )
-            _payload_rules(kind, payload)
-            pk = b64decode_strict(payload["operator_key"], 32)
-            assert pk is not None  # checked by _payload_rules
-            if signer != key_id(pk):
-                raise RuleBroken(
-                    "not_operator", "the genesis must be signed by the operator key it names"
-                )
-            _signed(kind, pk, message, sig)
-            return {"kind": kind, "origin": payload["origin"], "operator_key": pk}
-        if kind in OPERATOR_KINDS:
-            if signer != self.operator_key_id:
-                raise RuleBroken("not_operator", f"only the operator may sign {kind} statements")
-            _payload_rules(kind, payload)
-            admission = self._registration(kind, payload)
-            _signed(kind, self.operator.public_key, message, sig)
-            return admission
-        return self._event(signer, payload, entry["time"], message, sig)
-
-    def _registration(self, kind: str, p: dict[str, Any]) -> dict[str, Any]:
-        if kind == "actor":
-            if p["actor"] in self.actors:
-                raise RuleBroken("actor_exists", f"actor {p['actor']} is already registered")
-            if p["gln"] in self.glns:
-                raise RuleBroken("gln_taken", f"GLN {p['gln']} already belongs to another actor")
-            return {"kind": kind, "actor": p["actor"], "record": dict(p)}
-        if kind == "key":
-            pk = b64decode_strict(p["public_key"], 32)
-            assert pk is not None
-            kid = key_id(pk)
-            if p["actor"] not in self.actors:
-                raise RuleBroken("unknown_actor", f"no actor {p['actor']} is registered")
-            if kid in self.keys or kid == self.operator_key_id:
-                raise RuleBroken("key_exists", "this public key is already in the log")
-            return {"kind": kind, "actor": p["actor"], "key_id": kid, "public_key": pk}
-        rec = self.keys.get(p["key_id"])
-        if rec is None or rec["actor"] != p["actor"]:
-            raise RuleBroken("unknown_key", f"actor {p['actor']} has no key {p['key_id']}")
-        if rec["revoked_ms"] is not None:
-            raise RuleBroken("key_already_revoked", f"key {p['key_id']} is already revoked")
-        return {
-            "kind": kind,
-            "actor": p["actor"],
-            "key_id": p["key_id"],
-            "effective_ms": parse_strict_time_ms(p["effective"]),
-        }
-
-    def _event(
-        self, signer: str, p: dict[str, Any], t: str, message: bytes, sig: bytes
-    ) -> dict[str, Any]:
-        # The log check (FORMAT.md 3.5): only eventTime and bizStep are read.
-        if "eventTime" not in p:
-            raise RuleBroken("missing_field", "the event has no eventTime")
-        ev_ns = parse_rfc3339_ns(p["eventTime"])
-        if ev_ns is None:
-            raise RuleBroken(
-                "bad_time", "eventTime is not an RFC 3339 date-time with an offset or Z"
-            )
-        if "bizStep" not in p:
-            raise RuleBroken("missing_field", "the event has no bizStep")
-        step = p["bizStep"]
-        if type(step) is not str:
-            raise RuleBroken("bad_value", "bizStep is not text")
-        key = self.keys.get(signer)
-        if key is None:
-            raise RuleBroken(
-                "unknown_key", f"key {signer} is not added by an earlier entry of this bundle"
-            )
-        t_ms = parse_strict_time_ms(t)
-        assert t_ms is not None  # checked by _bundle_entry
-        if key["revoked_ms"] is not None and key["revoked_ms"] <= t_ms:
-            raise RuleBroken(
-                "key_revoked", f"key {signer} was revoked with effect at or before {t}"
-            )
-        actor = self.actors.get(key["actor"])
-        if actor is None:
-            raise RuleBroken("unknown_actor", f"the actor of key {signer} is not registered")
-        allowed = BIZSTEP_ROLES.get(step, frozenset())
-        if not allowed & set(actor["roles"]):
-            raise RuleBroken(
-                "role_not_permitted", f"actor {actor['actor']} may not post the step {step!r}"
-            )
-        if ev_ns > (t_ms + EVENT_FUTURE_ALLOWANCE_MS) * 1_000_000:
-            raise RuleBroken(
-                "event_in_future", f"eventTime {p['eventTime']} is more than 10 minutes after {t}"
-            )
-        _signed("event", key["public_key"], message, sig)
-        return {
-            "kind": "event",
-            "actor": actor["actor"],
-            "bizStep": step,
-            "eventTime": p["eventTime"],
-            "actorName": actor["name"],
-            "actorRegion": actor["region"],
-        }
-
-    def apply(self, admission: dict[str, Any]) -> None:
-        """Register what an entry with no failure proved (the genesis is the trusted key)."""
-        kind = admission["kind"]
-        if kind == "actor":
-            self.actors[admission["actor"]] = admission["record"]
-            self.glns.add(admission["record"]["gln"])
-        elif kind == "key":
-            self.keys[admission["key_id"]] = {
-                "actor": admission["actor"],
-                "public_key": admission["public_key"],
-                "revoked_ms": None,
-            }
-        elif kind == "revoke":
-            self.keys[admission["key_id"]]["revoked_ms"] = admission["effective_ms"]
+def _first_rule(reg: Registry, index: int, entry: dict[str, Any]) -> Problem | None:
+    """FORMAT.md 3.1-3.6 for one bundle entry, in the core's order of checks: the first
+    rule broken, or None when the statement is admitted."""
+    st = entry["statement"]
+    kind, p, signer = st["kind"], st["payload"], st["signer"]
+    if index == 0 or kind == "genesis":
+        if index != 0 or kind != "genesis":
+            return ("misplaced_genesis", "the first entry, and only the first, is the genesis")
+        problems = check_payload_genesis(p)
+        if problems:
+            return problems[0]
+        pk = b64decode_strict(p["operator_key"], ED25519_KEY_BYTES)
+        assert pk is not None  # checked by check_payload_genesis
+        if signer != key_id(pk):
+            return ("not_operator", "the genesis must be signed by the operator key it names")
+        return _signature_problem(kind, pk, entry)
+    if kind in OPERATOR_KINDS:
+        if signer != reg.operator_key_id:
+            return ("not_operator", f"only the operator may sign {kind} statements")
+        problems = PAYLOAD_CHECKS[kind](p) or reg.rules(kind, p)
+        return problems[0] if problems else _signature_problem(kind, reg.operator_public_key, entry)
+    t = entry["time"]
+    problems = check_payload_event(p) or reg.event_rules(signer, p, ledger_time_ns(t), t)[0]
+    return problems[0] if problems else _signature_problem(kind, reg.keys[signer].public_key, entry)
 
 
-def _payload_rules(kind: str, payload: dict[str, Any]) -> None:
-    # The payload rules of FORMAT.md 3.1-3.4, as the export check applies them; the
-    # server's error codes are finer, a bundle verifier reports them all as bad_value.
-    problems = PAYLOAD_CHECKS[kind](payload)
-    if problems:
-        raise RuleBroken("bad_value", "; ".join(problems))
+def _signature_problem(kind: str, public_key: bytes, entry: dict[str, Any]) -> Problem | None:
+    if ed25519_verify(public_key, entry["_message"], entry["_sig"]):
+        return None
+    return ("signature", f"the {kind} statement's signature does not verify")
 
 
-def _signed(kind: str, public_key: bytes, message: bytes, sig: bytes) -> None:
-    if not ed25519_verify(public_key, message, sig):
-        raise RuleBroken("signature", f"the {kind} statement's signature does not verify")
+def _verified(reg: Registry, entry: dict[str, Any]) -> dict[str, Any]:
+    """What a verified entry shows: its kind, time, signer, and for a step who did what."""
+    st = entry["statement"]
+    kind, p = st["kind"], st["payload"]
+    out = {"kind": kind, "time": entry["time"], "signer": st["signer"]}
+    if kind in ("actor", "key", "revoke"):
+        out["actor"] = p["actor"]
+    elif kind == "event":
+        actor = reg.actors[reg.keys[st["signer"]].actor]
+        out.update(
+            actor=actor.actor,
+            bizStep=p["bizStep"],
+            eventTime=p["eventTime"],
+            actorName=actor.name,
+            actorRegion=actor.region,
+        )
+    return out
 
 
 def mentioned_ids(payload: dict[str, Any]) -> set[str]:
@@ -2933,92 +2899,111 @@ def verify_bundle(data: bytes, operator: VerifierKey) -> BundleReport:
     try:
         doc, items = _bundle_document(data)
     except RuleBroken as e:
-        report.bundle_failures.append((e.check, e.message))
+        report.fail(None, e.problem)
         return report
     report.subject = doc["subject"]
-    if doc["verifier_key"] != operator.text:
-        report.bundle_failures.append(
-            ("operator_key", "the bundle names another operator key than the one trusted")
-        )
+    if not _bundle_checkpoint(report, doc, operator):
         return report
+    if items[0][0] != 0:
+        report.fail(None, ("genesis", "the bundle lacks the log's genesis entry (index 0)"))
+    registry = Registry(operator.public_key)
+    events = [
+        payload
+        for index, leaf, proof in items
+        if (payload := _check_bundle_entry(report, registry, index, leaf, proof, operator))
+        is not None
+    ]
+    if not any(report.subject in mentioned_ids(p) for p in events):
+        report.fail(None, ("subject", f"no event in the bundle names {report.subject}"))
+    return report
+
+
+def _bundle_checkpoint(report: BundleReport, doc: dict[str, Any], operator: VerifierKey) -> bool:
+    """FORMAT.md 9.2 steps 2-3: the trusted key, and the checkpoint it signed."""
+    if doc["verifier_key"] != operator.text:
+        problem = ("operator_key", "the bundle names another operator key than the one trusted")
+        report.fail(None, problem)
+        return False
     try:
         cp = verify_checkpoint(doc["checkpoint"], operator)
     except NoteError as e:
         report.checkpoint_message = str(e)
-        report.bundle_failures.append(("checkpoint_signature", str(e)))
-        return report
+        report.fail(None, ("checkpoint_signature", str(e)))
+        return False
     if cp.origin != operator.name:
         report.checkpoint_message = f"the checkpoint's origin {cp.origin!r} is not this log's"
-        report.bundle_failures.append(("checkpoint_origin", report.checkpoint_message))
-        return report
+        report.fail(None, ("checkpoint_origin", report.checkpoint_message))
+        return False
     report.checkpoint = cp
     report.checkpoint_message = f"signed by {operator.name} for {cp.size} entries"
-    if items[0][0] != 0:
-        report.bundle_failures.append(
-            ("genesis", "the bundle lacks the log's genesis entry (index 0)")
+    return True
+
+
+def _check_bundle_entry(
+    report: BundleReport,
+    reg: Registry,
+    index: int,
+    leaf: bytes,
+    proof: list[bytes],
+    operator: VerifierKey,
+) -> dict[str, Any] | None:
+    """FORMAT.md 9.2 step 5 for one entry; returns an event's payload (for step 6)."""
+    cp = report.checkpoint
+    assert cp is not None
+    report.kinds[index] = None
+    if index >= cp.size:
+        report.fail(
+            index, ("inclusion", f"entry {index} is beyond the checkpoint's {cp.size} entries")
         )
-    registry = BundleRegistry(operator)
-    events: list[dict[str, Any]] = []
-    for index, leaf, proof in items:
-        rec = report.entries[index] = BundleEntryReport()
-        if index >= cp.size:
-            rec.failures.append(
-                ("inclusion", f"entry {index} is beyond the checkpoint's {cp.size} entries")
-            )
-        elif not verify_inclusion(index, cp.size, leaf_hash(leaf), proof, cp.root):
-            rec.failures.append(
-                ("inclusion", "the inclusion proof does not lead to the checkpoint's root")
-            )
-        try:
-            entry = _bundle_entry(leaf)
-            rec.kind = entry["statement"]["kind"]
-            if entry["index"] != index:
-                raise RuleBroken(
-                    "index", f"the entry says index {entry['index']}, the bundle {index}"
-                )
-            if rec.kind == "event":
-                events.append(entry["statement"]["payload"])
-                report.steps.append(index)
-            admission = registry.admit(index, entry)
-            if admission["kind"] == "genesis" and (
-                admission["operator_key"] != operator.public_key
-                or admission["origin"] != operator.name
-            ):
-                rec.failures.append(
-                    ("genesis", "the genesis entry names another operator key or origin")
-                )
-            if rec.ok:
-                # Only an entry with no failure enters the registry (FORMAT.md 9.2 step 5).
-                registry.apply(admission)
-                rec.verified = {
-                    "kind": rec.kind,
-                    "time": entry["time"],
-                    "signer": entry["statement"]["signer"],
-                    **{
-                        k: v
-                        for k, v in admission.items()
-                        if k in ("actor", "bizStep", "eventTime", "actorName", "actorRegion")
-                    },
-                }
-        except RuleBroken as e:
-            rec.failures.append((e.check, e.message))
-    if not any(report.subject in mentioned_ids(p) for p in events):
-        report.bundle_failures.append(("subject", f"no event in the bundle names {report.subject}"))
-    return report
+    elif not verify_inclusion(index, cp.size, leaf_hash(leaf), proof, cp.root):
+        report.fail(
+            index, ("inclusion", "the inclusion proof does not lead to the checkpoint's root")
+        )
+    try:
+        entry = _bundle_entry(leaf)
+    except RuleBroken as e:
+        report.fail(index, e.problem)
+        return None
+    st = entry["statement"]
+    kind = report.kinds[index] = st["kind"]
+    if entry["index"] != index:
+        report.fail(index, ("index", f"the entry says index {entry['index']}, the bundle {index}"))
+        return None
+    payload = st["payload"] if kind == "event" else None
+    if payload is not None:
+        report.steps.append(index)
+    problem = _first_rule(reg, index, entry)
+    if problem is not None:
+        report.fail(index, problem)
+        return payload
+    p = st["payload"]
+    if kind == "genesis" and (
+        b64decode_strict(p["operator_key"]) != operator.public_key or p["origin"] != operator.name
+    ):
+        report.fail(index, ("genesis", "the genesis entry names another operator key or origin"))
+    if not report.failures_at(index):
+        # Only an entry with no failure enters the registry (FORMAT.md 9.2 step 5).
+        if kind in ("actor", "key", "revoke"):
+            reg.apply(kind, p, index)
+        report.verified[index] = _verified(reg, entry)
+    return payload
 
 
 def print_bundle_report(report: BundleReport, out: IO[str]) -> None:
     """One line per entry (index, bizStep, actor, eventTime, OK or failures), then the verdict."""
-    for f in report.bundle_failures:
-        out.write(f"FAIL bundle [{f[0]}]: {f[1]}\n")
-    for index, rec in report.entries.items():
-        v = rec.verified or {}
+    for f in report.failures_at(None):
+        out.write(f"FAIL bundle [{f.check}]: {f.message}\n")
+    for index, kind in report.kinds.items():
+        v = report.verified.get(index) or {}
         what = (
             f"{v.get('bizStep')}  {v.get('actorName')} ({v.get('actor')})  {v.get('eventTime')}"
-            if rec.kind == "event" and v
-            else f"{rec.kind or '?'}  {v.get('actor', '')}".rstrip()
+            if kind == "event" and v
+            else f"{kind or '?'}  {v.get('actor', '')}".rstrip()
         )
-        verdict = "OK" if rec.ok else "FAIL " + "; ".join(f"[{c}] {m}" for c, m in rec.failures)
+        failures = report.failures_at(index)
+        verdict = (
+            "FAIL " + "; ".join(f"[{f.check}] {f.message}" for f in failures) if failures else "OK"
+        )
         out.write(f"{index:>8}  {what}  {verdict}\n")
     if report.ok:
         out.write(
@@ -3026,10 +3011,9 @@ def print_bundle_report(report: BundleReport, out: IO[str]) -> None:
             f"{report.checkpoint.size if report.checkpoint else '?'} entries\n"
         )
     else:
-        failures = len(report.bundle_failures) + sum(
-            len(e.failures) for e in report.entries.values()
+        out.write(
+            f"FAILED: {len(report.failures)} failure(s) in the bundle for {report.subject or '?'}\n"
         )
-        out.write(f"FAILED: {failures} failure(s) in the bundle for {report.subject or '?'}\n")
 
 
 def run_bundle(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> int:
@@ -3049,11 +3033,15 @@ def run_bundle(args: argparse.Namespace, stdout: IO[str], stderr: IO[str]) -> in
     else:
         # Without an out-of-band key the bundle can only be checked against itself.
         try:
-            doc = jcs_loads(data)
-            operator = parse_vkey(doc["verifier_key"])
-        except (JSONError, NoteError, TypeError, KeyError, AttributeError) as e:
+            doc, _ = read_json(data)
+            vkey = doc.get("verifier_key") if type(doc) is dict else None
+            if type(vkey) is not str:
+                raise NoteError("it is not a JSON object with a verifier_key text")
+            operator = parse_vkey(vkey)
+        except (JSONError, NoteError) as e:
             stderr.write(
-                f"verify_ledger.py: the bundle has no usable verifier_key ({e}); give --operator-key\n"
+                f"verify_ledger.py: the bundle has no usable verifier_key ({e}); "
+                "give --operator-key\n"
             )
             return EXIT_USAGE
         stderr.write(
@@ -3122,10 +3110,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="Verify a traceledger export offline (docs/FORMAT.md section 8): every entry's "
         "canonical bytes, hash chain, statement, signature and authorisation, every checkpoint's "
         "signature and Merkle root. Independent of the ledger's own code: Python and PyNaCl only.",
-        epilog="Exit status: 0 everything verified; 1 verification failed (each failure is printed, "
+        epilog="Exit status: 0 everything verified; 1 verification failed (each failure is "
+        "printed, "
         "one line each, with its entry index or checkpoint and a check name); 2 usage error. "
         "Memory stays flat on any log size when reading a file: duplicate statement IDs are found "
-        "with a Bloom filter of about twelve bits per entry and, if it reports possible duplicates, "
+        "with a Bloom filter of about twelve bits per entry and, if it reports possible "
+        "duplicates, "
         "a second read of the file. From stdin ('-') the file cannot be re-read, so an exact set "
         "of statement IDs is kept instead (about 100 bytes per entry). Check names: "
         + ", ".join(CHECKS)
@@ -3219,10 +3209,8 @@ def main(
         stderr.write(f"verify_ledger.py: cannot read the export: {e}\n")
         return EXIT_USAGE
     elapsed = _time.monotonic() - started
-    try:
+    with contextlib.suppress(BrokenPipeError):  # the reader went away: not our error
         _print_result(args, report, operator, stdout)
-    except BrokenPipeError:
-        pass
     if progress is not None:
         rate = report.entries / elapsed if elapsed > 0 else 0.0
         progress.write(

@@ -2,35 +2,17 @@
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from ledger.core import policy
 from ledger.core.errors import AuthorisationError, ValidationError
-
-FORMAT_MD = Path(__file__).resolve().parents[2] / "docs" / "FORMAT.md"
-
-
-def _table_from_format_md() -> dict[str, frozenset[str]]:
-    """Read the bizStep table straight out of docs/FORMAT.md section 3.6."""
-    text = FORMAT_MD.read_text(encoding="utf-8")
-    section = text.split("### 3.6", 1)[1].split("## 4.", 1)[0]
-    table: dict[str, frozenset[str]] = {}
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) != 2 or not cells[0].startswith("`"):
-            continue
-        roles = frozenset(r.strip() for r in cells[1].split(","))
-        for step in re.findall(r"`([^`]+)`", cells[0]):
-            table[step] = roles
-    return table
+from tests.format_tables import step_roles
 
 
 def test_table_is_exactly_format_md() -> None:
-    expected = _table_from_format_md()
+    expected = step_roles()
     assert len(expected) == 18
     assert dict(policy.STEP_ROLES) == expected
     assert set(policy.BIZ_STEPS) == set(expected)
@@ -55,7 +37,7 @@ def test_table_is_read_only() -> None:
         policy.STEP_ROLES["shipping"] = frozenset({"lab"})  # type: ignore[index]
 
 
-@pytest.mark.parametrize(("step", "roles"), sorted(_table_from_format_md().items()))
+@pytest.mark.parametrize(("step", "roles"), sorted(step_roles().items()))
 def test_every_listed_role_may_post(step: str, roles: frozenset[str]) -> None:
     for role in roles:
         policy.check_step_allowed([role], step)

@@ -124,7 +124,7 @@ def test_node_rules_are_what_refuses_their_variants(good: bc.DemoBundle) -> None
         script = vl.verify_bundle(v.document, vl.parse_vkey(good.vkey))
         for who, messages in (
             ("library", [f.message for f in core.failures]),
-            ("script", [m for _, m in script.bundle_failures]),
+            ("script", [f.message for f in script.failures_at(None)]),
         ):
             problems += [f"{v.name}: {who} {p}" for p in bc.reason_problems(v, messages)]
     assert not problems, "\n".join(problems)
@@ -140,6 +140,16 @@ def test_a_changed_node_fails_exactly_the_entries_that_use_it(good: bc.DemoBundl
     script = vl.verify_bundle(variant.document, vl.parse_vkey(good.vkey))
     for failures in (
         [(f.index, f.check) for f in core.failures],
-        [(i, c) for i, e in script.entries.items() for c, _ in e.failures],
+        [(f.index, f.check) for f in script.failures],
     ):
         assert {i for i, c in failures if c == "inclusion"} == users
+
+
+@pytest.mark.parametrize("text", ["[]", "{}", '{"verifier_key": 5}', '{"verifier_key": "no key"}'])
+def test_without_operator_key_a_bundle_without_a_usable_key_is_a_usage_error(
+    text: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "bundle.json"
+    path.write_text(text, encoding="utf-8")
+    status, _, err = run_main("--bundle", str(path))
+    assert status == 2 and "no usable verifier_key" in err

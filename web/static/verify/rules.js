@@ -97,8 +97,9 @@ function actorId(payload) {
 function publicKey(payload, name) {
   const v = payload[name];
   if (typeof v !== 'string') throw fail('wrong_type', `${name} must be base64 text`);
-  const raw = base64Decode(v, 32);
-  if (raw === null) throw fail('bad_base64', `${name} is not canonical base64 of a 32-byte key`);
+  const raw = base64Decode(v);
+  if (raw === null) throw fail('bad_base64', `${name} is not canonical base64`);
+  if (raw.length !== 32) throw fail('bad_length', `${name} must decode to 32 bytes, not ${raw.length}`);
   return raw;
 }
 
@@ -108,8 +109,8 @@ function time(payload, name) {
   return ms;
 }
 
-function glnOk(gln) {
-  if (!/^[0-9]{13}$/.test(gln)) return false;
+/** The GS1 mod-10 check digit of 13 digits holds. */
+function checkDigitOk(gln) {
   let total = 0;
   for (let i = 0; i < 12; i++) total += Number(gln[11 - i]) * (i % 2 === 0 ? 3 : 1);
   return (10 - (total % 10)) % 10 === Number(gln[12]);
@@ -147,7 +148,8 @@ function admitActor(st, index, reg) {
     throw fail('bad_value', `roles must be a non-empty list without repeats, each one of ${ROLES.join(', ')}`);
   }
   if (typeof p.gln !== 'string') throw fail('wrong_type', 'gln must be a 13-digit text');
-  if (!glnOk(p.gln)) throw fail('bad_gln', 'gln is not 13 digits with a valid GS1 check digit');
+  if (!/^[0-9]{13}$/.test(p.gln)) throw fail('bad_identifier', `the GLN ${JSON.stringify(p.gln)} must be 13 digits`);
+  if (!checkDigitOk(p.gln)) throw fail('bad_check_digit', `the GLN ${p.gln} has a wrong check digit`);
   if (reg.actors.has(actor)) throw fail('actor_exists', `actor ${actor} is already registered`);
   if (reg.glns.has(p.gln)) throw fail('gln_taken', `GLN ${p.gln} already belongs to another actor`);
   return { kind: 'actor', record: { actor, name, roles: [...roles], region, gln: p.gln, index } };
