@@ -122,25 +122,38 @@ def event_payload(i: int, tag: str = "") -> dict[str, Any]:
     return payload
 
 
-def sign_events(start: int, n: int, tag: str = "") -> list[Statement]:
-    """Producer statements ``start .. start+n-1`` of the stream, signed by the farm's key."""
+Payload = Callable[[int, str], dict[str, Any]]
+
+
+def sign_events(
+    start: int, n: int, tag: str = "", payload: Payload = event_payload
+) -> list[Statement]:
+    """Producer statements ``start .. start+n-1`` of the stream, signed by the farm's key.
+
+    ``payload`` builds event ``i``; bench.scan_data passes a variant of ``event_payload``."""
     key = producer_key(FARM)
-    return [sign_statement("event", event_payload(i, tag), key) for i in range(start, start + n)]
+    return [sign_statement("event", payload(i, tag), key) for i in range(start, start + n)]
 
 
-def _sign_chunk(args: tuple[int, int, str]) -> list[Statement]:
+def _sign_chunk(args: tuple[int, int, str, Payload]) -> list[Statement]:
     return sign_events(*args)
 
 
 def sign_events_chunks(
-    start: int, n: int, tag: str = "", chunk: int = 1000, processes: int = 1, ahead: int = 4
+    start: int,
+    n: int,
+    tag: str = "",
+    chunk: int = 1000,
+    processes: int = 1,
+    ahead: int = 4,
+    payload: Payload = event_payload,
 ) -> Iterator[list[Statement]]:
     """``sign_events`` in chunks, in order, signed by ``processes`` worker processes while the
     caller works; at most ``ahead`` chunks per process wait in memory."""
     import multiprocessing
     from collections import deque
 
-    jobs = iter([(s, min(chunk, start + n - s), tag) for s in range(start, start + n, chunk)])
+    jobs = [(s, min(chunk, start + n - s), tag, payload) for s in range(start, start + n, chunk)]
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         pending: deque[Any] = deque()
         for job in jobs:
@@ -424,6 +437,11 @@ def print_table(title: str, rows: Sequence[Row]) -> None:
     sys.stdout.flush()
 
 
+def markdown_row(*cells: str) -> str:
+    """One row of a Markdown table, ready to paste into docs/PERFORMANCE.md."""
+    return "| " + " | ".join(cells) + " |"
+
+
 def code_version() -> str:
     """The commit measured, and whether ledger/ or web/ differ from it."""
     import subprocess
@@ -459,10 +477,10 @@ def code_version() -> str:
 
 def machine_line() -> str:
     """Date, code version, Python, CPU count and load, for the record."""
-    load = os.getloadavg()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
-        f"{datetime.now().strftime('%Y-%m-%d %H:%M')}  {code_version()}  Python {sys.version.split()[0]}  "
-        f"{os.cpu_count()} CPUs  load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        f"{datetime.now().strftime('%Y-%m-%d %H:%M')}  {code_version()}  "
+        f"Python {sys.version.split()[0]}  {os.cpu_count()} CPUs  load {load}"
     )
 
 
