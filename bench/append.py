@@ -304,7 +304,10 @@ def over_http(args: argparse.Namespace, workdir: Path) -> list[Row]:
     server = Server(workdir)
     try:
         statements = sign_many(0, rounds * per_round * 2)
-        vb, one, vb2, two = [], [], [], []  # type: list[float], list[float], list[float], list[float]
+        vb: list[float] = []
+        one: list[float] = []
+        vb2: list[float] = []
+        two: list[float] = []
         pos = 0
         for r in range(rounds):
             chunk1, pos = statements[pos : pos + per_round], pos + per_round

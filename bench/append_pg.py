@@ -117,7 +117,9 @@ def main() -> None:
     rounds, n_batched, n_single = (2, 800, 80) if args.quick else (3, 3200, 320)
     t_start = time.perf_counter()
     configs = [(w, b) for b in (BATCH, 1) for w in (1, 4)]
-    rates = {(kind, w, b): [] for kind in ("ledger", "plain") for w, b in configs}  # type: dict[tuple[str, int, int], list[float]]
+    rates: dict[tuple[str, int, int], list[float]] = {
+        (kind, w, b): [] for kind in ("ledger", "plain") for w, b in configs
+    }
     vb: dict[tuple[int, int], list[float]] = {c: [] for c in configs}
     streams = Streams()
     with pg_schema("bench_pg") as schema:

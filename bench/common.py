@@ -40,6 +40,7 @@ from typing import Any
 import nacl.bindings
 import rfc8785
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 
 from ledger import samples as ex
 from ledger.core.gs1 import gtin_uri
@@ -282,13 +283,6 @@ class PlainInsert:
             with self.engine.begin() as conn:
                 conn.execute(stmt, rows[start : start + batch])
 
-    def run(self, n: int, row_bytes: int, batch: int) -> float:
-        """Rows per second, ``batch`` rows per transaction (one commit each)."""
-        rows = self.rows(n, row_bytes)
-        t = time.perf_counter()
-        self.insert(rows, batch)
-        return n / (time.perf_counter() - t)
-
 
 # -- ledgers and databases ---------------------------------------------------------------------
 
@@ -350,12 +344,16 @@ def pg_engine(schema: str, **kwargs: Any) -> Engine:
 
 
 def pg_available() -> bool:
+    engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
     try:
-        with create_engine(PG_URL, connect_args={"connect_timeout": 3}).connect() as conn:
+        with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "not available"
+    except OperationalError as exc:
+        print(f"  PostgreSQL at {PG_URL} is not available: {exc.orig}")
         return False
+    finally:
+        engine.dispose()
+    return True
 
 
 class SQLCounter:
@@ -506,7 +504,7 @@ APPEND_AREAS = [
     ),
     ("entry bytes (make_entry)", "ledger/core/entries.py", "make_entry"),
     ("Merkle frontier (Frontier.append)", "ledger/core/merkle.py", "append"),
-    ("load_frontier (per transaction)", "ledger/service/sequencer.py", "load_frontier"),
+    ("load_frontier (per transaction)", "ledger/service/queries.py", "load_frontier"),
     ("read_head (per transaction)", "ledger/service/sequencer.py", "read_head"),
     ("derived-table writes (BatchState.flush)", "ledger/service/state.py", "flush"),
     (
@@ -562,14 +560,14 @@ def print_breakdown(title: str, total: float, parts: Sequence[tuple[str, float]]
 
 def stage_costs(items: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Microseconds per statement of the pure-CPU stages of an append, timed without a
-    profiler on the given statements (JSON objects): what the pipeline does besides SQL.
-    A stage whose function has moved in the ledger's code is left out, not fatal."""
+    profiler on the given statements (JSON objects): what the pipeline does besides SQL."""
     import json as _json
 
     from ledger.core.canonical import parse_json
     from ledger.core.entries import make_entry
     from ledger.core.event_parser import parse_event
     from ledger.core.flags import flags
+    from ledger.core.gs1 import parse_identifier
     from ledger.core.signing import PublicKey
 
     n = len(items)
@@ -588,8 +586,6 @@ def stage_costs(items: Sequence[dict[str, Any]]) -> dict[str, float]:
             flags(e)
 
     def parse_uris() -> None:
-        from ledger.core.gs1 import parse_identifier
-
         for u in uris:
             parse_identifier(u)
 
@@ -618,13 +614,7 @@ def stage_costs(items: Sequence[dict[str, Any]]) -> dict[str, float]:
             ],
         ),
     ]
-    out: dict[str, float] = {}
-    for label, fn in stages:
-        try:
-            out[label] = timed(fn) / n * 1e6
-        except (AttributeError, ImportError) as exc:
-            print(f"  (stage {label!r} skipped: {exc})")
-    return out
+    return {label: timed(fn) / n * 1e6 for label, fn in stages}
 
 
 def _uris(payload: Any) -> list[str]:
