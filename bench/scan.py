@@ -285,7 +285,6 @@ def spread_script(workdir: Path) -> Path:
 
 def http_figures(
     path: Path,
-    size: int,
     worker_class: str,
     threads: int,
     connections: int,
@@ -572,7 +571,6 @@ def main() -> None:
                 )
                 res[wc] = http_figures(
                     path,
-                    size,
                     wc,
                     args.threads,
                     args.connections,
