@@ -1,1 +1,4 @@
-"""Benchmarks: plain scripts, ``.venv/bin/python -m bench.<name> [--quick]`` (see bench/README.md)."""
+"""Benchmarks: plain scripts, ``.venv/bin/python -m bench.<name> [--quick]``.
+
+See bench/README.md.
+"""

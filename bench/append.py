@@ -79,7 +79,8 @@ def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
     rounds, n_batched, n_single = (3, 1000, 100) if args.quick else (5, 3000, 300)
     statements = sign_many(0, BATCH + rounds * (n_batched + n_single))
     print(
-        f"  {len(statements)} statements signed, mean canonical size {statement_size(statements):.0f} bytes"
+        f"  {len(statements)} statements signed, "
+        f"mean canonical size {statement_size(statements):.0f} bytes"
     )
     items = [s.to_json() for s in statements]
     engine = make_engine(sqlite_url(workdir / "append.sqlite3"))
@@ -118,8 +119,9 @@ def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
         ):
             out.append(m.rate(name))
         print(
-            f"  round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  batched {led_b[-1]:,.0f}/s  "
-            f"plain batched {plain_b[-1]:,.0f}/s  single {led_1[-1]:,.0f}/s  plain single {plain_1[-1]:,.0f}/s",
+            f"  round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  "
+            f"batched {led_b[-1]:,.0f}/s  plain batched {plain_b[-1]:,.0f}/s  "
+            f"single {led_1[-1]:,.0f}/s  plain single {plain_1[-1]:,.0f}/s",
             flush=True,
         )
     assert ledger.size() == 1 + N_REGISTRATIONS + len(items)
@@ -171,18 +173,12 @@ def in_process(args: argparse.Namespace, workdir: Path) -> list[Row]:
     if args.profile:
         costs = stage_costs(items[:2000])
         print("\nper-statement CPU stages, timed without a profiler (microseconds)")
+        costs["verify-bound: RFC 8785 + SHA-256 + Ed25519 (bindings)"] = 1e6 / median(vb)
+        costs["whole append, batches of 100 (median round)"] = 1e6 / median(led_b)
+        costs["whole append, one per call (median round)"] = 1e6 / median(led_1)
         width = max(map(len, costs))
         for label, us in costs.items():
             print(f"  {label.ljust(width)}  {us:7.1f}")
-        print(
-            f"  {'verify-bound: RFC 8785 + SHA-256 + Ed25519 (bindings)'.ljust(width)}  {1e6 / median(vb):7.1f}"
-        )
-        print(
-            f"  {'whole append, batches of 100 (median round)'.ljust(width)}  {1e6 / median(led_b):7.1f}"
-        )
-        print(
-            f"  {'whole append, one per call (median round)'.ljust(width)}  {1e6 / median(led_1):7.1f}"
-        )
         more = [s.to_json() for s in sign_many(len(items) + BATCH + 1, 2000)]
         total, parts = profile_breakdown(lambda: append_batches(ledger, more, BATCH))
         print_breakdown("where the time goes: append, batches of 100", total, parts)
@@ -308,7 +304,10 @@ def over_http(args: argparse.Namespace, workdir: Path) -> list[Row]:
     server = Server(workdir)
     try:
         statements = sign_many(0, rounds * per_round * 2)
-        vb, one, vb2, two = [], [], [], []  # type: list[float], list[float], list[float], list[float]
+        vb: list[float] = []
+        one: list[float] = []
+        vb2: list[float] = []
+        two: list[float] = []
         pos = 0
         for r in range(rounds):
             chunk1, pos = statements[pos : pos + per_round], pos + per_round
@@ -327,7 +326,8 @@ def over_http(args: argparse.Namespace, workdir: Path) -> list[Row]:
             two.append(http_rate(server.port, http_bodies(chunk2), 2))
             vb2.append((before + len(work) / vb_seconds(work)) / 2)
             print(
-                f"  HTTP round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  1 client {one[-1]:,.0f}/s  "
+                f"  HTTP round {r + 1}/{rounds}: verify-bound {vb[-1]:,.0f}/s  "
+                f"1 client {one[-1]:,.0f}/s  "
                 f"2 clients {two[-1]:,.0f}/s (verify-bound {vb2[-1]:,.0f}/s)",
                 flush=True,
             )

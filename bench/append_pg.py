@@ -117,7 +117,9 @@ def main() -> None:
     rounds, n_batched, n_single = (2, 800, 80) if args.quick else (3, 3200, 320)
     t_start = time.perf_counter()
     configs = [(w, b) for b in (BATCH, 1) for w in (1, 4)]
-    rates = {(kind, w, b): [] for kind in ("ledger", "plain") for w, b in configs}  # type: dict[tuple[str, int, int], list[float]]
+    rates: dict[tuple[str, int, int], list[float]] = {
+        (kind, w, b): [] for kind in ("ledger", "plain") for w, b in configs
+    }
     vb: dict[tuple[int, int], list[float]] = {c: [] for c in configs}
     streams = Streams()
     with pg_schema("bench_pg") as schema:
@@ -128,9 +130,10 @@ def main() -> None:
             settings = {
                 s: conn.execute(text(f"SHOW {s}")).scalar() for s in ("fsync", "synchronous_commit")
             }
-        print(
-            f"  schema {schema}; server fsync={settings['fsync']} synchronous_commit={settings['synchronous_commit']}"
+        durability = (
+            f"fsync={settings['fsync']}, synchronous_commit={settings['synchronous_commit']}"
         )
+        print(f"  schema {schema}; server {durability}")
         row_bytes = 0
         for r in range(rounds):
             for writers, batch in configs:
@@ -158,12 +161,13 @@ def main() -> None:
                 rates[("plain", writers, batch)].append(
                     run_writers(schema, "plain", plain_rows, batch)
                 )
+            per_config = "  ".join(
+                f"{w}w x{b}: {rates[('ledger', w, b)][-1]:,.0f}/s "
+                f"(plain {rates[('plain', w, b)][-1]:,.0f}/s)"
+                for w, b in configs
+            )
             print(
-                f"  round {r + 1}/{rounds}: verify-bound {vb[configs[0]][-1]:,.0f}/s  "
-                + "  ".join(
-                    f"{w}w x{b}: {rates[('ledger', w, b)][-1]:,.0f}/s (plain {rates[('plain', w, b)][-1]:,.0f}/s)"
-                    for w, b in configs
-                ),
+                f"  round {r + 1}/{rounds}: verify-bound {vb[configs[0]][-1]:,.0f}/s  {per_config}",
                 flush=True,
             )
         total = 1 + N_REGISTRATIONS + sum(streams.next.values())
@@ -174,9 +178,10 @@ def main() -> None:
             print_breakdown("where the time goes: PostgreSQL, 1 writer, batches of 100", t, parts)
         pr = proofs(engine, 2000, 3.0)
         print(
-            f"  proofs on PostgreSQL at {pr['size']:,} entries: inclusion {pr['inclusion']:,.0f}/s "
-            f"({pr['inclusion_sql']:.0f} SQL statements, {pr['inclusion_nodes']:.0f} nodes each), consistency "
-            f"{pr['consistency']:,.0f}/s; plan of the node fetch: {pr['plan']}"
+            f"  proofs on PostgreSQL at {pr['size']:,} entries: "
+            f"inclusion {pr['inclusion']:,.0f}/s ({pr['inclusion_sql']:.0f} SQL statements, "
+            f"{pr['inclusion_nodes']:.0f} nodes each), "
+            f"consistency {pr['consistency']:,.0f}/s; plan of the node fetch: {pr['plan']}"
         )
         report = ledger.verify()
         assert report.ok, report.failures[:3]
@@ -202,10 +207,7 @@ def main() -> None:
             )
         )
         rows.append(Row(f"plain insert, {what}", median(pl)))
-    print_table(
-        f"PostgreSQL (fsync={settings['fsync']}, synchronous_commit={settings['synchronous_commit']})",
-        rows,
-    )
+    print_table(f"PostgreSQL ({durability})", rows)
     print(f"\n{time.perf_counter() - t_start:.0f} s")
 
 

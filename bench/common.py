@@ -40,6 +40,7 @@ from typing import Any
 import nacl.bindings
 import rfc8785
 from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy.exc import OperationalError
 
 from ledger import samples as ex
 from ledger.core.gs1 import gtin_uri
@@ -122,25 +123,38 @@ def event_payload(i: int, tag: str = "") -> dict[str, Any]:
     return payload
 
 
-def sign_events(start: int, n: int, tag: str = "") -> list[Statement]:
-    """Producer statements ``start .. start+n-1`` of the stream, signed by the farm's key."""
+Payload = Callable[[int, str], dict[str, Any]]
+
+
+def sign_events(
+    start: int, n: int, tag: str = "", payload: Payload = event_payload
+) -> list[Statement]:
+    """Producer statements ``start .. start+n-1`` of the stream, signed by the farm's key.
+
+    ``payload`` builds event ``i``; bench.scan_data passes a variant of ``event_payload``."""
     key = producer_key(FARM)
-    return [sign_statement("event", event_payload(i, tag), key) for i in range(start, start + n)]
+    return [sign_statement("event", payload(i, tag), key) for i in range(start, start + n)]
 
 
-def _sign_chunk(args: tuple[int, int, str]) -> list[Statement]:
+def _sign_chunk(args: tuple[int, int, str, Payload]) -> list[Statement]:
     return sign_events(*args)
 
 
 def sign_events_chunks(
-    start: int, n: int, tag: str = "", chunk: int = 1000, processes: int = 1, ahead: int = 4
+    start: int,
+    n: int,
+    tag: str = "",
+    chunk: int = 1000,
+    processes: int = 1,
+    ahead: int = 4,
+    payload: Payload = event_payload,
 ) -> Iterator[list[Statement]]:
     """``sign_events`` in chunks, in order, signed by ``processes`` worker processes while the
     caller works; at most ``ahead`` chunks per process wait in memory."""
     import multiprocessing
     from collections import deque
 
-    jobs = iter([(s, min(chunk, start + n - s), tag) for s in range(start, start + n, chunk)])
+    jobs = [(s, min(chunk, start + n - s), tag, payload) for s in range(start, start + n, chunk)]
     with multiprocessing.get_context("fork").Pool(processes) as pool:
         pending: deque[Any] = deque()
         for job in jobs:
@@ -269,13 +283,6 @@ class PlainInsert:
             with self.engine.begin() as conn:
                 conn.execute(stmt, rows[start : start + batch])
 
-    def run(self, n: int, row_bytes: int, batch: int) -> float:
-        """Rows per second, ``batch`` rows per transaction (one commit each)."""
-        rows = self.rows(n, row_bytes)
-        t = time.perf_counter()
-        self.insert(rows, batch)
-        return n / (time.perf_counter() - t)
-
 
 # -- ledgers and databases ---------------------------------------------------------------------
 
@@ -337,12 +344,16 @@ def pg_engine(schema: str, **kwargs: Any) -> Engine:
 
 
 def pg_available() -> bool:
+    engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
     try:
-        with create_engine(PG_URL, connect_args={"connect_timeout": 3}).connect() as conn:
+        with engine.connect() as conn:
             conn.execute(text("SELECT 1"))
-        return True
-    except Exception:  # noqa: BLE001 - any failure means "not available"
+    except OperationalError as exc:
+        print(f"  PostgreSQL at {PG_URL} is not available: {exc.orig}")
         return False
+    finally:
+        engine.dispose()
+    return True
 
 
 class SQLCounter:
@@ -424,6 +435,11 @@ def print_table(title: str, rows: Sequence[Row]) -> None:
     sys.stdout.flush()
 
 
+def markdown_row(*cells: str) -> str:
+    """One row of a Markdown table, ready to paste into docs/PERFORMANCE.md."""
+    return "| " + " | ".join(cells) + " |"
+
+
 def code_version() -> str:
     """The commit measured, and whether ledger/ or web/ differ from it."""
     import subprocess
@@ -459,10 +475,10 @@ def code_version() -> str:
 
 def machine_line() -> str:
     """Date, code version, Python, CPU count and load, for the record."""
-    load = os.getloadavg()
+    load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (
-        f"{datetime.now().strftime('%Y-%m-%d %H:%M')}  {code_version()}  Python {sys.version.split()[0]}  "
-        f"{os.cpu_count()} CPUs  load {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}"
+        f"{datetime.now().strftime('%Y-%m-%d %H:%M')}  {code_version()}  "
+        f"Python {sys.version.split()[0]}  {os.cpu_count()} CPUs  load {load}"
     )
 
 
@@ -488,7 +504,7 @@ APPEND_AREAS = [
     ),
     ("entry bytes (make_entry)", "ledger/core/entries.py", "make_entry"),
     ("Merkle frontier (Frontier.append)", "ledger/core/merkle.py", "append"),
-    ("load_frontier (per transaction)", "ledger/service/sequencer.py", "load_frontier"),
+    ("load_frontier (per transaction)", "ledger/service/queries.py", "load_frontier"),
     ("read_head (per transaction)", "ledger/service/sequencer.py", "read_head"),
     ("derived-table writes (BatchState.flush)", "ledger/service/state.py", "flush"),
     (
@@ -544,14 +560,14 @@ def print_breakdown(title: str, total: float, parts: Sequence[tuple[str, float]]
 
 def stage_costs(items: Sequence[dict[str, Any]]) -> dict[str, float]:
     """Microseconds per statement of the pure-CPU stages of an append, timed without a
-    profiler on the given statements (JSON objects): what the pipeline does besides SQL.
-    A stage whose function has moved in the ledger's code is left out, not fatal."""
+    profiler on the given statements (JSON objects): what the pipeline does besides SQL."""
     import json as _json
 
     from ledger.core.canonical import parse_json
     from ledger.core.entries import make_entry
     from ledger.core.event_parser import parse_event
     from ledger.core.flags import flags
+    from ledger.core.gs1 import parse_identifier
     from ledger.core.signing import PublicKey
 
     n = len(items)
@@ -570,8 +586,6 @@ def stage_costs(items: Sequence[dict[str, Any]]) -> dict[str, float]:
             flags(e)
 
     def parse_uris() -> None:
-        from ledger.core.gs1 import parse_identifier
-
         for u in uris:
             parse_identifier(u)
 
@@ -600,13 +614,7 @@ def stage_costs(items: Sequence[dict[str, Any]]) -> dict[str, float]:
             ],
         ),
     ]
-    out: dict[str, float] = {}
-    for label, fn in stages:
-        try:
-            out[label] = timed(fn) / n * 1e6
-        except (AttributeError, ImportError) as exc:
-            print(f"  (stage {label!r} skipped: {exc})")
-    return out
+    return {label: timed(fn) / n * 1e6 for label, fn in stages}
 
 
 def _uris(payload: Any) -> list[str]:

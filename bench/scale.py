@@ -14,8 +14,9 @@ statements per proof, counted with a before_cursor_execute listener, at both siz
 O(log n) reads, i.e. a constant number of statements fetching ~log2(n) nodes).
 
 Both database files are read once before measuring, so that the OS page cache holds them:
-this measures appends, not cold disk reads. The large ledger is built once, with batches of 1,000 (signed in a second process while
-the first appends), into bench/out/scale-<n>.sqlite3 and reused by later runs; an
+this measures appends, not cold disk reads. The large ledger is built once, with batches of
+1,000 (signed in a second process while the first appends), into
+bench/out/scale-<n>.sqlite3 and reused by later runs; an
 interrupted build resumes. Measuring appends to it makes it grow by a few thousand entries
 per run (negligible at that size). The small ledger is built once too, kept pristine, and
 copied for each run.
@@ -274,8 +275,8 @@ def main() -> None:
             ],
         )
         print(
-            f"  SQL per proof: {lg['inclusion_sql']:.1f} (inclusion), {lg['consistency_sql']:.1f} (consistency); "
-            f"plan: {lg['plan']}"
+            f"  SQL per proof: {lg['inclusion_sql']:.1f} (inclusion), "
+            f"{lg['consistency_sql']:.1f} (consistency); plan: {lg['plan']}"
         )
         return
     with temp_dir("scale-") as workdir:
@@ -324,8 +325,10 @@ def main() -> None:
                     values.append(m.rate(key))
                 vb.append(m.rate("vb"))
                 print(
-                    f"  round {r}/{rounds}: small x100 {rates[('small', 100)][-1]:,.0f}/s  "
-                    f"large x100 {rates[('large', 100)][-1]:,.0f}/s  small x1 {rates[('small', 1)][-1]:,.0f}/s  "
+                    f"  round {r}/{rounds}: "
+                    f"small x100 {rates[('small', 100)][-1]:,.0f}/s  "
+                    f"large x100 {rates[('large', 100)][-1]:,.0f}/s  "
+                    f"small x1 {rates[('small', 1)][-1]:,.0f}/s  "
                     f"large x1 {rates[('large', 1)][-1]:,.0f}/s",
                     flush=True,
                 )

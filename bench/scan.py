@@ -53,14 +53,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import OUT, ROOT, free_port, machine_line, median
+from bench.common import OUT, ROOT, free_port, machine_line, markdown_row, median
 from bench.scan_data import SAMPLE_PATH, build, ledger_path
 
 WRK_SCRIPT = r"""
 done = function(summary, latency, requests)
-  io.write(string.format("JSON {\"requests\": %d, \"duration_us\": %d, \"errors\": %d, \"status\": %d, \"bytes\": %d, \"p50\": %d, \"p90\": %d, \"p99\": %d, \"max\": %d}\n",
-    summary.requests, summary.duration, summary.errors.connect + summary.errors.read + summary.errors.write + summary.errors.timeout,
-    summary.errors.status, summary.bytes, latency:percentile(50), latency:percentile(90), latency:percentile(99), latency.max))
+  local e = summary.errors
+  io.write(string.format("JSON {\"requests\": %d, \"duration_us\": %d, \"errors\": %d, "
+    .. "\"status\": %d, \"bytes\": %d, \"p50\": %d, \"p90\": %d, \"p99\": %d, \"max\": %d}\n",
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout,
+    e.status, summary.bytes, latency:percentile(50), latency:percentile(90),
+    latency:percentile(99), latency.max))
 end
 """
 
@@ -282,7 +285,6 @@ def spread_script(workdir: Path) -> Path:
 
 def http_figures(
     path: Path,
-    size: int,
     worker_class: str,
     threads: int,
     connections: int,
@@ -321,7 +323,8 @@ def http_figures(
                 if name == "page":
                     time.sleep(1.2)  # let the workers flush their buffered scans
                     rows_after.append(scan_rows(path))
-            if spread:  # (d) 360 different bags in turn: the per-process ScanCache (256 items) cannot hold them
+            # (d) 360 different bags in turn: more than a worker's ScanCache holds at once
+            if spread:
                 clear_scans(path)
                 runs.setdefault("spread", []).append(
                     wrk(port, SAMPLE_PATH, connections, seconds, spread_script(workdir))
@@ -540,29 +543,34 @@ def main() -> None:
         res = results[size] = {"bundle": bundle_figures(path, 30 if args.quick else 100)}
         b = res["bundle"]
         print(
-            f"\n  {size:,}-entry ledger (checkpoint {b['size']:,}): bundle {b['bytes']:,} bytes "
-            f"(gzip {b['gzip_bytes']:,}), {b['entries']} entries ({b['steps']} steps), leaves {b['leaf_b64_bytes']:,} B, "
-            f"proofs {b['proof_b64_bytes']:,} B ({b['proof_nodes']} hashes, {b['proof_distinct']} distinct; "
-            f"{b['proof_min']}-{b['proof_max']} per entry, mean {b['proof_mean']:.1f}); largest leaf {b['leaf_max']:,} B"
+            f"\n  {size:,}-entry ledger (checkpoint {b['size']:,}): "
+            f"bundle {b['bytes']:,} bytes (gzip {b['gzip_bytes']:,}), "
+            f"{b['entries']} entries ({b['steps']} steps), leaves {b['leaf_b64_bytes']:,} B, "
+            f"proofs {b['proof_b64_bytes']:,} B "
+            f"({b['proof_nodes']} hashes, {b['proof_distinct']} distinct; "
+            f"{b['proof_min']}-{b['proof_max']} per entry, mean {b['proof_mean']:.1f}); "
+            f"largest leaf {b['leaf_max']:,} B"
         )
         print(
-            f"    build_bundle {b['build_ms']:.2f} ms (first {b['build_first_ms']:.1f} ms), verify_bundle "
-            f"{b['verify_ms']:.2f} ms, scan_view {b['view_ms']:.2f} ms (first {b['view_first_ms']:.1f}); "
-            f"SELECT one entry {b['select_ms']:.3f} ms -> build = {b['build_ms'] / b['select_ms']:.0f} SELECTs",
+            f"    build_bundle {b['build_ms']:.2f} ms (first {b['build_first_ms']:.1f} ms), "
+            f"verify_bundle {b['verify_ms']:.2f} ms, "
+            f"scan_view {b['view_ms']:.2f} ms (first {b['view_first_ms']:.1f}); "
+            f"SELECT one entry {b['select_ms']:.3f} ms "
+            f"-> build = {b['build_ms'] / b['select_ms']:.0f} SELECTs",
             flush=True,
         )
         if args.no_http:
             continue
         with tempfile.TemporaryDirectory(prefix="scan-") as d:
             for wc in args.workers.split(","):
+                threads = f" --threads {args.threads}" if wc == "gthread" else ""
                 print(
-                    f"  HTTP, gunicorn -w 2 {wc}{f' --threads {args.threads}' if wc == 'gthread' else ''}, "
+                    f"  HTTP, gunicorn -w 2 {wc}{threads}, "
                     f"wrk -t1 -c{args.connections}, {rounds} x {seconds:g} s",
                     flush=True,
                 )
                 res[wc] = http_figures(
                     path,
-                    size,
                     wc,
                     args.threads,
                     args.connections,
@@ -576,21 +584,15 @@ def main() -> None:
     )
     growth: list[tuple[int, float, float, float]] = []
     breakdown: list[dict[str, float]] = []
-    try:
-        growth = (
-            scan_stats_growth(ledger_path(sizes[0]), [0, 100, 1_000, 10_000, 100_000])
-            if not args.quick
-            else []
-        )
-        breakdown = [
-            page_breakdown(ledger_path(sizes[0]), 100 if args.quick else 300, k) for k in (0, 1000)
-        ]
-    except Exception as exc:  # noqa: BLE001 - the app changes under us; still print the main results
-        print(f"  (in-process parts failed: {exc!r})")
+    if not args.quick:
+        growth = scan_stats_growth(ledger_path(sizes[0]), [0, 100, 1_000, 10_000, 100_000])
+    breakdown = [
+        page_breakdown(ledger_path(sizes[0]), 100 if args.quick else 300, k) for k in (0, 1000)
+    ]
 
     print(f"\nResults ({time.perf_counter() - t0:.0f} s)\n")
-    print("| size | measure | req/s | p50 ms | p99 ms | / static | bytes |")
-    print("| --- | --- | --- | --- | --- | --- | --- |")
+    print(markdown_row("size", "measure", "req/s", "p50 ms", "p99 ms", "/ static", "bytes"))
+    print(markdown_row(*["---"] * 7))
     for size, res in results.items():
         for wc in args.workers.split(","):
             if wc not in res:
@@ -608,46 +610,102 @@ def main() -> None:
                 ratio = f"{h[f'{name}/static']:.2f}" if name != "static" else ""
                 err = f" ({x['errors']} errors)" if x["errors"] else ""
                 print(
-                    f"| {size:,} | {wc}: {label}{err} | {x['rate']:,.0f} | {x['p50']:.1f} | {x['p99']:.1f} | {ratio} | "
-                    f"{x['bytes_per']:,.0f} |"
+                    markdown_row(
+                        f"{size:,}",
+                        f"{wc}: {label}{err}",
+                        f"{x['rate']:,.0f}",
+                        f"{x['p50']:.1f}",
+                        f"{x['p99']:.1f}",
+                        ratio,
+                        f"{x['bytes_per']:,.0f}",
+                    )
                 )
             print(
-                f"| {size:,} | {wc}: scan rows of the code after a page run (max) | | | | | {h['scan_rows']:,} |"
+                markdown_row(
+                    f"{size:,}",
+                    f"{wc}: scan rows of the code after a page run (max)",
+                    *[""] * 4,
+                    f"{h['scan_rows']:,}",
+                )
             )
+    print()
     print(
-        "\n| size | bundle bytes | gzip | entries | proof hashes (min-max per entry) | build_bundle ms | "
-        "/ SELECT one entry | verify_bundle ms | scan_view ms |"
+        markdown_row(
+            "size",
+            "bundle bytes",
+            "gzip",
+            "entries",
+            "proof hashes (min-max per entry)",
+            "build_bundle ms",
+            "/ SELECT one entry",
+            "verify_bundle ms",
+            "scan_view ms",
+        )
     )
-    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    print(markdown_row(*["---"] * 9))
     for res in results.values():
         b = res["bundle"]
         print(
-            f"| {b['size']:,} | {b['bytes']:,} | {b['gzip_bytes']:,} | {b['entries']} | {b['proof_nodes']} "
-            f"({b['proof_min']}-{b['proof_max']}) | {b['build_ms']:.2f} (first {b['build_first_ms']:.1f}) | "
-            f"{b['build_ms'] / b['select_ms']:.0f} ({b['select_ms']:.3f} ms) | {b['verify_ms']:.2f} | {b['view_ms']:.2f} |"
+            markdown_row(
+                f"{b['size']:,}",
+                f"{b['bytes']:,}",
+                f"{b['gzip_bytes']:,}",
+                f"{b['entries']}",
+                f"{b['proof_nodes']} ({b['proof_min']}-{b['proof_max']})",
+                f"{b['build_ms']:.2f} (first {b['build_first_ms']:.1f})",
+                f"{b['build_ms'] / b['select_ms']:.0f} ({b['select_ms']:.3f} ms)",
+                f"{b['verify_ms']:.2f}",
+                f"{b['view_ms']:.2f}",
+            )
         )
-    if breakdown:
-        print(
-            f"\nIn process (Flask test client, {sizes[0]:,}-entry ledger), ms per request; page parts timed by wrapping:"
+    print(
+        f"\nIn process (Flask test client, {sizes[0]:,}-entry ledger), ms per request; "
+        "page parts timed by wrapping:"
+    )
+    print(
+        markdown_row(
+            "recent scans of the code",
+            "scan page",
+            "of which render_template",
+            "of which ScanCounter.record",
+            "rest of the page",
+            "static template",
+            "bundle, pinned",
         )
-        print(
-            "| recent scans of the code | scan page | of which render_template | of which ScanCounter.record | "
-            "rest of the page | static template | bundle, pinned |"
-        )
-        print("| --- | --- | --- | --- | --- | --- | --- |")
+    )
+    print(markdown_row(*["---"] * 7))
     for b in breakdown:
+        rest = b["page_ms"] - b["render_ms"] - b["record_ms"]
         print(
-            f"| {b['scans_before']:,} | {b['page_ms']:.2f} | {b['render_ms']:.2f} | {b['record_ms']:.2f} | "
-            f"{b['page_ms'] - b['render_ms'] - b['record_ms']:.2f} | {b['static_ms']:.2f} | {b['bundle_ms']:.2f} |"
+            markdown_row(
+                f"{b['scans_before']:,}",
+                *(f"{b[k]:.2f}" for k in ("page_ms", "render_ms", "record_ms")),
+                f"{rest:.2f}",
+                *(f"{b[k]:.2f}" for k in ("static_ms", "bundle_ms")),
+            )
         )
     if growth:
+        print()
         print(
-            "\n| recent scans of one code (24 h) | first ScanCounter.stats after a flush, ms | same, a code with "
-            "no scans | / that | expiry DELETE (nothing expired, WAL commit included), ms |"
+            markdown_row(
+                "recent scans of one code (24 h)",
+                "first ScanCounter.stats after a flush, ms",
+                "same, a code with no scans",
+                "/ that",
+                "expiry DELETE (nothing expired, WAL commit included), ms",
+            )
         )
-        print("| --- | --- | --- | --- | --- |")
+        print(markdown_row(*["---"] * 5))
         for n, t_obj, t_none, t_del in growth:
-            print(f"| {n:,} | {t_obj:.2f} | {t_none:.2f} | {t_obj / t_none:.1f} | {t_del:.2f} |")
+            print(
+                markdown_row(
+                    f"{n:,}",
+                    f"{t_obj:.2f}",
+                    f"{t_none:.2f}",
+                    f"{t_obj / t_none:.1f}",
+                    f"{t_del:.2f}",
+                )
+            )
     sys.stdout.flush()
 
 

@@ -7,9 +7,10 @@ Layout of ``bench/out/scan-<N>.sqlite3`` (gitignored, reused by later runs, resu
 * entry 0: genesis (operator = bench.common.OPERATOR, origin = ledger.demo.ORIGIN);
 * the 12 registrations of the six example actors (bench keys: fixed seeds, see bench.common);
 * the whole 2026 demo season of ledger/demo.py (``chain_events``), signed by those actors'
-  keys: the sample unit, bag 06901234000122 serial 100071 of lot WC26-M01, has a lineage of
-  about 30 entries (sowing ... milling, inspection, bagging, packing, storing, shipping, the
-  truck with the temperature excursion, receiving, sale);
+  keys: the sample unit (``demo.sample_unit_path()``), bag 06901234000122 serial 100071 of
+  lot WC26-M07, has a bundle of 26 entries (sowing ... milling, inspection, bagging, packing,
+  cold store, shipping, the truck with the temperature excursion, receiving, and the
+  registrations they depend on);
 * filler up to N entries: the farm's harvest + storing stream of bench.common (distinct
   paddy lots, tag "F"), except that every filler harvest names its own plot ("F0000123"):
   bench.common's harvests all name the demo's plot-07, which would make that one plot
@@ -27,15 +28,22 @@ inclusion proofs at N entries are as long as any (about log2 N nodes each).
 from __future__ import annotations
 
 import argparse
-import multiprocessing
 import time
-from collections import deque
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from bench import common
-from bench.common import OPERATOR, OUT, make_engine, producer_key, sqlite_url
+from bench.common import (
+    N_REGISTRATIONS,
+    OPERATOR,
+    OUT,
+    make_engine,
+    producer_key,
+    registrations,
+    sign_events_chunks,
+    sqlite_url,
+)
 from ledger import demo
 from ledger.core.statements import Statement, sign_statement
 from ledger.service.ledger import Ledger
@@ -46,13 +54,13 @@ SAMPLE_PATH = (
 )  # /01/06901234000122/10/WC26-M07/21/100071 (bag 100071 is of lot WC26-M07)
 
 
-def filler_payload(i: int) -> dict[str, Any]:
+def filler_payload(i: int, tag: str = TAG) -> dict[str, Any]:
     """Filler event ``i``: bench.common's event ``i`` (tag F), its harvest on a plot of its own."""
-    payload = common.event_payload(i, TAG)
+    payload = common.event_payload(i, tag)
     if i % 2 == 0:
         lot_no = i // 2
         payload = common.ex.harvest(
-            lot=f"B{TAG}{lot_no:08d}"[:20],
+            lot=f"B{tag}{lot_no:08d}"[:20],
             kg=9000 + (lot_no % 997) * 7.5,
             plot=f"F{lot_no:07d}",
             time=payload["eventTime"],
@@ -62,21 +70,10 @@ def filler_payload(i: int) -> dict[str, Any]:
     return payload
 
 
-def _sign_chunk(job: tuple[int, int]) -> list[Statement]:
-    key = producer_key(common.FARM)
-    return [sign_statement("event", filler_payload(i), key) for i in range(job[0], job[0] + job[1])]
-
-
-def filler_chunks(start: int, n: int, chunk: int, ahead: int = 4) -> Iterator[list[Statement]]:
-    """Filler statements ``start .. start+n-1``, signed in a second process while the caller appends."""
-    with multiprocessing.get_context("fork").Pool(1) as pool:
-        pending: deque[Any] = deque()
-        for s in range(start, start + n, chunk):
-            pending.append(pool.apply_async(_sign_chunk, ((s, min(chunk, start + n - s)),)))
-            if len(pending) >= ahead:
-                yield pending.popleft().get()
-        while pending:
-            yield pending.popleft().get()
+def filler_chunks(start: int, n: int, chunk: int) -> Iterator[list[Statement]]:
+    """Filler statements ``start .. start+n-1``, signed in a second process while the caller
+    appends."""
+    return sign_events_chunks(start, n, TAG, chunk=chunk, payload=filler_payload)
 
 
 def ledger_path(size: int) -> Path:
@@ -95,8 +92,6 @@ def open_bench_ledger(path: Path) -> Ledger:
     """The ledger at ``path`` (created with genesis and registrations if new), able to sign."""
     engine = make_engine(sqlite_url(path))
     ledger = Ledger.create(engine, OPERATOR, demo.ORIGIN, checkpoint_interval=1.0)
-    from bench.common import registrations
-
     ledger.append(registrations())
     return ledger
 
@@ -107,7 +102,7 @@ def build(size: int, batch: int = 1000, quiet: bool = False) -> Path:
     OUT.mkdir(parents=True, exist_ok=True)
     ledger = open_bench_ledger(path)
     season = season_statements()
-    first_filler = 1 + 12 + len(season)
+    first_filler = 1 + N_REGISTRATIONS + len(season)
     have = ledger.size()
     if have < first_filler:
         for start in range(0, len(season), 100):
@@ -121,7 +116,8 @@ def build(size: int, batch: int = 1000, quiet: bool = False) -> Path:
     todo = size - have
     if not quiet:
         print(
-            f"  building {path.name}: {have:,} entries, appending {todo:,} in batches of {batch} ...",
+            f"  building {path.name}: {have:,} entries, "
+            f"appending {todo:,} in batches of {batch} ...",
             flush=True,
         )
     t0 = last = time.perf_counter()
@@ -159,10 +155,8 @@ def main() -> None:
     for size in args.size or [10_000, 1_000_000]:
         t = time.perf_counter()
         path = build(size)
-        print(
-            f"  {path} ready ({path.stat().st_size / 2**20:,.0f} MiB) in {time.perf_counter() - t:,.0f} s",
-            flush=True,
-        )
+        mib = path.stat().st_size / 2**20
+        print(f"  {path} ready ({mib:,.0f} MiB) in {time.perf_counter() - t:,.0f} s", flush=True)
 
 
 if __name__ == "__main__":

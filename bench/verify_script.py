@@ -12,9 +12,10 @@ key given out of band); its rate is entries over wall time, start-up included, a
 peak RSS is the child's own ru_maxrss from os.wait4. The verify-bound rate (RFC 8785 with
 the ``rfc8785`` package + SHA-256 + one Ed25519 verification per statement, one core) is
 measured on event statements taken from the same export, three times just before and three
-times just after each verifier run; the mean of the two medians is the baseline. Targets: rate >= 70% of verify-bound, peak RSS at the large
-size within 1.2x of the small size. (tests/verifier/bench_verify.py, the verifier's own
-benchmark, also compares with a json.dumps floor.)
+times just after each verifier run; the mean of the two medians is the baseline. Targets:
+rate >= 70% of verify-bound, peak RSS at the large size within 1.2x of the small size.
+(tests/verifier/bench_verify.py, the verifier's own benchmark, also compares with a
+json.dumps floor.)
 """
 
 from __future__ import annotations
@@ -174,8 +175,9 @@ def main() -> None:
         }
         print(
             f"  {entries:,} entries ({results[size]['mib']:,.0f} MiB): {wall:.1f} s, "
-            f"{entries / wall:,.0f} entries/s, peak RSS {rss:.1f} MiB; verify-bound {before:,.0f} / {after:,.0f} "
-            f"per s before/after; verifier says: {last}",
+            f"{entries / wall:,.0f} entries/s, peak RSS {rss:.1f} MiB; "
+            f"verify-bound {before:,.0f} / {after:,.0f} per s before/after; "
+            f"verifier says: {last}",
             flush=True,
         )
     small, large = (results[s] for s in sizes)

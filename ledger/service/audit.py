@@ -57,7 +57,8 @@ def verify_database(
                     leaf = row.leaf
                 if row.idx != position:
                     problems.append(
-                        f"stored index {row.idx} where {position} was expected (a gap or a duplicate)"
+                        f"stored index {row.idx} where {position} was expected "
+                        "(a gap or a duplicate)"
                     )
                 entry_hash = leaf_hash(leaf)
                 if row.entry_hash != entry_hash:
@@ -75,7 +76,8 @@ def verify_database(
                         entry.time,
                     ):
                         problems.append(
-                            "a stored column (statement id, kind, signer or time) differs from the entry bytes"
+                            "a stored column (statement id, kind, signer or time) "
+                            "differs from the entry bytes"
                         )
                 for problem in problems:
                     verifier.report.failures.append(Failure(position, "stored_column", problem))

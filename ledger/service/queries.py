@@ -70,7 +70,8 @@ def nodes_query(nodes: set[Node]) -> str:
     values = ", ".join(f"({int(level)}, {int(index)})" for level, index in nodes)
     return (
         f"WITH wanted(level, idx) AS (VALUES {values}) "
-        "SELECT m.level, m.idx, m.hash FROM wanted JOIN merkle_nodes m ON m.level = wanted.level AND m.idx = wanted.idx"
+        "SELECT m.level, m.idx, m.hash FROM wanted JOIN merkle_nodes m "
+        "ON m.level = wanted.level AND m.idx = wanted.idx"
     )
 
 

@@ -37,7 +37,8 @@ def go_verify(tmp_path_factory: pytest.TempPathFactory) -> Path:
         if os.environ.get("LEDGER_REQUIRE_INTEROP") == "1":
             pytest.fail("Go and golang-golang-x-mod-dev are required here")
         pytest.skip(
-            "no Go toolchain with golang.org/x/mod (apt-get install golang-go golang-golang-x-mod-dev)"
+            "no Go toolchain with golang.org/x/mod "
+            "(apt-get install golang-go golang-golang-x-mod-dev)"
         )
     out = tmp_path_factory.mktemp("go") / "go_verify"
     env = {

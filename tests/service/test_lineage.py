@@ -10,6 +10,7 @@ from sqlalchemy import delete, func, select
 from ledger import samples as ex
 from ledger.core.flags import PreHarvestInterval
 from ledger.core.gs1 import gtin_uri, sscc_uri
+from ledger.core.signing import SigningKey
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
 from ledger.service.lineage import Lineage, lineage
@@ -110,8 +111,9 @@ def test_only_this_seasons_farm_work_counts(chain: Ledger) -> None:
             ),
         ),
     ]
-    chain.clock = StepClock(CHAIN_CLOCK_START.replace(year=2025, month=11))  # type: ignore[method-assign]
-    chain.sequencer.clock = chain.clock
+    clock = StepClock(CHAIN_CLOCK_START.replace(year=2025, month=11))
+    chain.clock = clock  # type: ignore[method-assign]
+    chain.sequencer.clock = clock
     post(chain, next_year)
     old = walk(chain)
     new = walk(chain, gtin_uri(ex.PADDY_GTIN, lot="WC25-P07"))
@@ -172,7 +174,9 @@ def test_migration_backfills_plot_rows_of_older_logs(chain: Ledger) -> None:
     assert steps(walk(chain))[0] == "tl:sowing"
 
 
-def test_an_outdated_schema_is_named_and_init_migrates_it(chain: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
+def test_an_outdated_schema_is_named_and_init_migrates_it(
+    chain: Ledger, operator_key: SigningKey
+) -> None:
     from ledger.core.errors import StoreError
 
     schema.downgrade(chain.engine, "0001")

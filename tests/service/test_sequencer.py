@@ -17,6 +17,7 @@ from ledger.core.errors import (
 from ledger.core.gs1_syntax import check_digit
 from ledger.core.merkle import inclusion_ranges, nodes_for, verify_consistency, verify_inclusion
 from ledger.core.note import open_note
+from ledger.core.signing import SigningKey
 from ledger.core.statements import Statement, sign_statement
 from ledger.service import queries
 from ledger.service.ledger import Ledger
@@ -61,7 +62,7 @@ def test_genesis_is_entry_zero_and_checkpointed(ledger: Ledger) -> None:
     assert parse_checkpoint(opened.text).size == 1
 
 
-def test_registration_and_key_rows(ledger: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
+def test_registration_and_key_rows(ledger: Ledger, operator_key: SigningKey) -> None:
     register(ledger, operator_key, "wuchang-coop", ["farm"], GLN_A, "farm-key")
     assert ledger.size() == 3
     with ledger.engine.connect() as conn:
@@ -69,7 +70,7 @@ def test_registration_and_key_rows(ledger: Ledger, operator_key) -> None:  # typ
         assert conn.execute(select(KeyRow.actor)).scalar_one() == "wuchang-coop"
 
 
-def test_resubmission_is_idempotent(ledger: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
+def test_resubmission_is_idempotent(ledger: Ledger, operator_key: SigningKey) -> None:
     statement = sign_statement(
         "actor",
         {"actor": "mill", "name": "Mill", "roles": ["processor"], "region": "五常", "gln": GLN_B},
@@ -143,7 +144,7 @@ def test_only_the_operator_registers(ledger: Ledger) -> None:
     assert err.value.code == "not_operator"
 
 
-def test_bad_signature_is_rejected(ledger: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
+def test_bad_signature_is_rejected(ledger: Ledger, operator_key: SigningKey) -> None:
     good = sign_statement(
         "actor",
         {"actor": "abc", "name": "n", "roles": ["farm"], "region": "r", "gln": GLN_A},
@@ -155,7 +156,9 @@ def test_bad_signature_is_rejected(ledger: Ledger, operator_key) -> None:  # typ
     assert log_rows(ledger) == 1
 
 
-def test_batch_is_all_or_nothing_and_names_the_position(ledger: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
+def test_batch_is_all_or_nothing_and_names_the_position(
+    ledger: Ledger, operator_key: SigningKey
+) -> None:
     ok = sign_statement(
         "actor",
         {"actor": "abc", "name": "n", "roles": ["farm"], "region": "r", "gln": GLN_A},
@@ -172,7 +175,7 @@ def test_batch_is_all_or_nothing_and_names_the_position(ledger: Ledger, operator
     assert log_rows(ledger) == 1
 
 
-def test_proofs_from_the_store_verify(ledger: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
+def test_proofs_from_the_store_verify(ledger: Ledger, operator_key: SigningKey) -> None:
     for i in range(20):
         gln = _gln(i)
         ledger.append(
@@ -203,7 +206,7 @@ def test_proofs_from_the_store_verify(ledger: Ledger, operator_key) -> None:  # 
         verify_consistency(first, size, ledger.consistency_proof(first, size), first_root, root)
 
 
-def test_verify_and_reindex_round_trip(ledger: Ledger, operator_key) -> None:  # type: ignore[no-untyped-def]
+def test_verify_and_reindex_round_trip(ledger: Ledger, operator_key: SigningKey) -> None:
     register(ledger, operator_key, "wuchang-coop", ["farm"], GLN_A, "farm-key")
     report = ledger.verify()
     assert report.ok, report.failures

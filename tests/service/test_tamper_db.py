@@ -103,7 +103,8 @@ CASES: dict[str, tuple[Callable[[Connection], None], int | None]] = {
     "dropped entry": (sql("DELETE FROM log_entries WHERE idx = :i"), TARGET),
     "duplicated entry": (
         sql(
-            "UPDATE log_entries SET leaf = (SELECT leaf FROM log_entries WHERE idx = :i - 1) WHERE idx = :i"
+            "UPDATE log_entries SET leaf = (SELECT leaf FROM log_entries WHERE idx = :i - 1) "
+            "WHERE idx = :i"
         ),
         TARGET,
     ),
@@ -123,7 +124,8 @@ CASES: dict[str, tuple[Callable[[Connection], None], int | None]] = {
     "checkpoint note": (
         lambda c: c.execute(
             text(
-                "UPDATE checkpoints SET note = replace(note, char(10) || '2', char(10) || '3') WHERE id = (SELECT max(id) FROM checkpoints)"
+                "UPDATE checkpoints SET note = replace(note, char(10) || '2', char(10) || '3') "
+                "WHERE id = (SELECT max(id) FROM checkpoints)"
             )
         ),
         None,
