@@ -14,8 +14,6 @@ the ``rfc8785`` package + SHA-256 + one Ed25519 verification per statement, one 
 measured on event statements taken from the same export, three times just before and three
 times just after each verifier run; the mean of the two medians is the baseline. Targets:
 rate >= 70% of verify-bound, peak RSS at the large size within 1.2x of the small size.
-(tests/verifier/bench_verify.py, the verifier's own benchmark, also compares with a
-json.dumps floor.)
 """
 
 from __future__ import annotations
