@@ -20,7 +20,6 @@ from typing import Any
 
 from ledger import samples as ex
 from ledger.core.bundle import BundleEntry, bundle_json, verify_bundle
-from ledger.core.canonical import canonical_bytes
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.entries import make_entry, parse_entry
 from ledger.core.export_file import verify_export
@@ -526,7 +525,7 @@ def _checkpoint_cases(
     note = dict(fx.checkpoints)[size]
     text, sigline = note.split("\n\n")
     name, sig = sigline.rstrip("\n").rsplit(" ", 1)
-    origin, _, root = text.split("\n")
+    origin = text.split("\n")[0]
     real_root = root_of([leaf_hash(x) for x in fx.leaves[:size]])
     return [
         Case(
@@ -599,7 +598,8 @@ def bundle_cases(fx: eb.Fixture) -> list[Case]:
     out.append(
         Case(
             f"wrong-signature-@{key_entry}",
-            f"entry {key_entry} (the carrier's key): one character of its signature changed; the carrier's steps lose their key",
+            f"entry {key_entry} (the carrier's key): one character of its signature changed; "
+            "the carrier's steps lose their key",
             leaf_op(key_entry, flip_sig(fx.leaves[key_entry])),
         )
     )
@@ -612,7 +612,8 @@ def bundle_cases(fx: eb.Fixture) -> list[Case]:
         out.append(
             Case(
                 f"modified-inclusion-proof[{k}]-bit-@25",
-                f"bit 7 of byte 3 of node {node}, element {k} of entry 25's proof, flipped: every entry whose proof uses that node fails",
+                f"bit 7 of byte 3 of node {node}, element {k} of entry 25's proof, flipped: "
+                "every entry whose proof uses that node fails",
                 [{"op": "replace", "path": f"/nodes/{node}", "value": b64(bytes(raw))}],
             )
         )
