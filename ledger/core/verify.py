@@ -105,6 +105,10 @@ class LogVerifier:
         # The perfect subtrees this entry completes, for callers that audit stored nodes.
         self.last_nodes = self.frontier.append(entry_hash)
         self.report.entries += 1
+        # Checked on the tree, before the entry's own checks: an entry that fails them still
+        # counts towards the saved checkpoint's size.
+        if self.since is not None and self.frontier.size == self.since.size:
+            self._check_since()
         try:
             entry = parse_entry(raw)
         except LedgerError as exc:
@@ -153,8 +157,6 @@ class LogVerifier:
                 position, "genesis", "the genesis entry names another operator key or origin"
             )
         self.registry.apply(admission)
-        if self.since is not None and self.frontier.size == self.since.size:
-            self._check_since()
         return entry
 
     def skip_entry(self) -> None:
@@ -163,6 +165,8 @@ class LogVerifier:
         self.last_nodes = self.frontier.append(leaf_hash(b""))
         self.report.entries += 1
         self._prev = None
+        if self.since is not None and self.frontier.size == self.since.size:
+            self._check_since()
 
     def _check_since(self) -> None:
         assert self.since is not None

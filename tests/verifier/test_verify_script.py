@@ -26,11 +26,11 @@ import pytest
 
 from ledger import samples as ex
 from ledger.core.canonical import canonical_bytes, parse_json
-from ledger.core.checkpoint import Checkpoint
+from ledger.core.checkpoint import Checkpoint, parse_checkpoint
 from ledger.core.entries import make_entry
 from ledger.core.export_file import verify_export
 from ledger.core.hashing import leaf_hash
-from ledger.core.note import NoteSigner, NoteVerifier
+from ledger.core.note import NoteSigner, NoteVerifier, open_note
 from ledger.core.statements import sign_statement
 from ledger.core.verify import LogVerifier
 from tests.support.vectors import VECTORS
@@ -1174,3 +1174,24 @@ def test_unreadable_leaves_are_named_as_the_core_names_them(
     script = {c for i, c in pairs(verify_lines(lines, fx, tmp_path)) if i == j} - {"chain_link"}
     assert script == {"entry_shape"}
     assert core_checks_at(lines, fx, j) == script
+
+
+def test_since_is_checked_when_the_entry_reaching_its_size_fails(
+    fx: eb.Fixture, tmp_path: Path
+) -> None:
+    """The saved checkpoint's size is reached by an entry that fails its own checks: the
+    root is still compared, by the core as by the script (the core used to skip it)."""
+    j = 11  # the entry that brings the log to the saved size 12
+    leaf = eb.mutate(
+        fx.leaves[j], lambda o: o["statement"].update(sig=eb.flip_char(o["statement"]["sig"], 5))
+    )
+    lines = replace_leaf(fx.lines(), j, leaf)
+    saved = tmp_path / "seen.txt"
+    saved.write_text(dict(fx.checkpoints)[12])
+    report = verify_lines(lines, fx, tmp_path, since=vl.load_since(str(saved), operator(fx)))
+    data = "".join(lines).encode("utf-8").splitlines(keepends=True)
+    operator_key = NoteVerifier.parse(fx.vkey)
+    checkpoint = parse_checkpoint(open_note(saved.read_text(), [operator_key]).text)
+    core = verify_export(data, operator_key, since=checkpoint)
+    assert (None, "since_root") in pairs(report)
+    assert pairs(report) == {(f.index, f.check) for f in core.failures}
