@@ -2,8 +2,9 @@
 operator's key. It streams: feed entries and checkpoints in log order, then ``finish``.
 
 Every failure is reported (entry index, check, reason, and where the check compares two
-values, both of them); after a bad entry the chain is re-synchronised on that entry's own
-hash so one tampered entry is named once, not blamed for the rest of the log.
+values, both of them); after a bad entry the chain goes on from that entry's own hash, so an
+altered entry is named under the rule it breaks and the entry after it under chain_link,
+not every entry after it. FORMAT.md 8 says which index each check is reported at.
 """
 
 from __future__ import annotations

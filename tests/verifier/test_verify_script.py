@@ -3,9 +3,10 @@
 The script is not a package: it is imported from its path (importlib) and also run as a
 subprocess. Its own RFC 8785, Merkle and signed-note code is checked against the published
 vectors; whole exports (built with the library by export_builder) must verify, and every
-kind of tampering must fail with the right entry index and check name, without a cascade
-of failures over the rest of the log. The library's verifier (ledger.core.verify) must
-reach the same verdict on entry and checkpoint tampering.
+kind of tampering must fail with exactly the (index, check) set the library's verifier
+(ledger.core.export_file) reports, as FORMAT.md 8 says. The tamper vectors
+(tests/verifier/test_tamper_vectors.py) are the corpus; the cases here are the ones they
+cannot hold (--since, the Bloom filter, stdin, the command line, built logs).
 """
 
 from __future__ import annotations
