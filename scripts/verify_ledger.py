@@ -26,10 +26,12 @@ actor and key, and duplicate statement IDs are found with a fixed-size Bloom fil
 filter reports possible duplicates, by a second pass over the file that confirms them
 exactly.
 
-Every failure is reported, one line each, with the entry index (or the checkpoint's
-position) and a stable check name; after a failure verification goes on, re-synchronising
-the hash chain so that one altered entry is named once and not blamed on the rest of the
-log. Exit status: 0 when everything holds, 1 when verification failed, 2 on usage errors.
+Every failure is reported, one line each, with the entry index (none for a checkpoint or
+the file as a whole) and a stable check name, exactly as the project's own verifier
+(ledger/core) reports it: FORMAT.md section 8 says which index each check is reported at,
+and the tamper vectors (tests/vectors/traceledger/tamper/) hold the sets both must report.
+After a failure verification goes on. Exit status: 0 when everything holds, 1 when
+verification failed, 2 on usage errors.
 
 With --bundle it checks one product's proof bundle as FORMAT.md 9.2 says (the log check:
 shape, operator key, checkpoint signature, each entry's inclusion proof, canonical bytes,
@@ -39,14 +41,14 @@ per entry and the verdict; --json gives the browser verifier's report shape
 a warning that it was not checked against a key obtained out of band.
 
 Structure: one copy of each rule, shared by the export and the bundle checks. Check
-names (``CHECKS``: the core verifier's, plus four of the export file's own); JSON, with one
+names (``CHECKS``: the core verifier's, the export file's among them); JSON, with one
 strict reader (``read_json``) and one RFC 8785 writer (``jcs``); base64; times, all read as
 instants in nanoseconds and compared as such (``ledger_time_ns``, ``event_time_ns``,
 ``event_in_future``); Ed25519 (``ed25519_verify``); Merkle hashing (``CompactRange``,
 ``verify_inclusion``); signed notes and checkpoints; statements (``check_statement``,
 ``check_payload_*``) and the step table (``BIZSTEP_ROLES``); the key registry
-(``Registry``; ``ReplayedRegistry`` adds the export's account of failed entries); failures
-(``Failure``, ``Report``); the chain reconciler (``ChainTracker``); the export driver
+(``Registry``); one entry read and admitted (``read_entry``, ``first_rule``); failures
+(``Failure``, ``Report``); the export driver
 (``ExportVerifier``, ``verify_export``); proof bundles (``verify_bundle``, ``BundleReport``);
 the command line.
 """
@@ -66,7 +68,6 @@ import re
 import sys
 import tempfile
 import time as _time
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
@@ -87,8 +88,8 @@ EXIT_USAGE = 2
 # ---------------------------------------------------------------------------------------
 # Stable check names (the "check" member of every failure). They are the core verifier's
 # (ledger/core/verify.py, and the rules' error codes of docs/EVENTS.md), so that the
-# library, this script and the browser name the same failure alike; the last four are
-# this script's own (the export file's lines, and its summary of a cascade).
+# library, this script and the browser name the same failure alike; the last three are
+# the export file's own (ledger/core/export_file.py).
 # ---------------------------------------------------------------------------------------
 
 CHECKS = {
@@ -127,12 +128,11 @@ CHECKS = {
     "to its size",
     "checkpoint_root": "a checkpoint's root is not the Merkle tree hash of the entries at its size",
     "since_root": "the export does not reproduce the --since checkpoint's root at its size",
-    # The script's own:
+    # The export file's own:
     "header": "the export's header line is missing, malformed, or does not match the operator key",
     "truncated": "the export ends early: the entry count is not the header's, or the last line "
     "is cut",
     "malformed": "an export line is not well-formed JSON of its form, or a leaf is not base64",
-    "depends_on_failed": "later entries are unauthorised only because this registry entry failed",
 }
 
 # ---------------------------------------------------------------------------------------
@@ -308,13 +308,18 @@ def _has_lone_surrogate(value: Any) -> bool:
     return False
 
 
-def read_json(text: str | bytes, *, check_names: bool = True) -> tuple[Any, bool]:
+def read_json(
+    text: str | bytes, *, check_names: bool = True, lone_surrogates: bool = False
+) -> tuple[Any, bool]:
     """Parse one JSON text (UTF-8 if bytes) strictly: no NaN, Infinity, numbers beyond the
-    doubles or lone surrogates, and with check_names no duplicate member names. Returns
-    (value, plain): plain when ``jcs(value, plain=True)`` is exact.
+    doubles, no lone surrogates unless ``lone_surrogates``, and with check_names no
+    duplicate member names. Returns (value, plain): plain when ``jcs(value, plain=True)``
+    is exact.
 
     check_names=False is for entry bytes, which are compared byte for byte with their
-    canonical form: a duplicate member cannot survive that comparison."""
+    canonical form: a duplicate member cannot survive that comparison. lone_surrogates is
+    for the documents around the entries (export lines, a bundle), which the core reads
+    alike: an escaped lone surrogate there is text that matches nothing, not a JSON error."""
     if isinstance(text, (bytes, bytearray)):
         data = text if type(text) is bytes else bytes(text)
         non_bmp = not data.isascii() and any(b in data for b in _NON_BMP_LEAD_BYTES)
@@ -340,7 +345,7 @@ def read_json(text: str | bytes, *, check_names: bool = True) -> tuple[Any, bool
         raise JSONError(str(e)) from None
     # A character beyond U+FFFF is in the text as itself or as an escaped surrogate pair.
     escaped = _SURROGATE_ESCAPE.search(text) is not None
-    if escaped and _has_lone_surrogate(value):
+    if escaped and not lone_surrogates and _has_lone_surrogate(value):
         raise JSONError("a string holds a lone surrogate")
     plain = _reading_plain[0] and not escaped and not non_bmp
     return value, plain
@@ -1024,18 +1029,108 @@ def check_payload_revoke(p: dict[str, Any]) -> list[Problem]:
     return out + _time_problem(p, "effective") + _text_problem(p, "reason", 500)
 
 
+# The head of the core's event reader (ledger/core/event_parser.py, docs/EVENTS.md): the
+# event types, the members each allows, and the type and action each step is posted as.
+EVENT_TYPES = ("ObjectEvent", "AggregationEvent", "TransformationEvent")
+_EVENT_COMMON = frozenset(
+    ("type", "eventID", "eventTime", "eventTimeZoneOffset", "bizStep", "disposition",
+     "readPoint", "bizLocation", "bizTransactionList", "sourceList", "destinationList",
+     "sensorElementList", "certificationInfo",
+     "tl:allowedRange", "tl:farmInput", "tl:inspection", "tl:carrier")
+)  # fmt: skip
+_EVENT_TYPE_MEMBERS = {
+    "ObjectEvent": frozenset(("action", "epcList", "quantityList", "ilmd")),
+    "AggregationEvent": frozenset(("action", "parentID", "childEPCs", "childQuantityList")),
+    "TransformationEvent": frozenset(
+        ("transformationID", "inputEPCList", "inputQuantityList", "outputEPCList",
+         "outputQuantityList", "ilmd")
+    ),
+}  # fmt: skip
+_EVENT_MEMBERS = _EVENT_COMMON.union(*_EVENT_TYPE_MEMBERS.values())
+_STEP_SHAPE: dict[str, tuple[str, str | None]] = dict.fromkeys(
+    BIZSTEP_ROLES, ("ObjectEvent", "OBSERVE")
+)
+_STEP_SHAPE.update(
+    commissioning=("ObjectEvent", "ADD"),
+    transforming=("TransformationEvent", None),
+    packing=("AggregationEvent", "ADD"),
+    unpacking=("AggregationEvent", "DELETE"),
+)
+_EVENT_ID = re.compile(r"urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
+_OFFSET = re.compile(r"[+-][0-9]{2}:[0-9]{2}\Z")
+_BAD_TEXT_CHAR = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+
+
+def _event_text(
+    p: dict[str, Any], name: str, hi: int, options: Iterable[str] = ()
+) -> Problem | None:
+    """A member read as the core reads text (non-empty, at most ``hi`` characters, no
+    control characters, trimmed) and, given ``options``, one of them."""
+    v = p[name]
+    if type(v) is not str:
+        return ("wrong_type", f"{name} must be a text string")
+    if not v:
+        return ("empty", f"{name} is empty")
+    if len(v) > hi:
+        return ("too_long", f"{name} is {len(v)} characters long; at most {hi}")
+    if _BAD_TEXT_CHAR.search(v):
+        return ("control_character", f"{name} contains an invisible control character")
+    if v != v.strip():
+        return ("bad_value", f"{name} starts or ends with spaces")
+    if options and v not in options:
+        return ("bad_value", f"{name} {v!r} is not one of the values this ledger knows")
+    return None
+
+
 def check_payload_event(p: dict[str, Any]) -> list[Problem]:
-    """FORMAT.md 3.5, the log check: only eventTime and bizStep are read."""
-    out: list[Problem] = []
-    if "eventTime" not in p:
-        out.append(("missing_field", "the event has no eventTime"))
-    elif event_time_ns(p["eventTime"]) is None:
-        out.append(("bad_time", "eventTime is not an RFC 3339 date-time with an offset or Z"))
-    if "bizStep" not in p:
-        out.append(("missing_field", "the event has no bizStep"))
-    elif type(p["bizStep"]) is not str:
-        out.append(("bad_value", "bizStep is not text"))
-    return out
+    """FORMAT.md 3.5, the log check: the core's event reader up to the step's shape (the
+    type, the members it allows, eventID, eventTime, eventTimeZoneOffset, a known bizStep,
+    the type and action the step is posted as), in its order. The rest of docs/EVENTS.md
+    (identifiers, quantities, places, ...) is checked by the ledger, not here."""
+    if "type" not in p:
+        return [("missing_field", "the event has no type (ObjectEvent, ...)")]
+    problem = _event_text(p, "type", 100, EVENT_TYPES)
+    if problem:
+        return [problem]
+    event_type = p["type"]
+    allowed = _EVENT_COMMON | _EVENT_TYPE_MEMBERS[event_type]
+    for name in p:
+        if name in allowed:
+            continue
+        if name in _EVENT_MEMBERS:
+            return [("unexpected_field", f"{name} belongs to another event type")]
+        return [("unknown_field", f"the event has an unknown member {name!r}")]
+    for name in ("eventID", "eventTime", "eventTimeZoneOffset", "bizStep"):
+        if name not in p:
+            return [("missing_field", f"the event has no {name}")]
+    problem = _event_text(p, "eventID", 45)
+    if problem is None and not _EVENT_ID.match(p["eventID"]):
+        problem = ("bad_value", "eventID must be urn:uuid: followed by a lowercase UUID")
+    if problem:
+        return [problem]
+    if type(p["eventTime"]) is not str:
+        return [("wrong_type", "eventTime must be a date-time text")]
+    if event_time_ns(p["eventTime"]) is None:
+        return [("bad_time", "eventTime is not an RFC 3339 date-time with an offset or Z")]
+    offset = p["eventTimeZoneOffset"]
+    if not (type(offset) is str and _OFFSET.match(offset)) or (
+        int(offset[4:6]) > 59 or int(offset[1:3]) * 60 + int(offset[4:6]) > 14 * 60
+    ):
+        return [("bad_time", "eventTimeZoneOffset must be an offset like +08:00")]
+    problem = _event_text(p, "bizStep", 100, BIZSTEP_ROLES)
+    if problem:
+        return [problem]
+    want_type, want_action = _STEP_SHAPE[p["bizStep"]]
+    if event_type != want_type:
+        return [("step_mismatch", f"the step {p['bizStep']} is posted as a {want_type}")]
+    if want_action is None:
+        return []
+    if "action" not in p:
+        return [("missing_field", f"the event has no action ({want_action})")]
+    problem = _event_text(p, "action", 100, ("ADD", "OBSERVE", "DELETE"))
+    if problem is None and p["action"] != want_action:
+        problem = ("step_mismatch", f"the step {p['bizStep']} needs action {want_action}")
+    return [problem] if problem else []
 
 
 PAYLOAD_CHECKS: dict[str, Callable[[dict[str, Any]], list[Problem]]] = {
@@ -1076,11 +1171,11 @@ def check_statement(st: Any) -> tuple[list[str], bytes | None]:
 
 
 class ActorRec:
-    """A registered actor. ``taint``: the index of a failed entry that explains it (exports)."""
+    """A registered actor."""
 
-    __slots__ = ("actor", "gln", "index", "name", "region", "roles", "taint")
+    __slots__ = ("actor", "gln", "index", "name", "region", "roles")
 
-    def __init__(self, p: dict[str, Any], index: int, taint: int | None) -> None:
+    def __init__(self, p: dict[str, Any], index: int) -> None:
         roles = p.get("roles")
         self.actor: str = p["actor"]
         self.name = p.get("name")
@@ -1090,21 +1185,18 @@ class ActorRec:
             frozenset(x for x in roles if type(x) is str) if type(roles) is list else frozenset()
         )
         self.index = index
-        self.taint = taint
 
 
 class KeyRec:
     """A key added for an actor, and its revocation if any (``revoked_ns``: the instant)."""
 
-    __slots__ = ("actor", "index", "public_key", "revoke_taint", "revoked_ns", "taint")
+    __slots__ = ("actor", "index", "public_key", "revoked_ns")
 
-    def __init__(self, actor: str, public_key: bytes, index: int, taint: int | None) -> None:
+    def __init__(self, actor: str, public_key: bytes, index: int) -> None:
         self.actor = actor
         self.public_key = public_key
         self.index = index
         self.revoked_ns: int | None = None
-        self.revoke_taint: int | None = None
-        self.taint = taint
 
 
 class Registry:
@@ -1204,20 +1296,23 @@ class Registry:
 
     # -- effects -------------------------------------------------------------------------
 
-    def apply(self, kind: str, p: dict[str, Any], index: int, taint: int | None = None) -> None:
-        """Record what an actor, key or revoke payload registers."""
-        if kind == "actor":
+    def apply(self, kind: str, p: dict[str, Any], index: int) -> None:
+        """Record what an admitted genesis, actor, key or revoke payload registers (an
+        admitted genesis names the operator key of the statements after it, as in the core)."""
+        if kind == "genesis":
+            pk = b64decode_strict(p["operator_key"], ED25519_KEY_BYTES)
+            assert pk is not None  # only admitted payloads are applied
+            self.operator_public_key, self.operator_key_id = pk, key_id(pk)
+        elif kind == "actor":
             if type(p.get("gln")) is str:
                 self.glns.add(p["gln"])
-            self.actors[p["actor"]] = ActorRec(p, index, taint)
+            self.actors[p["actor"]] = ActorRec(p, index)
         elif kind == "key":
             pk = b64decode_strict(p["public_key"], ED25519_KEY_BYTES)
-            assert pk is not None  # only well-formed keys are applied
-            self.keys[key_id(pk)] = KeyRec(p["actor"], pk, index, taint)
+            assert pk is not None  # only admitted payloads are applied
+            self.keys[key_id(pk)] = KeyRec(p["actor"], pk, index)
         elif kind == "revoke":
-            rec = self.keys[p["key_id"]]
-            rec.revoked_ns = ledger_time_ns(p["effective"])
-            rec.revoke_taint = taint
+            self.keys[p["key_id"]].revoked_ns = ledger_time_ns(p["effective"])
 
 
 def _step_problem(actor: str, roles: frozenset[str], step: str) -> list[Problem]:
@@ -1235,125 +1330,6 @@ def _step_problem(actor: str, roles: frozenset[str], step: str) -> list[Problem]
             f"(allowed: {', '.join(sorted(allowed))})",
         )
     ]
-
-
-class ReplayedRegistry(Registry):
-    """The registry of an export, replayed in full, entry by entry.
-
-    Operator statements that failed verification (signature, signer, shape) still take
-    effect, since the log says what it says, but they are remembered as tainted. A later
-    registry or authorisation failure that such a failed entry explains (a key for an actor
-    whose registration failed, an event by a key whose registration or actor failed, a
-    revocation that failed, ...) is not reported on its own: it is counted, and reported
-    once at the failed entry (check depends_on_failed), so that one bad entry does not
-    produce a cascade of failures over the rest of the log.
-    """
-
-    MAX_LISTED = 8
-
-    def __init__(self, operator_public_key: bytes) -> None:
-        super().__init__(operator_public_key)
-        self.failed_actor_entry: int | None = None  # the latest failed actor registration
-        self.failed_key_entry: int | None = None  # the latest failed key registration
-        self.dependents: dict[int, list[Any]] = {}  # failed index -> [count, [first indexes]]
-
-    def note_unreadable(self, index: int) -> None:
-        """An entry whose statement cannot be read may have registered actors or keys: later
-        failures that it could explain are counted against it."""
-        self.failed_actor_entry = index
-        self.failed_key_entry = index
-
-    def note_dependent(self, taint: int, index: int) -> None:
-        d = self.dependents.get(taint)
-        if d is None:
-            self.dependents[taint] = [1, [index]]
-        else:
-            d[0] += 1
-            if len(d[1]) < self.MAX_LISTED and d[1][-1] != index:
-                d[1].append(index)
-
-    def replay_actor(self, p: dict[str, Any], index: int, taint: int | None) -> list[Problem]:
-        if taint is not None:
-            self.failed_actor_entry = index
-        if type(p.get("actor")) is not str:
-            return []
-        problems = self.actor_rules(p)
-        if problems and problems[0][0] == "actor_exists":
-            return problems[:1]
-        self.apply("actor", p, index, taint)
-        return problems
-
-    def replay_key(self, p: dict[str, Any], index: int, taint: int | None) -> list[Problem]:
-        if taint is not None:
-            self.failed_key_entry = index
-        a = p.get("actor")
-        pk = b64decode_strict(p.get("public_key"), ED25519_KEY_BYTES)
-        if type(a) is not str or pk is None:
-            return []
-        problems = self.key_rules(a, pk)
-        actor = self.actors.get(a)
-        if actor is None:
-            if taint is None and self.failed_actor_entry is not None:
-                taint = self.failed_actor_entry  # explained by a failed actor registration
-                self.note_dependent(taint, index)
-            elif taint is None:
-                return problems[:1]
-        elif taint is None:
-            taint = actor.taint
-        problems = [pr for pr in problems if pr[0] != "unknown_actor"]
-        if not problems:
-            self.apply("key", p, index, taint)
-        return problems
-
-    def replay_revoke(self, p: dict[str, Any], index: int, taint: int | None) -> list[Problem]:
-        a, kid = p.get("actor"), p.get("key_id")
-        if type(a) is not str or type(kid) is not str or ledger_time_ns(p.get("effective")) is None:
-            return []
-        problems = self.revoke_rules(p)
-        if problems and problems[0][0] == "unknown_key":
-            rec = self.keys.get(kid)
-            explained = (
-                self.failed_key_entry
-                if self.failed_key_entry is not None
-                else self.failed_actor_entry
-            )
-            if rec is not None and rec.taint is not None:
-                explained = rec.taint
-            if taint is None and explained is not None:
-                self.note_dependent(explained, index)
-            return [] if taint is not None or explained is not None else problems
-        if not problems:
-            self.apply("revoke", p, index, taint)
-        return problems
-
-    def replay_event(
-        self, signer: str, p: dict[str, Any], t: str | None, t_ns: int | None, index: int
-    ) -> tuple[list[Problem], KeyRec | None]:
-        """event_rules, less the failures that an earlier failed entry explains."""
-        problems, rec = self.event_rules(signer, p, t_ns, t)
-        out: list[Problem] = []
-        for code, message in problems:
-            if code == "unknown_key" and signer != self.operator_key_id:
-                if self.failed_key_entry is not None:
-                    self.note_dependent(self.failed_key_entry, index)
-                    continue
-            elif code == "key_revoked" and rec is not None and rec.revoke_taint is not None:
-                self.note_dependent(rec.revoke_taint, index)
-                continue
-            elif code == "unknown_actor" and rec is not None:
-                if self._actor_taint(rec) is not None:
-                    continue  # the failed entry that explains it is counted by the role rule
-            elif code == "role_not_permitted" and rec is not None:
-                taint = self._actor_taint(rec)
-                if taint is not None and p["bizStep"] in BIZSTEP_ROLES:
-                    self.note_dependent(taint, index)
-                    continue
-            out.append((code, message))
-        return out, rec
-
-    def _actor_taint(self, rec: KeyRec) -> int | None:
-        actor = self.actors.get(rec.actor)
-        return actor.taint if actor is not None and actor.taint is not None else rec.taint
 
 
 # ---------------------------------------------------------------------------------------
@@ -1467,218 +1443,6 @@ class Report:
 
 
 # ---------------------------------------------------------------------------------------
-# The hash chain and the Merkle tree, reconciled with a small look-ahead window
-# ---------------------------------------------------------------------------------------
-
-
-class EntryRec:
-    """What the chain needs from one entry line, plus the failures found for it so far."""
-
-    __slots__ = ("H", "P", "fails", "idx", "line", "pos", "time", "time_ns")
-
-    def __init__(self, pos: int, line: int) -> None:
-        self.pos = pos
-        self.line = line
-        self.idx: int | None = None  # the index the entry claims (None if unreadable)
-        self.H: bytes | None = None  # entry hash (RFC 9162 leaf hash of the leaf bytes)
-        self.P: bytes | None = None  # its prev (32 bytes) or None
-        self.time: str | None = None  # its time if well-formed
-        self.time_ns: int | None = None  # and that time's instant
-        self.fails: list[Problem] = []
-
-    def fail(self, check: str, message: str) -> None:
-        for i, (c, m) in enumerate(self.fails):
-            if c == check:
-                if message not in m:
-                    self.fails[i] = (c, m + "; " + message)
-                return
-        self.fails.append((check, message))
-
-
-class ChainTracker:
-    """Decides, entry by entry, which leaf each index holds, and blames broken links on the
-    right entry.
-
-    Entries wait in a window of WINDOW lines. For the entry at the head (index k) the
-    tracker knows the next entries, so it can tell an altered entry k (its hash differs
-    from the prev recorded by entry k+1, while k+1 and k+2 link up) from an entry k+1 with an
-    altered prev. The Merkle tree then takes, for an altered entry, the hash that its
-    successor records: checkpoints signed before the alteration still match, and the only
-    failures are at the altered entry. Missing, repeated, reordered and inserted entries
-    are recognised by their indexes and hashes the same way. These repairs never hide a
-    problem: each is made only together with a failure report.
-    """
-
-    WINDOW = 5
-
-    def __init__(
-        self,
-        emit: Callable[[EntryRec, int | None], None],
-        on_leaf: Callable[[int], None],
-        on_gap: Callable[[int, int], None],
-        fail_at: Callable[[int, str, str], None],
-    ) -> None:
-        self.window: deque[EntryRec] = deque()
-        self.k = 0  # next index to place
-        self.head: bytes | None = b"\x00" * 32  # hash that entry k's prev must equal
-        self.tree = CompactRange()
-        self.base_ns: int | None = None  # the time of the entry before
-        self.base_text: str | None = None
-        self.emit = emit
-        self.on_leaf = on_leaf
-        self.on_gap = on_gap
-        self.fail_at = fail_at
-        self.skipped: dict[int, bytes | None] = {}  # recent out-of-place entries: index -> hash
-
-    def push(self, rec: EntryRec) -> None:
-        self.window.append(rec)
-        while len(self.window) > self.WINDOW:
-            self._step()
-
-    def finish(self) -> None:
-        while self.window:
-            self._step()
-
-    def _find(self, idx: int, start: int) -> EntryRec | None:
-        w = self.window
-        for i in range(start, len(w)):
-            if w[i].idx == idx:
-                return w[i]
-        return None
-
-    def _break_tree(self, start: int, end: int) -> None:
-        self.tree = None  # type: ignore[assignment]
-        self.on_gap(start, end)
-
-    def _commit_leaf(self, h: bytes | None) -> None:
-        if h is None:
-            # An unreadable entry whose hash no successor records: the tree cannot go on.
-            if self.tree is not None:
-                self._break_tree(self.k, self.k + 1)
-        elif self.tree is not None:
-            self.tree.append_hash(h)
-        self.head = h
-        self.k += 1
-        if self.tree is not None:
-            self.on_leaf(self.k)
-
-    def _out_of_place(self, e: EntryRec, k: int, idx: int) -> bool:
-        """The head entry claims index idx, not the next index k: a wrong index on an entry
-        in its place (True: go on placing it at k), or an entry out of order, repeated, or
-        after missing ones (False: dealt with here)."""
-        w = self.window
-        later = self._find(k, 1) is not None
-        nxt = w[1] if len(w) > 1 else None
-        in_place = not later and (
-            (nxt is not None and nxt.idx == k + 1)
-            or (nxt is None and e.P is not None and self.head == e.P)
-        )
-        if in_place:
-            e.fail("index_sequence", f"index is {e.idx} but the entry stands at index {k}")
-            e.idx = k
-            return True
-        if later or idx < k:
-            w.popleft()
-            if idx < k and idx == k - 1 and e.H is not None and self.head == e.H:
-                msg = f"entry {idx} appears a second time (line {e.line})"
-            else:
-                where = f"after entry {k - 1}" if idx < k else f"before entry {k}"
-                msg = f"entry with index {idx} appears out of order, {where} (line {e.line})"
-            e.fail("index_sequence", msg)
-            if len(self.skipped) > 64:
-                self.skipped.clear()
-            self.skipped[idx] = e.H
-            self.emit(e, idx)
-            return False
-        missing = idx - k
-        what = f"entry {k} is" if missing == 1 else f"entries {k} to {idx - 1} are"
-        if not (missing == 1 and e.P is not None and self.skipped.get(k) == e.P):
-            # (an entry k seen out of order, whose hash is what entry k+1 records, is
-            # already reported)
-            self.fail_at(k, "index_sequence", f"{what} missing (the next entry has index {idx})")
-        if missing == 1 and e.P is not None:
-            self._commit_leaf(e.P)  # the missing entry's hash, as its successor records it
-        else:
-            if self.tree is not None:
-                self._break_tree(k, idx)
-            self.k = idx
-            self.head = e.P
-        return False
-
-    def _step(self) -> None:
-        w = self.window
-        e = w[0]
-        k = self.k
-        idx = e.idx if e.idx is not None else k
-        if idx != k and not self._out_of_place(e, k, idx):
-            return
-        # e stands at index k. Another entry in the window may claim the same index: keep the
-        # one that the next index's prev names.
-        others = [r for r in list(w)[1:] if r.idx == k]
-        if others:
-            succ = self._find(k + 1, 1)
-            if (
-                succ is not None
-                and succ.P is not None
-                and succ.P != e.H
-                and any(o.H == succ.P for o in others)
-            ):
-                w.popleft()
-                e.fail(
-                    "chain_link",
-                    f"entry claims index {k} but is not part of the chain: "
-                    f"entry {k + 1} records the hash of another entry {k} (line {e.line})",
-                )
-                self.emit(e, idx)
-                return
-        w.popleft()
-        if e.P is not None and self.head is not None and self.head != e.P:
-            e.fail(
-                "chain_link",
-                f"prev does not match the hash of entry {k - 1}"
-                if k > 0
-                else "prev of entry 0 must be 64 zero digits",
-            )
-        t = e.H
-        s1 = self._find(k + 1, 0)
-        if s1 is not None and s1.P is not None and s1.P != e.H:
-            s2 = self._find(k + 2, 0)
-            if e.H is None or (s2 is not None and s1.H is not None and s2.P == s1.H):
-                t = s1.P
-                if e.H is not None:
-                    e.fail(
-                        "chain_link",
-                        f"entry {k + 1} records a different hash for this entry: "
-                        "it was altered after it was sequenced",
-                    )
-        self._check_time(e, s1)
-        self._commit_leaf(t)
-        self.emit(e, k)
-
-    def _check_time(self, e: EntryRec, s1: EntryRec | None) -> None:
-        """FORMAT.md 4: not earlier than the entry before (instants compared, see Times)."""
-        base, b = self.base_ns, e.time_ns
-        if b is None:
-            return
-        if base is not None and b < base:
-            e.fail(
-                "time_order",
-                f"time {e.time} is earlier than the previous entry's time {self.base_text}",
-            )
-            self.base_ns, self.base_text = b, e.time
-            return
-        c = s1.time_ns if s1 is not None else None
-        if base is not None and c is not None and base <= c < b:
-            e.fail(
-                "time_order",
-                f"time {e.time} is later than the next entry's time {s1.time if s1 else c} "
-                f"(and the entries around it are in order)",
-            )
-            return  # keep the previous baseline, so the next entry is not blamed as well
-        self.base_ns, self.base_text = b, e.time
-
-
-# ---------------------------------------------------------------------------------------
 # Duplicate statement IDs: a fixed-size Bloom filter, confirmed exactly by a second pass
 # ---------------------------------------------------------------------------------------
 
@@ -1743,6 +1507,111 @@ class GrowingBloomFilter:
 
 
 # ---------------------------------------------------------------------------------------
+# One entry: its bytes read (FORMAT.md 4) and its statement admitted (3.1-3.6), in the
+# core's order of checks; exports and bundles alike
+# ---------------------------------------------------------------------------------------
+
+
+class RuleBroken(Exception):
+    """A rule broken: the raising form of a Problem, caught where it is reported."""
+
+    def __init__(self, check: str, message: str) -> None:
+        super().__init__(message)
+        self.problem: Problem = (check, message)
+
+
+def read_entry(leaf: bytes) -> dict[str, Any]:
+    """FORMAT.md 4: the entry's JSON, members, canonical bytes, index, version, prev, time
+    and statement shape, in the core's order (ledger/core/entries.py); raises RuleBroken
+    (``entry_shape``, or ``canonical_bytes``). The entry gains ``_sig``, ``_message`` (what
+    was signed) and ``_time_ns``."""
+    try:
+        # Without the duplicate-name check, for speed: a duplicate member cannot survive the
+        # byte comparison with the canonical form, and is named when that fails.
+        obj, plain = read_json(leaf, check_names=False)
+        if type(obj) is not dict or obj.keys() != _ENTRY_KEYS:
+            raise RuleBroken(
+                "entry_shape", "an entry has exactly the members " + ", ".join(sorted(_ENTRY_KEYS))
+            )
+        canonical = jcs(obj, plain=plain)
+        if canonical != leaf:
+            read_json(leaf)
+    except JSONError as e:
+        raise RuleBroken("entry_shape", f"the entry is not acceptable JSON: {e}") from None
+    if canonical != leaf:
+        raise RuleBroken("canonical_bytes", "the entry bytes are not in canonical (RFC 8785) form")
+    index, prev, st = obj["index"], obj["prev"], obj["statement"]
+    if type(index) is not int or not 0 <= index <= _MAX_SAFE:
+        raise RuleBroken("entry_shape", "an entry's index is a non-negative integer")
+    if type(obj["v"]) is not int or obj["v"] != 1:
+        raise RuleBroken("entry_shape", f"unsupported entry version {obj['v']!r}")
+    if type(prev) is not str or not _HEX64.match(prev):
+        raise RuleBroken("entry_shape", "an entry's prev is 64 lowercase hex digits")
+    time_ns = ledger_time_ns(obj["time"])
+    if time_ns is None:
+        raise RuleBroken(
+            "entry_shape", "an entry's time is not of the form YYYY-MM-DDTHH:MM:SS.sssZ"
+        )
+    if type(st) is not dict:
+        raise RuleBroken("entry_shape", "a statement must be a JSON object")
+    if st.keys() != _STATEMENT_KEYS:
+        raise RuleBroken("entry_shape", _members_problem(st, _STATEMENT_KEYS, "statement") or "")
+    if st["kind"] not in STATEMENT_KINDS:
+        raise RuleBroken("entry_shape", "kind must be one of " + ", ".join(STATEMENT_KINDS))
+    if type(st["payload"]) is not dict:
+        raise RuleBroken("entry_shape", "payload must be a JSON object")
+    if not (type(st["signer"]) is str and _HEX32.match(st["signer"])):
+        raise RuleBroken("entry_shape", "signer must be a key ID: 32 lowercase hex digits")
+    sig = b64decode_strict(st["sig"], ED25519_SIGNATURE_BYTES)
+    if sig is None:
+        raise RuleBroken("entry_shape", "sig is not canonical base64 of a 64-byte signature")
+    # The bytes are canonical and of statement_slices' form: cut the statement out of them
+    # rather than serialise it again.
+    slices = statement_slices(leaf)
+    assert slices is not None  # canonical bytes of the shape checked above
+    a, i, j, b = slices
+    if b > MAX_STATEMENT_BYTES + a:
+        raise RuleBroken("entry_shape", f"the statement is more than {MAX_STATEMENT_BYTES} bytes")
+    obj["_sig"] = sig
+    obj["_message"] = _DOMAIN[st["kind"]] + leaf[a:i] + leaf[j:b]
+    obj["_time_ns"] = time_ns
+    return obj
+
+
+def first_rule(reg: Registry, index: int, entry: dict[str, Any]) -> Problem | None:
+    """FORMAT.md 3.1-3.6 for the entry at ``index``, in the core's order of checks
+    (ledger/core/registry.py ``admit``): the first rule broken, or None when the statement
+    is admitted. The signature is checked last."""
+    st = entry["statement"]
+    kind, p, signer = st["kind"], st["payload"], st["signer"]
+    if index == 0 or kind == "genesis":
+        if index != 0 or kind != "genesis":
+            return ("misplaced_genesis", "the first entry, and only the first, is the genesis")
+        problems = check_payload_genesis(p)
+        if problems:
+            return problems[0]
+        pk = b64decode_strict(p["operator_key"], ED25519_KEY_BYTES)
+        assert pk is not None  # checked by check_payload_genesis
+        if signer != key_id(pk):
+            return ("not_operator", "the genesis must be signed by the operator key it names")
+        return _signature_problem(kind, pk, entry)
+    if kind in OPERATOR_KINDS:
+        if signer != reg.operator_key_id:
+            return ("not_operator", f"only the operator may sign {kind} statements")
+        problems = PAYLOAD_CHECKS[kind](p) or reg.rules(kind, p)
+        return problems[0] if problems else _signature_problem(kind, reg.operator_public_key, entry)
+    t = entry["time"]
+    problems = check_payload_event(p) or reg.event_rules(signer, p, entry["_time_ns"], t)[0]
+    return problems[0] if problems else _signature_problem(kind, reg.keys[signer].public_key, entry)
+
+
+def _signature_problem(kind: str, public_key: bytes, entry: dict[str, Any]) -> Problem | None:
+    if ed25519_verify(public_key, entry["_message"], entry["_sig"]):
+        return None
+    return ("signature", f"the {kind} statement's signature does not verify")
+
+
+# ---------------------------------------------------------------------------------------
 # The export verifier
 # ---------------------------------------------------------------------------------------
 
@@ -1798,6 +1667,10 @@ def statement_id_from_canonical_leaf(leaf: bytes) -> bytes | None:
     return hashlib.sha256(prefix + body).digest()
 
 
+GENESIS_PREV = bytes(32)
+_HEADER_KEYS = frozenset(("type", "format", "v", "origin", "verifier_key", "tree_size"))
+_ENTRY_LINE_KEYS = frozenset(("type", "index", "leaf"))
+_CHECKPOINT_LINE_KEYS = frozenset(("type", "note"))
 _ENTRY_LINE_HEAD = b'{"type":"entry","index":'
 _ENTRY_LINE_LEAF = b',"leaf":"'
 
@@ -1825,7 +1698,9 @@ def split_entry_line(raw: bytes) -> tuple[int, str] | None:
 
 
 class ExportVerifier:
-    """Verifies one export, read as a stream of lines (FORMAT.md section 8)."""
+    """Verifies one export, read as a stream of lines (FORMAT.md section 8), reporting what
+    the core's verifier (ledger/core/export_file.py, ledger/core/verify.py) reports, at the
+    same index: section 8 says which index each check is reported at."""
 
     def __init__(
         self,
@@ -1838,745 +1713,316 @@ class ExportVerifier:
         exact_duplicates: bool = False,
     ) -> None:
         self.operator = operator
-        self.origin = operator.name
         self.since = since
         self.report = report or Report()
         self.progress = progress
         self.progress_every = progress_every
-        self.registry = ReplayedRegistry(operator.public_key)
-        self.exact_duplicates = exact_duplicates
-        self.seen_ids: dict[bytes, int] | None = {} if exact_duplicates else None
-        self.bloom: GrowingBloomFilter | None = None
-        self.candidates: dict[bytes, list[tuple[int, int]]] = {}  # sid -> [(position, index)]
-        self.well_formed = bytearray()  # one bit per entry: canonical and well-shaped
-        self.chain = ChainTracker(self._emit_entry, self._on_leaf, self._on_gap, self._fail_at)
-        self.header: dict[str, Any] | None = None
+        self.registry = Registry(operator.public_key)
+        self.tree = CompactRange()
+        self.prev: bytes | None = GENESIS_PREV  # None: the entry before could not be read
+        self.last_ns: int | None = None  # the time of the last entry read
         self.header_size: int | None = None
-        self.positions = 0  # entry lines read
-        self.last_claimed: int | None = None
+        self.lines = 0
         self.checkpoints = 0
-        # roots to compare when the tree reaches their size: (size, root, index, extra, check)
-        self.pending: list[tuple[int, bytes, int | None, dict[str, Any], str]] = []
-        self.unverifiable: list[tuple[int | None, dict[str, Any], str]] = []
-        self.gap_at: int | None = None
-        self._diverged_since: tuple[int | None, dict[str, Any]] | None = None
-        self._diverged: list[tuple[int | None, dict[str, Any]]] = []
-        self.genesis_mismatch = False
-        self.genesis_key: bytes | None = None
-        self.genesis_key_signed = 0
-        self.genesis_key_checkpoints = 0
+        # Duplicate statement IDs: exactly, in memory (stdin), or with a Bloom filter whose
+        # candidates a second pass confirms (files; memory independent of the log's length).
+        self.seen_ids: set[bytes] | None = set() if exact_duplicates else None
+        self.bloom: GrowingBloomFilter | None = None
+        self.candidates: set[bytes] = set()
+        self.read_ok = bytearray()  # one bit per entry: it was read (it has a statement ID)
         self.started = _time.monotonic()
-        self._started = False
-        self._replayed = False
-
-    # -- failure helpers ------------------------------------------------------------------
 
     def _fail(self, index: int | None, check: str, message: str, **extra: Any) -> None:
         self.report.add(Failure(index, check, message, extra))
-
-    def _fail_at(self, index: int, check: str, message: str) -> None:
-        self._fail(index, check, message)
-
-    def _emit_entry(self, rec: EntryRec, index: int | None) -> None:
-        where = index if index is not None else rec.pos
-        for check, message in rec.fails:
-            self._fail(where, check, message, line=rec.line)
-
-    # -- Merkle tree / checkpoints --------------------------------------------------------
-
-    def _on_leaf(self, size: int) -> None:
-        if self.pending:
-            self._check_pending(size)
-
-    def _check_pending(self, size: int) -> None:
-        tree = self.chain.tree
-        keep = []
-        root = None
-        for item in self.pending:
-            want, want_root, at, extra, check = item
-            if want == size and tree is not None:
-                if root is None:
-                    root = tree.root()
-                if check == "since_root":
-                    if root != want_root:
-                        self._fail(
-                            at,
-                            check,
-                            f"the export's entries give a different root at tree size {want} "
-                            "than the --since checkpoint: the log does not extend the history "
-                            "you saw",
-                            **extra,
-                        )
-                elif root == want_root:
-                    self._diverged_since = (
-                        None  # in step again (an earlier mismatch was that checkpoint's)
-                    )
-                elif self._diverged_since is not None:
-                    # once the entries' tree differs from what was signed, every later root must
-                    # differ too: counted, and reported once at the end
-                    self._diverged.append((at, extra))
-                else:
-                    self._fail(
-                        at,
-                        check,
-                        f"root {b64encode(want_root)} is not the Merkle tree hash of the "
-                        f"first {want} entries ({b64encode(root)})",
-                        **extra,
-                    )
-                    self._diverged_since = (at, extra)
-            elif want < size or tree is None:
-                self.unverifiable.append((at, extra, check))
-            else:
-                keep.append(item)
-        self.pending = keep
-
-    def _on_gap(self, start: int, end: int) -> None:
-        if self.gap_at is None:
-            self.gap_at = start
-        for _size, _root, at, extra, check in self.pending:  # these can no longer be checked
-            self.unverifiable.append((at, extra, check))
-        self.pending = []
-
-    def _queue_root(
-        self, size: int, root: bytes, at: int | None, extra: dict[str, Any], check: str
-    ) -> None:
-        tree = self.chain.tree
-        if tree is None:
-            self.unverifiable.append((at, extra, check))
-            return
-        self.pending.append((size, root, at, extra, check))
-        if tree.size == size and not self.chain.window:
-            self._check_pending(size)
-        elif tree.size > size:
-            self._check_pending(tree.size)
 
     # -- lines ---------------------------------------------------------------------------
 
     def run(self, lines: Iterable[bytes]) -> Report:
         """The first pass: every line, in order (a binary file object will do)."""
-        for line_no, raw in enumerate(lines, 1):
+        for raw in lines:
+            self.lines += 1
             if not raw.endswith(b"\n"):  # only the last line can lack it
                 self._fail(
                     None,
                     "truncated",
-                    f"the last line ({line_no}) does not end with a newline: the export was cut",
-                    line=line_no,
+                    f"line {self.lines} does not end with a newline: the export was cut",
+                    line=self.lines,
                 )
-            self._line(raw, line_no)
+            self._line(raw, self.lines)
         self.finish()
         return self.report
 
     def _line(self, raw: bytes, line_no: int) -> None:
-        fast = split_entry_line(raw)
-        if fast is not None and self.header is not None:
+        fast = split_entry_line(raw) if line_no > 1 else None
+        if fast is not None:
             self._entry_line({"type": "entry", "index": fast[0], "leaf": fast[1]}, line_no)
             return
         try:
-            text = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            self._bad_line(line_no, "line is not UTF-8")
-            return
-        text = text.rstrip("\n")
-        if line_no == 1 and text.startswith("\ufeff"):
-            self._bad_line(line_no, "line starts with a byte order mark")
-            return
-        try:
-            obj, _ = read_json(text)
+            obj, _ = read_json(raw, lone_surrogates=True)
+            problem = "not a JSON object"
         except JSONError as e:
-            self._bad_line(line_no, f"line is not valid JSON: {e}")
+            obj, problem = None, f"not acceptable JSON: {e}"
+        if type(obj) is not dict:
+            check = "header" if line_no == 1 else "malformed"
+            self._fail(None, check, f"line {line_no} is {problem}", line=line_no)
             return
-        typ = obj.get("type") if type(obj) is dict else None
-        if typ == "entry":
-            if self.header is None and line_no == 1:
-                self._fail(
-                    None, "header", "the export does not start with a header line", line=line_no
-                )
-                self.header = {}
-            self._entry_line(obj, line_no)
-        elif typ == "checkpoint":
-            if self.header is None and line_no == 1:
-                self._fail(
-                    None, "header", "the export does not start with a header line", line=line_no
-                )
-                self.header = {}
-            self._checkpoint_line(obj, line_no)
-        elif typ == "header":
+        kind = obj.get("type")
+        if kind == "header":
             self._header_line(obj, line_no)
-        else:
-            self._bad_line(line_no, "line is not a header, entry or checkpoint object")
-
-    def _bad_line(self, line_no: int, message: str) -> None:
-        if line_no == 1 and self.header is None:
-            self._fail(
-                None, "header", f"the first line is not a valid header: {message}", line=line_no
-            )
-            self.header = {}
             return
-        self._fail(None, "malformed", message, line=line_no)
+        if line_no == 1:
+            self._fail(None, "header", "the export does not start with a header line", line=1)
+        note = obj.get("note")
+        if kind == "entry":
+            self._entry_line(obj, line_no)
+        elif kind == "checkpoint" and obj.keys() == _CHECKPOINT_LINE_KEYS and type(note) is str:
+            self._checkpoint(note, line_no)
+        else:
+            self._fail(
+                None,
+                "malformed",
+                f"line {line_no} is not a header, entry or checkpoint line of FORMAT.md 8",
+                line=line_no,
+            )
 
     def _header_line(self, obj: dict[str, Any], line_no: int) -> None:
-        if line_no != 1 or self.header is not None:
+        if line_no != 1:
             self._fail(None, "header", "a second header line", line=line_no)
             return
-        self.header = obj
+        op = self.operator
         problems = []
-        expected = {"type", "format", "v", "origin", "verifier_key", "tree_size"}
-        prob = _members_problem(obj, frozenset(expected), "header")
+        prob = _members_problem(obj, _HEADER_KEYS, "the header")
         if prob:
             problems.append(prob)
         if obj.get("format") != "traceledger-export":
             problems.append("format is not 'traceledger-export'")
-        if obj.get("v") != 1 or type(obj.get("v")) is not int:
+        if type(obj.get("v")) is not int or obj.get("v") != 1:
             problems.append("v is not 1")
-        if obj.get("origin") != self.origin:
-            problems.append(
-                f"origin {obj.get('origin')!r} is not the operator key's name {self.origin!r}"
-            )
-        vk = obj.get("verifier_key")
-        try:
-            hk = parse_vkey(vk) if type(vk) is str else None
-        except NoteError:
-            hk = None
-        if hk is None:
-            problems.append("verifier_key is not a valid verifier key")
-        elif hk != self.operator:
-            problems.append(
-                f"verifier_key {vk} is not the operator key given ({self.operator.text})"
-            )
-        ts = obj.get("tree_size")
-        if type(ts) is int and ts >= 0:
-            self.header_size = ts
+        if obj.get("origin") != op.name:
+            problems.append(f"origin {obj.get('origin')!r} is not the operator key's name")
+        if obj.get("verifier_key") != op.text:
+            problems.append(f"verifier_key is not the operator key given ({op.text})")
+        size = obj.get("tree_size")
+        if type(size) is int and size >= 0:
+            self.header_size = size
         else:
             problems.append("tree_size is not a non-negative integer")
         for p in problems:
             self._fail(None, "header", p, line=line_no)
-        self._ensure_started()
-
-    def _ensure_started(self) -> None:
-        """Set up what depends on the header (run once, with or without a header)."""
-        if self._started:
-            return
-        self._started = True
-        if self.header is None:
-            self.header = {}
-        if not self.exact_duplicates:
-            # a few bits per entry, sized from the header's tree_size (and grown, should the
-            # header claim fewer entries than there are)
-            self.bloom = GrowingBloomFilter(
-                self.header_size if self.header_size is not None else 1 << 16
-            )
-        if self.since is not None:
-            self._queue_root(self.since.size, self.since.root, None, {"since": True}, "since_root")
 
     # -- entries ---------------------------------------------------------------------------
 
     def _entry_line(self, obj: dict[str, Any], line_no: int) -> None:
-        self._ensure_started()
-        pos = self.positions
-        self.positions = pos + 1
-        wrapper_index = obj.get("index")
-        rec = EntryRec(pos, line_no)
-        if type(wrapper_index) is int:
-            rec.idx = wrapper_index
-        if obj.keys() != {"type", "index", "leaf"}:
-            rec.fail("malformed", "entry line must have exactly the members type, index and leaf")
-        leaf = b64decode_strict(obj.get("leaf"))
-        wf = 0
-        if leaf is None:
-            rec.fail("malformed", "leaf is not valid base64")
-            self.registry.note_unreadable(rec.idx if rec.idx is not None else pos)
-        else:
-            rec.H = hashlib.sha256(b"\x00" + leaf).digest()
-            wf = self._check_entry(leaf, rec, wrapper_index)
-        self.last_claimed = rec.idx
-        # one bit per entry: canonical and well-shaped (the second pass may slice its bytes)
-        if pos & 7 == 0:
-            self.well_formed.append(0)
-        if wf:
-            self.well_formed[pos >> 3] |= 1 << (pos & 7)
-        self.chain.push(rec)
-        if self.progress is not None and self.positions % self.progress_every == 0:
-            dt = max(_time.monotonic() - self.started, 1e-9)
-            self.progress.write(
-                f"  {self.positions} entries verified ({self.positions / dt:,.0f} entries/s)\n"
+        """The entry line's own members, then the entry (an unreadable leaf is counted)."""
+        position = self.tree.size
+        problem = ""
+        index = obj.get("index")
+        if obj.keys() != _ENTRY_LINE_KEYS:
+            problem = "an entry line has exactly the members type, index and leaf"
+        elif type(index) is not int:
+            problem = "the entry line's index is not an integer"
+        elif index != position:
+            self._fail(
+                position, "index_sequence", f"the entry line says index {index}", line=line_no
             )
+        leaf = b64decode_strict(obj.get("leaf"))
+        if leaf is None:
+            problem = problem or "leaf is not canonical base64 text"
+        if problem:
+            self._fail(position, "malformed", problem, line=line_no)
+        if leaf is None:
+            self._append(leaf_hash(b""))  # a hash no checkpoint can match
+            self.prev = None  # and the next entry's link cannot be checked
+        else:
+            self._entry(leaf, position, line_no)
+        if self.progress is not None and self.tree.size % self.progress_every == 0:
+            dt = max(_time.monotonic() - self.started, 1e-9)
+            n = self.tree.size
+            self.progress.write(f"  {n} entries verified ({n / dt:,.0f} entries/s)\n")
             self.progress.flush()
 
-    def _check_entry(self, leaf: bytes, rec: EntryRec, wrapper_index: Any) -> int:
-        """All checks of one entry that do not need its neighbours. Returns 1 if the entry is
-        canonical and well-shaped (its statement ID can later be recomputed by slicing)."""
-        self._replayed = False
-        wf = self._check_entry_inner(leaf, rec, wrapper_index)
-        if not self._replayed:  # its statement could not be read, let alone replayed
-            self.registry.note_unreadable(rec.idx if rec.idx is not None else rec.pos)
-        return wf
+    def _append(self, h: bytes) -> None:
+        position = self.tree.size
+        self.tree.append_hash(h)
+        if position & 7 == 0:
+            self.read_ok.append(0)
+        since = self.since
+        if since is not None and self.tree.size == since.size and self.tree.root() != since.root:
+            self._fail(
+                None,
+                "since_root",
+                f"the export's first {since.size} entries do not reproduce the --since "
+                "checkpoint's root: the log does not extend the history you saw",
+            )
 
-    def _check_entry_inner(self, leaf: bytes, rec: EntryRec, wrapper_index: Any) -> int:
+    def _entry(self, leaf: bytes, position: int, line_no: int) -> None:
+        """FORMAT.md 4 and 3, in the core's order: the entry's bytes, its index, link and
+        time, its statement ID, then the first rule its statement breaks."""
+        h = leaf_hash(leaf)
+        self._append(h)
         try:
-            entry, plain = read_json(leaf, check_names=False)
-            if type(entry) is not dict:
-                rec.fail("entry_shape", "entry is not a JSON object")
-                return 0
-            canonical_ok = jcs(entry, plain=plain) == leaf
-            if not canonical_ok:
-                read_json(leaf)  # duplicate member names: say so rather than "not canonical"
-        except JSONError as e:
-            rec.fail("entry_shape", f"leaf is not acceptable JSON: {e}")
-            return 0
-        if not canonical_ok:
-            rec.fail(
-                "canonical_bytes", "leaf bytes are not the RFC 8785 canonical form of the entry"
-            )
-        ok_shape = self._entry_members(entry, rec, wrapper_index)
-        # Canonical bytes of this form can be cut into the statement's parts (statement_slices).
-        sliceable = canonical_ok and ok_shape and type(entry["v"]) is int
-        wf = self._check_statement(entry.get("statement"), leaf, sliceable, plain, rec)
-        return wf if sliceable else 0
-
-    def _entry_members(self, entry: dict[str, Any], rec: EntryRec, wrapper_index: Any) -> bool:
-        """FORMAT.md 4: the members, index, prev, time and v. Whether all are well-formed."""
-        ok = True
-        prob = _members_problem(entry, _ENTRY_KEYS, "entry")
-        if prob:
-            rec.fail("entry_shape", prob)
-            ok = False
-        index = entry.get("index")
-        if type(index) is int and index >= 0:
-            if type(wrapper_index) is int and wrapper_index != index:
-                rec.fail(
-                    "index_sequence",
-                    f"the export line says index {wrapper_index} but the entry says {index}",
-                )
-            rec.idx = index
-        else:
-            rec.fail("entry_shape", "entry index is not a non-negative integer")
-            ok = False
-        prev = entry.get("prev")
-        if type(prev) is str and _HEX64.match(prev):
-            rec.P = bytes.fromhex(prev)
-        else:
-            rec.fail("entry_shape", "entry prev is not 64 lowercase hex digits")
-            ok = False
-        t = entry.get("time")
-        rec.time_ns = ledger_time_ns(t)
-        if rec.time_ns is None:
-            rec.fail("entry_shape", "entry time is not of the form YYYY-MM-DDTHH:MM:SS.sssZ")
-            ok = False
-        else:
-            rec.time = t
-        v = entry.get("v")
-        if not (type(v) is int and v == 1):
-            rec.fail("entry_shape", f"entry format version v is {v!r}, not 1")
-        return ok
-
-    def _check_statement(
-        self, st: Any, leaf: bytes, sliceable: bool, plain: bool, rec: EntryRec
-    ) -> int:
-        """FORMAT.md 3: shape, placement, payload, then ID and authorisation. Returns 1 if
-        nothing is wrong with the statement's form."""
-        shape, sig = check_statement(st)
-        at = rec.idx if rec.idx is not None else rec.pos
-        kind = st.get("kind") if type(st) is dict else None
-        if type(kind) is not str:
-            kind = None
-        slices = statement_slices(leaf) if sliceable and not shape else None
-        if type(st) is dict:
-            size = slices[3] - slices[0] if slices else len(jcs(st, plain=plain))
-            if size > MAX_STATEMENT_BYTES:
-                shape.append(f"statement is {size} bytes, more than {MAX_STATEMENT_BYTES}")
-        for p in shape:
-            rec.fail("entry_shape", p)
-        problems = self._placement(kind, at, rec)
-        payload = st.get("payload") if type(st) is dict else None
-        if kind in PAYLOAD_CHECKS and type(payload) is dict:
-            problems += PAYLOAD_CHECKS[kind](payload)
-        for code, m in problems:
-            rec.fail(code, m)
-        if kind not in _DOMAIN or type(st) is not dict:
-            return 0
-        if slices:
-            a, i, j, b = slices
-            body = leaf[a:i] + leaf[j:b]
-        else:
-            body = jcs({k: v for k, v in st.items() if k != "sig"}, plain=plain)
-        message = _DOMAIN[kind] + body
-        self._note_statement_id(hashlib.sha256(message).digest(), rec, at)
-        signer = st.get("signer")
-        if type(signer) is not str or type(payload) is not dict:
-            return 0
-        self._replayed = True
-        failed = bool(shape or problems)
-        self._authorise(kind, signer, payload, sig, message, rec, at, failed)
-        return 0 if failed else 1
-
-    @staticmethod
-    def _placement(kind: str | None, at: int, rec: EntryRec) -> list[Problem]:
-        """FORMAT.md 3.1: the genesis stands at index 0, and only there."""
-        if kind == "genesis" and at != 0:
-            return [("misplaced_genesis", "a genesis statement may only stand at index 0")]
-        if at == 0 and rec.pos == 0 and kind != "genesis":
-            return [("misplaced_genesis", "entry 0 is not a genesis statement")]
-        return []
-
-    def _note_statement_id(self, sid: bytes, rec: EntryRec, at: int) -> None:
-        if self.seen_ids is not None:
-            first = self.seen_ids.get(sid)
-            if first is not None:
-                rec.fail("duplicate_statement", f"the same statement is already at entry {first}")
-            else:
-                self.seen_ids[sid] = at
-        elif self.bloom is not None and self.bloom.add_check(sid):
-            self.candidates.setdefault(sid, []).append((rec.pos, at))
-
-    def _authorise(
-        self,
-        kind: str,
-        signer: str,
-        payload: dict[str, Any],
-        sig: bytes | None,
-        message: bytes,
-        rec: EntryRec,
-        at: int,
-        failed: bool,
-    ) -> None:
-        """FORMAT.md 3.6: who signed it, with what key, and what it registers."""
-        if kind not in OPERATOR_KINDS:
-            self._authorise_event(signer, payload, sig, message, rec, at)
+            entry = read_entry(leaf)
+        except RuleBroken as e:
+            self._fail(position, *e.problem, line=line_no)
+            self.prev = h  # the next entry's prev is checked against these bytes' hash
             return
-        reg = self.registry
-        if kind == "genesis":
-            self._check_genesis(payload, signer, rec)
-        if signer != reg.operator_key_id:
-            if not self._signed_by_genesis_key(signer, message, sig):
-                rec.fail(
-                    "not_operator",
-                    f"a {kind} statement must be signed by the operator key "
-                    f"({reg.operator_key_id}), not {signer}",
-                )
-            failed = True
-        elif sig is not None and not ed25519_verify(reg.operator_public_key, message, sig):
-            if not self._signed_by_genesis_key(signer, message, sig):
-                rec.fail(
-                    "signature",
-                    f"the {kind} statement's signature does not verify with the operator key",
-                )
-            failed = True
-        taint = at if failed else None
-        replay = {"actor": reg.replay_actor, "key": reg.replay_key, "revoke": reg.replay_revoke}
-        if kind in replay:
-            for code, m in replay[kind](payload, at, taint):
-                rec.fail(code, m)
-
-    def _signed_by_genesis_key(self, signer: str, message: bytes, sig: bytes | None) -> bool:
-        """Whether an operator statement is signed by the other key a mismatched genesis
-        names: counted, and reported once at the genesis."""
-        gk = self.genesis_key if self.genesis_mismatch else None
-        if gk is None or sig is None or signer not in (key_id(gk), self.registry.operator_key_id):
-            return False
-        if not ed25519_verify(gk, message, sig):
-            return False
-        self.genesis_key_signed += 1
-        return True
-
-    def _authorise_event(
-        self,
-        signer: str,
-        payload: dict[str, Any],
-        sig: bytes | None,
-        message: bytes,
-        rec: EntryRec,
-        at: int,
-    ) -> None:
-        fails, krec = self.registry.replay_event(signer, payload, rec.time, rec.time_ns, at)
-        for check, m in fails:
-            rec.fail(check, m)
-        if (
-            krec is not None
-            and sig is not None
-            and not ed25519_verify(krec.public_key, message, sig)
+        if entry["index"] != position:
+            self._fail(
+                position,
+                "index_sequence",
+                f"the entry says index {entry['index']}, but it is entry {position}",
+                line=line_no,
+            )
+        prev = bytes.fromhex(entry["prev"])
+        if self.prev is not None and prev != self.prev:
+            self._fail(
+                position,
+                "chain_link",
+                f"prev {entry['prev']} is not the hash of the entry before it, {self.prev.hex()}",
+                line=line_no,
+            )
+        self.prev = h
+        t = entry["_time_ns"]
+        if self.last_ns is not None and t < self.last_ns:
+            self._fail(
+                position, "time_order", "its time is earlier than the entry before it", line=line_no
+            )
+        # Compared with the entry just before, not a running maximum, as the core does.
+        self.last_ns = t
+        self.read_ok[position >> 3] |= 1 << (position & 7)
+        self._statement_id(hashlib.sha256(entry["_message"]).digest(), position, line_no)
+        problem = first_rule(self.registry, position, entry)
+        if problem is not None:
+            self._fail(position, *problem, line=line_no)
+            return
+        st = entry["statement"]
+        kind, p = st["kind"], st["payload"]
+        if kind == "genesis" and (
+            b64decode_strict(p["operator_key"]) != self.operator.public_key
+            or p["origin"] != self.operator.name
         ):
-            rec.fail(
-                "signature",
-                f"the event's signature does not verify with key {signer} of actor {krec.actor}",
+            self._fail(
+                position,
+                "genesis",
+                "the genesis entry names another operator key or origin",
+                line=line_no,
             )
+        # As the core: what is admitted takes effect, whatever else failed at this entry
+        # (a genesis too: the key it names signs the operator statements after it).
+        self.registry.apply(kind, p, position)
 
-    def _check_genesis(self, payload: dict[str, Any], signer: str, rec: EntryRec) -> None:
-        op = self.operator
-        pk = b64decode_strict(payload.get("operator_key"), 32)
-        if pk is not None and pk != op.public_key:
-            rec.fail(
-                "genesis",
-                "genesis names a different operator key than the one given "
-                f"({b64encode(pk)} instead of {b64encode(op.public_key)})",
-            )
-            self.genesis_mismatch = True
-            self.genesis_key = pk
-        if payload.get("origin") != op.name:
-            rec.fail(
-                "genesis",
-                f"genesis origin {payload.get('origin')!r} is not the operator key's name "
-                f"{op.name!r}",
-            )
-        if pk is not None and signer != key_id(pk):
-            rec.fail("not_operator", "genesis signer is not the key ID of its operator_key")
+    def _statement_id(self, sid: bytes, position: int, line_no: int) -> None:
+        if self.seen_ids is not None:
+            if sid in self.seen_ids:
+                self._fail(
+                    position,
+                    "duplicate_statement",
+                    "this statement is already in the log",
+                    line=line_no,
+                )
+            self.seen_ids.add(sid)
+            return
+        if self.bloom is None:
+            # about twelve bits an entry, sized from the header's tree_size, and grown
+            # should the header claim fewer entries than there are
+            self.bloom = GrowingBloomFilter(self.header_size or 1 << 16)
+        if self.bloom.add_check(sid):
+            self.candidates.add(sid)
 
     # -- checkpoints -------------------------------------------------------------------------
 
-    def _checkpoint_line(self, obj: dict[str, Any], line_no: int) -> None:
-        """Signature, origin and placement now; the root when the tree reaches its size.
-
-        A checkpoint failure's index is the entry that brings the log to the checkpoint's
-        size (the entry it stands after, when misplaced); None before any entry."""
-        self._ensure_started()
+    def _checkpoint(self, note: str, line_no: int) -> None:
+        """FORMAT.md 6 and 8: the operator's signature, the origin, and the checkpoint's size
+        and root against the entries read so far. Reported for the log (index null)."""
         ordinal = self.checkpoints
         self.checkpoints += 1
+        size = self.tree.size
         extra: dict[str, Any] = {"checkpoint": ordinal, "line": line_no}
-        at = self.last_claimed
-        note = obj.get("note")
-        if obj.keys() != {"type", "note"} or type(note) is not str:
-            self._fail(
-                at,
-                "checkpoint_signature",
-                "checkpoint line must have exactly the members type and note (a string)",
-                **extra,
-            )
-            return
         try:
-            text, _sigs = parse_note(note)
+            cp = verify_checkpoint(note, self.operator)
         except NoteError as e:
-            self._fail(at, "checkpoint_signature", f"checkpoint note is malformed: {e}", **extra)
+            self._fail(None, "checkpoint_signature", f"the checkpoint after entry {size - 1}: {e}")
             return
-        text_problem = ""
-        try:
-            cp: Checkpoint | None = parse_checkpoint_text(text)
-        except NoteError as e:
-            cp = None
-            text_problem = str(e)
-        placed = cp is not None and cp.size in (
-            0 if self.last_claimed is None else self.last_claimed + 1,
-            self.positions,
-        )
-        if cp is not None:
-            extra["tree_size"] = cp.size
-            if placed:
-                at = cp.size - 1 if cp.size > 0 else None
-        else:
+        extra["tree_size"] = cp.size
+        if cp.origin != self.operator.name:
             self._fail(
-                at, "checkpoint_signature", f"checkpoint text is malformed: {text_problem}", **extra
-            )
-        self._checkpoint_signature(note, at, extra)
-        if cp is None:
-            return
-        if cp.origin != self.origin:
-            self._fail(
-                at,
+                None,
                 "checkpoint_origin",
-                f"origin {cp.origin!r} is not the log's origin {self.origin!r}",
+                f"origin {cp.origin!r} is not the log's origin {self.operator.name!r}",
                 **extra,
             )
-        if not placed:
-            expected = 0 if self.last_claimed is None else self.last_claimed + 1
-            where = (
-                "after the header"
-                if self.last_claimed is None
-                else f"after entry {self.last_claimed}"
-            )
+        if cp.size != size:
             self._fail(
-                at,
+                None,
                 "checkpoint_size",
-                f"checkpoint for tree size {cp.size} stands {where}, "
-                f"where the tree size is {expected}",
+                f"a checkpoint of size {cp.size} stands where the log has {size} entries",
                 **extra,
             )
-        self._queue_root(cp.size, cp.root, at, extra, "checkpoint_root")
-
-    def _checkpoint_signature(self, note: str, at: int | None, extra: dict[str, Any]) -> None:
-        """FORMAT.md 6.2: the operator's signature (one by the key a mismatched genesis
-        names is counted, and reported once at the genesis)."""
-        try:
-            verify_note(note, [self.operator])
-        except NoteError as e:
-            gk = self.genesis_key if self.genesis_mismatch else None
-            try:
-                if gk is None:
-                    raise
-                verify_note(note, [VerifierKey(self.origin, note_key_id(self.origin, gk), gk, "")])
-                self.genesis_key_checkpoints += 1  # reported once, at the genesis
-            except NoteError:
-                self._fail(
-                    at,
-                    "checkpoint_signature",
-                    f"{e} (the operator's signature must verify)",
-                    **extra,
-                )
+        elif cp.root != (root := self.tree.root()):
+            self._fail(
+                None,
+                "checkpoint_root",
+                f"root {b64encode(cp.root)} is not the Merkle tree hash of the first "
+                f"{size} entries ({b64encode(root)})",
+                **extra,
+            )
 
     # -- the end -----------------------------------------------------------------------------
 
     def finish(self) -> None:
-        if self.header is None:
+        n = self.tree.size
+        if self.lines == 0:
             self._fail(None, "header", "the export is empty: no header line")
-            self.header = {}
-        self.chain.finish()
-        n = self.positions
         if self.header_size is not None and self.header_size != n:
             self._fail(
                 None,
                 "truncated",
                 f"the header says tree_size {self.header_size} but the export has {n} entries",
             )
-        self._finish_roots()
-        self._finish_summaries()
-        self.report.entries = n
-        self.report.checkpoints = self.checkpoints
-
-    def _finish_roots(self) -> None:
-        """Roots the entries never reached, or could not be checked against."""
-        final = self.chain.k
-        for size, _root, at, extra, check in self.pending:
-            if check == "since_root":
-                self._fail(
-                    None,
-                    "since_root",
-                    f"the --since checkpoint is for tree size {size}, but the "
-                    f"export has only {final} entries",
-                )
-            else:
-                self._fail(
-                    at,
-                    "checkpoint_root",
-                    f"checkpoint for tree size {size} is beyond the {final} entries of the export",
-                    **extra,
-                )
-        self.pending = []
-        if self.unverifiable:
-            cps = [(a, e) for a, e, c in self.unverifiable if c == "checkpoint_root"]
-            if cps:
-                ords = [e.get("checkpoint") for _, e in cps]
-                where = (
-                    f"from entry {self.gap_at} on the tree is incomplete"
-                    if self.gap_at is not None
-                    else "they are misplaced"
-                )
-                self._fail(
-                    cps[0][0],
-                    "checkpoint_root",
-                    f"{len(cps)} checkpoint root(s) could not be checked "
-                    f"against the entries ({where}); checkpoints {ords[0]} to {ords[-1]}",
-                    checkpoint=ords[0],
-                )
-            if any(c == "since_root" for _, _, c in self.unverifiable):
-                self._fail(
-                    None,
-                    "since_root",
-                    "the --since checkpoint's root could not be checked: "
-                    "entries before its size are missing",
-                )
-
-    def _finish_summaries(self) -> None:
-        """Failures counted along the way and reported once, at the entry that explains them."""
-        if self._diverged:
-            first_at, first_extra = self._diverged[0]
-            _, last_extra = self._diverged[-1]
-            self._fail(
-                first_at,
-                "checkpoint_root",
-                f"{len(self._diverged)} later checkpoint(s) (checkpoints "
-                f"{first_extra.get('checkpoint')} to {last_extra.get('checkpoint')}, up to tree "
-                f"size {last_extra.get('tree_size')}) do not match the entries either, as follows "
-                "from the mismatch reported before them",
-                **first_extra,
-            )
-        if self.genesis_key_signed:
-            self._fail(
-                0,
-                "genesis",
-                f"{self.genesis_key_signed} operator statement(s) are signed by the key "
-                "the genesis names, not by the operator key given",
-            )
-        if self.genesis_key_checkpoints:
+        if self.since is not None and n < self.since.size:
             self._fail(
                 None,
-                "checkpoint_signature",
-                f"{self.genesis_key_checkpoints} checkpoint(s) are signed "
-                "by the key the genesis names, not by the operator key given",
+                "since_root",
+                f"the --since checkpoint is for tree size {self.since.size}, but the "
+                f"export has only {n} entries",
             )
-        for taint, (count, listed) in sorted(self.registry.dependents.items()):
-            shown = ", ".join(str(i) for i in listed) + (", ..." if count > len(listed) else "")
-            self._fail(
-                taint,
-                "depends_on_failed",
-                f"{count} later entr{'y is' if count == 1 else 'ies are'} "
-                f"not authorised under the key registry as written (entries {shown}), because this "
-                "entry, which registers actors or keys, failed verification",
-            )
+        self.report.entries = n
+        self.report.checkpoints = self.checkpoints
 
     # -- duplicates ---------------------------------------------------------------------------
 
     def confirm_duplicates(self, lines: Iterable[bytes]) -> None:
-        """The second pass: confirm the Bloom filter's possible duplicates exactly."""
+        """The second pass: confirm the Bloom filter's possible duplicates exactly, counting
+        entry lines as the first pass did (only entries read there have a statement ID)."""
         if not self.candidates:
             return
-        cands = self.candidates
-        last_pos = max(p for occ in cands.values() for p, _ in occ)
-        first_seen: dict[bytes, Any] = {}
+        cands, read_ok = self.candidates, self.read_ok
+        seen: set[bytes] = set()
         pos = -1
-        wf = self.well_formed
-        started = _time.monotonic()
-        for raw in lines:
-            fast = split_entry_line(raw)
-            if fast is not None:  # the usual writer's form; anything else is parsed in full
-                obj = {"index": fast[0], "leaf": fast[1]}
+        for line_no, raw in enumerate(lines, 1):
+            fast = split_entry_line(raw) if line_no > 1 else None
+            if fast is not None:
+                text: Any = fast[1]
             else:
                 try:
-                    obj, _ = read_json(raw)
+                    obj, _ = read_json(raw, lone_surrogates=True)
                 except JSONError:
                     continue
                 if type(obj) is not dict or obj.get("type") != "entry":
                     continue
+                text = obj.get("leaf")
             pos += 1
-            if pos > last_pos:
-                break
-            if not (wf[pos >> 3] >> (pos & 7)) & 1:
-                sid = self._slow_statement_id(obj)
-            else:
-                leaf = b64decode_strict(obj.get("leaf"))
-                sid = statement_id_from_canonical_leaf(leaf) if leaf is not None else None
+            if not (read_ok[pos >> 3] >> (pos & 7)) & 1:
+                continue
+            leaf = b64decode_strict(text)
+            sid = statement_id_from_canonical_leaf(leaf) if leaf is not None else None
             if sid is None or sid not in cands:
                 continue
-            if sid not in first_seen:
-                first_seen[sid] = obj.get("index")
-            else:
-                at: Any = next((a for p, a in cands[sid] if p == pos), obj.get("index"))
+            if sid in seen:
                 self._fail(
-                    at,
-                    "duplicate_statement",
-                    f"the same statement is already at entry "
-                    f"{first_seen[sid]} (statement ID {sid.hex()})",
+                    pos, "duplicate_statement", "this statement is already in the log", line=line_no
                 )
-            if self.progress is not None and pos and pos % self.progress_every == 0:
-                dt = max(_time.monotonic() - started, 1e-9)
-                self.progress.write(
-                    f"  duplicate check: {pos} entries re-read ({pos / dt:,.0f} entries/s)\n"
-                )
-
-    def _slow_statement_id(self, obj: dict[str, Any]) -> bytes | None:
-        """The statement ID of an entry not in the sliceable form, as the first pass
-        computed it; None where the first pass had none."""
-        leaf = b64decode_strict(obj.get("leaf"))
-        if leaf is None:
-            return None
-        try:
-            entry, plain = read_json(leaf)
-            st = entry.get("statement") if type(entry) is dict else None
-            if type(st) is not dict or type(st.get("kind")) is not str:
-                return None
-            kind = st["kind"]
-            if kind not in _DOMAIN:
-                return None
-            body = jcs({k: v for k, v in st.items() if k != "sig"}, plain=plain)
-        except JSONError:  # unreadable entries have no statement ID
-            return None
-        return hashlib.sha256(_DOMAIN[kind] + body).digest()
+            seen.add(sid)
 
 
 def _iter_lines(f: IO[bytes]) -> Iterator[bytes]:
@@ -2645,15 +2091,6 @@ _LOT_BEFORE_SERIAL = re.compile(r"/10/[^/]+(?=/21/)")
 _MAX_SAFE = 2**53 - 1
 
 
-class RuleBroken(Exception):
-    """A rule of FORMAT.md 9 broken: the raising form of a Problem, caught where it is
-    reported."""
-
-    def __init__(self, check: str, message: str) -> None:
-        super().__init__(message)
-        self.problem: Problem = (check, message)
-
-
 class BundleReport:
     """What a bundle proves: the checkpoint, every failure (index None: the bundle as a
     whole), and each entry's kind and the fields read from its verified bytes."""
@@ -2708,7 +2145,7 @@ class BundleReport:
 def _bundle_document(data: bytes) -> tuple[dict[str, Any], list[tuple[int, bytes, list[bytes]]]]:
     """FORMAT.md 9.1 shape; raises RuleBroken('bundle', ...)."""
     try:
-        doc, _ = read_json(data)
+        doc, _ = read_json(data, lone_surrogates=True)
     except JSONError as e:
         raise RuleBroken("bundle", f"the bundle is not acceptable JSON: {e}") from None
     if type(doc) is not dict or doc.keys() != _BUNDLE_KEYS:
@@ -2775,85 +2212,6 @@ def _bundle_nodes(raw: Any) -> list[bytes]:
     if len(set(nodes)) != len(nodes):
         raise RuleBroken("bundle", "nodes must not hold the same hash twice")
     return nodes
-
-
-def _bundle_entry(leaf: bytes) -> dict[str, Any]:
-    """FORMAT.md 4 and 9.2 step 5.2: the entry's JSON, canonical bytes, members, statement."""
-    try:
-        obj, plain = read_json(leaf)
-    except JSONError as e:
-        raise RuleBroken("entry_shape", f"the entry is not acceptable JSON: {e}") from None
-    if type(obj) is not dict or obj.keys() != _ENTRY_KEYS:
-        raise RuleBroken(
-            "entry_shape", "an entry has exactly the members " + ", ".join(sorted(_ENTRY_KEYS))
-        )
-    try:
-        canonical = jcs(obj, plain=plain)
-    except JSONError as e:
-        raise RuleBroken("entry_shape", f"the entry has no canonical form: {e}") from None
-    if canonical != leaf:
-        raise RuleBroken("canonical_bytes", "the entry bytes are not in canonical (RFC 8785) form")
-    index, prev, st = obj["index"], obj["prev"], obj["statement"]
-    if type(index) is not int or not 0 <= index <= _MAX_SAFE:
-        raise RuleBroken("entry_shape", "an entry's index is a non-negative integer")
-    if type(obj["v"]) is not int or obj["v"] != 1:
-        raise RuleBroken("entry_shape", f"unsupported entry version {obj['v']!r}")
-    if type(prev) is not str or not _HEX64.match(prev):
-        raise RuleBroken("entry_shape", "an entry's prev is 64 lowercase hex digits")
-    if ledger_time_ns(obj["time"]) is None:
-        raise RuleBroken(
-            "entry_shape", "an entry's time is not of the form YYYY-MM-DDTHH:MM:SS.sssZ"
-        )
-    if type(st) is not dict:
-        raise RuleBroken("entry_shape", "a statement must be a JSON object")
-    if st.keys() != _STATEMENT_KEYS:
-        raise RuleBroken("entry_shape", _members_problem(st, _STATEMENT_KEYS, "statement") or "")
-    if st["kind"] not in STATEMENT_KINDS:
-        raise RuleBroken("entry_shape", "kind must be one of " + ", ".join(STATEMENT_KINDS))
-    if type(st["payload"]) is not dict:
-        raise RuleBroken("entry_shape", "payload must be a JSON object")
-    if not (type(st["signer"]) is str and _HEX32.match(st["signer"])):
-        raise RuleBroken("entry_shape", "signer must be a key ID: 32 lowercase hex digits")
-    sig = b64decode_strict(st["sig"], 64)
-    if sig is None:
-        raise RuleBroken("entry_shape", "sig is not canonical base64 of a 64-byte signature")
-    body = jcs({k: v for k, v in st.items() if k != "sig"}, plain=plain)
-    if len(jcs(st, plain=plain)) > MAX_STATEMENT_BYTES:
-        raise RuleBroken("entry_shape", f"the statement is more than {MAX_STATEMENT_BYTES} bytes")
-    obj["_sig"], obj["_message"] = sig, statement_message(st["kind"], body)
-    return obj
-
-
-def _first_rule(reg: Registry, index: int, entry: dict[str, Any]) -> Problem | None:
-    """FORMAT.md 3.1-3.6 for one bundle entry, in the core's order of checks: the first
-    rule broken, or None when the statement is admitted."""
-    st = entry["statement"]
-    kind, p, signer = st["kind"], st["payload"], st["signer"]
-    if index == 0 or kind == "genesis":
-        if index != 0 or kind != "genesis":
-            return ("misplaced_genesis", "the first entry, and only the first, is the genesis")
-        problems = check_payload_genesis(p)
-        if problems:
-            return problems[0]
-        pk = b64decode_strict(p["operator_key"], ED25519_KEY_BYTES)
-        assert pk is not None  # checked by check_payload_genesis
-        if signer != key_id(pk):
-            return ("not_operator", "the genesis must be signed by the operator key it names")
-        return _signature_problem(kind, pk, entry)
-    if kind in OPERATOR_KINDS:
-        if signer != reg.operator_key_id:
-            return ("not_operator", f"only the operator may sign {kind} statements")
-        problems = PAYLOAD_CHECKS[kind](p) or reg.rules(kind, p)
-        return problems[0] if problems else _signature_problem(kind, reg.operator_public_key, entry)
-    t = entry["time"]
-    problems = check_payload_event(p) or reg.event_rules(signer, p, ledger_time_ns(t), t)[0]
-    return problems[0] if problems else _signature_problem(kind, reg.keys[signer].public_key, entry)
-
-
-def _signature_problem(kind: str, public_key: bytes, entry: dict[str, Any]) -> Problem | None:
-    if ed25519_verify(public_key, entry["_message"], entry["_sig"]):
-        return None
-    return ("signature", f"the {kind} statement's signature does not verify")
 
 
 def _verified(reg: Registry, entry: dict[str, Any]) -> dict[str, Any]:
@@ -2960,7 +2318,7 @@ def _check_bundle_entry(
             index, ("inclusion", "the inclusion proof does not lead to the checkpoint's root")
         )
     try:
-        entry = _bundle_entry(leaf)
+        entry = read_entry(leaf)
     except RuleBroken as e:
         report.fail(index, e.problem)
         return None
@@ -2972,7 +2330,7 @@ def _check_bundle_entry(
     payload = st["payload"] if kind == "event" else None
     if payload is not None:
         report.steps.append(index)
-    problem = _first_rule(reg, index, entry)
+    problem = first_rule(reg, index, entry)
     if problem is not None:
         report.fail(index, problem)
         return payload

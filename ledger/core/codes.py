@@ -228,6 +228,8 @@ _ALL = (
     Code("not_packed", "rule", 403, "{object} is not packed in {parent}", _E8),
     Code("unknown_party", "rule", 403, "GLN {gln} belongs to no registered actor", _E8),
     # -- the verifiers' own check names (FORMAT.md 8 and 9.2) -----------------------------
+    Code("header", "check", None, "the export's header line: {why}", _F8),
+    Code("truncated", "check", None, "the export was cut: {why}", _F8),
     Code("canonical_bytes", "check", None, "the entry bytes are not in canonical form", _F8),
     Code("entry_shape", "check", None, "the entry cannot be read: {why}", _F8),
     Code("index_sequence", "check", None, "the entry says index {index}, not {position}", _F8),

@@ -3,9 +3,10 @@
 FORMAT.md section 8: a header line, every entry (base64 of its JCS bytes) and every signed
 checkpoint, the latter directly after the entry that brings the log to its size.
 
-Keys are fixed (seed = SHA-256 of a label) and so is the clock (one second per entry from
-START), so every build is byte-for-byte the same. `build()` makes a small log with the
-Wuchang rice chain of docs/EVENTS.md: the genesis, six actors, a key each, fifteen events,
+Keys are fixed (tests.support.fixed: the seed is SHA-256 of a label) and so is the clock
+(one second per entry from START, which is earlier than tests.support.fixed's to suit the
+samples' dates), so every build is byte-for-byte the same. `build()` makes a small log with
+the Wuchang rice chain of docs/EVENTS.md: the genesis, six actors, a key each, fifteen events,
 a revocation, a replacement key and one more event; `build_big()` writes a long one for
 speed and memory measurements.
 """
@@ -24,20 +25,15 @@ from ledger import samples as ex
 from ledger.core.canonical import canonical_bytes
 from ledger.core.checkpoint import Checkpoint
 from ledger.core.entries import GENESIS_PREV, make_entry
-from ledger.core.hashing import leaf_hash, sha256
+from ledger.core.hashing import leaf_hash
 from ledger.core.merkle import Frontier
 from ledger.core.note import NoteSigner
 from ledger.core.signing import SigningKey, b64encode
 from ledger.core.statements import sign_statement
 from ledger.core.timefmt import format_time
+from tests.support.fixed import ORIGIN, fixed_key
 
-ORIGIN = "ledger.example/wuchang-rice"
 START = datetime(2024, 11, 1, 0, 0, tzinfo=UTC)
-
-
-def fixed_key(label: str) -> SigningKey:
-    """A deterministic key: the seed is SHA-256 of the label."""
-    return SigningKey(sha256(label.encode("utf-8")))
 
 
 def clock_time(i: int) -> str:

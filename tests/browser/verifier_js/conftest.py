@@ -17,7 +17,7 @@ import pytest
 from flask import Flask, Response, abort
 
 from tests.browser.conftest import serve_app
-from tests.verifier import bundle_corpus as bundles
+from tests.verifier import demo_bundles as bundles
 from web import add_security_headers
 
 STATIC = Path(__file__).resolve().parents[3] / "web" / "static"

@@ -179,14 +179,90 @@ function admitRevoke(st, index, reg) {
   return { kind: 'revoke', keyId: p.key_id, actor, effectiveMs };
 }
 
-// The log check of an event (FORMAT.md 3.5): only eventTime and bizStep are read.
-async function admitEvent(st, timeMs, entryTime, reg) {
-  const p = st.payload;
-  if (!('eventTime' in p)) throw fail('missing_field', 'the event has no eventTime');
+// The head of the server's event reader (ledger/core/event_parser.py, docs/EVENTS.md): the
+// event types, the members each allows, and the type and action each step is posted as.
+const EVENT_COMMON = ['type', 'eventID', 'eventTime', 'eventTimeZoneOffset', 'bizStep', 'disposition',
+  'readPoint', 'bizLocation', 'bizTransactionList', 'sourceList', 'destinationList',
+  'sensorElementList', 'certificationInfo',
+  'tl:allowedRange', 'tl:farmInput', 'tl:inspection', 'tl:carrier'];
+const EVENT_TYPE_MEMBERS = Object.freeze({
+  ObjectEvent: ['action', 'epcList', 'quantityList', 'ilmd'],
+  AggregationEvent: ['action', 'parentID', 'childEPCs', 'childQuantityList'],
+  TransformationEvent: ['transformationID', 'inputEPCList', 'inputQuantityList', 'outputEPCList',
+    'outputQuantityList', 'ilmd'],
+});
+const EVENT_MEMBERS = new Set([...EVENT_COMMON, ...Object.values(EVENT_TYPE_MEMBERS).flat()]);
+/** The type and action (null: none) each step is posted as. */
+const STEP_SHAPE = Object.freeze({
+  ...Object.fromEntries(Object.keys(STEP_ROLES).map((s) => [s, ['ObjectEvent', 'OBSERVE']])),
+  commissioning: ['ObjectEvent', 'ADD'],
+  transforming: ['TransformationEvent', null],
+  packing: ['AggregationEvent', 'ADD'],
+  unpacking: ['AggregationEvent', 'DELETE'],
+});
+const EVENT_ID = /^urn:uuid:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
+const OFFSET = /^[+-][0-9]{2}:[0-9]{2}$/;
+const BAD_TEXT_CHAR = /[\u0000-\u001f\u007f-\u009f\ud800-\udfff]/u; // u: lone surrogates only
+const has = (obj, name) => Object.prototype.hasOwnProperty.call(obj, name);
+
+/** A member read as the server reads text and, given `options`, one of them. */
+function eventText(p, name, maxLen, options = null) {
+  const v = p[name];
+  if (typeof v !== 'string') throw fail('wrong_type', `${name} must be a text string`);
+  if (v === '') throw fail('empty', `${name} is empty`);
+  const length = [...v].length;
+  if (length > maxLen) throw fail('too_long', `${name} is ${length} characters long; at most ${maxLen}`);
+  if (BAD_TEXT_CHAR.test(v)) throw fail('control_character', `${name} contains an invisible control character`);
+  if (v !== v.trim()) throw fail('bad_value', `${name} starts or ends with spaces`);
+  if (options !== null && !options.includes(v)) {
+    throw fail('bad_value', `${name} ${JSON.stringify(v)} is not one of the values this ledger knows`);
+  }
+  return v;
+}
+
+/**
+ * The log check of an event (FORMAT.md 3.5): the server's event reader up to the step's
+ * shape, in its order (type, members, eventID, eventTime, eventTimeZoneOffset, a known
+ * bizStep, the type and action the step is posted as). The rest of docs/EVENTS.md is the
+ * server's.
+ */
+function eventHead(p) {
+  if (!has(p, 'type')) throw fail('missing_field', 'the event has no type (ObjectEvent, ...)');
+  const type = eventText(p, 'type', 100, Object.keys(EVENT_TYPE_MEMBERS));
+  const allowed = new Set([...EVENT_COMMON, ...EVENT_TYPE_MEMBERS[type]]);
+  for (const name of Object.keys(p)) {
+    if (allowed.has(name)) continue;
+    if (EVENT_MEMBERS.has(name)) throw fail('unexpected_field', `${name} belongs to another event type`);
+    throw fail('unknown_field', `the event has an unknown member ${JSON.stringify(name)}`);
+  }
+  for (const name of ['eventID', 'eventTime', 'eventTimeZoneOffset', 'bizStep']) {
+    if (!has(p, name)) throw fail('missing_field', `the event has no ${name}`);
+  }
+  if (!EVENT_ID.test(eventText(p, 'eventID', 45))) {
+    throw fail('bad_value', 'eventID must be urn:uuid: followed by a lowercase UUID');
+  }
+  if (typeof p.eventTime !== 'string') throw fail('wrong_type', 'eventTime must be a date-time text');
   const eventTime = parseRfc3339(p.eventTime);
   if (eventTime === null) throw fail('bad_time', 'eventTime is not an RFC 3339 date-time with an offset or Z');
-  if (!('bizStep' in p)) throw fail('missing_field', 'the event has no bizStep');
-  if (typeof p.bizStep !== 'string') throw fail('bad_value', 'bizStep is not text');
+  const offset = p.eventTimeZoneOffset;
+  if (typeof offset !== 'string' || !OFFSET.test(offset) || Number(offset.slice(4, 6)) > 59
+      || Number(offset.slice(1, 3)) * 60 + Number(offset.slice(4, 6)) > 14 * 60) {
+    throw fail('bad_time', 'eventTimeZoneOffset must be an offset like +08:00');
+  }
+  const step = eventText(p, 'bizStep', 100, Object.keys(STEP_SHAPE));
+  const [wantType, wantAction] = STEP_SHAPE[step];
+  if (type !== wantType) throw fail('step_mismatch', `the step ${step} is posted as a ${wantType}`);
+  if (wantAction !== null) {
+    if (!has(p, 'action')) throw fail('missing_field', `the event has no action (${wantAction})`);
+    const action = eventText(p, 'action', 100, ['ADD', 'OBSERVE', 'DELETE']);
+    if (action !== wantAction) throw fail('step_mismatch', `the step ${step} needs action ${wantAction}`);
+  }
+  return eventTime;
+}
+
+async function admitEvent(st, timeMs, entryTime, reg) {
+  const p = st.payload;
+  const eventTime = eventHead(p);
   const key = reg.keys.get(st.signer);
   if (key === undefined) {
     throw fail('unknown_key', `key ${st.signer} is not added by an earlier entry of this bundle`);
@@ -196,11 +272,10 @@ async function admitEvent(st, timeMs, entryTime, reg) {
   }
   const actor = reg.actors.get(key.actor);
   if (actor === undefined) throw fail('unknown_actor', `the actor of key ${st.signer} is not registered`);
-  const permitted = Object.prototype.hasOwnProperty.call(STEP_ROLES, p.bizStep) ? STEP_ROLES[p.bizStep] : [];
+  const permitted = STEP_ROLES[p.bizStep]; // a known step: eventHead checked it
   if (!actor.roles.some((r) => permitted.includes(r))) {
-    throw fail('role_not_permitted', permitted.length
-      ? `an actor with the roles ${actor.roles.join(', ')} may not post the step ${p.bizStep}; only ${permitted.join(', ')} may`
-      : `no role may post the step ${p.bizStep}: it is not in the ledger's step table`);
+    throw fail('role_not_permitted',
+      `an actor with the roles ${actor.roles.join(', ')} may not post the step ${p.bizStep}; only ${permitted.join(', ')} may`);
   }
   const limit = timeMs + FUTURE_ALLOWANCE_MS;
   if (eventTime.ms > limit || (eventTime.ms === limit && eventTime.subMs)) {
