@@ -21,7 +21,7 @@ from typing import Any
 from ledger import samples as ex
 from ledger.core.bundle import BundleEntry, bundle_json, verify_bundle
 from ledger.core.checkpoint import Checkpoint
-from ledger.core.entries import make_entry, parse_entry
+from ledger.core.entries import parse_entry
 from ledger.core.export_file import verify_export
 from ledger.core.hashing import leaf_hash
 from ledger.core.merkle import inclusion_ranges, root_of
@@ -78,25 +78,6 @@ def case_input(kind: str, case: dict[str, Any], base: bytes) -> bytes:
 
 
 # -- the base log, and longer logs that add to it ---------------------------------------------
-
-
-def continued(fx: eb.Fixture, statements: list[Any]) -> eb.Fixture:
-    """The base log with ``statements`` sequenced after it (chain whole, fixed clock) and a
-    checkpoint at the new end: what an operator that accepted them would publish."""
-    b = eb.LogBuilder()
-    for leaf in fx.leaves:
-        b.leaves.append(leaf)
-        b.frontier.append(leaf_hash(leaf))
-        b.prev = leaf_hash(leaf)
-    b.checkpoints = list(fx.checkpoints)
-    b.keys = dict(fx.keys)
-    for statement in statements:
-        entry = make_entry(len(b.leaves), b.prev, statement, b.now())
-        b.leaves.append(entry.raw)
-        b.prev = entry.hash
-        b.frontier.append(entry.hash)
-    b.checkpoint()
-    return b.fixture()
 
 
 def bundle_of(fx: eb.Fixture, steps: list[int], subject: str = SUBJECT) -> bytes:
@@ -507,7 +488,7 @@ def export_cases(fx: eb.Fixture) -> list[Case]:
         ),
     ]
     for name, what, statement in appended(fx):
-        longer = continued(fx, [statement])
+        longer = eb.continued(fx, [statement])
         new_doc = export_doc("".join(longer.lines()).encode())
         out.append(
             Case(
@@ -814,7 +795,7 @@ def bundle_cases(fx: eb.Fixture) -> list[Case]:
         Case("file-not-an-object", "a JSON array", data=b"[]"),
     ]
     for name, what, statement in appended(fx):
-        longer = continued(fx, [statement])
+        longer = eb.continued(fx, [statement])
         new = json.loads(bundle_of(longer, [*STEPS, 31]))
         out.append(
             Case(

@@ -29,7 +29,7 @@ from ledger.core.hashing import leaf_hash
 from ledger.core.merkle import Frontier
 from ledger.core.note import NoteSigner
 from ledger.core.signing import SigningKey, b64encode
-from ledger.core.statements import sign_statement
+from ledger.core.statements import Statement, sign_statement
 from ledger.core.timefmt import format_time
 from tests.support.fixed import ORIGIN, fixed_key
 
@@ -135,14 +135,18 @@ class LogBuilder:
     def append(
         self, kind: str, payload: dict[str, Any], key: SigningKey, name: str | None = None
     ) -> int:
-        statement = sign_statement(kind, payload, key)
+        index = self.sequence(sign_statement(kind, payload, key))
+        if name:
+            self.at[name] = index
+        return index
+
+    def sequence(self, statement: Statement) -> int:
+        """Append an entry for an already signed statement; its index."""
         index = len(self.leaves)
         entry = make_entry(index, self.prev, statement, self.now())
         self.leaves.append(entry.raw)
         self.prev = entry.hash
         self.frontier.append(entry.hash)
-        if name:
-            self.at[name] = index
         return index
 
     def checkpoint(self) -> None:
@@ -348,3 +352,20 @@ def build_big(path: Path, n_events: int, checkpoint_every: int = 1000) -> Fixtur
 
 def b64(data: bytes) -> str:
     return base64.b64encode(data).decode("ascii")
+
+
+def continued(fx: Fixture, statements: list[Statement]) -> Fixture:
+    """``fx``'s log with ``statements`` sequenced after it (chain whole, fixed clock) and a
+    checkpoint at the new end: what an operator that accepted them would publish."""
+    b = LogBuilder(fx.origin)
+    for leaf in fx.leaves:
+        b.leaves.append(leaf)
+        b.frontier.append(leaf_hash(leaf))
+        b.prev = leaf_hash(leaf)
+    b.checkpoints = list(fx.checkpoints)
+    b.keys = dict(fx.keys)
+    b.at = dict(fx.at)
+    for statement in statements:
+        b.sequence(statement)
+    b.checkpoint()
+    return b.fixture()

@@ -32,7 +32,7 @@ from ledger.core.entries import make_entry
 from ledger.core.export_file import verify_export
 from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteSigner, NoteVerifier, open_note
-from ledger.core.statements import sign_statement
+from ledger.core.statements import parse_statement, sign_statement
 from ledger.core.verify import LogVerifier
 from tests.support.vectors import VECTORS
 from tests.verifier import export_builder as eb
@@ -888,22 +888,7 @@ def test_since_beyond_the_export(fx: eb.Fixture, tmp_path: Path) -> None:
 
 def _with_resequenced_statement(fx: eb.Fixture, j: int) -> eb.Fixture:
     """The statement of entry j sequenced again at the end (chain and checkpoints whole)."""
-    b = eb.LogBuilder()
-    for leaf in fx.leaves:
-        b.leaves.append(leaf)
-        b.frontier.append(leaf_hash(leaf))
-        b.prev = leaf_hash(leaf)
-    b.checkpoints = list(fx.checkpoints)
-    obj = json.loads(fx.leaves[j])
-    st = obj["statement"]
-    from ledger.core.statements import parse_statement
-
-    statement = parse_statement(st)
-    entry = make_entry(len(b.leaves), b.prev, statement, b.now())
-    b.leaves.append(entry.raw)
-    b.frontier.append(entry.hash)
-    b.checkpoint()
-    return b.fixture()
+    return eb.continued(fx, [parse_statement(json.loads(fx.leaves[j])["statement"])])
 
 
 def test_duplicate_statement_file_and_stdin(fx: eb.Fixture, tmp_path: Path) -> None:
