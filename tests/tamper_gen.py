@@ -77,7 +77,7 @@ def case_input(kind: str, case: dict[str, Any], base: bytes) -> bytes:
     return dump_line(apply_patch(json.loads(base), case["patch"]))
 
 
-# -- the base log, and longer logs that add to it ---------------------------------------------
+# -- a bundle of the log ---------------------------------------------------------------------
 
 
 def bundle_of(fx: eb.Fixture, steps: list[int], subject: str = SUBJECT) -> bytes:
