@@ -4,6 +4,7 @@ committed vectors in tests/vectors/traceledger/tamper/bundle/ (tests/tamper_gen.
 
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,3 +54,50 @@ def demo_bundle(database: Path) -> DemoBundle:
 def users_of(doc: dict[str, Any], node: int) -> frozenset[int]:
     """The indices of the entries whose proofs use ``nodes[node]``."""
     return frozenset(e["index"] for e in doc["entries"] if node in e["proof"])
+
+
+# -- tampering with it, as a damaged database or a forger would --------------------------------
+
+TRANSPORT = 124  # the sample bag's truck: a step of its lineage
+
+
+def other_char(c: str) -> str:
+    """Some other base64 character than ``c``."""
+    return "A" if c != "A" else "B"
+
+
+def _flip(b64: str, position: int) -> str:
+    raw = bytearray(base64.b64decode(b64))
+    raw[position] ^= 0x01
+    return base64.b64encode(bytes(raw)).decode()
+
+
+def checkpoint_signature(doc: dict[str, Any]) -> None:
+    """One character of the checkpoint's signature line changed."""
+    lines = doc["checkpoint"].split("\n")
+    lines[4] = lines[4][:-6] + other_char(lines[4][-6]) + lines[4][-5:]
+    doc["checkpoint"] = "\n".join(lines)
+
+
+def checkpoint_root(doc: dict[str, Any]) -> None:
+    """One character of the checkpoint's root changed (so its signature fails too)."""
+    lines = doc["checkpoint"].split("\n")
+    lines[2] = other_char(lines[2][0]) + lines[2][1:]
+    doc["checkpoint"] = "\n".join(lines)
+
+
+def other_key(doc: dict[str, Any]) -> None:
+    """The bundle names another log's verifier key."""
+    doc["verifier_key"] = OTHER_VKEY
+
+
+def one_entry(doc: dict[str, Any]) -> None:
+    """One bit of the truck step's entry flipped."""
+    entry = next(e for e in doc["entries"] if e["index"] == TRANSPORT)
+    entry["leaf"] = _flip(entry["leaf"], 300)
+
+
+def one_node(doc: dict[str, Any]) -> None:
+    """One bit of the first node of the truck step's inclusion proof flipped."""
+    node = next(e for e in doc["entries"] if e["index"] == TRANSPORT)["proof"][0]
+    doc["nodes"][node] = _flip(doc["nodes"][node], 0)

@@ -6,7 +6,6 @@ between the two, as a damaged database or replica would."""
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Callable
@@ -17,48 +16,18 @@ import pytest
 from flask.testing import FlaskClient
 
 from ledger.core import bundle as core_bundle
+from tests.verifier.demo_bundles import (
+    TRANSPORT,
+    checkpoint_root,
+    checkpoint_signature,
+    one_entry,
+    one_node,
+    other_key,
+)
 from web import resolver
 
 UNIT = "/01/06901234000122/10/WC26-M07/21/100071"
-TRANSPORT = 124  # the sample bag's truck: a step
-OTHER_VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
 Tamper = Callable[[dict[str, Any]], None]
-
-
-def _other(c: str) -> str:
-    return "A" if c != "A" else "B"
-
-
-def _flip(b64: str, position: int) -> str:
-    raw = bytearray(base64.b64decode(b64))
-    raw[position] ^= 0x01
-    return base64.b64encode(bytes(raw)).decode()
-
-
-def checkpoint_signature(bundle: dict[str, Any]) -> None:
-    lines = bundle["checkpoint"].split("\n")
-    lines[4] = lines[4][:-6] + _other(lines[4][-6]) + lines[4][-5:]
-    bundle["checkpoint"] = "\n".join(lines)
-
-
-def checkpoint_root(bundle: dict[str, Any]) -> None:
-    lines = bundle["checkpoint"].split("\n")
-    lines[2] = _other(lines[2][0]) + lines[2][1:]
-    bundle["checkpoint"] = "\n".join(lines)
-
-
-def other_key(bundle: dict[str, Any]) -> None:
-    bundle["verifier_key"] = OTHER_VKEY
-
-
-def one_entry(bundle: dict[str, Any]) -> None:
-    entry = next(e for e in bundle["entries"] if e["index"] == TRANSPORT)
-    entry["leaf"] = _flip(entry["leaf"], 300)
-
-
-def one_node(bundle: dict[str, Any]) -> None:
-    node = next(e for e in bundle["entries"] if e["index"] == TRANSPORT)["proof"][0]
-    bundle["nodes"][node] = _flip(bundle["nodes"][node], 0)
 
 
 def served_page(

@@ -18,6 +18,14 @@ import pytest
 
 from tests.browser.verifier_js.conftest import StaticSite
 from tests.verifier import demo_bundles as bc
+from tests.verifier.demo_bundles import (
+    TRANSPORT,
+    checkpoint_root,
+    checkpoint_signature,
+    one_entry,
+    one_node,
+    other_char,
+)
 
 PAGE = """<!doctype html><html><head><meta charset="utf-8">
 <script type="module" src="/static/verify/page.js"></script></head><body>
@@ -31,7 +39,6 @@ STEP = (
     '<span class="step-verified"></span></li>'
 )
 DONE = "main#scan[data-verify-state=done]"
-TRANSPORT = 124  # the sample bag's truck: a step
 OTHER_VKEY = bc.OTHER_VKEY
 Tamper = Callable[[dict[str, Any]], None]
 
@@ -96,45 +103,13 @@ def tampered(demo_bundle: bc.DemoBundle, tamper: Tamper) -> bytes:
     return json.dumps(doc).encode()
 
 
-def _other(c: str) -> str:
-    return "A" if c != "A" else "B"
-
-
-def _flip(b64: str, position: int) -> str:
-    raw = bytearray(base64.b64decode(b64))
-    raw[position] ^= 0x01
-    return base64.b64encode(bytes(raw)).decode()
-
-
-def checkpoint_signature(doc: dict[str, Any]) -> None:
-    lines = doc["checkpoint"].split("\n")
-    lines[4] = lines[4][:-6] + _other(lines[4][-6]) + lines[4][-5:]
-    doc["checkpoint"] = "\n".join(lines)
-
-
-def checkpoint_root(doc: dict[str, Any]) -> None:
-    lines = doc["checkpoint"].split("\n")
-    lines[2] = _other(lines[2][0]) + lines[2][1:]
-    doc["checkpoint"] = "\n".join(lines)
-
-
-def one_entry(doc: dict[str, Any]) -> None:
-    entry = next(e for e in doc["entries"] if e["index"] == TRANSPORT)
-    entry["leaf"] = _flip(entry["leaf"], 300)
-
-
 def transport_sig(doc: dict[str, Any]) -> None:
     """One character of the truck step's signature changed."""
     entry = next(e for e in doc["entries"] if e["index"] == TRANSPORT)
     leaf = _leaf(entry)
     at = leaf.index(b'"sig":"') + len(b'"sig":"') + 10
-    leaf = leaf[:at] + _other(chr(leaf[at])).encode() + leaf[at + 1 :]
+    leaf = leaf[:at] + other_char(chr(leaf[at])).encode() + leaf[at + 1 :]
     entry["leaf"] = base64.b64encode(leaf).decode("ascii")
-
-
-def one_node(doc: dict[str, Any]) -> None:
-    node = next(e for e in doc["entries"] if e["index"] == TRANSPORT)["proof"][0]
-    doc["nodes"][node] = _flip(doc["nodes"][node], 0)
 
 
 # -- verified ------------------------------------------------------------------------------
