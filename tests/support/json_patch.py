@@ -1,6 +1,6 @@
 """RFC 6902 JSON Patch, the part the tamper vectors use: apply a patch, and the patch that
 turns one document into another (``diff``). Small enough to read in full, so the vectors
-need no third-party package."""
+need no third-party package. Also the fuzzers' walk over a document (``paths``, ``put``)."""
 
 from __future__ import annotations
 
@@ -129,3 +129,24 @@ def diff(old: Any, new: Any, at: list[str | int] | None = None) -> list[dict[str
         ]
         return ops
     return [] if old == new else [{"op": "replace", "path": _pointer(at), "value": new}]
+
+
+def paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Every member's path in ``value`` (names and positions), ``value`` itself first."""
+    out = [prefix]
+    if isinstance(value, dict):
+        for name, child in value.items():
+            out += paths(child, (*prefix, name))
+    elif isinstance(value, list):
+        for position, child in enumerate(value):
+            out += paths(child, (*prefix, position))
+    return out
+
+
+def put(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    """A copy of ``value`` with the member at ``path`` replaced by ``new``."""
+    if not path:
+        return new
+    changed = dict(value) if isinstance(value, dict) else list(value)
+    changed[path[0]] = put(value[path[0]], path[1:], new)
+    return changed

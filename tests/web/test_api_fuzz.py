@@ -21,6 +21,7 @@ from ledger.core.errors import MalformedError
 from ledger.core.signing import STATEMENT_KINDS, SigningKey
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
+from tests.support.json_patch import paths, put
 from tests.support.profiles import examples
 from tests.web.conftest import FARM, OPERATOR, event, harvest
 
@@ -262,26 +263,6 @@ hostile_fragments = st.one_of(
 MARK = "@@HOSTILE@@"
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    """Every member's path in ``value``, itself first."""
-    out = [prefix]
-    if isinstance(value, dict):
-        for name, child in value.items():
-            out += _paths(child, (*prefix, name))
-    elif isinstance(value, list):
-        for position, child in enumerate(value):
-            out += _paths(child, (*prefix, position))
-    return out
-
-
-def _put(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    copy = dict(value) if isinstance(value, dict) else list(value)
-    copy[path[0]] = _put(value[path[0]], path[1:], new)
-    return copy
-
-
 def _with_fragment(document: Any, path: tuple[Any, ...], fragment: str, as_key: bool) -> str:
     """``document`` as JSON text with the member at ``path`` replaced by raw ``fragment``
     (or, with ``as_key``, a member named by ``fragment`` added beside it)."""
@@ -291,13 +272,13 @@ def _with_fragment(document: Any, path: tuple[Any, ...], fragment: str, as_key: 
         for step in parent:
             target = target[step]
         if isinstance(target, dict):
-            marked = _put(document, parent, {**target, MARK: 1})
+            marked = put(document, parent, {**target, MARK: 1})
             return json.dumps(marked).replace(f'"{MARK}"', fragment)
-    return json.dumps(_put(document, path, MARK)).replace(f'"{MARK}"', fragment)
+    return json.dumps(put(document, path, MARK)).replace(f'"{MARK}"', fragment)
 
 
 VALID_STATEMENT = event(harvest("HOSTILE-1"))
-STATEMENT_PATHS = _paths(VALID_STATEMENT)
+STATEMENT_PATHS = paths(VALID_STATEMENT)
 
 
 @FUZZ
@@ -324,7 +305,7 @@ def test_hostile_text_anywhere_in_a_valid_statement(
 
 
 @FUZZ
-@given(path=st.sampled_from(_paths(harvest("HOSTILE-3"))), literal=number_literals)
+@given(path=st.sampled_from(paths(harvest("HOSTILE-3"))), literal=number_literals)
 def test_number_literals_signed_for_what_the_server_reads(
     client: FlaskClient, ledger: Ledger, path: tuple[Any, ...], literal: str
 ) -> None:
@@ -333,7 +314,7 @@ def test_number_literals_signed_for_what_the_server_reads(
         value = parse_json(literal)
     except MalformedError:
         value = 0  # the literal itself is refused; sign anything
-    statement = signed("event", _put(harvest("HOSTILE-3"), path, value), FARM)
+    statement = signed("event", put(harvest("HOSTILE-3"), path, value), FARM)
     body = _with_fragment(statement, ("payload", *path), literal, as_key=False)
     size = ledger.size()
     response = client.post(f"{API}/statements", data=body, content_type="application/json")

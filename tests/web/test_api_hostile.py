@@ -19,6 +19,7 @@ from werkzeug.test import TestResponse
 from ledger.core.canonical import parse_json
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
+from tests.support.json_patch import paths, put
 from tests.web.conftest import FARM, event, harvest
 from web import create_app
 
@@ -390,32 +391,13 @@ HOSTILE_VALUES = [
 ]
 
 
-def _paths(value: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
-    out = [prefix]
-    if isinstance(value, dict):
-        for name, child in value.items():
-            out += _paths(child, (*prefix, name))
-    elif isinstance(value, list):
-        for position, child in enumerate(value):
-            out += _paths(child, (*prefix, position))
-    return out
-
-
-def _put(value: Any, path: tuple[Any, ...], new: Any) -> Any:
-    if not path:
-        return new
-    copy = dict(value) if isinstance(value, dict) else list(value)
-    copy[path[0]] = _put(value[path[0]], path[1:], new)
-    return copy
-
-
 def test_a_valid_statement_mutated_field_by_field(client: FlaskClient, ledger: Ledger) -> None:
     """Every member at every depth, replaced by each hostile value, with the old signature."""
     statement = event(harvest("MUT-1"))
     size = ledger.size()
-    for path in _paths(statement)[1:]:
+    for path in paths(statement)[1:]:
         for hostile in HOSTILE_VALUES:
-            body = json.dumps(_put(statement, path, "@MARK@")).replace('"@MARK@"', hostile)
+            body = json.dumps(put(statement, path, "@MARK@")).replace('"@MARK@"', hostile)
             response = post_raw(client, body)
             assert_refused(response, ledger, size)
     assert parse_json(json.dumps(statement)) == statement
