@@ -28,6 +28,7 @@ from ledger.core.events import (
 from ledger.core.gs1 import GS1Identifier, IdentifierKind, parse_identifier
 from ledger.core.json_reader import Node, error
 from ledger.core.timefmt import parse_date, parse_event_time, parse_offset
+from ledger.core.vocabulary import INSPECTION_RESULTS, RANGES
 
 __all__ = [
     "CLASSES",
@@ -66,6 +67,10 @@ LIMITS: Mapping[str, int] = {
     "uri": 512,  # URIs that are not GS1 identifiers (certificates, devices)
 }
 _TEXT = LIMITS["text"]
+
+# Numeric bounds come from the step vocabulary, which the producer's forms are built from.
+_QUANTITY, _DOSE, _PHI = RANGES["quantity"], RANGES["dose"], RANGES["preHarvestIntervalDays"]
+_BAND, _ANALYTE = RANGES["temperatureBand"], RANGES["analyte"]
 
 # Sensor report types the ledger accepts (some of cbv.MEASUREMENT_TYPES), with the
 # UN/CEFACT units allowed for each.
@@ -183,7 +188,7 @@ def read_quantity_list(node: Node) -> tuple[Quantity, ...]:
                 pattern_words="a UN/CEFACT unit code such as KGM (kilogram) or TNE (tonne)",
             )
         # Without a unit the quantity counts whole items, so it must be a whole number.
-        amount = obj["quantity"].number(positive=True, integer=uom is None)
+        amount = obj["quantity"].number(positive=_QUANTITY.above, integer=uom is None)
         out.append(Quantity(epc_class, amount, uom))
     return tuple(out)
 
@@ -306,8 +311,8 @@ def _sensor_report(node: Node, meta_time: datetime | None, device: str | None) -
 def read_allowed_range(node: Node) -> AllowedRange:
     """tl:allowedRange: the temperature band, in CEL."""
     obj = node.members(required=("min", "max", "uom"))
-    low = obj["min"].number(minimum=-100, maximum=100)
-    high = obj["max"].number(minimum=-100, maximum=100)
+    low = obj["min"].number(minimum=_BAND.minimum, maximum=_BAND.maximum)
+    high = obj["max"].number(minimum=_BAND.minimum, maximum=_BAND.maximum)
     uom = obj["uom"].choice(SENSOR_TYPES["Temperature"])
     if low > high:
         raise error(
@@ -332,7 +337,7 @@ def read_farm_input(node: Node, step: str) -> FarmInput:
     obj = node.members(required, optional)
     dose_obj = obj["dose"].members(required=("value", "uom"))
     dose = Dose(
-        float(dose_obj["value"].number(positive=True, maximum=1e6)),
+        float(dose_obj["value"].number(positive=_DOSE.above, maximum=_DOSE.maximum)),
         dose_obj["uom"].text(
             17,
             pattern=_DOSE_UOM,
@@ -341,7 +346,9 @@ def read_farm_input(node: Node, step: str) -> FarmInput:
     )
     phi = None
     if "preHarvestIntervalDays" in obj:
-        days = obj["preHarvestIntervalDays"].number(minimum=0, maximum=3650, integer=True)
+        days = obj["preHarvestIntervalDays"].number(
+            minimum=_PHI.minimum, maximum=_PHI.maximum, integer=_PHI.integer
+        )
         phi = int(days)
     return FarmInput(
         product=obj["product"].text(_TEXT),
@@ -357,7 +364,7 @@ def read_farm_input(node: Node, step: str) -> FarmInput:
 def read_inspection(node: Node) -> Inspection:
     """tl:inspection: the verdict, the analytes measured and the report's SHA-256."""
     obj = node.members(required=("result", "reportSha256"), optional=("analytes",))
-    result = obj["result"].choice(("pass", "fail"))
+    result = obj["result"].choice(INSPECTION_RESULTS)
     sha = obj["reportSha256"].text(
         64,
         pattern=_SHA256,
@@ -370,8 +377,8 @@ def read_inspection(node: Node) -> Inspection:
             analytes.append(
                 Analyte(
                     name=a["name"].text(100),
-                    value=float(a["value"].number(minimum=0)),
-                    limit=float(a["limit"].number(minimum=0)),
+                    value=float(a["value"].number(minimum=_ANALYTE.minimum)),
+                    limit=float(a["limit"].number(minimum=_ANALYTE.minimum)),
                     uom=a["uom"].text(
                         17,
                         pattern=_DOSE_UOM,

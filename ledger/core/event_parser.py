@@ -37,24 +37,17 @@ from ledger.core.event_members import (
 from ledger.core.events import EVENT_TYPES, Event
 from ledger.core.json_reader import Node, Obj, error, safe_key
 from ledger.core.policy import BIZ_STEPS, FARM_STEPS
+from ledger.core.vocabulary import STEPS
 
 __all__ = ["parse_event"]
 
 # Keyword arguments of `Event`, gathered member by member.
 Fields = dict[str, Any]
 
-# Which EPCIS event type (and action) each step is posted as.
-_STEP_SHAPE: dict[str, tuple[str, str | None]] = dict.fromkeys(
-    BIZ_STEPS, ("ObjectEvent", "OBSERVE")
-)
-_STEP_SHAPE.update(
-    {
-        "commissioning": ("ObjectEvent", "ADD"),
-        "transforming": ("TransformationEvent", None),
-        "packing": ("AggregationEvent", "ADD"),
-        "unpacking": ("AggregationEvent", "DELETE"),
-    }
-)
+# Which EPCIS event type (and action) each step is posted as (the step vocabulary).
+_STEP_SHAPE: dict[str, tuple[str, str | None]] = {
+    step: (spec.event_type, spec.action) for step, spec in STEPS.items()
+}
 
 _COMMON_MEMBERS = frozenset(
     {

@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from types import MappingProxyType
 
 from ledger.core.errors import AuthorisationError, ValidationError
+from ledger.core.vocabulary import STEPS
 
 __all__ = [
     "BIZ_STEPS",
@@ -35,25 +36,9 @@ ROLES: tuple[str, ...] = (
 
 FARM_STEPS: tuple[str, ...] = ("tl:sowing", "tl:fertilising", "tl:spraying", "tl:irrigating")
 
-_TABLE: dict[str, frozenset[str]] = {
-    "commissioning": frozenset({"farm", "processor", "packer"}),
-    **{step: frozenset({"farm"}) for step in FARM_STEPS},
-    "transforming": frozenset({"farm", "processor"}),
-    "packing": frozenset({"processor", "packer"}),
-    "unpacking": frozenset({"processor", "packer"}),
-    "inspecting": frozenset({"lab"}),
-    "sampling": frozenset({"lab"}),
-    "storing": frozenset({"farm", "processor", "packer", "warehouse", "retailer"}),
-    "shipping": frozenset({"farm", "processor", "packer", "warehouse"}),
-    "loading": frozenset({"carrier"}),
-    "transporting": frozenset({"carrier"}),
-    "unloading": frozenset({"carrier"}),
-    "receiving": frozenset({"processor", "packer", "warehouse", "retailer"}),
-    "sensor_reporting": frozenset(
-        {"farm", "processor", "packer", "carrier", "warehouse", "retailer"}
-    ),
-    "retail_selling": frozenset({"retailer"}),
-}
+# The table lives with the rest of the step vocabulary (ledger.core.vocabulary), so the
+# forms the producer app offers and the roles checked here cannot drift apart.
+_TABLE: dict[str, frozenset[str]] = {step: spec.roles for step, spec in STEPS.items()}
 
 # bizStep -> roles that may post it (FORMAT.md 3.6), read-only.
 STEP_ROLES: Mapping[str, frozenset[str]] = MappingProxyType(_TABLE)
