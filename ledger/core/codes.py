@@ -57,6 +57,7 @@ class Code:
 
 _F10, _F8, _F92 = "FORMAT.md §10", "FORMAT.md §8", "FORMAT.md §9.2"
 _E7, _E8, _LOCAL = "EVENTS.md §7", "EVENTS.md §8", "FORMAT.md §10.3"
+_E12 = "EVENTS.md §12"
 
 _ALL = (
     # -- the classes' own codes, for a rejection no narrower code names ------------------
@@ -219,6 +220,11 @@ _ALL = (
         _E7,
     ),
     # -- custody (docs/EVENTS.md 8) ------------------------------------------------------
+    # -- filling a form (EVENTS.md §12): build_payload, checked before anything is signed -
+    Code("unknown_form", "local", None, "there is no form {name!r}", _E12),
+    Code("form_unknown_field", "local", None, "{field} is not a field of the form {form}", _E12),
+    Code("form_missing", "local", None, "{field} is required", _E12),
+    Code("form_bad_value", "local", None, "{field}: {why}", _E12),
     Code("unknown_object", "rule", 403, "{object} was never created in this ledger", _E8),
     Code("not_in_custody", "rule", 403, "{object} is not in your custody", _E8),
     Code("object_exists", "rule", 403, "{object} already exists", _E8),

@@ -6,7 +6,7 @@ step its EPCIS event type and action and the roles that may post it (`ledger.cor
 and `ledger.core.event_parser` take their tables from here), `RANGES` and `INSPECTION_RESULTS`
 the numeric bounds and enumerations the member readers check, and `ledger.core.forms` the
 forms a producer fills. `describe()` is the whole description as JSON, served at
-``GET /api/v1/vocabulary``. Pure data: no I/O.
+``GET /api/v1/vocabulary``). Pure data: no I/O.
 """
 
 from __future__ import annotations
