@@ -86,7 +86,9 @@ def add_security_headers(response: Response) -> Response:
 def select_locale() -> str:
     """``?lang=`` if given, else the console session's choice, else the best of the reader's
     Accept-Language, else Chinese."""
-    asked = request.args.get("lang") or session.get("lang")
+    asked = request.args.get("lang")
+    if asked is None and request.path.startswith("/console"):
+        asked = session.get("lang")  # only the console has a session
     if asked in LANGUAGES:
         return str(asked)
     return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]

@@ -25,7 +25,7 @@ from flask import (
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from flask_login import login_required, login_user, logout_user
+from flask_login import current_user, login_required, login_user, logout_user
 from flask_wtf import FlaskForm
 from werkzeug.exceptions import TooManyRequests
 from wtforms import PasswordField, SelectChoice, SelectMultipleField, StringField, widgets
@@ -113,6 +113,7 @@ def page(template: str, status: int = 200, **context: Any) -> ResponseReturnValu
         other_lang_url=url_for(request.endpoint or "console.home", **(request.view_args or {}))
         + f"?lang={other}",
         signing=ledger().signer is not None,
+        current_user=current_user,
         **context,
     )
     return html, status

@@ -104,10 +104,20 @@ def install(app: Flask, load_account: Any) -> None:
         SESSION_REFRESH_EACH_REQUEST=True,
         PERMANENT_SESSION_LIFETIME=timedelta(minutes=app.config["LEDGER_CONSOLE_SESSION_MINUTES"]),
     )
-    manager = LoginManager(app)
+    manager = LoginManager()
+    # Not in every template's context: it would read the session on every page of the site
+    # (and add "Vary: Cookie" to public ones); the console's pages pass ``current_user``.
+    manager.init_app(app, add_context_processor=False)
     manager.login_view = "console.login"
     manager.login_message = ""  # the login page says what it is; no flashed sentence
-    manager.session_protection = "strong"
+    # "basic": a session whose client address or browser changes is marked not fresh.
+    # Flask-Login's "strong" mode treats permanent sessions (ours) as "basic" anyway, and
+    # on a phone moving between networks the address changes while the operator is the same.
+    manager.session_protection = "basic"
     manager.user_loader(load_account)
+    # Flask-Login's only after-request hook keeps a "remember me" cookie up to date; the
+    # console has none, and the hook reads the session on every request of the site, which
+    # would add "Vary: Cookie" to the public scan pages and API answers.
+    app.after_request_funcs[None].remove(manager._update_remember_cookie)
     csrf.init_app(app)
     limiter.init_app(app)

@@ -333,3 +333,11 @@ def test_the_demo_console_account_is_made_once_and_logs_in(demo_ledger_copy: Led
         {"TESTING": True, "LEDGER": demo_ledger_copy, "SECRET_KEY": "s"}
     ).test_client()
     assert log_in(client, demo.CONSOLE_ACCOUNT, demo.CONSOLE_PASSWORD).status_code == 302
+
+
+def test_the_public_pages_do_not_touch_the_console_session(console: FlaskClient) -> None:
+    log_in(console)  # the browser holds a console cookie, which is scoped to /console
+    for path in ("/", "/api/v1/checkpoint", "/01/06901234000122/10/NO-SUCH-LOT"):
+        answer = console.get(path)
+        assert "Set-Cookie" not in answer.headers, path
+        assert "Cookie" not in answer.headers.get("Vary", ""), path
