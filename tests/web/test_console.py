@@ -314,7 +314,11 @@ def test_lots_and_units_link_to_scan_pages_and_label_sheets(demo_ledger_copy: Le
     units = client.get("/console/lots/06901234000122/WC26-M07")
     assert units.status_code == 200
     assert 'href="/01/06901234000122/10/WC26-M07/21/100071"' in units.text
-    assert client.get("/01/06901234000122/10/WC26-M07/21/100071").status_code == 200
+    for linked in (
+        "/01/06901234000122/10/WC26-M07/21/100071",
+        "/labels/01/06901234000122/10/WC26-M07",
+    ):
+        assert client.get(linked).status_code == 200, linked
 
 
 def test_the_api_takes_statements_without_a_csrf_token(client: FlaskClient) -> None:
@@ -341,3 +345,34 @@ def test_the_public_pages_do_not_touch_the_console_session(console: FlaskClient)
         answer = console.get(path)
         assert "Set-Cookie" not in answer.headers, path
         assert "Cookie" not in answer.headers.get("Vary", ""), path
+
+
+@pytest.mark.parametrize(
+    ("path", "data"),
+    [
+        ("/console/actors/new", {"actor": "x" * 300, "roles": ["farm", "farm"], "gln": "１２３"}),
+        ("/console/actors/new", {**ACTOR, "roles": ["sheriff"]}),
+        ("/console/actors/new", {**ACTOR, "name_zh": "a\x07b"}),
+        ("/console/revoke", {"actor": "", "key_id": "", "effective": "", "reason": ""}),
+        ("/console/revoke", {"actor": "nobody", "key_id": "0" * 32, "effective": "now"}),
+        ("/console/revoke", {"actor": "wuchang-coop", "key_id": "0" * 32, "effective": "9999"}),
+    ],
+)
+def test_garbage_in_a_form_is_a_rule_error_never_a_500(
+    console: FlaskClient, ledger: Ledger, path: str, data: dict[str, Any]
+) -> None:
+    log_in(console)
+    size = ledger.size()
+    answer = post_form(console, path, data)
+    assert answer.status_code == 422, answer.text
+    assert re.search(r'<p class="error" role="alert">.+<code>\[[a-z_]+\]</code></p>', answer.text)
+    assert ledger.size() == size
+
+
+def test_a_bad_or_unknown_lot_is_answered_with_its_code(console: FlaskClient) -> None:
+    log_in(console)
+    assert console.get("/console/lots").status_code == 200
+    bad = console.get("/console/lots/12345/LOT", headers={"Accept": "text/html"})
+    assert bad.status_code == 400 and "bad_identifier" in bad.text
+    unknown = console.get("/console/lots/06901234000122/NO-SUCH", headers={"Accept": "text/html"})
+    assert unknown.status_code == 404 and "unknown_lot" in unknown.text
