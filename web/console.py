@@ -36,7 +36,7 @@ from ledger.core.gs1 import GS1Identifier
 from ledger.core.timefmt import format_time, parse_event_time
 from ledger.service.ledger import Ledger
 from web import console_auth
-from web.console_auth import ConsoleUser, limiter
+from web.console_auth import ConsoleUser
 from web.console_words import rule_message
 
 bp = Blueprint("console", __name__, url_prefix="/console")
@@ -143,21 +143,9 @@ def too_many(error: TooManyRequests) -> ResponseReturnValue:
 
 
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(
-    console_auth.account_limit,
-    key_func=console_auth.account_key,
-    methods=["POST"],
-    deduct_when=console_auth.failed_login,
-    scope="console-login-account",
-)
-@limiter.limit(
-    console_auth.client_limit,
-    methods=["POST"],
-    deduct_when=console_auth.failed_login,
-    scope="console-login-client",
-)
 def login() -> ResponseReturnValue:
-    """The login form; a failed login answers 401 (and counts towards the throttle)."""
+    """The login form; a failed login answers 401 (and counts towards the throttle that
+    ``register`` puts on this view)."""
     form = LoginForm()
     if not form.validate_on_submit():
         return page("console/login.html", 400 if request.method == "POST" else 200, form=form)
@@ -297,3 +285,4 @@ def register(app: Flask) -> None:
     """Install the console's guards and its blueprint on ``app``."""
     console_auth.install(app, load_account)
     app.register_blueprint(bp)
+    console_auth.throttle_logins(app, "console.login")

@@ -26,10 +26,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ledger.service.accounts import Account
 
-# Module-level, as Flask-Limiter's decorators need it at import; ``init_app`` binds it to
-# each app (and gives each its own storage).
-limiter = Limiter(get_remote_address)
-csrf = CSRFProtect()
+csrf = CSRFProtect()  # its state is per app; the instance only holds the exempt blueprints
 
 
 class ConsoleUser(UserMixin):
@@ -120,4 +117,22 @@ def install(app: Flask, load_account: Any) -> None:
     # would add "Vary: Cookie" to the public scan pages and API answers.
     app.after_request_funcs[None].remove(manager._update_remember_cookie)
     csrf.init_app(app)
-    limiter.init_app(app)
+
+
+def throttle_logins(app: Flask, endpoint: str) -> None:
+    """Limit failed logins at ``endpoint`` per account and per client, with a limiter (and
+    counters) of this app's own, so that two apps in one process never share counts."""
+    limiter = Limiter(get_remote_address, app=app)
+    view = app.view_functions[endpoint]
+    per_account = limiter.limit(
+        account_limit,
+        key_func=account_key,
+        methods=["POST"],
+        deduct_when=failed_login,
+        scope="console-login-account",
+    )
+    per_client = limiter.limit(
+        client_limit, methods=["POST"], deduct_when=failed_login, scope="console-login-client"
+    )
+    throttled: Any = per_account(per_client(view))  # the same view, sync as it was
+    app.view_functions[endpoint] = throttled
