@@ -26,7 +26,13 @@ def serve(settings: Settings, host: str, port: int, operator_key: str) -> None:
 
     if not os.environ.get("LEDGER_PASSPHRASE"):
         click.echo(
-            "LEDGER_PASSPHRASE is not set: appends work, but no checkpoints are signed", err=True
+            "LEDGER_PASSPHRASE is not set: appends work, but no checkpoints are signed and the "
+            "console signs no registry statements",
+            err=True,
+        )
+    if not os.environ.get("LEDGER_SECRET_KEY"):
+        click.echo(
+            "LEDGER_SECRET_KEY is not set: console sessions end when the server stops", err=True
         )
     app = create_app(
         {
