@@ -27,6 +27,10 @@ from ledger.service.ledger import Ledger
 
 ORIGIN = "demo.traceledger.example/wuchang-rice"
 OPERATOR_KEY = "demo-operator"
+# The console account `ledger demo` creates, announced with its password like the keys'
+# passphrase: anyone who reads the demo's output can log in, so never use it for real.
+CONSOLE_ACCOUNT = "demo"
+CONSOLE_PASSWORD = "insecure-demo-console-password"
 PLOTS = ("plot-07", "plot-08", "plot-12")
 BAGS_PER_LOT = 120
 BAGS_PER_CASE = 10
@@ -394,3 +398,12 @@ def sample_unit_path() -> str:
 def sample_lot() -> tuple[str, str]:
     """(GTIN, lot) of the bags the sample bag belongs to."""
     return s.BAG_GTIN, _lot(PLOTS[0])[1]
+
+
+def ensure_console_account(ledger: Ledger) -> bool:
+    """Create the demo's console account if it is missing; True if it was created."""
+    accounts = ledger.accounts()
+    if accounts.get(CONSOLE_ACCOUNT) is not None:
+        return False
+    accounts.add(CONSOLE_ACCOUNT, CONSOLE_PASSWORD)
+    return True

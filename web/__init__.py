@@ -12,7 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, request, session
 from flask_babel import Babel
 
 from ledger.catalogue import Catalogue
@@ -20,7 +20,8 @@ from ledger.core.errors import ValidationError
 from ledger.keystore import Keystore
 from ledger.service.ledger import Ledger, database_url, open_database
 from ledger.service.scans import CloneRule, ScanCounter
-from web import api, errors, home, labels, resolver
+from web import api, console, errors, home, labels, resolver
+from web.console_auth import csrf
 
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: a full batch of ordinary events fits easily
 SECURITY_HEADERS = {
@@ -83,10 +84,13 @@ def add_security_headers(response: Response) -> Response:
 
 
 def select_locale() -> str:
-    """``?lang=`` if given, else the best of the reader's Accept-Language, else Chinese."""
+    """``?lang=`` if given, else the console session's choice, else the best of the reader's
+    Accept-Language, else Chinese."""
     asked = request.args.get("lang")
+    if asked is None and request.path.startswith("/console"):
+        asked = session.get("lang")  # only the console has a session
     if asked in LANGUAGES:
-        return asked
+        return str(asked)
     return request.accept_languages.best_match(LANGUAGES) or LANGUAGES[0]
 
 
@@ -114,6 +118,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Babel(app, locale_selector=select_locale, default_locale=LANGUAGES[0])
 
     errors.register(app)
+    console.register(app)
+    csrf.exempt(api.bp)  # a statement's signature is its authority; no browser session
     app.register_blueprint(api.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(labels.bp)

@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from ledger.cli.actors import actor
+from ledger.cli.console import console_user
 from ledger.cli.context import EXIT_ERROR, Settings
 from ledger.cli.keys import keys
 from ledger.cli.labels import labels
@@ -75,3 +76,4 @@ main.add_command(verify)
 main.add_command(reindex)
 main.add_command(serve)
 main.add_command(demo)
+main.add_command(console_user)

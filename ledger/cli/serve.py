@@ -26,7 +26,13 @@ def serve(settings: Settings, host: str, port: int, operator_key: str) -> None:
 
     if not os.environ.get("LEDGER_PASSPHRASE"):
         click.echo(
-            "LEDGER_PASSPHRASE is not set: appends work, but no checkpoints are signed", err=True
+            "LEDGER_PASSPHRASE is not set: appends work, but no checkpoints are signed and the "
+            "console signs no registry statements",
+            err=True,
+        )
+    if not os.environ.get("LEDGER_SECRET_KEY"):
+        click.echo(
+            "LEDGER_SECRET_KEY is not set: console sessions end when the server stops", err=True
         )
     app = create_app(
         {
@@ -63,6 +69,7 @@ def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
     statements = sample.statement_count(keys)
     with progress_bar("appending the sample", statements) as report:
         total, created = sample.build(ledger, keys, report)
+    sample.ensure_console_account(ledger)
     report_ = ledger.verify()
     click.echo(
         f"{ledger.size()} entries ({created} new of {total} sample statements); "
@@ -80,6 +87,10 @@ def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
                 f"Database:        {settings.database}",
                 f"Operator key:    {vkey}",
                 f"Site:            {base}/",
+                (
+                    f"Console:         {base}/console/   (account {sample.CONSOLE_ACCOUNT!r}, "
+                    f"INSECURE demo password {sample.CONSOLE_PASSWORD!r})"
+                ),
                 f"Scan page:       {unit_page}   (what a bag's QR code opens)",
                 f"Its proof:       {unit_page}?format=bundle",
                 f"Label sheet:     {base}/labels/01/{lot_gtin}/10/{lot}",
@@ -106,6 +117,9 @@ def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
             "LEDGER_KEYSTORE": str(settings.keystore_dir),
             "LEDGER_OPERATOR_KEY": sample.OPERATOR_KEY,
             "LEDGER_PASSPHRASE": DEMO_PASSPHRASE,
+            # The demo is served over plain HTTP (on a LAN address too): a Secure cookie
+            # would never come back, and the console could not be logged in to.
+            "LEDGER_COOKIE_SECURE": False,
         }
     )
     app.run(host=host, port=port)

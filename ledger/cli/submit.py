@@ -65,6 +65,11 @@ def submit(
     else:
         appended = (ledger or settings.ledger()).append([statement])[0]
         index, entry_hash, created = appended.index, appended.entry_hash.hex(), appended.created
+    echo_appended(index, entry_hash, created)
+
+
+def echo_appended(index: int, entry_hash: str, created: bool) -> None:
+    """Say where a statement is in the log, and whether it was new."""
     if created:
         click.echo(f"appended as entry {index} (entry hash {entry_hash})")
     else:
@@ -79,5 +84,6 @@ def submit_operator_statement(
         key = settings.keystore.load(key_name, passphrase(f"Passphrase for key {key_name!r}"))
         submit(settings, sign_statement(kind, payload, key), url)
         return
-    ledger, key = settings.operator_ledger(key_name)
-    submit(settings, sign_statement(kind, payload, key), None, ledger)
+    ledger, _ = settings.operator_ledger(key_name)
+    appended = ledger.append_operator_statement(kind, payload)
+    echo_appended(appended.index, appended.entry_hash.hex(), appended.created)

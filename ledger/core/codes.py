@@ -70,6 +70,13 @@ _ALL = (
     Code("not_found", "answer", 404, "{what} is not in the log", _F10),
     Code("proof_failed", "answer", 400, "the proof does not verify: {what}", _F10),
     Code("store_error", "answer", 503, "the store cannot be used right now: {what}", _F10),
+    Code(
+        "no_operator_key",
+        "answer",
+        503,
+        "the operator key is not unlocked on this server: start it with LEDGER_PASSPHRASE",
+        _F10,
+    ),
     # -- reading JSON, base64, keys and notes --------------------------------------------
     Code("bad_json", "answer", 400, "the document is not valid JSON ({where})", _F10),
     Code("bad_encoding", "answer", 400, "the document is not valid UTF-8 text", _F10),
@@ -294,6 +301,17 @@ _ALL = (
     Code("bad_catalogue", "local", None, "the catalogue {source} is not usable: {why}", _LOCAL),
     Code("unreachable", "local", None, "cannot reach {url}: {why}", _LOCAL),
     Code("bad_answer", "local", None, "{url} did not answer like a ledger server", _LOCAL),
+    Code("account_exists", "local", None, "console account {name!r} already exists", _LOCAL),
+    Code(
+        "bad_account_name",
+        "local",
+        None,
+        "an account name is 2 to 63 lowercase letters, digits or '-'",
+        _LOCAL,
+    ),
+    Code(
+        "weak_password", "local", None, "a console password needs at least {min} characters", _LOCAL
+    ),
 )
 
 

@@ -6,18 +6,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
 from sqlalchemy import Engine
 
 from ledger.core.errors import ConflictError, NotFoundError, StoreError
-from ledger.core.gs1 import parse_identifier
+from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.core.note import NoteSigner, NoteVerifier
 from ledger.core.signing import SigningKey
 from ledger.core.statements import Statement, sign_statement
 from ledger.core.timefmt import format_time
 from ledger.core.verify import Report
-from ledger.service import audit, export, queries, units
+from ledger.service import audit, export, overview, queries, units
+from ledger.service.accounts import Accounts
 from ledger.service.checkpoints import SignedCheckpoint, latest_checkpoint
 from ledger.service.reindex import reindex
 from ledger.service.sequencer import Appended, Clock, Sequencer, system_clock
@@ -127,6 +128,17 @@ class Ledger:
         """Append statements atomically (see ``Sequencer.append``)."""
         return self.sequencer.append(statements)
 
+    def append_operator_statement(self, kind: str, payload: dict[str, Any]) -> Appended:
+        """Sign a registry statement (``actor``, ``key``, ``revoke``) with the operator key
+        this ledger was opened with and append it; the one path of the CLI and the console.
+        ``StoreError`` (no_operator_key) when the key is not held."""
+        if self.signer is None:
+            raise StoreError(
+                "the operator key is not unlocked on this server: start it with LEDGER_PASSPHRASE",
+                code="no_operator_key",
+            )
+        return self.append([sign_statement(kind, payload, self.signer.key)])[0]
+
     def checkpoint(self) -> SignedCheckpoint:
         """Sign a checkpoint if the log grew since the last one; return the latest."""
         self.sequencer.checkpoint()
@@ -181,6 +193,20 @@ class Ledger:
         """The serialised units of one lot, by serial (``NotFoundError`` for an unknown lot)."""
         with self.engine.connect() as conn:
             return units.units_of_lot(conn, gtin, lot)
+
+    def actors(self) -> list[overview.ActorSummary]:
+        """Every registered actor with its keys, in registration order."""
+        with self.engine.connect() as conn:
+            return overview.actors(conn)
+
+    def lots(self) -> list[GS1Identifier]:
+        """The lots the log's events name, the most recently mentioned first."""
+        with self.engine.connect() as conn:
+            return overview.lots(conn)
+
+    def accounts(self) -> Accounts:
+        """The console's operator accounts in this database."""
+        return Accounts(self.engine, self.clock)
 
     # -- auditing and maintenance ------------------------------------------------------------
 

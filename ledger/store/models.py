@@ -149,3 +149,15 @@ class ScanSalt(Base):
 
 # Scan tables are not derived from the log: `ledger reindex` leaves them alone.
 DERIVED_TABLES = (ActorRow, KeyRow, ObjectEntry, CustodyRow, FlagRow, MerkleNode)
+
+
+class ConsoleAccount(Base):
+    """An operator's login to the web console. Not part of the log and not derived from it:
+    ``ledger reindex`` leaves it alone. ``password_hash`` is an argon2id PHC string."""
+
+    __tablename__ = "console_accounts"
+
+    name: Mapped[str] = mapped_column(String(63), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(Text, nullable=False)
+    created: Mapped[str] = mapped_column(String(24), nullable=False)
+    last_login: Mapped[str | None] = mapped_column(String(24))

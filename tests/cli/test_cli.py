@@ -454,3 +454,45 @@ def test_another_command_joins_in_one_line(run: Any) -> None:
         fails(run("hello"), "nobody")
     finally:
         main.commands.pop("hello")
+
+
+def test_console_user_add_asks_the_password_twice_and_stores_an_argon2id_hash(
+    run: Any, vkey: str, env: dict[str, str]
+) -> None:
+    password = "a long console password"
+    out = ok(run("console-user", "add", "operator-1", input=f"{password}\n{password}\n"))
+    assert "'operator-1' created" in out
+    assert password not in out
+    ledger = Ledger(make_engine(env["LEDGER_DATABASE_URL"]))
+    try:
+        assert (ledger.accounts().password_hash("operator-1") or "").startswith("$argon2id$")
+        assert ledger.accounts().authenticate("operator-1", password) is not None
+    finally:
+        ledger.engine.dispose()
+    fails(
+        run("console-user", "add", "operator-1", input=f"{password}\n{password}\n"),
+        "account_exists",
+    )
+    fails(run("console-user", "add", "operator-2", input="short\nshort\n"), "weak_password")
+    fails(
+        run("console-user", "add", "Operator 3", input=f"{password}\n{password}\n"),
+        "bad_account_name",
+    )
+
+
+def test_the_demo_announces_its_console_account_and_makes_it_once(
+    run: Any, env: dict[str, str]
+) -> None:
+    from ledger import demo
+
+    first = ok(run("demo", "--no-serve", "--port", "8123"))
+    assert (
+        f"http://127.0.0.1:8123/console/   (account {demo.CONSOLE_ACCOUNT!r}, "
+        f"INSECURE demo password {demo.CONSOLE_PASSWORD!r})"
+    ) in first
+    ok(run("demo", "--no-serve"))  # a second run keeps the account as it is
+    ledger = Ledger(make_engine(env["LEDGER_DATABASE_URL"]))
+    try:
+        assert ledger.accounts().authenticate(demo.CONSOLE_ACCOUNT, demo.CONSOLE_PASSWORD)
+    finally:
+        ledger.engine.dispose()

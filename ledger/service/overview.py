@@ -1,0 +1,83 @@
+"""What the operator's console lists: the registry's actors with their keys, and the lots the
+log knows. Read from the derived tables, which ``ledger reindex`` rebuilds from the log."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Connection, select
+
+from ledger.core.gs1 import GS1Identifier, parse_identifier
+from ledger.store.models import ActorRow, KeyRow, ObjectEntry
+
+MAX_LOTS = 1000  # a console page lists at most this many lots, newest first
+
+
+@dataclass(frozen=True)
+class KeySummary:
+    """One of an actor's keys; ``revoked_effective`` is None while it is valid."""
+
+    key_id: str
+    revoked_effective: str | None
+
+
+@dataclass(frozen=True)
+class ActorSummary:
+    """One registered actor, as the registry holds it."""
+
+    actor: str
+    name: str
+    roles: tuple[str, ...]
+    region: str
+    gln: str
+    entry_idx: int
+    keys: tuple[KeySummary, ...]
+
+
+def actors(conn: Connection) -> list[ActorSummary]:
+    """Every registered actor with its keys, in registration order."""
+    keys: dict[str, list[KeySummary]] = {}
+    key_rows = select(KeyRow.actor, KeyRow.key_id, KeyRow.revoked_effective)
+    for row in conn.execute(key_rows.order_by(KeyRow.entry_idx)):
+        keys.setdefault(row.actor, []).append(KeySummary(row.key_id, row.revoked_effective))
+    return [
+        ActorSummary(
+            row.actor,
+            row.name,
+            tuple(row.roles.split()),
+            row.region,
+            row.gln,
+            row.entry_idx,
+            tuple(keys.get(row.actor, ())),
+        )
+        for row in conn.execute(
+            select(
+                ActorRow.actor,
+                ActorRow.name,
+                ActorRow.roles,
+                ActorRow.region,
+                ActorRow.gln,
+                ActorRow.entry_idx,
+            ).order_by(ActorRow.entry_idx)
+        )
+    ]
+
+
+def lots(conn: Connection, limit: int = MAX_LOTS) -> list[GS1Identifier]:
+    """The lots (GTIN + lot) the log's events name, the most recently mentioned first."""
+    rows = conn.execute(
+        select(ObjectEntry.object_id, ObjectEntry.entry_idx)
+        .where(ObjectEntry.object_id.like("%/10/%"))
+        .where(ObjectEntry.object_id.not_like("%/21/%"))
+        .order_by(ObjectEntry.entry_idx.desc())
+    )
+    found: dict[str, GS1Identifier] = {}
+    for object_id, _ in rows:
+        if object_id in found:
+            continue
+        identifier = parse_identifier(object_id, field="object")
+        if identifier.kind == "lot":
+            found[object_id] = identifier
+            if len(found) >= limit:
+                break
+    return list(found.values())

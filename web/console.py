@@ -1,0 +1,288 @@
+"""The operator console (/console): log in, see the log, the registry, lots and units;
+register actors and revoke keys. Server-rendered forms, no script.
+
+Registry statements are signed with the operator key the server was started with and
+appended by ``Ledger.append_operator_statement``, the same call as ``ledger actor``'s. A
+rejected statement is shown on its form with the ledger's rule (code and words) and answers
+422; the log is appended to all at once or not at all, so nothing partial is stored.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required, login_user, logout_user
+from flask_wtf import FlaskForm
+from werkzeug.exceptions import TooManyRequests
+from wtforms import PasswordField, SelectChoice, SelectMultipleField, StringField, widgets
+
+from ledger.core import policy
+from ledger.core.errors import LedgerError
+from ledger.core.gs1 import GS1Identifier
+from ledger.core.timefmt import format_time, parse_event_time
+from ledger.service.ledger import Ledger
+from web import console_auth
+from web.console_auth import ConsoleUser
+from web.console_words import rule_message
+
+bp = Blueprint("console", __name__, url_prefix="/console")
+
+ROLE_WORDS = {
+    "farm": _l("farm or co-operative"),
+    "processor": _l("processor (drying, milling)"),
+    "packer": _l("packer"),
+    "carrier": _l("carrier"),
+    "warehouse": _l("warehouse or cold store"),
+    "lab": _l("inspection lab"),
+    "retailer": _l("retailer"),
+}
+
+
+class LoginForm(FlaskForm):
+    name = StringField(_l("Account"))
+    password = PasswordField(_l("Password"))
+
+
+class ActorForm(FlaskForm):
+    # No validators here: the ledger's registry rules judge the statement, and their
+    # errors are shown on the fields they name.
+    actor = StringField(_l("Actor ID"))
+    name_zh = StringField(_l("Business name (Chinese)"))
+    name_en = StringField(_l("Business name (English, optional)"))
+    roles = SelectMultipleField(
+        _l("Roles"),
+        choices=[SelectChoice(role, ROLE_WORDS[role]) for role in policy.ROLES],
+        widget=widgets.ListWidget(prefix_label=False),
+        option_widget=widgets.CheckboxInput(),
+        validate_choice=False,
+    )
+    region = StringField(_l("Region"))
+    gln = StringField(_l("GLN (13 digits)"))
+
+
+class RevokeForm(FlaskForm):
+    actor = StringField(_l("Actor ID"))
+    key_id = StringField(_l("Key ID"))
+    effective = StringField(_l("Invalid from (ISO 8601 time with UTC offset)"))
+    reason = StringField(_l("Reason"))
+
+
+# Which form field shows a rule error naming a payload member.
+FIELD_OF = {
+    "payload.actor": "actor",
+    "payload.name": "name_zh",
+    "payload.roles": "roles",
+    "payload.region": "region",
+    "payload.gln": "gln",
+    "payload.key_id": "key_id",
+    "payload.effective": "effective",
+    "payload.reason": "reason",
+}
+
+
+def ledger() -> Ledger:
+    return current_app.extensions["ledger"]  # type: ignore[no-any-return]
+
+
+def load_account(name: str) -> ConsoleUser | None:
+    """Flask-Login's user loader: the account still exists, or the session ends."""
+    account = ledger().accounts().get(name)
+    return None if account is None else ConsoleUser(account)
+
+
+def page(template: str, status: int = 200, **context: Any) -> ResponseReturnValue:
+    lang = str(get_locale() or "zh")
+    other = "en" if lang == "zh" else "zh"
+    html = render_template(
+        template,
+        lang=lang,
+        other_lang_url=url_for(request.endpoint or "console.home", **(request.view_args or {}))
+        + f"?lang={other}",
+        signing=ledger().signer is not None,
+        current_user=current_user,
+        **context,
+    )
+    return html, status
+
+
+@bp.before_request
+def remember_language() -> None:
+    """A language chosen with ?lang= stays for the rest of the console session."""
+    asked = request.args.get("lang")
+    if asked in ("zh", "en"):
+        session["lang"] = asked
+
+
+@bp.after_request
+def same_origin_referrer(response: Response) -> Response:
+    # Flask-WTF checks the Referer of HTTPS form posts; the site's no-referrer policy
+    # would leave it out, so the console sends it to its own origin only.
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.errorhandler(TooManyRequests)
+def too_many(error: TooManyRequests) -> ResponseReturnValue:
+    """The login throttle: the login page again, saying why, with 429."""
+    return page("console/login.html", 429, form=LoginForm(), throttled=True)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login() -> ResponseReturnValue:
+    """The login form; a failed login answers 401 (and counts towards the throttle that
+    ``register`` puts on this view)."""
+    form = LoginForm()
+    if not form.validate_on_submit():
+        return page("console/login.html", 400 if request.method == "POST" else 200, form=form)
+    account = ledger().accounts().authenticate(form.name.data or "", form.password.data or "")
+    if account is None:
+        return page("console/login.html", 401, form=form, failed=True)
+    lang = session.get("lang")
+    session.clear()  # nothing from before the login survives it
+    if lang:
+        session["lang"] = lang
+    session.permanent = True  # expires PERMANENT_SESSION_LIFETIME after the last request
+    login_user(ConsoleUser(account))
+    return redirect(url_for("console.home"))
+
+
+@bp.post("/logout")
+@login_required
+def logout() -> ResponseReturnValue:
+    logout_user()
+    session.clear()
+    return redirect(url_for("console.login"))
+
+
+@bp.get("/")
+@login_required
+def home() -> ResponseReturnValue:
+    """The log's latest checkpoint and size."""
+    return page(
+        "console/home.html",
+        checkpoint=ledger().latest_checkpoint(),
+        size=ledger().size(),
+        operator=ledger().operator,
+    )
+
+
+@bp.get("/actors")
+@login_required
+def actors() -> ResponseReturnValue:
+    return page("console/actors.html", actors=ledger().actors(), role_words=ROLE_WORDS)
+
+
+def show_rejection(form: FlaskForm, error: LedgerError) -> None:
+    """Put the rule's message on the field it names (or on the form as a whole)."""
+    name = FIELD_OF.get(error.field or "")
+    target = getattr(form, name) if name else None
+    message = rule_message(error)
+    if target is not None:
+        target.errors = [*target.errors, message]
+    else:
+        form.form_errors.append(message)
+
+
+@bp.route("/actors/new", methods=["GET", "POST"])
+@login_required
+def register_actor() -> ResponseReturnValue:
+    """Register an actor: an ``actor`` statement signed with the operator key."""
+    form = ActorForm()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return page("console/actor_new.html", status, form=form)
+    name_zh, name_en = (form.name_zh.data or "").strip(), (form.name_en.data or "").strip()
+    payload = {
+        "actor": (form.actor.data or "").strip(),
+        # The log holds one business name (FORMAT.md 3.2); an English name goes beside the
+        # Chinese one in it, never instead.
+        "name": f"{name_zh} / {name_en}" if name_zh and name_en else name_zh,
+        "roles": list(form.roles.data or []),
+        "region": (form.region.data or "").strip(),
+        "gln": (form.gln.data or "").strip(),
+    }
+    try:
+        appended = ledger().append_operator_statement("actor", payload)
+    except LedgerError as error:
+        show_rejection(form, error)
+        return page("console/actor_new.html", 422, form=form)
+    return page("console/done.html", appended=appended, what="actor", subject=payload["actor"])
+
+
+@bp.route("/revoke", methods=["GET", "POST"])
+@login_required
+def revoke_key() -> ResponseReturnValue:
+    """Revoke a key from a given time on: a ``revoke`` statement signed with the operator key."""
+    form = RevokeForm()
+    if request.method == "GET":
+        form.actor.data = request.args.get("actor", "")
+        form.key_id.data = request.args.get("key_id", "")
+        form.effective.data = format_time(ledger().clock())
+        return page("console/revoke.html", form=form)
+    if not form.validate_on_submit():
+        return page("console/revoke.html", 400, form=form)
+    try:
+        effective = parse_event_time((form.effective.data or "").strip(), field="payload.effective")
+        payload = {
+            "actor": (form.actor.data or "").strip(),
+            "key_id": (form.key_id.data or "").strip(),
+            "effective": format_time(effective),
+            "reason": (form.reason.data or "").strip(),
+        }
+        appended = ledger().append_operator_statement("revoke", payload)
+    except LedgerError as error:
+        show_rejection(form, error)
+        return page("console/revoke.html", 422, form=form)
+    return page("console/done.html", appended=appended, what="revoke", subject=payload["key_id"])
+
+
+def lot_links(identifier: GS1Identifier) -> dict[str, str]:
+    """Where a lot's scan page, label sheet and units list are on this site."""
+    path = identifier.uri("")
+    return {
+        "scan": path,
+        "labels": "/labels" + path,
+        "units": url_for("console.lot_units", gtin=identifier.key, lot=identifier.lot),
+    }
+
+
+@bp.get("/lots")
+@login_required
+def lots() -> ResponseReturnValue:
+    found = [(lot, lot_links(lot)) for lot in ledger().lots()]
+    return page("console/lots.html", lots=found)
+
+
+@bp.get("/lots/<gtin>/<path:lot>")
+@login_required
+def lot_units(gtin: str, lot: str) -> ResponseReturnValue:
+    identifier = GS1Identifier("01", gtin, lot=lot)
+    units = ledger().units_of_lot(gtin, lot)
+    return page(
+        "console/lot.html",
+        lot=identifier,
+        links=lot_links(identifier),
+        units=[(unit, unit.identifier.uri("")) for unit in units],
+    )
+
+
+def register(app: Flask) -> None:
+    """Install the console's guards and its blueprint on ``app``."""
+    console_auth.install(app, load_account)
+    app.register_blueprint(bp)
+    console_auth.throttle_logins(app, "console.login")

@@ -1,0 +1,67 @@
+"""The ledger's rule errors in the reader's language, for the console's forms.
+
+The rules themselves are the ledger's (``ledger.core.registry``, ``ledger.core.gs1``); this
+only words their codes. English readers get the rule's own message; Chinese readers get the
+words below, chosen by the code and, where one code covers several fields, by the field.
+The code is always shown beside them, so nothing is lost in translation.
+"""
+
+from __future__ import annotations
+
+from flask_babel import get_locale
+from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
+
+from ledger.core.errors import LedgerError
+
+# (code, field) first, then (code, None).
+RULE_WORDS = {
+    ("bad_value", "payload.actor"): _l(
+        "The actor ID must be 2 to 63 lowercase letters, digits or '-', starting with a "
+        "letter or digit."
+    ),
+    ("bad_value", "payload.name"): _l(
+        "The business name must be 1 to 200 characters, without control characters."
+    ),
+    ("bad_value", "payload.region"): _l(
+        "The region must be 1 to 200 characters, without control characters."
+    ),
+    ("bad_value", "payload.roles"): _l("Choose at least one role."),
+    ("bad_value", "payload.key_id"): _l("The key ID is 32 lowercase hexadecimal digits."),
+    ("bad_value", "payload.reason"): _l(
+        "The reason must be 1 to 500 characters, without control characters."
+    ),
+    ("bad_time", None): _l(
+        "The effective time must be an ISO 8601 time with its UTC offset, such as "
+        "2026-09-20T08:00:00+08:00."
+    ),
+    ("bad_identifier", "payload.gln"): _l(
+        "This is not a valid GLN: a GLN is 13 digits ending with its check digit."
+    ),
+    ("bad_check_digit", "payload.gln"): _l(
+        "The GLN's last digit (its check digit) is wrong: check it for a typing mistake."
+    ),
+    ("wrong_type", "payload.gln"): _l("The GLN must be 13 digits."),
+    ("actor_exists", None): _l("An actor with this ID is already registered."),
+    ("gln_taken", None): _l("This GLN already belongs to another actor."),
+    ("unknown_actor", None): _l("No actor with this ID is registered."),
+    ("unknown_key", None): _l("This actor has no key with this ID."),
+    ("key_already_revoked", None): _l("This key is already revoked."),
+    ("no_operator_key", None): _l(
+        "The operator key is not unlocked on this server, so nothing can be signed: "
+        "restart it with LEDGER_PASSPHRASE set."
+    ),
+}
+
+
+def rule_words(error: LedgerError) -> str:
+    """What the console says about a rejection, in the reader's language."""
+    if str(get_locale() or "zh") == "en":
+        return error.message
+    words = RULE_WORDS.get((error.code, error.field)) or RULE_WORDS.get((error.code, None))
+    return str(words) if words is not None else error.message
+
+
+def rule_message(error: LedgerError) -> Markup:
+    """The words and the code, ready for a template."""
+    return Markup("{} <code>[{}]</code>").format(rule_words(error), error.code)
