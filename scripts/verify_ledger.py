@@ -901,6 +901,7 @@ _PAYLOAD_KEYS = {
     "key": ("actor", "public_key"),
     "revoke": ("actor", "key_id", "effective", "reason"),
 }
+_OPTIONAL_PAYLOAD_KEYS = {"actor": ("name_en",)}
 
 
 def gs1_check_digit_ok(digits: str) -> bool:
@@ -935,7 +936,7 @@ def _payload_members(p: dict[str, Any], kind: str) -> list[Problem]:
     """Missing members first, then unexpected ones, each in name order (as the core)."""
     expected = _PAYLOAD_KEYS[kind]
     missing = sorted(set(expected) - p.keys())
-    extra = sorted(p.keys() - set(expected))
+    extra = sorted(p.keys() - set(expected) - set(_OPTIONAL_PAYLOAD_KEYS.get(kind, ())))
     out = [("missing_field", f"a {kind} statement needs {n!r}") for n in missing]
     return out + [("unknown_field", f"{n!r} is not allowed in a {kind} statement") for n in extra]
 
@@ -991,7 +992,8 @@ def check_payload_genesis(p: dict[str, Any]) -> list[Problem]:
 def check_payload_actor(p: dict[str, Any]) -> list[Problem]:
     """FORMAT.md 3.2 (the registry's own rules are Registry.actor_rules)."""
     out = _payload_members(p, "actor") + _actor_id_problem(p)
-    out += _text_problem(p, "name", 200) + _text_problem(p, "region", 200)
+    out += _text_problem(p, "name", 200) + _text_problem(p, "name_en", 200)
+    out += _text_problem(p, "region", 200)
     r = p.get("roles")
     if "roles" in p and (
         type(r) is not list

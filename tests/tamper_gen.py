@@ -235,8 +235,9 @@ def leaf_cases(fx: eb.Fixture, j: int, k: int) -> list[tuple[str, str, bytes]]:
 
 
 def appended(fx: eb.Fixture) -> list[tuple[str, str, Any]]:
-    """Statements an honest operator would refuse, as if it had sequenced one after the log
-    and signed a checkpoint over it: (name, description, statement)."""
+    """Statements an honest operator would refuse (and two it would accept), as if it had
+    sequenced one after the log and signed a checkpoint over it: (name, description,
+    statement)."""
     op = fx.operator
     mill, lab, old = fx.keys["wuchang-mill"], fx.keys["hlj-lab"], fx.keys["wuchang-coop:old"]
     new = fx.keys["wuchang-coop"]
@@ -245,6 +246,7 @@ def appended(fx: eb.Fixture) -> list[tuple[str, str, Any]]:
     )
     late = ex.sowing(time="2024-11-02T00:00:00+08:00", eid=ex.event_id("sowing-4"), plot="plot-09")
     stranger = fixed_key("stranger")
+    new_mill = {**ex.ACTORS["wuchang-mill"], "actor": "mill-2", "gln": "6901234000078"}
     return [
         (
             "duplicate-statement-@31",
@@ -294,6 +296,20 @@ def appended(fx: eb.Fixture) -> list[tuple[str, str, Any]]:
             "gln-taken-@31",
             "a new actor with the farm's GLN",
             sign_statement("actor", {"actor": "farm-2", **ex.ACTORS["wuchang-coop"]}, op),
+        ),
+        (
+            "actor-english-name-@31",
+            "a new actor with its optional English business name (no failure)",
+            sign_statement(
+                "actor",
+                {**new_mill, "name_en": "Wuchang Second Rice Mill Co., Ltd."},
+                op,
+            ),
+        ),
+        (
+            "actor-bad-english-name-@31",
+            "a new actor whose English business name holds a control character",
+            sign_statement("actor", {**new_mill, "name_en": "Wuchang\u0007Mill"}, op),
         ),
         (
             "key-exists-@31",

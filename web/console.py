@@ -206,16 +206,16 @@ def register_actor() -> ResponseReturnValue:
     if not form.validate_on_submit():
         status = 400 if request.method == "POST" else 200
         return page("console/actor_new.html", status, form=form)
-    name_zh, name_en = (form.name_zh.data or "").strip(), (form.name_en.data or "").strip()
     payload = {
         "actor": (form.actor.data or "").strip(),
-        # The log holds one business name (FORMAT.md 3.2); an English name goes beside the
-        # Chinese one in it, never instead.
-        "name": f"{name_zh} / {name_en}" if name_zh and name_en else name_zh,
+        "name": (form.name_zh.data or "").strip(),
         "roles": list(form.roles.data or []),
         "region": (form.region.data or "").strip(),
         "gln": (form.gln.data or "").strip(),
     }
+    # The English business name is optional on the log (FORMAT.md 3.2): left out when blank.
+    if name_en := (form.name_en.data or "").strip():
+        payload["name_en"] = name_en
     try:
         appended = ledger().append_operator_statement("actor", payload)
     except LedgerError as error:

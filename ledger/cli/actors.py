@@ -45,6 +45,7 @@ def actor() -> None:
     type=click.Choice(policy.ROLES),
     help="A role; repeat for several.",
 )
+@click.option("--name-en", help="The business name for English readers (optional).")
 @click.option("--region", required=True, help="Administrative region.")
 @click.option("--gln", required=True, help="The actor's party GLN (13 digits).")
 @operator_key_option
@@ -54,6 +55,7 @@ def actor_register(
     settings: Settings,
     actor_id: str,
     name: str,
+    name_en: str | None,
     roles: tuple[str, ...],
     region: str,
     gln: str,
@@ -62,6 +64,8 @@ def actor_register(
 ) -> None:
     """Register an actor (signed with the operator key)."""
     payload = {"actor": actor_id, "name": name, "roles": list(roles), "region": region, "gln": gln}
+    if name_en:
+        payload["name_en"] = name_en
     submit_operator_statement(settings, "actor", payload, operator_key, url)
 
 

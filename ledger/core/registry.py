@@ -41,6 +41,7 @@ class ActorRecord:
     region: str
     gln: str
     index: int
+    name_en: str | None = None
 
 
 @dataclass(frozen=True)
@@ -87,12 +88,14 @@ class RegistryView(Protocol):
     def key(self, key_id: str) -> KeyRecord | None: ...
 
 
-def _members(payload: dict[str, Any], required: set[str], kind: str) -> None:
+def _members(
+    payload: dict[str, Any], required: set[str], kind: str, optional: frozenset[str] = frozenset()
+) -> None:
     for name in sorted(required - payload.keys()):
         raise ValidationError(
             f"a {kind} statement needs {name!r}", code="missing_field", field=f"payload.{name}"
         )
-    for name in sorted(payload.keys() - required):
+    for name in sorted(payload.keys() - required - optional):
         raise ValidationError(
             f"{name!r} is not allowed in a {kind} statement",
             code="unknown_field",
@@ -152,9 +155,11 @@ def _genesis(statement: Statement) -> Genesis:
 
 def _actor(statement: Statement, index: int, view: RegistryView) -> ActorRecord:
     payload = statement.payload
-    _members(payload, {"actor", "name", "roles", "region", "gln"}, "actor")
+    _members(payload, {"actor", "name", "roles", "region", "gln"}, "actor", frozenset({"name_en"}))
     actor_id = _actor_id(payload)
     name = _text(payload, "name", 200)
+    # The business name for English readers, where the business has one (FORMAT.md 3.2).
+    name_en = _text(payload, "name_en", 200) if "name_en" in payload else None
     region = _text(payload, "region", 200)
     roles = payload["roles"]
     if (
@@ -181,7 +186,7 @@ def _actor(statement: Statement, index: int, view: RegistryView) -> ActorRecord:
         raise ConflictError(
             f"GLN {gln} already belongs to another actor", code="gln_taken", field="payload.gln"
         )
-    return ActorRecord(actor_id, name, tuple(roles), region, gln, index)
+    return ActorRecord(actor_id, name, tuple(roles), region, gln, index, name_en)
 
 
 def _key(statement: Statement, index: int, view: RegistryView) -> KeyRecord:

@@ -85,6 +85,8 @@ def farm(run: Any, vkey: str, tmp_path: Path) -> Path:
             "wuchang-coop",
             "--name",
             FARM["name"],
+            "--name-en",
+            "Wuchang Daohuaxiang Rice Growers' Cooperative",
             "--role",
             "farm",
             "--region",
@@ -169,7 +171,9 @@ def test_register_post_show_checkpoint(run: Any, vkey: str, farm: Path) -> None:
     assert entry["index"] == 3
     assert entry["statement"]["kind"] == "event"
     assert entry["statement"]["payload"] == ex.harvest()
-    assert FARM["name"] in ok(run("show", "1"))  # Chinese text printed as itself
+    shown = ok(run("show", "1"))
+    assert FARM["name"] in shown  # Chinese text printed as itself
+    assert "Wuchang Daohuaxiang Rice Growers' Cooperative" in shown  # --name-en: name_en
 
     verifier = NoteVerifier.parse(vkey)
     checkpoint = parse_checkpoint(open_note(ok(run("checkpoint")), [verifier]).text)

@@ -209,7 +209,8 @@ def test_registering_an_actor_appends_a_verified_registry_entry(
     assert entry.statement.signer == ledger.operator.public_key.key_id
     assert entry.statement.payload == {
         "actor": "harbin-rice-mill",
-        "name": "哈尔滨稻米加工有限公司 / Harbin Rice Processing Co.",
+        "name": "哈尔滨稻米加工有限公司",
+        "name_en": "Harbin Rice Processing Co.",
         "roles": ["processor", "packer"],
         "region": "黑龙江省哈尔滨市",
         "gln": GLN,
@@ -217,6 +218,15 @@ def test_registering_an_actor_appends_a_verified_registry_entry(
     assert ledger.verify().ok
     listed = console.get("/console/actors").text
     assert "harbin-rice-mill" in listed and GLN in listed
+
+
+def test_a_blank_english_name_is_left_off_the_log(console: FlaskClient, ledger: Ledger) -> None:
+    log_in(console)
+    size = ledger.size()
+    answer = post_form(console, "/console/actors/new", {**ACTOR, "name_en": "  "})
+    assert answer.status_code == 200, answer.text
+    payload = parse_entry(ledger.entries(size, size + 1)[0].leaf).statement.payload
+    assert "name_en" not in payload and payload["name"] == ACTOR["name_zh"]
 
 
 @pytest.mark.parametrize(

@@ -72,10 +72,10 @@ export class Registry {
 
 const fail = (check, message) => new CheckFailure(check, message);
 
-function members(payload, required, kind) {
+function members(payload, required, kind, optional = []) {
   const missing = required.filter((n) => !(n in payload)).sort();
   if (missing.length) throw fail('missing_field', `a ${kind} statement needs ${JSON.stringify(missing[0])}`);
-  const extra = Object.keys(payload).filter((n) => !required.includes(n)).sort();
+  const extra = Object.keys(payload).filter((n) => !required.includes(n) && !optional.includes(n)).sort();
   if (extra.length) throw fail('unknown_field', `${JSON.stringify(extra[0])} is not allowed in a ${kind} statement`);
 }
 
@@ -138,9 +138,10 @@ async function admitGenesis(st) {
 
 function admitActor(st, index, reg) {
   const p = st.payload;
-  members(p, ['actor', 'name', 'roles', 'region', 'gln'], 'actor');
+  members(p, ['actor', 'name', 'roles', 'region', 'gln'], 'actor', ['name_en']);
   const actor = actorId(p);
   const name = text(p, 'name', 200);
+  if ('name_en' in p) text(p, 'name_en', 200);
   const region = text(p, 'region', 200);
   const roles = p.roles;
   if (!Array.isArray(roles) || roles.length === 0 || new Set(roles).size !== roles.length
