@@ -85,6 +85,7 @@ class RevokeForm(FlaskForm):
 FIELD_OF = {
     "payload.actor": "actor",
     "payload.name": "name_zh",
+    "payload.name_en": "name_en",
     "payload.roles": "roles",
     "payload.region": "region",
     "payload.gln": "gln",

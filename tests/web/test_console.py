@@ -220,6 +220,15 @@ def test_registering_an_actor_appends_a_verified_registry_entry(
     assert "harbin-rice-mill" in listed and GLN in listed
 
 
+def test_a_bad_english_name_is_shown_on_its_field(console: FlaskClient, ledger: Ledger) -> None:
+    log_in(console)
+    size = ledger.size()
+    answer = post_form(console, "/console/actors/new", {**ACTOR, "name_en": "Harbin\x07Mill"})
+    assert answer.status_code == 422
+    assert "name_en must be text of 1 to 200 characters" in answer.text
+    assert ledger.size() == size
+
+
 def test_a_blank_english_name_is_left_off_the_log(console: FlaskClient, ledger: Ledger) -> None:
     log_in(console)
     size = ledger.size()
