@@ -228,7 +228,7 @@ _ALL = (
     ),
     # -- custody (docs/EVENTS.md 8) ------------------------------------------------------
     # -- filling a form (EVENTS.md §12): build_payload, checked before anything is signed -
-    Code("unknown_form", "local", None, "there is no form {name!r}", _E12),
+    Code("unknown_form", "answer", 404, "there is no form {name!r}", _E12),
     Code("form_unknown_field", "local", None, "{field} is not a field of the form {form}", _E12),
     Code("form_missing", "local", None, "{field} is required", _E12),
     Code("form_bad_value", "local", None, "{field}: {why}", _E12),

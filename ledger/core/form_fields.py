@@ -134,11 +134,13 @@ class Form:
 
     def to_json(self) -> dict[str, Any]:
         """The form as the vocabulary document writes it, with its step's shape and roles."""
-        step = STEPS[self.biz_step]
+        step = STEPS[self.biz_step].to_json()
+        # The step's own "name" is its label; the form's name is the key the app and CSV use.
+        step["stepName"] = step.pop("name")
         return {
             "name": self.name,
             "label": self.label.to_json(),
-            **step.to_json(),
+            **step,
             "fields": [f.to_json() for f in self.fields],
         }
 

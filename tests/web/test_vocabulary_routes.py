@@ -1,0 +1,84 @@
+"""``GET /api/v1/vocabulary`` and the CSV templates: the one description, cached by ETag."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+
+import pytest
+from flask.testing import FlaskClient
+
+from ledger.core.batch import BOM, Row, read_rows, template_rows
+from ledger.core.canonical import canonical_bytes
+from ledger.core.form_fields import FORMS, describe
+
+VOCABULARY = "/api/v1/vocabulary"
+
+
+def test_the_vocabulary_is_describe_with_a_strong_etag_over_its_canonical_bytes(
+    client: FlaskClient,
+) -> None:
+    response = client.get(VOCABULARY)
+    assert response.status_code == 200
+    assert response.mimetype == "application/json"
+    assert response.get_json() == describe()
+    assert response.data == canonical_bytes(describe())
+    assert response.headers["ETag"] == f'"{hashlib.sha256(response.data).hexdigest()}"'
+    assert "public" in response.headers["Cache-Control"]
+    assert "stale-if-error" in response.headers["Cache-Control"]
+    assert response.headers["Access-Control-Allow-Origin"] == "*"
+    assert [form["name"] for form in response.get_json()["forms"]] == list(FORMS)
+    assert all(form["fields"] for form in response.get_json()["forms"])
+
+
+def test_the_vocabulary_answers_304_to_the_etag_it_gave(client: FlaskClient) -> None:
+    etag = client.get(VOCABULARY).headers["ETag"]
+    again = client.get(VOCABULARY, headers={"If-None-Match": etag})
+    assert (again.status_code, again.data) == (304, b"")
+    assert again.headers["ETag"] == etag
+    other = client.get(VOCABULARY, headers={"If-None-Match": '"' + "0" * 64 + '"'})
+    assert other.status_code == 200 and json.loads(other.data) == describe()
+
+
+@pytest.mark.parametrize("form", list(FORMS))
+def test_every_form_has_a_template_excel_can_open(client: FlaskClient, form: str) -> None:
+    response = client.get(f"{VOCABULARY}/forms/{form}.csv")
+    assert response.status_code == 200
+    assert response.mimetype == "text/csv"
+    assert response.headers["Content-Disposition"] == f'attachment; filename="{form}.csv"'
+    assert response.data.startswith(BOM.encode("utf-8"))
+    text = response.data.decode("utf-8")
+    rows = list(csv.reader(io.StringIO(text.removeprefix(BOM), newline="")))
+    assert rows == template_rows(FORMS[form])
+    assert rows[0] == [spec.name for spec in FORMS[form].fields]
+    assert "时间*" in rows[1]  # the Chinese label, marked required
+    assert text.endswith("\r\n")
+    # The template read back as an import reads it: the label row is not data.
+    assert read_rows(text, FORMS[form]) == ([], [])
+    etag = response.headers["ETag"]
+    assert (
+        client.get(f"{VOCABULARY}/forms/{form}.csv", headers={"If-None-Match": etag}).status_code
+        == 304
+    )
+
+
+def test_a_template_marks_units(client: FlaskClient) -> None:
+    text = client.get(f"{VOCABULARY}/forms/spraying.csv").data.decode("utf-8")
+    assert "安全间隔期(天)*（d）" in text
+    filled = text + "2024-06-01 08:00,A1,药,1,KGM/HAR,x,5\r\n"
+    rows, problems = read_rows(filled, FORMS["spraying"])
+    assert problems == [] and len(rows) == 1 and rows[0].line == 3
+
+
+def test_an_unknown_form_is_the_registered_404(client: FlaskClient) -> None:
+    response = client.get(f"{VOCABULARY}/forms/planting-trees.csv")
+    assert response.status_code == 404
+    assert response.get_json()["error"]["code"] == "unknown_form"
+
+
+def test_row_2_is_data_when_it_is_not_the_templates_labels() -> None:
+    form = FORMS["irrigating"]
+    rows, problems = read_rows("time,plot\n2024-06-01 08:00,A1\n", form)
+    assert (rows, problems) == ([Row(2, {"time": "2024-06-01 08:00", "plot": "A1"})], [])

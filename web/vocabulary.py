@@ -1,0 +1,59 @@
+"""The event vocabulary at ``/api/v1/vocabulary`` (docs/EVENTS.md section 12): the one
+description the producer app builds its forms from, and a CSV template per form.
+
+Both change only with the code, so each carries a strong ETag over its bytes: the app asks
+again with ``If-None-Match`` and gets a 304, and may keep its copy while offline.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from flask import Blueprint, Response, request
+
+from ledger.core.batch import template
+from ledger.core.canonical import canonical_bytes
+from ledger.core.errors import NotFoundError
+from ledger.core.form_fields import FORMS, describe
+
+bp = Blueprint("vocabulary", __name__, url_prefix="/api/v1/vocabulary")
+
+# Revalidate after five minutes; while the network is down, a day-old copy still serves.
+CACHE_CONTROL = "public, max-age=300, stale-while-revalidate=86400, stale-if-error=604800"
+DOCUMENT = canonical_bytes(describe())  # RFC 8785: the same bytes, the same ETag, everywhere
+DOCUMENT_ETAG = hashlib.sha256(DOCUMENT).hexdigest()
+
+
+@bp.after_request
+def allow_cross_origin_reads(response: Response) -> Response:
+    """Anyone's page may read the vocabulary, as it may read the log."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _conditional(body: bytes, etag: str, content_type: str) -> Response:
+    """``body`` with its strong ETag, or a 304 when the client already holds it."""
+    response = Response(body, content_type=content_type)
+    response.set_etag(etag)
+    response.headers["Cache-Control"] = CACHE_CONTROL
+    return response.make_conditional(request)
+
+
+@bp.get("")
+def vocabulary() -> Response:
+    """Steps, roles, kinds of field and every form, as RFC 8785 JSON."""
+    return _conditional(DOCUMENT, DOCUMENT_ETAG, "application/json")
+
+
+@bp.get("/forms/<form>.csv")
+def form_template(form: str) -> Response:
+    """The CSV template of one form: field names, then Chinese labels; UTF-8 with a BOM."""
+    found = FORMS.get(form)
+    if found is None:
+        raise NotFoundError.of("unknown_form", name=form)
+    body = template(found).encode("utf-8")
+    response = _conditional(
+        body, hashlib.sha256(body).hexdigest(), "text/csv; charset=utf-8; header=present"
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{found.name}.csv"'
+    return response
