@@ -255,6 +255,25 @@ def operator() -> Response:
     )
 
 
+@bp.get("/keys/<key_id>")
+def key_owner(key_id: str) -> Response:
+    """The registered actor a key signs for: what a device or ``ledger import --url`` needs to
+    fill its forms (the actor's GLN and roles). All of it is on the log already."""
+    for actor in ledger().actors():
+        for key in actor.keys:
+            if key.key_id == key_id:
+                return jsonify(
+                    {
+                        "key_id": key.key_id,
+                        "actor": actor.actor,
+                        "gln": actor.gln,
+                        "roles": list(actor.roles),
+                        "revoked_effective": key.revoked_effective,
+                    }
+                )
+    raise NotFoundError.of("not_found", what=f"key {key_id[:40]}")
+
+
 # -- object histories -----------------------------------------------------------------------
 
 

@@ -36,7 +36,8 @@ def _conditional(body: bytes, etag: str, content_type: str) -> Response:
     response = Response(body, content_type=content_type)
     response.set_etag(etag)
     response.headers["Cache-Control"] = CACHE_CONTROL
-    return response.make_conditional(request)
+    response.make_conditional(request)  # 304 and no body when If-None-Match matches
+    return response
 
 
 @bp.get("")

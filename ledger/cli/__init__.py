@@ -14,6 +14,7 @@ from typing import Any
 import click
 
 from ledger.cli.actors import actor
+from ledger.cli.batch_import import import_rows
 from ledger.cli.console import console_user
 from ledger.cli.context import EXIT_ERROR, Settings
 from ledger.cli.keys import keys
@@ -68,6 +69,7 @@ main.add_command(init)
 main.add_command(keys)
 main.add_command(actor)
 main.add_command(post)
+main.add_command(import_rows)
 main.add_command(show)
 main.add_command(checkpoint)
 main.add_command(export)

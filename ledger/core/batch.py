@@ -122,14 +122,23 @@ def _build_row(
         extra = FormError("form_unknown_field", "", "the row has more cells than the header")
         return Built(None, (extra,))
     written = row.values.get(TIME_FIELD, "")
+    now, problem = _row_time(written, local)
+    context = ActorContext(gln, event_id(key_id, form.name, row.values), now, plot)
+    built = build_payload(form.name, row.values, context)
+    if problem is None:
+        return built
+    # The other fields are still checked, so that one reading shows every error of the row.
+    return Built(None, (problem, *(e for e in built.errors if e.field != TIME_FIELD)))
+
+
+def _row_time(written: str, local: tzinfo) -> tuple[datetime, FormError | None]:
+    """The row's time as an aware datetime, or a stand-in and why there is none."""
     if not written:
-        return Built(None, (FormError("form_missing", TIME_FIELD, f"{TIME_FIELD} is required"),))
+        problem = FormError("form_missing", TIME_FIELD, f"{TIME_FIELD} is required")
+        return datetime(2000, 1, 1, tzinfo=local), problem
     try:
         now = datetime.fromisoformat(written)
     except ValueError:
         message = f"{TIME_FIELD}: {written!r} is not a date and time such as 2024-09-25 18:00"
-        return Built(None, (FormError("bad_time", TIME_FIELD, message),))
-    if now.tzinfo is None:
-        now = now.replace(tzinfo=local)
-    context = ActorContext(gln, event_id(key_id, form.name, row.values), now, plot)
-    return build_payload(form.name, row.values, context)
+        return datetime(2000, 1, 1, tzinfo=local), FormError("bad_time", TIME_FIELD, message)
+    return (now if now.tzinfo is not None else now.replace(tzinfo=local)), None

@@ -6,13 +6,16 @@ import csv
 import hashlib
 import io
 import json
+import uuid
 
 import pytest
 from flask.testing import FlaskClient
 
-from ledger.core.batch import BOM, Row, read_rows, template_rows
+from ledger import samples as ex
+from ledger.core.batch import BOM, Row, event_id, read_rows, template_rows
 from ledger.core.canonical import canonical_bytes
 from ledger.core.form_fields import FORMS, describe
+from tests.web.conftest import FARM
 
 VOCABULARY = "/api/v1/vocabulary"
 
@@ -82,3 +85,31 @@ def test_row_2_is_data_when_it_is_not_the_templates_labels() -> None:
     form = FORMS["irrigating"]
     rows, problems = read_rows("time,plot\n2024-06-01 08:00,A1\n", form)
     assert (rows, problems) == ([Row(2, {"time": "2024-06-01 08:00", "plot": "A1"})], [])
+
+
+# -- the key's actor, which a device or `ledger import --url` fills its forms with ----------
+
+
+def test_a_keys_actor_is_served_and_an_unknown_key_is_404(client: FlaskClient) -> None:
+    key_id = FARM.public_key.key_id
+    found = client.get(f"/api/v1/keys/{key_id}")
+    assert found.status_code == 200
+    assert found.get_json() == {
+        "key_id": key_id,
+        "actor": "wuchang-coop",
+        "gln": ex.FARM_GLN,
+        "roles": ["farm"],
+        "revoked_effective": None,
+    }
+    missing = client.get("/api/v1/keys/" + "0" * 32)
+    assert (missing.status_code, missing.get_json()["error"]["code"]) == (404, "not_found")
+
+
+def test_a_rows_event_id_is_fixed_by_the_key_the_form_and_the_values() -> None:
+    values = {"time": "2024-09-25 18:00", "plot": "A1"}
+    first = event_id("a" * 32, "irrigating", values)
+    assert first == event_id("a" * 32, "irrigating", dict(reversed(values.items())))
+    assert first.startswith("urn:uuid:") and uuid.UUID(first[9:]).version == 5
+    assert first != event_id("b" * 32, "irrigating", values)
+    assert first != event_id("a" * 32, "sowing", values)
+    assert first != event_id("a" * 32, "irrigating", {**values, "plot": "A2"})
