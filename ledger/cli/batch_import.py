@@ -65,6 +65,10 @@ def key_owner(settings: Settings, key_id: str, url: str | None) -> KeyOwner:
     return KeyOwner(str(found["actor"]), str(found["gln"]), tuple(found["roles"]))
 
 
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
+
+
 def _echo_error(line: int, error: FormError) -> None:
     where = f"line {line}, field {error.field}" if error.field else f"line {line}"
     click.echo(f"{where}: {error.message} ({error.code})")
@@ -125,12 +129,12 @@ def import_rows(
             _echo_error(row.line, error)
     bad = sum(1 for result in built if result.errors) + (1 if problems else 0)
     if bad:
-        click.echo(f"{len(rows)} rows read, {bad} with errors: nothing was signed or sent")
+        click.echo(f"{_rows(len(rows))} read, {bad} with errors: nothing was signed or sent")
         raise SystemExit(EXIT_FAILED)
     if not rows:
         click.echo(f"{csv_file.name} has no rows of data: nothing to sign")
         return
-    click.echo(f"{len(rows)} rows read of form {form.name}, no errors")
+    click.echo(f"{_rows(len(rows))} read of form {form.name}, no errors")
     if dry_run:
         click.echo("dry run: nothing was signed or sent")
         return

@@ -129,3 +129,11 @@ def test_import_over_http_is_idempotent(run: Any, farm: Path, server: str, tmp_p
     ok(run("keys", "new", "stranger"))
     result = run("import", str(path), "--form", "harvest", "--key", "stranger", "--url", server)
     assert result.stderr.startswith("error [unknown_key]: "), result.output
+
+
+def test_a_row_longer_than_the_header_is_an_error(run: Any, farm: Path, tmp_path: Path) -> None:
+    path = write(tmp_path / "long.csv", [HEADER, ROWS[0] + ",surplus"])
+    result = run("import", str(path), "--form", "harvest", "--key", "farm")
+    assert result.exit_code == 1
+    assert "line 2: the row has more cells than the header (form_unknown_field)" in result.stdout
+    assert "1 row read, 1 with errors" in result.stdout
