@@ -260,7 +260,7 @@ def test_registry_entries_are_well_formed(entry: Code) -> None:
     if entry.kind in ("check", "local"):
         assert entry.status is None
     elif entry.code != "http_error":  # answered with whatever status it stands for
-        assert entry.status in (400, 403, 404, 405, 409, 413, 415, 416, 500, 503)
+        assert entry.status in (400, 403, 404, 405, 409, 413, 415, 416, 429, 500, 503)
     # The template takes exactly its parameters: a sample value for each fills it.
     sample = {name: f"<{name}>" for name in entry.params}
     words = entry.message(**sample)

@@ -30,6 +30,7 @@ HTTP_CODES: dict[int, str] = {
     413: "too_large",
     415: "unsupported_media_type",
     416: "requested_range_not_satisfiable",
+    429: "rate_limited",
     500: "internal",
 }
 

@@ -124,6 +124,23 @@ _ALL = (
     ),
     Code("batch_too_large", "answer", 400, "a batch holds at most {limit} statements", _F10),
     Code("bad_format", "answer", 400, "a QR code URL ends in .svg or .png", _F10),
+    # -- the document store (lab reports, off the log) ------------------------------------
+    Code("bad_sha256", "answer", 400, "{field} must be a SHA-256: 64 lowercase hex digits", _F10),
+    Code(
+        "unsupported_document",
+        "answer",
+        415,
+        "a document must be a PDF, JPEG, PNG or WebP file; this one is {found}",
+        _F10,
+    ),
+    Code(
+        "document_type_mismatch",
+        "answer",
+        415,
+        "the file is {found} but was sent as Content-Type {claimed}",
+        _F10,
+    ),
+    Code("unknown_document", "answer", 404, "no document with SHA-256 {sha256} is stored", _F10),
     Code("no_checkpoint", "answer", 404, "this ledger has signed no checkpoint yet", _F10),
     Code("no_such_tree", "answer", 404, "there is no tree of size {size}", _F10),
     Code("no_such_checkpoint", "answer", 404, "no checkpoint of size {size} was signed", _F10),
@@ -166,6 +183,7 @@ _ALL = (
         "the byte range asked for is not in the file",
         _F10,
     ),
+    Code("rate_limited", "answer", 429, "too many requests from this client: {what}", _F10),
     Code("internal", "answer", 500, "the server met an unexpected error; it has been logged", _F10),
     Code("http_error", "answer", None, "{url} answered {status} {reason}", _F10),
     # -- statement rules (FORMAT.md 3) ---------------------------------------------------
