@@ -13,6 +13,7 @@ running the demo twice appends nothing the second time: resubmission is idempote
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -239,16 +240,60 @@ def _harvest_and_milling(plot: _Plot) -> Events:
     )
 
 
+def _report_number(plot: _Plot) -> str:
+    return f"2026-WC-{plot.position + 1:04d}"
+
+
+def lab_report(plot: _Plot) -> bytes:
+    """The lab's report on the plot's milled rice: a one-page PDF, the same bytes every time
+    (no dates or IDs of its own), so that the event can carry its SHA-256."""
+    lines = [
+        "Heilongjiang Rice Testing Laboratory (demo)",
+        f"Pesticide residue test report {_report_number(plot)}",
+        f"Sample: milled rice, lot {plot.rice_lot}",
+        "tricyclazole 0.2 mg/kg (limit 2.0)",
+        "cadmium 0.05 mg/kg (limit 0.2)",
+        "Result: pass",
+    ]
+    text = " ".join(f"({line}) '" for line in lines)  # none holds ( ) or \\
+    stream = f"BT /F1 12 Tf 72 780 Td 18 TL {text} ET".encode("ascii")
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+        b"<< /Length %d >>\nstream\n%s\nendstream" % (len(stream), stream),
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n%s\nendobj\n" % (number, body)
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return bytes(out)
+
+
+def lab_reports() -> list[bytes]:
+    """Every lab report the demo's inspections cite, to put in its document store."""
+    return [lab_report(_Plot(position, name)) for position, name in enumerate(PLOTS)]
+
+
 def _testing(plot: _Plot) -> Events:
-    """The lab's pesticide residue test of the milled lot."""
-    p = plot.position
+    """The lab's pesticide residue test of the milled lot, citing its report by hash."""
     yield (
         "hlj-lab",
         s.inspection(
             epc_classes=[gtin_uri(s.RICE_GTIN, lot=plot.rice_lot)],
             time=_ts(plot.mill_day + timedelta(days=2), 15),
-            report_sha256=f"{p:02x}" * 32,
-            certificate=f"https://lab.example/reports/2026-WC-{p + 1:04d}",
+            report_sha256=hashlib.sha256(lab_report(plot)).hexdigest(),
+            certificate=f"https://lab.example/reports/{_report_number(plot)}",
             eid=s.event_id(f"{plot.tag}:inspect"),
         ),
     )

@@ -28,7 +28,7 @@ from ledger.service.bundles import Bundle, build_bundle, checkpoint_of_size
 from ledger.service.checkpoints import SignedCheckpoint
 from ledger.service.ledger import Ledger
 from web.errors import error_page, status_for
-from web.scan_view import ScanView, scan_view
+from web.scan_view import ScanView, report_hashes, scan_view
 
 bp = Blueprint("resolver", __name__)
 
@@ -120,11 +120,15 @@ class ScanCache:
         """The page for ``path`` in ``lang``, rendered once per object, checkpoint, language
         and requested path (which the language switch links to)."""
         bundle = resolved.bundle
-        key = ("page", path, bundle.checkpoint.tree_size, lang)
+        # A report stored after the page was cached changes the page: the key says which
+        # of the lineage's reports the store holds now (a file test per report, no read).
+        documents = current_app.extensions["documents"]
+        stored = frozenset(h for h in report_hashes(bundle.lineage) if documents.has(h))
+        key = ("page", path, bundle.checkpoint.tree_size, lang, stored)
 
         def render() -> Page:
             view = scan_view(
-                bundle.lineage, resolved.report, current_app.extensions["catalogue"], lang
+                bundle.lineage, resolved.report, current_app.extensions["catalogue"], lang, stored
             )
             html = render_template(
                 "scan.html",

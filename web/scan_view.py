@@ -65,6 +65,10 @@ class StepView:
     critical: bool
     verified: bool
     failure: str
+    # An inspection's lab report: its SHA-256 as the event carries it ("" for none), and
+    # whether the document store holds the file.
+    report_sha256: str = ""
+    report_stored: bool = False
 
 
 @dataclass(frozen=True)
@@ -232,9 +236,19 @@ def _where(place: str, who: str) -> str:
     return place.removeprefix(f"{who} · ")
 
 
-def _step_view(step: Step, report: BundleReport, namer: _Namer, lang: str) -> StepView:
+def report_hashes(lineage: Lineage) -> frozenset[str]:
+    """The SHA-256 of every lab report the lineage's inspections cite."""
+    return frozenset(
+        s.event.inspection.report_sha256 for s in lineage.steps if s.event.inspection is not None
+    )
+
+
+def _step_view(
+    step: Step, report: BundleReport, namer: _Namer, lang: str, stored: frozenset[str]
+) -> StepView:
     event = step.event
     failure = proof_words.step_failure(report, step.index)
+    sha256 = event.inspection.report_sha256 if event.inspection is not None else ""
     return StepView(
         index=step.index,
         title=str(STEP_TITLES.get(event.biz_step, event.biz_step)),
@@ -247,6 +261,8 @@ def _step_view(step: Step, report: BundleReport, namer: _Namer, lang: str) -> St
         critical=any(f.severity == "critical" for f in step.flags),
         verified=not failure,  # FORMAT.md 9.2: nothing failed here or for the bundle
         failure=failure,
+        report_sha256=sha256,
+        report_stored=sha256 in stored,
     )
 
 
@@ -263,8 +279,15 @@ def _chart(lineage: Lineage) -> Chart | None:
     return temperature_chart(readings, band) if band is not None else None
 
 
-def scan_view(lineage: Lineage, report: BundleReport, catalogue: Catalogue, lang: str) -> ScanView:
-    """The scan page's content for ``lineage``, with the server's verdict from ``report``."""
+def scan_view(
+    lineage: Lineage,
+    report: BundleReport,
+    catalogue: Catalogue,
+    lang: str,
+    stored: frozenset[str] = frozenset(),
+) -> ScanView:
+    """The scan page's content for ``lineage``, with the server's verdict from ``report``;
+    ``stored`` holds the hashes of the lab reports the document store has."""
     namer = _Namer(lineage, catalogue, lang)
     subject = lineage.subject
     harvests = [s for s in lineage.steps if s.event.is_harvest]
@@ -291,7 +314,7 @@ def scan_view(lineage: Lineage, report: BundleReport, catalogue: Catalogue, lang
         origin=(ilmd.origin_region if ilmd and ilmd.origin_region else ""),
         variety=(ilmd.variety if ilmd and ilmd.variety else ""),
         farm=harvests[0].actor.name if harvests else "",
-        steps=tuple(_step_view(s, report, namer, lang) for s in lineage.steps),
+        steps=tuple(_step_view(s, report, namer, lang, stored) for s in lineage.steps),
         anomalies=anomalies,
         critical=any(f.severity == "critical" for f in lineage.flags),
         chart=_chart(lineage),

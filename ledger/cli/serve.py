@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
 
 from ledger.cli.context import Settings, operator_key_option, pass_settings, progress_bar
 from ledger.keystore import DEMO_PASSPHRASE
+from ledger.service.documents import DocumentStore
 from ledger.service.ledger import Ledger
 
 DEMO_DATABASE = "sqlite:///instance/demo.sqlite3"
@@ -44,6 +47,18 @@ def serve(settings: Settings, host: str, port: int, operator_key: str) -> None:
     app.run(host=host, port=port)
 
 
+def _demo_documents(database: str) -> Path:
+    """Where the demo keeps its lab reports: ``LEDGER_DOCUMENTS_DIR``, else ``documents``
+    beside a SQLite database file, else ``instance/documents``."""
+    configured = os.environ.get("LEDGER_DOCUMENTS_DIR")
+    if configured:
+        return Path(configured)
+    url = make_url(database)
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        return Path(str(url.database)).parent / "documents"
+    return Path("instance") / "documents"
+
+
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -70,6 +85,10 @@ def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
     with progress_bar("appending the sample", statements) as report:
         total, created = sample.build(ledger, keys, report)
     sample.ensure_console_account(ledger)
+    documents = _demo_documents(settings.database)
+    store = DocumentStore(documents)
+    stored = sum(store.put([report])[1] for report in sample.lab_reports())
+    click.echo(f"Lab reports:     {documents}/ ({stored} new)")
     report_ = ledger.verify()
     click.echo(
         f"{ledger.size()} entries ({created} new of {total} sample statements); "
@@ -120,6 +139,7 @@ def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
             # The demo is served over plain HTTP (on a LAN address too): a Secure cookie
             # would never come back, and the console could not be logged in to.
             "LEDGER_COOKIE_SECURE": False,
+            "LEDGER_DOCUMENTS_DIR": str(documents),
         }
     )
     app.run(host=host, port=port)

@@ -500,3 +500,22 @@ def test_the_demo_announces_its_console_account_and_makes_it_once(
         assert ledger.accounts().authenticate(demo.CONSOLE_ACCOUNT, demo.CONSOLE_PASSWORD)
     finally:
         ledger.engine.dispose()
+
+
+def test_the_demo_stores_the_lab_reports_its_inspections_cite(
+    run: Any, env: dict[str, str], tmp_path: Path
+) -> None:
+    from ledger import demo
+    from ledger.service.documents import DocumentStore
+
+    assert "Lab reports:" in ok(run("demo", "--no-serve"))
+    store = DocumentStore(tmp_path / "documents")  # beside the SQLite file
+    cited = [
+        p["tl:inspection"]["reportSha256"]
+        for _, p in demo.chain_events()
+        if p["bizStep"] == "inspecting"
+    ]
+    assert len(cited) == 3
+    for sha256 in cited:
+        assert store.get(sha256).media_type == "application/pdf"
+    assert "(0 new)" in ok(run("demo", "--no-serve"))

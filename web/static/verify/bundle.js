@@ -34,7 +34,8 @@ const LOT_SEGMENT = /\/10\/[^/]+(?=\/21\/)/;
  * @property {Failure[]} failures
  * @property {object|null} verified fields read from the verified bytes (null if unread):
  *   kind, time (entry time), signer (key ID); for events bizStep, eventTime, actor,
- *   actorName, actorRegion; for actor/key/revoke entries the actor ID
+ *   actorName, actorRegion, reportSha256 (an inspection's lab report, else null); for
+ *   actor/key/revoke entries the actor ID
  */
 
 /**
@@ -128,6 +129,12 @@ export function mentionedIds(payload) {
   return found;
 }
 
+/** The lab report's SHA-256 an inspection event carries (EVENTS.md 5.2), else null. */
+function reportHash(payload) {
+  const inspection = isObject(payload) ? payload['tl:inspection'] : undefined;
+  return isObject(inspection) && typeof inspection.reportSha256 === 'string' ? inspection.reportSha256 : null;
+}
+
 function verifiedFields(entry, admission) {
   const out = { kind: entry.statement.kind, time: entry.time, signer: entry.statement.signer };
   if (admission.kind === 'event') {
@@ -137,6 +144,7 @@ function verifiedFields(entry, admission) {
       actor: admission.actor.actor,
       actorName: admission.actor.name,
       actorRegion: admission.actor.region,
+      reportSha256: reportHash(entry.statement.payload),
     });
   } else if (admission.kind === 'actor' || admission.kind === 'key') {
     Object.assign(out, { actor: admission.record.actor });

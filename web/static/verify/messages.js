@@ -46,6 +46,11 @@ const MESSAGES = {
     check_checkpoint_origin: '检查点属于另一个账本',
     check_subject: '证明中没有关于这件商品的事件',
     check_other: '不符合账本规则（{check}）',
+    report_checking: '正在核对检测报告…',
+    report_matches: '报告与账本记录一致',
+    report_matches_page: '报告与本页所列的哈希一致（这一步的记录未经本机核验）',
+    report_altered: '警告：报告与账本记录不一致，文件可能被改动过，请勿采信',
+    report_error: '无法取得检测报告（{why}）',
   },
   en: {
     fetching: 'Downloading the proof…',
@@ -92,6 +97,11 @@ const MESSAGES = {
     check_checkpoint_origin: 'the checkpoint belongs to another ledger',
     check_subject: 'no event in the proof is about this product',
     check_other: 'a ledger rule is broken ({check})',
+    report_checking: 'Checking the lab report…',
+    report_matches: 'report matches the ledger',
+    report_matches_page: 'the report matches the hash this page shows (the step itself was not verified in this browser)',
+    report_altered: 'Warning: this report does not match the ledger record; the file may have been altered, do not rely on it',
+    report_error: 'The lab report could not be fetched ({why})',
   },
 };
 

@@ -27,7 +27,8 @@
 //
 // The script writes text only (textContent, dataset, hidden, and plain <li> elements made
 // with createElement): no innerHTML, no inline styles, so the page's CSP may forbid inline
-// scripts and styles. The verifier's modules are imported inside run(), so that one that
+// scripts and styles. Linked lab reports are checked afterwards by report.js (its own
+// contract is there). The verifier's modules are imported inside run(), so that one that
 // fails to load is reported on the page like any other error instead of stalling it.
 
 import { checkMessage, message } from './messages.js';
@@ -191,8 +192,9 @@ export async function run(doc) {
  */
 export async function start(doc) {
   const root = doc.querySelector('main#scan');
+  let report = null;
   try {
-    await run(doc);
+    report = await run(doc);
   } catch (err) {
     console.error('the proof check failed', err);
     const lang = root.dataset.lang === 'en' ? 'en' : 'zh';
@@ -201,6 +203,19 @@ export async function start(doc) {
     }));
   } finally {
     root.dataset.verifyState = 'done';
+  }
+  await checkLabReports(doc, report);
+}
+
+/** The lab reports' hash check (report.js), after the proof's: it compares each file with
+ * the hash in the step's verified record. An error in it propagates (the console shows it);
+ * the page is marked done with the reports either way. */
+async function checkLabReports(doc, report) {
+  try {
+    const { checkReports } = await import('./report.js');
+    await checkReports(doc, report);
+  } finally {
+    doc.querySelector('main#scan').dataset.reportState = 'done';
   }
 }
 
