@@ -57,6 +57,32 @@ def test_the_browser_checks_the_lab_report_and_warns_when_it_was_altered(
     page.context.close()
 
 
+def test_a_step_not_verified_here_is_compared_with_the_page_and_says_so(
+    browser: Any, live_server: Any, demo_ledger: Ledger, tmp_path: Path
+) -> None:
+    """With the proof broken in flight no step is verified in the browser: the report is
+    compared with the hash the page shows, and the words say the record was not verified."""
+    store = DocumentStore(tmp_path / "docs")
+    for report in demo.lab_reports():
+        store.put([report])
+    app = create_app(
+        {"TESTING": True, "LEDGER": demo_ledger, "LEDGER_DOCUMENTS_DIR": str(store.root)}
+    )
+    base = live_server(app)
+
+    def checkpoint(bundle: dict[str, Any]) -> None:
+        lines = bundle["checkpoint"].split("\n")
+        lines[1] = str(int(lines[1]) - 1)  # the tree size: its signature no longer holds
+        bundle["checkpoint"] = "\n".join(lines)
+
+    page = open_page(browser, base, lang="en-GB", tamper=checkpoint)
+    page.goto(base + UNIT)
+    assert wait_for_verdict(page) == "failed"
+    state, words = report_check(page)
+    assert state == "matches_page" and "not verified in this browser" in words
+    page.context.close()
+
+
 def test_without_the_file_the_page_says_so_and_checks_nothing(
     browser: Any, live_server: Any, demo_ledger: Ledger, tmp_path: Path
 ) -> None:
