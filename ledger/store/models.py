@@ -161,3 +161,23 @@ class ConsoleAccount(Base):
     password_hash: Mapped[str] = mapped_column(Text, nullable=False)
     created: Mapped[str] = mapped_column(String(24), nullable=False)
     last_login: Mapped[str | None] = mapped_column(String(24))
+
+
+class Enrolment(Base):
+    """A phone's request to add its key to an actor (FORMAT.md section 11), and what the
+    operator decided. Not part of the log: the approval itself is the ``key`` entry at
+    ``key_index``. ``request`` is the signed request as submitted (JCS text)."""
+
+    __tablename__ = "enrolments"
+
+    key_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    code: Mapped[str] = mapped_column(String(9), unique=True, nullable=False)
+    actor: Mapped[str] = mapped_column(String(63), nullable=False)
+    public_key: Mapped[str] = mapped_column(String(44), nullable=False)
+    device: Mapped[str] = mapped_column(String(100), nullable=False)
+    requested: Mapped[str] = mapped_column(String(24), nullable=False)
+    request: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(10), nullable=False)
+    decided: Mapped[str | None] = mapped_column(String(24))
+    decided_by: Mapped[str | None] = mapped_column(String(63))
+    key_index: Mapped[int | None] = mapped_column(BigInteger)
