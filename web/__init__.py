@@ -20,7 +20,20 @@ from ledger.core.errors import ValidationError
 from ledger.keystore import Keystore
 from ledger.service.ledger import Ledger, database_url, open_database
 from ledger.service.scans import CloneRule, ScanCounter
-from web import api, console, documents, errors, home, labels, resolver, vocabulary
+from web import (
+    api,
+    console,
+    documents,
+    enrolments,
+    errors,
+    home,
+    labels,
+    resolver,
+    vocabulary,
+)
+from web import (
+    app as producer_app,
+)
 from web.console_auth import csrf
 
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: a full batch of ordinary events fits easily
@@ -122,8 +135,11 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # a statement's signature is its authority; no browser session
     csrf.exempt(documents.bp)  # an upload is content-addressed; no browser session
     documents.register(app)
+    csrf.exempt(enrolments.bp)  # a phone's request is signed by its key; no browser session
+    enrolments.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(vocabulary.bp)
+    app.register_blueprint(producer_app.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(labels.bp)
     app.register_blueprint(resolver.bp)

@@ -274,6 +274,15 @@ def key_owner(key_id: str) -> Response:
     raise NotFoundError.of("not_found", what=f"key {key_id[:40]}")
 
 
+@bp.get("/actors/<actor>/holdings")
+def actor_holdings(actor: str) -> Response:
+    """The lots and units an actor holds, what is on its way to it, and its places: what
+    the producer app's pickers offer (all of it derived from the public log)."""
+    response = jsonify(ledger().holdings(actor).to_json())
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 # -- object histories -----------------------------------------------------------------------
 
 

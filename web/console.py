@@ -1,5 +1,6 @@
 """The operator console (/console): log in, see the log, the registry, lots and units;
-register actors and revoke keys. Server-rendered forms, no script.
+register actors, approve phones and revoke keys. Server-rendered forms; the one script
+reads a phone's enrolment QR code with the camera where the browser can.
 
 Registry statements are signed with the operator key the server was started with and
 appended by ``Ledger.append_operator_statement``, the same call as ``ledger actor``'s. A
@@ -114,6 +115,7 @@ def page(template: str, status: int = 200, **context: Any) -> ResponseReturnValu
         other_lang_url=url_for(request.endpoint or "console.home", **(request.view_args or {}))
         + f"?lang={other}",
         signing=ledger().signer is not None,
+        status_words=STATUS_WORDS,
         current_user=current_user,
         **context,
     )
@@ -188,9 +190,9 @@ def actors() -> ResponseReturnValue:
     return page("console/actors.html", actors=ledger().actors(), role_words=ROLE_WORDS)
 
 
-def show_rejection(form: FlaskForm, error: LedgerError) -> None:
-    """Put the rule's message on the field it names (or on the form as a whole)."""
-    name = FIELD_OF.get(error.field or "")
+def show_rejection(form: FlaskForm, error: LedgerError, field: str | None = None) -> None:
+    """Put the rule's message on the field it names (or ``field``, or the form as a whole)."""
+    name = field or FIELD_OF.get(error.field or "")
     target = getattr(form, name) if name else None
     message = rule_message(error)
     if target is not None:
@@ -250,6 +252,64 @@ def revoke_key() -> ResponseReturnValue:
         show_rejection(form, error)
         return page("console/revoke.html", 422, form=form)
     return page("console/done.html", appended=appended, what="revoke", subject=payload["key_id"])
+
+
+STATUS_WORDS = {
+    "pending": _l("waiting for approval"),
+    "approved": _l("approved: the phone can sign"),
+    "rejected": _l("rejected"),
+    "expired": _l("expired: the phone must make a new code"),
+    "revoked": _l("approved, then revoked"),
+}
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Enrolment code shown on the phone"))
+
+
+class DecisionForm(FlaskForm):
+    """Approve or reject one waiting phone (the button pressed says which)."""
+
+
+@bp.route("/devices", methods=["GET", "POST"])
+@login_required
+def devices() -> ResponseReturnValue:
+    """Phones waiting for approval, and a box to type the code a phone shows."""
+    form = CodeForm()
+    waiting = ledger().enrolments().waiting()
+    if not form.validate_on_submit():
+        status = 400 if request.method == "POST" else 200
+        return page("console/devices.html", status, form=form, waiting=waiting)
+    try:
+        state = ledger().enrolments().by_code(form.code.data or "")
+    except LedgerError as error:
+        show_rejection(form, error, field="code")
+        return page("console/devices.html", 422, form=form, waiting=waiting)
+    return redirect(url_for("console.device", code=state.code))
+
+
+@bp.route("/devices/<code>", methods=["GET", "POST"])
+@login_required
+def device(code: str) -> ResponseReturnValue:
+    """One phone's enrolment, the URL its QR code holds: check, then approve or reject."""
+    form = DecisionForm()
+    try:
+        state = ledger().enrolments().by_code(code)
+    except LedgerError as error:
+        return page("console/device.html", 404, form=form, state=None, error=rule_message(error))
+    if request.method == "GET":
+        return page("console/device.html", form=form, state=state)
+    if not form.validate_on_submit():
+        return page("console/device.html", 400, form=form, state=state)
+    try:
+        if "reject" in request.form:
+            state = ledger().enrolments().reject(state.code, current_user.id)
+        else:
+            state = ledger().approve_enrolment(state.code, current_user.id)
+    except LedgerError as error:
+        form.form_errors.append(rule_message(error))
+        return page("console/device.html", 409, form=form, state=state)
+    return page("console/device.html", form=form, state=state, decided=True)
 
 
 def lot_links(identifier: GS1Identifier) -> dict[str, str]:

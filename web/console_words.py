@@ -47,6 +47,11 @@ RULE_WORDS = {
     ("unknown_actor", None): _l("No actor with this ID is registered."),
     ("unknown_key", None): _l("This actor has no key with this ID."),
     ("key_already_revoked", None): _l("This key is already revoked."),
+    ("bad_code", None): _l("An enrolment code is 8 letters and digits, like 7KQ2-M9XD."),
+    ("unknown_enrolment", None): _l(
+        "No phone is waiting with this code: check the code on the phone's screen."
+    ),
+    ("enrolment_decided", None): _l("This phone's enrolment was already decided."),
     ("no_operator_key", None): _l(
         "The operator key is not unlocked on this server, so nothing can be signed: "
         "restart it with LEDGER_PASSPHRASE set."

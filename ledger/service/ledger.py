@@ -20,6 +20,8 @@ from ledger.core.verify import Report
 from ledger.service import audit, export, overview, queries, units
 from ledger.service.accounts import Accounts
 from ledger.service.checkpoints import SignedCheckpoint, latest_checkpoint
+from ledger.service.enrolments import Enrolments, EnrolmentState
+from ledger.service.holdings import Holdings, holdings
 from ledger.service.reindex import reindex
 from ledger.service.sequencer import Appended, Clock, Sequencer, system_clock
 from ledger.service.state import BatchState
@@ -204,9 +206,31 @@ class Ledger:
         with self.engine.connect() as conn:
             return overview.lots(conn)
 
+    def holdings(self, actor: str) -> Holdings:
+        """What a registered actor holds and works at (``NotFoundError`` if unregistered)."""
+        gln = next((a.gln for a in self.actors() if a.actor == actor), None)
+        if gln is None:
+            raise NotFoundError.of("not_found", what=f"actor {actor[:63]!r}")
+        with self.engine.connect() as conn:
+            return holdings(conn, actor, gln)
+
     def accounts(self) -> Accounts:
         """The console's operator accounts in this database."""
         return Accounts(self.engine, self.clock)
+
+    def enrolments(self) -> Enrolments:
+        """Phones waiting to have their key added to an actor."""
+        return Enrolments(self.engine, self.clock)
+
+    def approve_enrolment(self, code: str, operator: str) -> EnrolmentState:
+        """Approve a waiting phone: the operator signs its ``key`` statement."""
+        return self.enrolments().approve(
+            code,
+            operator,
+            lambda actor, public_key: self.append_operator_statement(
+                "key", {"actor": actor, "public_key": public_key}
+            ),
+        )
 
     # -- auditing and maintenance ------------------------------------------------------------
 

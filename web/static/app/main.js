@@ -1,0 +1,499 @@
+// The producer app: enrol this phone, fill a form, see exactly what is signed, sign it on
+// the phone, keep it in the outbox until the server has it, and check on the phone that
+// the log holds it. Views are sections of the page shown one at a time.
+
+import { ApiError, getJson, postJson } from './api.js';
+import { buildPayload, defaultOf } from './builder.js';
+import { get, outbox, put, remove } from './db.js';
+import { enrolmentRequest, keySupport, newDevice, signStatement } from './keys.js';
+import { confirm, enqueue, sync } from './outbox.js';
+import { hexEncode } from '../verify/bytes.js';
+import { sha256 } from '../verify/crypto.js';
+import { canonicalize } from '../verify/jcs.js';
+
+const $ = (id) => document.getElementById(id);
+const data = (id) => JSON.parse($(id).textContent);
+const WORDS = data('words');
+const PRODUCTS = data('products');
+const LANG = document.documentElement.lang.startsWith('zh') ? 'zh' : 'en';
+const POLL_MS = 3000;
+const SYNC_MS = 30000;
+
+let device = null;
+let vocabulary = null;
+let holdings = { lots: [], units: [], incoming: [], places: [] };
+let current = null; // the form being filled: {form, values, payload, files}
+
+/** A sentence of the app's words, with %(name)s filled in. */
+function say(key, params = {}) {
+  return (WORDS[key] || key).replace(/%\((\w+)\)s/g, (_, name) => String(params[name] ?? ''));
+}
+
+function show(view) {
+  for (const section of document.querySelectorAll('main > section')) {
+    section.hidden = section.id !== `view-${view}`;
+  }
+  window.scrollTo(0, 0);
+}
+
+function element(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value !== undefined && value !== null && value !== false) node.setAttribute(name, value);
+  }
+  node.append(...children.filter((c) => c !== null && c !== undefined));
+  return node;
+}
+
+// -- enrolment ------------------------------------------------------------------------------
+
+async function enrol(event) {
+  event.preventDefault();
+  const actor = $('enrol-actor').value.trim();
+  const name = $('enrol-device').value.trim();
+  $('enrol-error').textContent = '';
+  if (!actor || !name) {
+    $('enrol-error').textContent = say('required');
+    return;
+  }
+  const made = await newDevice();
+  const enrolment = await enrolmentRequest(made, actor, name);
+  try {
+    const state = await postJson('/api/v1/enrolments', enrolment);
+    device = { ...made, actor, name, enrolment, code: state.code };
+    await put('device', device, 'self');
+    navigator.storage?.persist?.();
+    waitForApproval();
+  } catch (error) {
+    $('enrol-error').textContent =
+      error instanceof ApiError ? `${error.message} [${error.code}]` : say('offline_enrol');
+  }
+}
+
+async function waitForApproval() {
+  show('waiting');
+  $('enrol-code').textContent = device.code;
+  $('enrol-qr').src = `/app/qr/${device.code}.svg`;
+  $('enrol-status').textContent = say('waiting');
+  for (;;) {
+    let state;
+    try {
+      state = await getJson(`/api/v1/enrolments/${device.keyId}`);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 404) {
+        await postJson('/api/v1/enrolments', device.enrolment).catch(() => {});
+      } else if (!(error instanceof ApiError)) {
+        $('enrol-status').textContent = say('offline_enrol');
+      }
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+      continue;
+    }
+    if (state.status === 'approved') {
+      await approved(state);
+      return;
+    }
+    $('enrol-status').textContent = say(state.status, { actor: state.actor_name });
+    if (state.status !== 'pending') return;
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  }
+}
+
+async function approved(state) {
+  const key = await getJson(`/api/v1/keys/${device.keyId}`);
+  const operator = await getJson('/api/v1/operator');
+  // The operator's verifier key, learnt once here, checks every later checkpoint.
+  device.approved = {
+    actorName: state.actor_name,
+    gln: key.gln,
+    roles: key.roles,
+    keyIndex: state.key_index,
+    vkey: operator.verifier_key,
+  };
+  await put('device', device, 'self');
+  await home();
+}
+
+async function restart() {
+  await remove('device', 'self');
+  device = null;
+  show('enrol');
+}
+
+// -- home: the forms and the outbox ---------------------------------------------------------
+
+async function loadCached(name, path) {
+  try {
+    const fresh = await getJson(path);
+    await put('cache', fresh, name);
+    return fresh;
+  } catch {
+    return get('cache', name);
+  }
+}
+
+async function home() {
+  show('home');
+  $('home-actor').textContent = device.approved.actorName;
+  $('home-key').textContent = `${device.name} · ${device.keyId.slice(0, 8)}`;
+  vocabulary = (await loadCached('vocabulary', '/api/v1/vocabulary')) || vocabulary;
+  holdings = (await loadCached('holdings', `/api/v1/actors/${device.actor}/holdings`)) || holdings;
+  const list = $('form-list');
+  list.replaceChildren();
+  const roles = new Set(device.approved.roles);
+  for (const form of vocabulary?.forms || []) {
+    if (!form.roles.some((role) => roles.has(role))) continue;
+    const button = element('button', { type: 'button', 'data-form': form.name }, form.label[LANG]);
+    button.addEventListener('click', () => openForm(form));
+    list.append(element('li', {}, button));
+  }
+  await renderOutbox();
+  sendAll();
+}
+
+async function renderOutbox() {
+  const items = (await outbox()).reverse();
+  const count = (state) => items.filter((i) => i.state === state).length;
+  $('outbox-summary').textContent = say('summary', {
+    waiting: count('waiting'),
+    accepted: count('accepted'),
+    rejected: count('rejected'),
+  });
+  const list = $('outbox-list');
+  list.replaceChildren();
+  for (const item of items) {
+    const confirmed = item.state === 'accepted' && item.checkpoint;
+    const li = element('li', {
+      class: confirmed ? 'confirmed' : item.state,
+      'data-state': confirmed ? 'confirmed' : item.state,
+      'data-id': item.id,
+    });
+    li.append(element('strong', {}, item.summary.title), ' ', item.summary.when);
+    let state = say(`state_${item.state}`, { index: item.index });
+    if (confirmed) state = say('state_confirmed', { index: item.index, size: item.checkpoint });
+    li.append(element('span', { class: 'state' }, state));
+    if (item.state === 'rejected') {
+      const todo = WORDS[`do_${item.code}`] ? say(`do_${item.code}`) : say('do_other');
+      li.append(
+        element('span', { class: 'reason' }, `${item.message} [${item.code}]`),
+        element('span', { class: 'todo hint' }, todo),
+      );
+      const drop = element('button', { type: 'button', class: 'secondary' }, say('delete'));
+      drop.addEventListener('click', async () => {
+        await remove('outbox', item.id);
+        renderOutbox();
+      });
+      li.append(drop);
+    }
+    list.append(li);
+  }
+}
+
+let sending = false;
+
+async function sendAll() {
+  $('net').textContent = say(navigator.onLine ? 'online' : 'offline');
+  if (sending || !device?.approved) return;
+  sending = true;
+  try {
+    await uploadDocuments();
+    await sync(renderOutbox);
+    await confirm(device.approved.vkey, renderOutbox);
+  } catch (error) {
+    if (error instanceof ApiError || error instanceof TypeError) return; // try again later
+    throw error;
+  } finally {
+    sending = false;
+    renderOutbox();
+  }
+}
+
+async function uploadDocuments() {
+  for (const item of await outbox()) {
+    if (item.state !== 'waiting' || !item.document) continue;
+    const response = await fetch('/api/v1/documents', {
+      method: 'POST',
+      headers: { 'Content-Type': item.document.type },
+      body: item.document.blob,
+    });
+    if (!response.ok) throw new ApiError(response.status, await response.json());
+    delete item.document;
+    await put('outbox', item);
+  }
+}
+
+// -- a form ---------------------------------------------------------------------------------
+
+function context() {
+  return {
+    gln: device.approved.gln,
+    now: new Date(),
+    lastPlot: current?.lastPlot,
+    eventId: current?.eventId,
+  };
+}
+
+function plotCode(uri) {
+  const prefix = `https://id.gs1.org/414/${device.approved.gln}/254/`;
+  return uri.startsWith(prefix) ? decodeURIComponent(uri.slice(prefix.length)) : uri;
+}
+
+function pickerValues(picker) {
+  switch (picker) {
+    case 'plots':
+    case 'places':
+      return holdings.places.map(plotCode);
+    case 'lots':
+      return holdings.lots;
+    case 'units':
+      return [...holdings.units, ...holdings.incoming];
+    default:
+      return [];
+  }
+}
+
+function inputFor(field, id, value) {
+  const common = { id, name: field.name, required: field.required || undefined };
+  if (field.kind === 'choice') {
+    const select = element('select', common);
+    if (!field.required) select.append(element('option', { value: '' }, '—'));
+    for (const option of field.options) {
+      select.append(element('option', { value: option.value }, option.label[LANG]));
+    }
+    select.value = value;
+    return select;
+  }
+  if (['analytes', 'readings', 'objects'].includes(field.kind)) {
+    const area = element('textarea', common);
+    area.value = value;
+    return area;
+  }
+  const type = { datetime: 'datetime-local', date: 'date' }[field.kind] || 'text';
+  const attrs = { ...common, type, autocomplete: 'off', autocapitalize: 'none' };
+  if (field.kind === 'number') attrs.inputmode = 'decimal';
+  if (field.maxLength) attrs.maxlength = field.maxLength;
+  const options = pickerValues(field.picker);
+  if (options.length) attrs.list = `${id}-list`;
+  const input = element('input', attrs);
+  input.value = value;
+  return input;
+}
+
+function extras(field, input) {
+  const parts = [];
+  const options = pickerValues(field.picker);
+  if (options.length) {
+    parts.push(element('datalist', { id: `${input.id}-list` }, ...options.map((v) => element('option', { value: v }))));
+  }
+  if (field.kind === 'lot' && PRODUCTS.length) {
+    const product = element('select', { 'aria-label': say('new_lot') },
+      element('option', { value: '' }, say('new_lot')),
+      ...PRODUCTS.map((p) => element('option', { value: p.gtin }, p.name)));
+    const lot = element('input', { 'aria-label': say('new_lot'), autocapitalize: 'characters', placeholder: 'WC-2026-001' });
+    const compose = () => {
+      if (product.value && lot.value.trim()) {
+        input.value = `https://id.gs1.org/01/${product.value}/10/${encodeURIComponent(lot.value.trim())}`;
+      }
+    };
+    product.addEventListener('change', compose);
+    lot.addEventListener('input', compose);
+    parts.push(element('div', { class: 'row new-lot' }, product, lot));
+  }
+  if (field.kind === 'sha256') {
+    const file = element('input', { type: 'file', accept: 'application/pdf,image/jpeg,image/png,image/webp', 'aria-label': field.label[LANG] });
+    file.addEventListener('change', async () => {
+      const chosen = file.files[0];
+      if (!chosen) return;
+      input.value = hexEncode(await sha256(new Uint8Array(await chosen.arrayBuffer())));
+      current.files[field.name] = chosen;
+    });
+    parts.push(file);
+  }
+  if (field.kind === 'readings') {
+    const file = element('input', { type: 'file', accept: '.csv,text/csv', 'aria-label': field.label[LANG] });
+    file.addEventListener('change', async () => {
+      if (file.files[0]) input.value = readingsFromCsv(await file.files[0].text());
+    });
+    parts.push(file);
+  }
+  if ((field.kind === 'objects' || field.kind === 'object') && 'BarcodeDetector' in window) {
+    const scan = element('button', { type: 'button', class: 'secondary' }, say('scan'));
+    scan.addEventListener('click', () => scanInto(input, field.kind === 'objects'));
+    parts.push(scan);
+  }
+  return parts;
+}
+
+/** A temperature logger's CSV (a time and a temperature on each line, a header allowed)
+ * as the readings field writes it. */
+export function readingsFromCsv(text) {
+  const out = [];
+  for (const line of text.split(/\r?\n/)) {
+    const cells = line.split(/[,;\t]/).map((c) => c.trim().replace(/^"|"$/g, ''));
+    if (cells.length < 2 || !/^\d{4}-\d{2}-\d{2}/.test(cells[0])) continue;
+    out.push(`${cells[0]}=${cells[1]}`);
+  }
+  return out.join('; ');
+}
+
+async function scanInto(input, many) {
+  const detector = new BarcodeDetector({ formats: ['qr_code', 'data_matrix'] });
+  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
+  const video = element('video', { playsinline: '', muted: '', class: 'scanner' });
+  video.srcObject = stream;
+  input.after(video);
+  await video.play();
+  try {
+    for (;;) {
+      const found = await detector.detect(video);
+      if (found.length) {
+        const value = found[0].rawValue.split('?')[0];
+        input.value = many && input.value ? `${input.value} ${value}` : value;
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  } finally {
+    stream.getTracks().forEach((track) => track.stop());
+    video.remove();
+  }
+}
+
+async function openForm(form, values = {}) {
+  current = {
+    form,
+    files: {},
+    eventId: `urn:uuid:${crypto.randomUUID()}`,
+    lastPlot: await get('cache', 'lastPlot'),
+  };
+  $('form-title').textContent = form.label[LANG];
+  $('form-errors').textContent = '';
+  const fields = $('fields');
+  fields.replaceChildren();
+  for (const field of form.fields) {
+    const id = `f-${field.name}`;
+    const text = values[field.name] ?? defaultOf(field, context());
+    const input = inputFor(field, id, text);
+    const hint = field.help?.[LANG] || vocabulary.kinds?.[field.kind]?.[LANG];
+    fields.append(
+      element('div', { class: 'field', 'data-field': field.name },
+        element('label', { for: id }, field.label[LANG], field.required ? ' *' : ''),
+        input,
+        ...extras(field, input),
+        hint ? element('small', { class: 'hint' }, hint) : null,
+        element('p', { class: 'error', id: `${id}-error`, role: 'alert' })),
+    );
+  }
+  show('form');
+}
+
+function formValues() {
+  const values = {};
+  for (const field of current.form.fields) values[field.name] = $(`f-${field.name}`).value;
+  return values;
+}
+
+function check(event) {
+  event.preventDefault();
+  for (const node of document.querySelectorAll('#fields .field')) {
+    node.classList.remove('invalid');
+    node.querySelector('.error').textContent = '';
+  }
+  const values = formValues();
+  const { payload, errors } = buildPayload(current.form, values, context());
+  if (errors.length) {
+    for (const error of errors) {
+      const node = document.querySelector(`#fields [data-field="${error.field}"]`);
+      node?.classList.add('invalid');
+      if (node) node.querySelector('.error').textContent = say(error.words, error.params);
+    }
+    $('form-errors').textContent = say('fix_fields');
+    return;
+  }
+  current.values = values;
+  current.payload = payload;
+  preview();
+}
+
+function shown(field, text) {
+  if (field.kind === 'choice') {
+    return field.options.find((o) => o.value === text)?.label[LANG] ?? text;
+  }
+  if (field.kind === 'datetime') return text.replace('T', ' ');
+  return text;
+}
+
+function preview() {
+  $('preview-title').textContent = current.form.label[LANG];
+  const list = $('preview-list');
+  list.replaceChildren(
+    element('dt', {}, '✍'),
+    element('dd', {}, `${device.approved.actorName} · ${device.name}`),
+  );
+  for (const field of current.form.fields) {
+    const text = (current.values[field.name] || '').trim() || defaultOf(field, context());
+    if (!text || (field.goesWith && !(current.values[field.goesWith] || '').trim())) continue;
+    list.append(element('dt', {}, field.label[LANG]), element('dd', {}, shown(field, text)));
+  }
+  $('preview-json').textContent = canonicalize(current.payload);
+  show('preview');
+}
+
+async function signAndSave() {
+  $('sign').disabled = true;
+  try {
+    const signed = await signStatement(device, 'event', current.payload);
+    const when = (current.values.time || '').replace('T', ' ');
+    const item = await enqueue(signed, current.form.name, { title: current.form.label[LANG], when });
+    const file = Object.values(current.files)[0];
+    if (file) {
+      item.document = { blob: file, type: file.type };
+      await put('outbox', item);
+    }
+    const plot = current.values.plot?.trim();
+    if (plot) await put('cache', plot, 'lastPlot');
+    await home();
+  } finally {
+    $('sign').disabled = false;
+  }
+}
+
+// -- start ----------------------------------------------------------------------------------
+
+async function start() {
+  $('enrol-form').addEventListener('submit', (e) => enrol(e).catch(fail));
+  $('enrol-restart').addEventListener('click', () => restart().catch(fail));
+  $('event-form').addEventListener('submit', check);
+  $('form-cancel').addEventListener('click', () => home().catch(fail));
+  $('preview-back').addEventListener('click', () => show('form'));
+  $('sign').addEventListener('click', () => signAndSave().catch(fail));
+  $('sync-now').addEventListener('click', () => sendAll().catch(fail));
+  window.addEventListener('online', () => sendAll().catch(fail));
+  window.addEventListener('offline', () => sendAll().catch(fail));
+  setInterval(() => sendAll().catch(fail), SYNC_MS);
+  if ('serviceWorker' in navigator) {
+    navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).catch(() => {});
+  }
+  device = await get('device', 'self');
+  if (!device) {
+    const missing = await keySupport();
+    if (missing) {
+      $('unsupported-why').textContent = say(missing);
+      show('unsupported');
+      return;
+    }
+    show('enrol');
+    return;
+  }
+  if (!device.approved) {
+    await waitForApproval();
+    return;
+  }
+  await home();
+}
+
+function fail(error) {
+  console.error(error);
+  $('net').textContent = error.message;
+}
+
+start().catch(fail);
