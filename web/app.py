@@ -135,10 +135,10 @@ def manifest() -> Response:
     return response
 
 
-@bp.get("/qr/<code>.svg")
-def enrolment_qr(code: str) -> Response:
+@bp.get("/qr/<short_code>.svg")
+def enrolment_qr(short_code: str) -> Response:
     """The QR code a phone shows while it waits: the console's page for its code."""
-    target = url_for("console.device", code=normalise_code(code), _external=True)
+    target = url_for("console.device", short_code=normalise_code(short_code), _external=True)
     response = Response(qr_svg(target), content_type="image/svg+xml")
     response.headers["Cache-Control"] = "public, max-age=86400"
     return response

@@ -285,16 +285,16 @@ def devices() -> ResponseReturnValue:
     except LedgerError as error:
         show_rejection(form, error, field="code")
         return page("console/devices.html", 422, form=form, waiting=waiting)
-    return redirect(url_for("console.device", code=state.code))
+    return redirect(url_for("console.device", short_code=state.code))
 
 
-@bp.route("/devices/<code>", methods=["GET", "POST"])
+@bp.route("/devices/<short_code>", methods=["GET", "POST"])
 @login_required
-def device(code: str) -> ResponseReturnValue:
+def device(short_code: str) -> ResponseReturnValue:
     """One phone's enrolment, the URL its QR code holds: check, then approve or reject."""
     form = DecisionForm()
     try:
-        state = ledger().enrolments().by_code(code)
+        state = ledger().enrolments().by_code(short_code)
     except LedgerError as error:
         return page("console/device.html", 404, form=form, state=None, error=rule_message(error))
     if request.method == "GET":

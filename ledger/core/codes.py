@@ -166,7 +166,7 @@ _ALL = (
     Code(
         "enrolment_expired",
         "answer",
-        410,
+        400,
         "this enrolment code is more than {days} days old: make a new one on the phone",
         _F10,
     ),

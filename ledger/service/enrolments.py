@@ -95,9 +95,9 @@ class Enrolments:
                 raise NotFoundError.of("not_found", what=f"an enrolment of key {key_id[:40]}")
             return self._state(conn, row)
 
-    def by_code(self, code: str) -> EnrolmentState:
+    def by_code(self, short_code: str) -> EnrolmentState:
         """The enrolment a typed or scanned short code names."""
-        canonical = normalise_code(code)
+        canonical = normalise_code(short_code)
         with self.engine.connect() as conn:
             row = conn.execute(select(Enrolment).where(Enrolment.code == canonical)).first()
             if row is None:
@@ -116,10 +116,10 @@ class Enrolments:
             states = [self._state(conn, row) for row in rows]
         return [state for state in states if state.status == "pending"]
 
-    def approve(self, code: str, operator: str, append_key: AppendKey) -> EnrolmentState:
+    def approve(self, short_code: str, operator: str, append_key: AppendKey) -> EnrolmentState:
         """Approve a waiting phone: ``append_key(actor, public_key)`` puts the ``key``
         statement on the log, then the decision is recorded."""
-        state = self._decidable(code)
+        state = self._decidable(short_code)
         with self.engine.connect() as conn:
             public_key = conn.execute(
                 select(Enrolment.public_key).where(Enrolment.key_id == state.key_id)
@@ -128,16 +128,16 @@ class Enrolments:
         self._decide(state.key_id, "approved", operator, appended.index)
         return self.get(state.key_id)
 
-    def reject(self, code: str, operator: str) -> EnrolmentState:
+    def reject(self, short_code: str, operator: str) -> EnrolmentState:
         """Refuse a waiting phone; its code answers 'rejected' from then on."""
-        state = self._decidable(code)
+        state = self._decidable(short_code)
         self._decide(state.key_id, "rejected", operator, None)
         return self.get(state.key_id)
 
     # -- inside -----------------------------------------------------------------------------
 
-    def _decidable(self, code: str) -> EnrolmentState:
-        state = self.by_code(code)
+    def _decidable(self, short_code: str) -> EnrolmentState:
+        state = self.by_code(short_code)
         if state.status != "pending":
             raise ConflictError.of("enrolment_decided", enrolment=state.code, status=state.status)
         return state

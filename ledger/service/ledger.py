@@ -222,10 +222,10 @@ class Ledger:
         """Phones waiting to have their key added to an actor."""
         return Enrolments(self.engine, self.clock)
 
-    def approve_enrolment(self, code: str, operator: str) -> EnrolmentState:
+    def approve_enrolment(self, short_code: str, operator: str) -> EnrolmentState:
         """Approve a waiting phone: the operator signs its ``key`` statement."""
         return self.enrolments().approve(
-            code,
+            short_code,
             operator,
             lambda actor, public_key: self.append_operator_statement(
                 "key", {"actor": actor, "public_key": public_key}

@@ -48,9 +48,7 @@ def test_a_phone_asks_the_operator_approves_and_the_phone_sees_it(
     assert no_token.status_code == 400
     size = ledger.size()
     token = csrf_token(console, f"/console/devices/{code}")
-    decided = console.post(
-        f"/console/devices/{code}", data={"csrf_token": token, "approve": "1"}
-    )
+    decided = console.post(f"/console/devices/{code}", data={"csrf_token": token, "approve": "1"})
     assert decided.status_code == 200 and 'id="decision"' in decided.text
     assert ledger.size() == size + 1
 
@@ -80,10 +78,13 @@ def test_the_console_names_a_mistyped_code(console: FlaskClient) -> None:  # noq
     ("body", "status", "code"),
     [
         (lambda: request_body(actor="nobody-here"), 403, "unknown_actor"),
-        (lambda: {**request_body(), "sig": request_body(key=fixed_key("y"))["sig"]}, 403,
-         "bad_enrolment_signature"),
+        (
+            lambda: {**request_body(), "sig": request_body(key=fixed_key("y"))["sig"]},
+            403,
+            "bad_enrolment_signature",
+        ),
         (lambda: {"request": {}}, 400, "bad_enrolment"),
-        (lambda: [], 400, "bad_enrolment"),
+        (list, 400, "bad_enrolment"),
     ],
 )
 def test_bad_requests_are_refused_and_nothing_waits(
