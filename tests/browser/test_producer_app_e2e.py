@@ -1,0 +1,179 @@
+"""The producer app and the console in a real browser (Debian's Chromium), two contexts: the
+producer's phone and the operator's console. The phone makes its key, the operator approves
+its code, the phone records a harvest offline, is closed, reopens online, and exactly one
+entry lands, checked on the phone against a signed checkpoint; the lot's scan page verifies
+the new step. A revoked phone's record is refused with the reason on screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger import samples
+from ledger.core.entries import parse_entry
+from ledger.core.timefmt import format_time
+from ledger.service.ledger import Ledger
+from ledger.store.db import make_engine
+from tests.support.fixed import ORIGIN, fixed_key
+from web import create_app
+
+PASSWORD = "correct horse battery staple"
+LOT = "E2E-2026-01"
+LOT_URI = f"https://id.gs1.org/01/{samples.PADDY_GTIN}/10/{LOT}"
+WAIT_MS = 30_000
+
+
+@pytest.fixture
+def app_ledger(tmp_path: Path) -> Iterator[Ledger]:
+    engine = make_engine(f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    ledger = Ledger.create(engine, fixed_key("operator"), ORIGIN, checkpoint_interval=0)
+    ledger.append_operator_statement("actor", samples.actor_payloads()[0])  # wuchang-coop
+    ledger.accounts().add("operator-1", PASSWORD)
+    yield ledger
+    engine.dispose()
+
+
+def events(ledger: Ledger) -> list[dict[str, Any]]:
+    found = []
+    for entry in ledger.entries(0, ledger.size()):
+        statement = parse_entry(entry.leaf).statement
+        if statement.kind == "event":
+            found.append(statement.payload)
+    return found
+
+
+def phone_context(browser: Any, lang: str = "zh-CN") -> Any:
+    return browser.new_context(
+        viewport={"width": 360, "height": 740},
+        locale=lang,
+        extra_http_headers={"Accept-Language": lang},
+    )
+
+
+def approve(browser: Any, base: str, code: str) -> None:
+    """The operator, in a browser of their own, types the phone's code and approves it."""
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    page = context.new_page()
+    page.goto(base + "/console/login")
+    page.fill("#name", "operator-1")
+    page.fill("#password", PASSWORD)
+    page.click("form.form button[type=submit]")
+    page.wait_for_selector("#log-size")
+    page.goto(base + "/console/devices")
+    page.fill("#code", code.lower().replace("-", ""))
+    page.click("#code-form button[type=submit]")
+    page.wait_for_selector("button[name=approve]")
+    assert code in page.inner_text(".code-big")
+    page.click("button[name=approve]")
+    page.wait_for_selector("#decision")
+    context.close()
+
+
+def record_harvest(page: Any, lot_uri: str) -> None:
+    page.click("button[data-form=harvest]")
+    page.wait_for_selector("#view-form:not([hidden])")
+    page.fill("#f-lot", lot_uri)
+    page.fill("#f-quantity", "1000")
+    page.fill("#f-plot", samples.PLOT)
+    page.click("#event-form button[type=submit]")
+    page.wait_for_selector("#view-preview:not([hidden])")
+    assert "1000" in page.inner_text("#preview-list")
+    assert '"bizStep":"commissioning"' in (page.text_content("#preview-json") or "")
+    page.click("#sign")
+    page.wait_for_selector("#view-home:not([hidden])")
+
+
+def test_enrol_approve_record_offline_and_sync_once(
+    browser: Any, live_server: Any, console_errors: Any, app_ledger: Ledger
+) -> None:
+    app = create_app(
+        {"LEDGER": app_ledger, "SECRET_KEY": "browser test", "LEDGER_COOKIE_SECURE": False}
+    )
+    base = live_server(app)
+    phone = phone_context(browser)
+    page = phone.new_page()
+    errors = console_errors(page)
+
+    page.goto(base + "/app/")
+    page.wait_for_selector("#view-enrol:not([hidden])")
+    page.fill("#enrol-actor", "wuchang-coop")
+    page.fill("#enrol-device", "合作社的手机")
+    page.click("#enrol-form button[type=submit]")
+    page.wait_for_selector("#enrol-code:not(:empty)")
+    code = page.inner_text("#enrol-code")
+    assert page.eval_on_selector("#enrol-qr", "img => img.complete && img.naturalWidth > 0")
+
+    approve(browser, base, code)
+    page.wait_for_selector("#view-home:not([hidden])", timeout=WAIT_MS)
+    assert page.inner_text("#home-actor") == samples.ACTORS["wuchang-coop"]["name"]
+    offered = page.eval_on_selector_all("#form-list button", "bs => bs.map(b => b.dataset.form)")
+    assert "harvest" in offered and "inspecting" not in offered  # a farm's forms only
+    # The key cannot be read out of the phone: WebCrypto refuses to export it.
+    assert page.evaluate(
+        """async () => {
+          const db = await new Promise(r => { const q = indexedDB.open('traceledger-app');
+                                               q.onsuccess = () => r(q.result); });
+          const device = await new Promise(r => { const q = db.transaction('device')
+              .objectStore('device').get('self'); q.onsuccess = () => r(q.result); });
+          try { await crypto.subtle.exportKey('pkcs8', device.keyPair.privateKey); return false; }
+          catch (e) { return device.keyPair.privateKey.extractable === false; }
+        }"""
+    )
+    page.evaluate("navigator.serviceWorker.ready.then(() => true)")
+    size_before = app_ledger.size()
+
+    # Offline: the app starts from its cached shell and keeps the signed harvest.
+    phone.set_offline(True)
+    page.reload()
+    page.wait_for_selector("#view-home:not([hidden])")
+    record_harvest(page, LOT_URI)
+    assert page.get_attribute("#outbox-list li", "data-state") == "waiting"
+    assert app_ledger.size() == size_before
+    page.close()
+
+    phone.set_offline(False)
+    page = phone.new_page()
+    errors += console_errors(page)
+    page.goto(base + "/app/")
+    page.wait_for_selector("#outbox-list li[data-state=confirmed]", timeout=WAIT_MS)
+    assert "检查点" in page.inner_text("#outbox-list li")
+    harvests = [e for e in events(app_ledger) if e["bizStep"] == "commissioning"]
+    assert len(harvests) == 1 and harvests[0]["quantityList"][0]["epcClass"] == LOT_URI
+    assert app_ledger.size() == size_before + 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+    # The lot's scan page verifies the new step in the browser.
+    scan = phone.new_page()
+    scan.goto(base + f"/01/{samples.PADDY_GTIN}/10/{LOT}")
+    scan.wait_for_selector("main#scan[data-verify-state=done]", state="attached")
+    assert scan.eval_on_selector("#verify-status", "e => e.dataset.state") == "verified"
+
+    # Revoked from the console: the phone's next record is refused, the reason on screen.
+    key_id = page.evaluate(
+        """async () => {
+          const db = await new Promise(r => { const q = indexedDB.open('traceledger-app');
+                                               q.onsuccess = () => r(q.result); });
+          return new Promise(r => { const q = db.transaction('device').objectStore('device')
+              .get('self'); q.onsuccess = () => r(q.result.keyId); });
+        }"""
+    )
+    app_ledger.append_operator_statement(
+        "revoke",
+        {
+            "actor": "wuchang-coop",
+            "key_id": key_id,
+            "effective": format_time(app_ledger.clock() - timedelta(minutes=5)),
+            "reason": "phone lost",
+        },
+    )
+    size = app_ledger.size()
+    record_harvest(page, LOT_URI.replace(LOT, LOT + "-B"))
+    page.wait_for_selector("#outbox-list li[data-state=rejected]", timeout=WAIT_MS)
+    rejected = page.inner_text("#outbox-list li[data-state=rejected]")
+    assert "key_revoked" in rejected and "吊销" in rejected
+    assert app_ledger.size() == size
+    assert errors == []
