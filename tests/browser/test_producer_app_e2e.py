@@ -177,3 +177,76 @@ def test_enrol_approve_record_offline_and_sync_once(
     assert "key_revoked" in rejected and "吊销" in rejected
     assert app_ledger.size() == size
     assert errors == []
+
+
+def persistent_phone(browser: Any, profile: Path) -> Any:
+    """A phone whose storage outlives its browser: a Chromium profile on disk."""
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    return browser.browser_type.launch_persistent_context(
+        str(profile),
+        executable_path=str(CHROMIUM),
+        args=CHROMIUM_ARGS,
+        headless=True,
+        viewport={"width": 360, "height": 740},
+        locale="en-GB",
+    )
+
+
+def test_fifty_records_signed_offline_survive_a_browser_killed_mid_sync(
+    browser: Any, live_server: Any, app_ledger: Ledger, tmp_path: Path
+) -> None:
+    base = live_server(create_app({"LEDGER": app_ledger, "SECRET_KEY": "browser test"}))
+    phone = persistent_phone(browser, tmp_path / "profile")
+    page = phone.new_page()
+    page.goto(base + "/app/?lang=en")
+    page.fill("#enrol-actor", "wuchang-coop")
+    page.fill("#enrol-device", "field team")
+    page.click("#enrol-form button[type=submit]")
+    page.wait_for_selector("#enrol-code:not(:empty)")
+    app_ledger.approve_enrolment(page.inner_text("#enrol-code"), "operator-1")
+    page.wait_for_selector("#view-home:not([hidden])", timeout=WAIT_MS)
+    before = len(events(app_ledger))
+
+    phone.set_offline(True)
+    for number in range(50):
+        record_harvest(page, f"{LOT_URI}-{number:02d}")
+    assert page.locator("#outbox-list li[data-state=waiting]").count() == 50
+    assert len(events(app_ledger)) == before
+
+    # Online again: the server takes the batch, and the browser dies before it hears back.
+    delivered: list[int] = []
+
+    def deliver_then_die(route: Any) -> None:
+        answer = route.fetch()
+        delivered.append(answer.status)
+        phone.close()
+
+    page.route("**/api/v1/statements", deliver_then_die)
+    phone.set_offline(False)
+    page.click("#sync-now")
+    from playwright.sync_api import Error as BrowserGone
+
+    for _ in range(100):
+        try:
+            page.wait_for_timeout(100)
+        except BrowserGone:
+            break
+    assert delivered == [201]
+    assert len(events(app_ledger)) == before + 50
+
+    # The phone starts again: the outbox still holds all 50, sends them again, and the
+    # server answers the entries it already has.
+    phone = persistent_phone(browser, tmp_path / "profile")
+    page = phone.new_page()
+    page.goto(base + "/app/?lang=en")
+    confirmed = page.locator("#outbox-list li[data-state=confirmed]")
+    for _ in range(WAIT_MS // 100):  # (the page's CSP forbids wait_for_function's eval)
+        if confirmed.count() == 50:
+            break
+        page.wait_for_timeout(100)
+    assert confirmed.count() == 50
+    assert len(events(app_ledger)) == before + 50
+    lots = {e["quantityList"][0]["epcClass"] for e in events(app_ledger)}
+    assert lots == {f"{LOT_URI}-{n:02d}" for n in range(50)}
+    phone.close()
