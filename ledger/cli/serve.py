@@ -110,6 +110,7 @@ def demo(ctx: click.Context, host: str, port: int, serve: bool) -> None:
                     f"Console:         {base}/console/   (account {sample.CONSOLE_ACCOUNT!r}, "
                     f"INSECURE demo password {sample.CONSOLE_PASSWORD!r})"
                 ),
+                f"Producer app:    {base}/app/   (enrol a phone: actor ID wuchang-coop)",
                 f"Scan page:       {unit_page}   (what a bag's QR code opens)",
                 f"Its proof:       {unit_page}?format=bundle",
                 f"Label sheet:     {base}/labels/01/{lot_gtin}/10/{lot}",

@@ -222,11 +222,10 @@ def test_fifty_records_signed_offline_survive_a_browser_killed_mid_sync(
         delivered.append(answer.status)
         phone.close()
 
-    page.route("**/api/v1/statements", deliver_then_die)
-    phone.set_offline(False)
-    page.click("#sync-now")
     from playwright.sync_api import Error as BrowserGone
 
+    page.route("**/api/v1/statements", deliver_then_die)
+    phone.set_offline(False)  # the app sends by itself when the network returns
     for _ in range(100):
         try:
             page.wait_for_timeout(100)
@@ -241,7 +240,7 @@ def test_fifty_records_signed_offline_survive_a_browser_killed_mid_sync(
     page = phone.new_page()
     page.goto(base + "/app/?lang=en")
     confirmed = page.locator("#outbox-list li[data-state=confirmed]")
-    for _ in range(WAIT_MS // 100):  # (the page's CSP forbids wait_for_function's eval)
+    for _ in range(WAIT_MS // 100):  # polled here: the page's CSP forbids evaluated waits
         if confirmed.count() == 50:
             break
         page.wait_for_timeout(100)

@@ -14,8 +14,9 @@ ROOT = Path(__file__).resolve().parents[3]
 STATIC = ROOT / "web" / "static"
 BROWSER_TESTS = ROOT / "tests" / "browser"
 # What a catch block may do with the error: rethrow it (translated into one of the
-# verifier's own errors, or as it is), or show it on the page (page.js's setStatus).
-HANDLED = re.compile(r"\bthrow\b|\bsetStatus\(")
+# verifier's own errors, or as it is), or show it on the page (page.js's setStatus, the
+# producer app's and the console camera's report).
+HANDLED = re.compile(r"\bthrow\b|\bsetStatus\(|\breport\b")
 
 
 def catch_blocks(source: str) -> list[str]:

@@ -15,8 +15,9 @@ export async function keySupport() {
   if (!globalThis.crypto?.subtle) return 'no_webcrypto';
   try {
     await crypto.subtle.generateKey({ name: 'Ed25519' }, false, ['sign', 'verify']);
-  } catch {
-    return 'no_ed25519';
+  } catch (error) {
+    if (error.name === 'NotSupportedError' || error.name === 'TypeError') return 'no_ed25519';
+    throw error;
   }
   return null;
 }

@@ -65,8 +65,8 @@ async function enrol(event) {
     navigator.storage?.persist?.();
     waitForApproval();
   } catch (error) {
-    $('enrol-error').textContent =
-      error instanceof ApiError ? `${error.message} [${error.code}]` : say('offline_enrol');
+    if (!(error instanceof ApiError || error instanceof TypeError)) throw error;
+    report(error instanceof ApiError ? `${error.message} [${error.code}]` : say('offline_enrol'), 'enrol-error');
   }
 }
 
@@ -81,9 +81,12 @@ async function waitForApproval() {
       state = await getJson(`/api/v1/enrolments/${device.keyId}`);
     } catch (error) {
       if (error instanceof ApiError && error.status === 404) {
-        await postJson('/api/v1/enrolments', device.enrolment).catch(() => {});
-      } else if (!(error instanceof ApiError)) {
-        $('enrol-status').textContent = say('offline_enrol');
+        // The server lost the request (a restored database): ask again, the same request.
+        await postJson('/api/v1/enrolments', device.enrolment).catch(report);
+      } else if (error instanceof TypeError) {
+        report(say('offline_enrol'), 'enrol-status');
+      } else {
+        throw error;
       }
       await new Promise((resolve) => setTimeout(resolve, POLL_MS));
       continue;
@@ -126,8 +129,9 @@ async function loadCached(name, path) {
     const fresh = await getJson(path);
     await put('cache', fresh, name);
     return fresh;
-  } catch {
-    return get('cache', name);
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof ApiError)) throw error;
+    return get('cache', name); // offline, or the server cannot answer now: the last copy
   }
 }
 
@@ -460,18 +464,18 @@ async function signAndSave() {
 // -- start ----------------------------------------------------------------------------------
 
 async function start() {
-  $('enrol-form').addEventListener('submit', (e) => enrol(e).catch(fail));
-  $('enrol-restart').addEventListener('click', () => restart().catch(fail));
+  $('enrol-form').addEventListener('submit', (e) => enrol(e).catch(report));
+  $('enrol-restart').addEventListener('click', () => restart().catch(report));
   $('event-form').addEventListener('submit', check);
-  $('form-cancel').addEventListener('click', () => home().catch(fail));
+  $('form-cancel').addEventListener('click', () => home().catch(report));
   $('preview-back').addEventListener('click', () => show('form'));
-  $('sign').addEventListener('click', () => signAndSave().catch(fail));
-  $('sync-now').addEventListener('click', () => sendAll().catch(fail));
-  window.addEventListener('online', () => sendAll().catch(fail));
-  window.addEventListener('offline', () => sendAll().catch(fail));
-  setInterval(() => sendAll().catch(fail), SYNC_MS);
+  $('sign').addEventListener('click', () => signAndSave().catch(report));
+  $('sync-now').addEventListener('click', () => sendAll().catch(report));
+  window.addEventListener('online', () => sendAll().catch(report));
+  window.addEventListener('offline', () => sendAll().catch(report));
+  setInterval(() => sendAll().catch(report), SYNC_MS);
   if ('serviceWorker' in navigator) {
-    navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).catch(() => {});
+    navigator.serviceWorker.register('/app/sw.js', { scope: '/app/' }).catch(report);
   }
   device = await get('device', 'self');
   if (!device) {
@@ -491,9 +495,9 @@ async function start() {
   await home();
 }
 
-function fail(error) {
-  console.error(error);
-  $('net').textContent = error.message;
+/** Show an error (or a sentence) on the page: in the element `where`, else the top bar. */
+function report(error, where = 'net') {
+  $(where).textContent = typeof error === 'string' ? error : error.message;
 }
 
-start().catch(fail);
+start().catch(report);

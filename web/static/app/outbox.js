@@ -48,7 +48,8 @@ export async function sync(onChange = () => {}) {
         await put('outbox', waiting[position]);
       }
     } catch (error) {
-      if (!(error instanceof ApiError)) return false; // offline: try again later
+      if (error instanceof TypeError) return false; // offline: try again later
+      if (!(error instanceof ApiError)) throw error;
       const position = Number.isInteger(error.index) ? error.index : 0;
       if (error.status >= 500 || (waiting.length > 1 && !Number.isInteger(error.index))) {
         return false; // not about one statement: keep them all waiting

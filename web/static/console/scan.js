@@ -15,8 +15,8 @@ export function codeOf(text) {
   let path = text.trim();
   try {
     path = new URL(path).pathname;
-  } catch {
-    // not a URL: maybe the bare code
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error; // not a URL: maybe the bare code
   }
   const match = /^\/console\/devices\/([0-9A-Za-z-]{8,9})$/.exec(path);
   if (match) return match[1];
@@ -46,15 +46,18 @@ async function scan() {
   }
 }
 
+/** Say on the page why the camera could not be used. */
+function report(error) {
+  status.textContent = `${button.dataset.failed || ""} ${error.message}`;
+}
+
 async function offerCamera() {
   if (!("BarcodeDetector" in window) || !navigator.mediaDevices?.getUserMedia) return;
   const formats = await BarcodeDetector.getSupportedFormats();
   if (!formats.includes("qr_code")) return;
   button.hidden = false;
   button.addEventListener("click", () => {
-    scan().catch((error) => {
-      status.textContent = `${button.dataset.failed || ""} ${error.message}`;
-    });
+    scan().catch(report);
   });
 }
 
