@@ -189,7 +189,8 @@ def test_adding_and_editing_a_product_changes_what_pages_show(client: FlaskClien
     sheet = client.get(f"/labels/01/{GTIN}/10/{LOT}").text
     assert "五常大米 新包装" in sheet
     assert "五常大米 新包装" in client.get(unit_page).text  # the scan page is not stale
-    assert client.get("/console/products/06901234000146/edit").status_code == 404
+    missing = client.get("/console/products/06901234000146/edit", headers={"Accept": "text/html"})
+    assert missing.status_code == 404 and "<code>unknown_product</code>" in missing.text
 
 
 def test_catalogue_forms_need_a_session_and_a_csrf_token(client: FlaskClient) -> None:
