@@ -102,7 +102,7 @@ def bundle_figures(path: Path, reps: int) -> dict[str, Any]:
         "https://id.gs1.org" + SAMPLE_PATH, field="code", allowed=("lot", "unit")
     )
     app = create_app({"LEDGER": ledger})
-    catalogue = app.extensions["catalogue"]
+    catalogue = app.extensions["products"].catalogue()
     out: dict[str, Any] = {"size": checkpoint.tree_size}
     with engine.connect() as conn:
 

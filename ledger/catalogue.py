@@ -4,76 +4,64 @@ The log names products only by GTIN; a consumer page or a label needs their name
 catalogue is a small JSON file (``ledger/catalogue.json`` by default, or the file named by
 ``LEDGER_CATALOGUE``), checked when it is loaded so that a typo fails at start-up, not on a
 shopper's phone.
+
+The file is the seed: the operator keeps the catalogue in the console, whose entries are
+stored in the database (``ledger.service.products``) and override the file's by GTIN. Either
+way pages and labels read one ``Catalogue``. A product may carry the temperature band (°C)
+it must be kept in.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from ledger.core.errors import ValidationError
-from ledger.core.gs1 import validate_gtin
+from ledger.core.products import Product, check_product
+
+__all__ = ["DEFAULT_PATH", "Catalogue", "Product"]
 
 DEFAULT_PATH = Path(__file__).with_name("catalogue.json")
 CATALOGUE_VERSION = 1
 LANGUAGES = ("zh", "en")
-_PRODUCT_MEMBERS = frozenset({"gtin", "name_zh", "name_en", "net_content"})
-_MAX_NAME = 200
-
-
-@dataclass(frozen=True)
-class Product:
-    """One trade item: its GTIN-14, its names in Chinese and English, its net content."""
-
-    gtin: str
-    name_zh: str
-    name_en: str
-    net_content: str | None = None
-
-    def name(self, lang: str) -> str:
-        """The name in ``lang`` ("zh" or "en"); any other language gets the English name."""
-        return self.name_zh if lang == "zh" else self.name_en
+_REQUIRED = frozenset({"gtin", "name_zh", "name_en"})
+_PRODUCT_MEMBERS = _REQUIRED | {"net_content", "temp_min_c", "temp_max_c"}
 
 
 def _bad(message: str, field: str) -> ValidationError:
     return ValidationError(message, code="bad_catalogue", field=field)
 
 
-def _text(value: object, field: str, *, optional: bool = False) -> str | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or not value.strip():
-        raise _bad(f"{field} must be a non-empty text", field)
-    if len(value) > _MAX_NAME or not value.isprintable():
-        raise _bad(f"{field} must be printable text of at most {_MAX_NAME} characters", field)
-    return value
-
-
 def _product(raw: object, field: str) -> Product:
     if not isinstance(raw, dict):
         raise _bad(f"{field} must be an object", field)
-    if not {"gtin", "name_zh", "name_en"} <= raw.keys() or not raw.keys() <= _PRODUCT_MEMBERS:
+    if not raw.keys() >= _REQUIRED or not raw.keys() <= _PRODUCT_MEMBERS:
         raise _bad(
-            f"{field} has the members gtin, name_zh, name_en and optionally net_content", field
+            f"{field} has the members gtin, name_zh, name_en and optionally net_content, "
+            "temp_min_c and temp_max_c",
+            field,
         )
-    gtin = raw["gtin"]
-    if not isinstance(gtin, str):
-        raise _bad(f"{field}.gtin must be a text of digits", f"{field}.gtin")
+    for name in ("gtin", "name_zh", "name_en"):
+        if not isinstance(raw[name], str):
+            raise _bad(f"{field}.{name} must be a text", f"{field}.{name}")
+    net_content = raw.get("net_content")
+    if net_content is not None and not isinstance(net_content, str):
+        raise _bad(f"{field}.net_content must be a text or null", f"{field}.net_content")
     try:
-        gtin14 = validate_gtin(gtin, field=f"{field}.gtin")
+        # The same rules as the console's editor, worded by their codes; the file's own
+        # code (bad_catalogue) says where the mistake is.
+        return check_product(
+            raw["gtin"],
+            raw["name_zh"],
+            raw["name_en"],
+            net_content,
+            raw.get("temp_min_c"),
+            raw.get("temp_max_c"),
+        )
     except ValidationError as error:
-        raise _bad(f"the catalogue's {error.message}", f"{field}.gtin") from error
-    name_zh = _text(raw["name_zh"], f"{field}.name_zh")
-    name_en = _text(raw["name_en"], f"{field}.name_en")
-    assert name_zh is not None and name_en is not None  # _text raises rather than return None
-    return Product(
-        gtin14,
-        name_zh,
-        name_en,
-        _text(raw.get("net_content"), f"{field}.net_content", optional=True),
-    )
+        where = f"{field}.{error.field}" if error.field else field
+        raise _bad(f"the catalogue's {where}: {error.message}", where) from error
 
 
 class Catalogue:
@@ -115,6 +103,17 @@ class Catalogue:
                 f"cannot read the catalogue {path}: {error.strerror}", code="bad_catalogue"
             ) from error
         return cls.parse(data, source=str(path))
+
+    def merged(self, overrides: Iterable[Product]) -> Catalogue:
+        """This catalogue with ``overrides`` added, or replacing the products of their GTIN."""
+        products = dict(self._products)
+        products.update((p.gtin, p) for p in overrides)
+        return Catalogue(products)
+
+    @property
+    def fingerprint(self) -> int:
+        """Equal for equal catalogues (keys a cache of pages that show product names)."""
+        return hash(tuple(sorted(self._products.items())))
 
     def get(self, gtin: str) -> Product | None:
         """The product with this GTIN (8, 12, 13 or 14 digits), or None when unknown."""

@@ -18,10 +18,13 @@ from flask_babel import Babel
 from ledger.catalogue import Catalogue
 from ledger.core.errors import ValidationError
 from ledger.keystore import Keystore
+from ledger.service.contacts import Contacts
 from ledger.service.ledger import Ledger, database_url, open_database
+from ledger.service.products import Products
 from ledger.service.scans import CloneRule, ScanCounter
 from web import (
     api,
+    certificates,
     console,
     documents,
     enrolments,
@@ -31,9 +34,7 @@ from web import (
     resolver,
     vocabulary,
 )
-from web import (
-    app as producer_app,
-)
+from web import app as producer_app
 from web.console_auth import csrf
 
 DEFAULT_MAX_BODY = 1 << 20  # 1 MiB: a full batch of ordinary events fits easily
@@ -117,10 +118,12 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # type: ignore[attr-defined]  # Chinese text stays readable
     app.extensions["ledger"] = app.config.pop("LEDGER", None) or open_ledger(app.config)
     app.config.pop("LEDGER_PASSPHRASE", None)
-    catalogue = app.config["LEDGER_CATALOGUE"]
-    app.extensions["catalogue"] = Catalogue.load(None if catalogue is None else Path(catalogue))
-
     ledger = app.extensions["ledger"]
+    catalogue = app.config["LEDGER_CATALOGUE"]
+    # The file is the seed; the console's edits, in the database, are laid over it.
+    seed = Catalogue.load(None if catalogue is None else Path(catalogue))
+    app.extensions["products"] = Products(ledger.engine, seed)
+    app.extensions["contacts"] = Contacts(ledger.engine, ledger.clock)
     app.extensions["scan_cache"] = resolver.ScanCache(ledger)
     rule = CloneRule(
         timedelta(hours=app.config["LEDGER_CLONE_WINDOW_HOURS"]),
@@ -142,6 +145,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(producer_app.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(labels.bp)
+    app.register_blueprint(certificates.bp)
     app.register_blueprint(resolver.bp)
     app.after_request(add_security_headers)
     return app

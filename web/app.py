@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 
 from ledger.core.enrolment import normalise_code
 from ledger.qr import qr_svg
+from web.catalogue import current_catalogue
 
 bp = Blueprint("app", __name__, url_prefix="/app")
 
@@ -89,8 +90,7 @@ def words() -> dict[str, str]:
         "new_lot": _("New lot: product and lot number"),
         "scan": _("Scan"),
         "delete": _("Remove"),
-        "sent_all": _("Everything is sent."),
-        "signed": _("Signed and saved on this phone."),
+        "certificate": _("Print its 承诺达标合格证 (commitment certificate)"),
     }
 
 
@@ -103,7 +103,7 @@ def bare() -> ResponseReturnValue:
 def shell() -> ResponseReturnValue:
     """The app's one page; the service worker keeps a copy for offline starts."""
     lang = str(get_locale() or "zh")
-    products = [{"gtin": p.gtin, "name": p.name(lang)} for p in current_app.extensions["catalogue"]]
+    products = [{"gtin": p.gtin, "name": p.name(lang)} for p in current_catalogue()]
     html = render_template(
         "app/index.html",
         lang=lang,

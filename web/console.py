@@ -32,11 +32,14 @@ from werkzeug.exceptions import TooManyRequests
 from wtforms import PasswordField, SelectChoice, SelectMultipleField, StringField, widgets
 
 from ledger.core import policy
-from ledger.core.errors import LedgerError
+from ledger.core.errors import LedgerError, NotFoundError, ValidationError
 from ledger.core.gs1 import GS1Identifier
+from ledger.core.products import Product, parse_celsius
 from ledger.core.timefmt import format_time, parse_event_time
 from ledger.service.ledger import Ledger
 from web import console_auth
+from web.catalogue import products
+from web.certificates import certificate_path
 from web.console_auth import ConsoleUser
 from web.console_words import rule_message
 
@@ -82,6 +85,21 @@ class RevokeForm(FlaskForm):
     reason = StringField(_l("Reason"))
 
 
+class ProductForm(FlaskForm):
+    # Checked by ledger.core.products, whose errors name these fields.
+    gtin = StringField(_l("GTIN (8 to 14 digits)"))
+    name_zh = StringField(_l("Product name (Chinese)"))
+    name_en = StringField(_l("Product name (English)"))
+    net_content = StringField(_l("Net content (optional)"))
+    temp_min_c = StringField(_l("Lowest allowed temperature, °C (optional)"))
+    temp_max_c = StringField(_l("Highest allowed temperature, °C (optional)"))
+
+
+class ContactForm(FlaskForm):
+    phone = StringField(_l("Business phone"))
+    address = StringField(_l("Business address"))
+
+
 # Which form field shows a rule error naming a payload member.
 FIELD_OF = {
     "payload.actor": "actor",
@@ -93,6 +111,20 @@ FIELD_OF = {
     "payload.key_id": "key_id",
     "payload.effective": "effective",
     "payload.reason": "reason",
+    # The catalogue editor and the contact form: the rules name the fields themselves.
+    **{
+        name: name
+        for name in (
+            "gtin",
+            "name_zh",
+            "name_en",
+            "net_content",
+            "temp_min_c",
+            "temp_max_c",
+            "phone",
+            "address",
+        )
+    },
 }
 
 
@@ -319,7 +351,101 @@ def lot_links(identifier: GS1Identifier) -> dict[str, str]:
         "scan": path,
         "labels": "/labels" + path,
         "units": url_for("console.lot_units", gtin=identifier.key, lot=identifier.lot),
+        "certificate": certificate_path(identifier),
     }
+
+
+@bp.get("/products")
+@login_required
+def products_list() -> ResponseReturnValue:
+    """The product catalogue: the file's products and those edited here."""
+    return page(
+        "console/products.html", listed=products().listed(), saved=request.args.get("saved")
+    )
+
+
+def _product_of(form: ProductForm, gtin: str) -> Product:
+    """The product the form describes (temperatures parsed; every rule checked on save)."""
+    return Product(
+        gtin.strip(),
+        (form.name_zh.data or "").strip(),
+        (form.name_en.data or "").strip(),
+        (form.net_content.data or "").strip() or None,
+        parse_celsius(form.temp_min_c.data or "", "temp_min_c"),
+        parse_celsius(form.temp_max_c.data or "", "temp_max_c"),
+    )
+
+
+def _save_product(form: ProductForm, gtin: str, adding: bool) -> ResponseReturnValue:
+    """Check and store one product, or show the form again with the rule on its field."""
+    template = "console/product_form.html"
+    if not form.validate_on_submit():
+        return page(template, 400, form=form, adding=adding, gtin=gtin)
+    try:
+        product = _product_of(form, gtin)
+        store = products()
+        saved = (
+            store.add(product, current_user.id)
+            if adding
+            else store.update(product, current_user.id)
+        )
+    except LedgerError as error:
+        show_rejection(form, error)
+        return page(template, 422, form=form, adding=adding, gtin=gtin)
+    return redirect(url_for("console.products_list", saved=saved.gtin))
+
+
+@bp.route("/products/new", methods=["GET", "POST"])
+@login_required
+def add_product() -> ResponseReturnValue:
+    """Add a product to the catalogue."""
+    form = ProductForm()
+    if request.method == "GET":
+        return page("console/product_form.html", form=form, adding=True, gtin="")
+    return _save_product(form, form.gtin.data or "", adding=True)
+
+
+@bp.route("/products/<gtin>/edit", methods=["GET", "POST"])
+@login_required
+def edit_product(gtin: str) -> ResponseReturnValue:
+    """Change a product's names, net content or temperature band (its GTIN stays)."""
+    product = products().get(gtin)
+    if product is None:
+        raise NotFoundError.of("unknown_product", field="gtin", gtin=gtin)
+    form = ProductForm()
+    if request.method == "GET":
+        form.name_zh.data, form.name_en.data = product.name_zh, product.name_en
+        form.net_content.data = product.net_content or ""
+        for field, value in (
+            (form.temp_min_c, product.temp_min_c),
+            (form.temp_max_c, product.temp_max_c),
+        ):
+            field.data = "" if value is None else f"{value:g}"
+        return page("console/product_form.html", form=form, adding=False, gtin=product.gtin)
+    return _save_product(form, product.gtin, adding=False)
+
+
+@bp.route("/actors/<actor>/contact", methods=["GET", "POST"])
+@login_required
+def business_contact(actor: str) -> ResponseReturnValue:
+    """The phone and address an actor's certificates print; kept off the log (erasable)."""
+    record = next((a for a in ledger().actors() if a.actor == actor), None)
+    if record is None:
+        raise NotFoundError.of("unknown_actor", field="actor", actor=actor)
+    contacts = current_app.extensions["contacts"]
+    form = ContactForm()
+    if request.method == "GET":
+        kept = contacts.get(actor)
+        form.phone.data, form.address.data = kept.phone or "", kept.address or ""
+        return page("console/contact.html", form=form, actor=record)
+    if not form.validate_on_submit():
+        return page("console/contact.html", 400, form=form, actor=record)
+    try:
+        contacts.set(actor, form.phone.data, form.address.data, current_user.id)
+    except ValidationError as error:
+        show_rejection(form, error)
+        return page("console/contact.html", 422, form=form, actor=record)
+    return page("console/contact.html", form=form, actor=record, saved=True)
 
 
 @bp.get("/lots")

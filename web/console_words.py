@@ -52,6 +52,32 @@ RULE_WORDS = {
         "No phone is waiting with this code: check the code on the phone's screen."
     ),
     ("enrolment_decided", None): _l("This phone's enrolment was already decided."),
+    # The product catalogue and business contacts.
+    ("bad_identifier", "gtin"): _l(
+        "This is not a valid GTIN: a GTIN is 8, 12, 13 or 14 digits ending with its check digit."
+    ),
+    ("bad_check_digit", "gtin"): _l(
+        "The GTIN's last digit (its check digit) is wrong: check it for a typing mistake."
+    ),
+    ("bad_product_name", None): _l(
+        "The product name must be 1 to 200 characters, without control characters."
+    ),
+    ("bad_net_content", None): _l(
+        "The net content must be at most 50 characters, such as 5 kg, or left blank."
+    ),
+    ("bad_temperature", None): _l(
+        "Type a temperature in degrees Celsius between -80 and 80, such as 4 or -18, or leave "
+        "it blank."
+    ),
+    ("bad_temperature_band", None): _l(
+        "The lowest temperature is above the highest: swap them or correct one."
+    ),
+    ("product_exists", None): _l(
+        "A product with this GTIN is already in the catalogue: edit it instead."
+    ),
+    ("unknown_product", None): _l("No product with this GTIN is in the catalogue."),
+    ("bad_contact", "phone"): _l("The phone number must be at most 40 characters."),
+    ("bad_contact", "address"): _l("The address must be at most 200 characters."),
     ("no_operator_key", None): _l(
         "The operator key is not unlocked on this server, so nothing can be signed: "
         "restart it with LEDGER_PASSPHRASE set."

@@ -23,6 +23,7 @@ from ledger import labels, qr
 from ledger.core.digital_link import CANONICAL_STEM
 from ledger.core.errors import MalformedError
 from ledger.core.gs1 import GS1Identifier, gtin_uri, parse_identifier, validate_gtin
+from web.catalogue import current_catalogue
 from web.resolver import raw_path
 
 bp = Blueprint("labels", __name__)
@@ -73,7 +74,7 @@ def label_sheet(gtin: str, lot: str) -> Response:
     gtin14 = validate_gtin(gtin, field="gtin")
     gtin_uri(gtin14, lot=lot, field="lot")  # the lot's rules, before any query
     units = current_app.extensions["ledger"].units_of_lot(gtin14, lot)
-    sheet = labels.make_labels(units, current_app.extensions["catalogue"], resolver_base())
+    sheet = labels.make_labels(units, current_catalogue(), resolver_base())
     html = labels.render_sheet(
         sheet, css_href="/labels/labels.css", title=labels.sheet_title(sheet)
     )

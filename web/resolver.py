@@ -27,6 +27,7 @@ from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.service.bundles import Bundle, build_bundle, checkpoint_of_size
 from ledger.service.checkpoints import SignedCheckpoint
 from ledger.service.ledger import Ledger
+from web.catalogue import current_catalogue
 from web.errors import error_page, status_for
 from web.scan_view import ScanView, report_hashes, scan_view
 
@@ -124,12 +125,12 @@ class ScanCache:
         # of the lineage's reports the store holds now (a file test per report, no read).
         documents = current_app.extensions["documents"]
         stored = frozenset(h for h in report_hashes(bundle.lineage) if documents.has(h))
-        key = ("page", path, bundle.checkpoint.tree_size, lang, stored)
+        # A product renamed in the console's catalogue changes the page as well.
+        catalogue = current_catalogue()
+        key = ("page", path, bundle.checkpoint.tree_size, lang, stored, catalogue.fingerprint)
 
         def render() -> Page:
-            view = scan_view(
-                bundle.lineage, resolved.report, current_app.extensions["catalogue"], lang, stored
-            )
+            view = scan_view(bundle.lineage, resolved.report, catalogue, lang, stored)
             html = render_template(
                 "scan.html",
                 view=view,

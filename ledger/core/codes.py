@@ -203,6 +203,53 @@ _ALL = (
         _F10,
     ),
     Code(
+        "no_certificate",
+        "answer",
+        404,
+        "nothing in the log creates lot {lot!r} of GTIN {gtin} (no harvest, processing or "
+        "packing), so it has no certificate",
+        _F10,
+    ),
+    # -- the product catalogue and business contacts, kept by the operator's console ------
+    Code(
+        "bad_product_name",
+        "answer",
+        400,
+        "a product name is 1 to {limit} characters, without control characters or spaces "
+        "at either end",
+        _F10,
+    ),
+    Code(
+        "bad_net_content",
+        "answer",
+        400,
+        "the net content is up to {limit} characters, such as 5 kg, or left blank",
+        _F10,
+    ),
+    Code(
+        "bad_temperature",
+        "answer",
+        400,
+        "a temperature is a number of degrees Celsius from {low} to {high}, or left blank",
+        _F10,
+    ),
+    Code(
+        "bad_temperature_band",
+        "answer",
+        400,
+        "the lowest allowed temperature ({low} °C) is above the highest ({high} °C)",
+        _F10,
+    ),
+    Code("product_exists", "answer", 409, "GTIN {gtin} is already in the catalogue", _F10),
+    Code("unknown_product", "answer", 404, "GTIN {gtin} is not in the catalogue", _F10),
+    Code(
+        "bad_contact",
+        "answer",
+        400,
+        "{what} is up to {limit} characters, without control characters, or left blank",
+        _F10,
+    ),
+    Code(
         "not_initialised",
         "answer",
         503,

@@ -8,7 +8,16 @@ statement.
 
 from __future__ import annotations
 
-from sqlalchemy import BigInteger, Index, Integer, LargeBinary, SmallInteger, String, Text
+from sqlalchemy import (
+    BigInteger,
+    Float,
+    Index,
+    Integer,
+    LargeBinary,
+    SmallInteger,
+    String,
+    Text,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; elsewhere ids are 64-bit.
@@ -181,3 +190,32 @@ class Enrolment(Base):
     decided: Mapped[str | None] = mapped_column(String(24))
     decided_by: Mapped[str | None] = mapped_column(String(63))
     key_index: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class CatalogueProduct(Base):
+    """A product as the operator keeps it in the console; it overrides the catalogue file's
+    entry of the same GTIN. Master data, not part of the log: ``ledger reindex`` leaves it."""
+
+    __tablename__ = "catalogue_products"
+
+    gtin: Mapped[str] = mapped_column(String(14), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(200), nullable=False)
+    name_en: Mapped[str] = mapped_column(String(200), nullable=False)
+    net_content: Mapped[str | None] = mapped_column(String(50))
+    temp_min_c: Mapped[float | None] = mapped_column(Float)
+    temp_max_c: Mapped[float | None] = mapped_column(Float)
+    updated: Mapped[str] = mapped_column(String(24), nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(63), nullable=False)
+
+
+class BusinessContact(Base):
+    """The business phone and address an actor prints on its certificates. Kept off the log
+    (a co-operative's phone is often a member's own), so it can be corrected or erased."""
+
+    __tablename__ = "business_contacts"
+
+    actor: Mapped[str] = mapped_column(String(63), primary_key=True)
+    phone: Mapped[str | None] = mapped_column(String(40))
+    address: Mapped[str | None] = mapped_column(String(200))
+    updated: Mapped[str] = mapped_column(String(24), nullable=False)
+    updated_by: Mapped[str] = mapped_column(String(63), nullable=False)

@@ -145,6 +145,9 @@ def test_enrol_approve_record_offline_and_sync_once(
     assert len(harvests) == 1 and harvests[0]["quantityList"][0]["epcClass"] == LOT_URI
     assert app_ledger.size() == size_before + 1
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    # The harvest's lot has its commitment certificate, one tap away.
+    certificate = page.get_attribute("#outbox-list li a.certificate", "href")
+    assert certificate == f"/certificates/01/{samples.PADDY_GTIN}/10/{LOT}"
 
     # The lot's scan page verifies the new step in the browser.
     scan = phone.new_page()

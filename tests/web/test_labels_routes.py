@@ -87,5 +87,5 @@ def test_stylesheet(client: FlaskClient) -> None:
 
 
 def test_catalogue_in_extensions(client: FlaskClient) -> None:
-    catalogue = client.application.extensions["catalogue"]
+    catalogue = client.application.extensions["products"].catalogue()
     assert catalogue.display_name(GTIN, "en") == "Wuchang rice, Daohuaxiang, 5 kg bag"

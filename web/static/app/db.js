@@ -49,6 +49,17 @@ export async function put(name, value, key) {
   return done(key === undefined ? s.put(value) : s.put(value, key));
 }
 
+/** Write several values of a store with a key path, in one transaction. */
+export async function putAll(name, values) {
+  const transaction = (await open()).transaction(name, 'readwrite');
+  const s = transaction.objectStore(name);
+  for (const value of values) s.put(value);
+  return new Promise((resolve, reject) => {
+    transaction.oncomplete = () => resolve();
+    transaction.onerror = () => reject(transaction.error);
+  });
+}
+
 /** Delete the value at `key`. */
 export async function remove(name, key) {
   return done((await store(name, 'readwrite')).delete(key));

@@ -175,6 +175,10 @@ async function renderOutbox() {
     let state = say(`state_${item.state}`, { index: item.index });
     if (confirmed) state = say('state_confirmed', { index: item.index, size: item.checkpoint });
     li.append(element('span', { class: 'state' }, state));
+    const lot = item.state === 'accepted' && createdLot(item.statement.payload);
+    if (lot) {
+      li.append(element('a', { class: 'certificate', href: `/certificates${lot}` }, say('certificate')));
+    }
     if (item.state === 'rejected') {
       const todo = WORDS[`do_${item.code}`] ? say(`do_${item.code}`) : say('do_other');
       li.append(
@@ -190,6 +194,14 @@ async function renderOutbox() {
     }
     list.append(li);
   }
+}
+
+/** The path (/01/{gtin}/10/{lot}) of the lot a record creates, if it creates one: the
+ * lot its 承诺达标合格证 is printed for. */
+function createdLot(payload) {
+  const uri = payload.quantityList?.[0]?.epcClass ?? payload.outputQuantityList?.[0]?.epcClass;
+  if (!uri || !['commissioning', 'transforming'].includes(payload.bizStep)) return null;
+  return new URL(uri).pathname;
 }
 
 let sending = false;

@@ -6,7 +6,7 @@
 // again and answers the entry it already has.
 
 import { ApiError, getJson, postJson } from './api.js';
-import { outbox, put } from './db.js';
+import { outbox, put, putAll } from './db.js';
 import { base64Decode, bytesEqual, concatBytes, hexDecode } from '../verify/bytes.js';
 import { sha256 } from '../verify/crypto.js';
 import { canonicalBytes, parseStrict } from '../verify/jcs.js';
@@ -45,8 +45,8 @@ export async function sync(onChange = () => {}) {
       });
       for (const [position, entry] of answer.entries.entries()) {
         Object.assign(waiting[position], { state: 'accepted', index: entry.index });
-        await put('outbox', waiting[position]);
       }
+      await putAll('outbox', waiting); // one transaction for the batch
     } catch (error) {
       if (error instanceof TypeError) return false; // offline: try again later
       if (!(error instanceof ApiError)) throw error;
