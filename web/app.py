@@ -90,6 +90,8 @@ def words() -> dict[str, str]:
         "new_lot": _("New lot: product and lot number"),
         "scan": _("Scan"),
         "delete": _("Remove"),
+        "signer": _("Signed by"),
+        "lot_number": _("lot"),
         "certificate": _("Print its 承诺达标合格证 (commitment certificate)"),
     }
 

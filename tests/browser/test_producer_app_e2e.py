@@ -6,6 +6,7 @@ the new step. A revoked phone's record is refused with the reason on screen."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -25,6 +26,20 @@ PASSWORD = "correct horse battery staple"
 LOT = "E2E-2026-01"
 LOT_URI = f"https://id.gs1.org/01/{samples.PADDY_GTIN}/10/{LOT}"
 WAIT_MS = 30_000
+# Where the producer guide's screenshots go, when set (docs/PRODUCER_GUIDE.md): run
+# LEDGER_SCREENSHOTS=docs/screenshots ./scripts/test.sh tests/browser/test_producer_app_e2e.py
+SCREENSHOTS = os.environ.get("LEDGER_SCREENSHOTS")
+WORDS = {
+    "zh-CN": {"checked": "检查点", "revoked": "吊销"},
+    "en-GB": {"checked": "checkpoint", "revoked": "revoked"},
+}
+
+
+def shoot(page: Any, name: str, lang: str) -> None:
+    """A screenshot for the producer guide, when they are asked for."""
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / f"app-{name}.{lang[:2]}.png"), full_page=True)
 
 
 @pytest.fixture
@@ -54,9 +69,9 @@ def phone_context(browser: Any, lang: str = "zh-CN") -> Any:
     )
 
 
-def approve(browser: Any, base: str, code: str) -> None:
+def approve(browser: Any, base: str, code: str, lang: str = "zh-CN") -> None:
     """The operator, in a browser of their own, types the phone's code and approves it."""
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="zh-CN")
+    context = phone_context(browser, lang)
     page = context.new_page()
     page.goto(base + "/console/login")
     page.fill("#name", "operator-1")
@@ -68,33 +83,39 @@ def approve(browser: Any, base: str, code: str) -> None:
     page.click("#code-form button[type=submit]")
     page.wait_for_selector("button[name=approve]")
     assert code in page.inner_text(".code-big")
+    shoot(page, "3-console-approve", lang)
     page.click("button[name=approve]")
     page.wait_for_selector("#decision")
     context.close()
 
 
-def record_harvest(page: Any, lot_uri: str) -> None:
+def record_harvest(page: Any, lot_uri: str, lang: str = "") -> None:
     page.click("button[data-form=harvest]")
     page.wait_for_selector("#view-form:not([hidden])")
     page.fill("#f-lot", lot_uri)
     page.fill("#f-quantity", "1000")
     page.fill("#f-plot", samples.PLOT)
+    if lang:
+        shoot(page, "5-harvest-form", lang)
     page.click("#event-form button[type=submit]")
     page.wait_for_selector("#view-preview:not([hidden])")
+    if lang:
+        shoot(page, "6-check-before-signing", lang)
     assert "1000" in page.inner_text("#preview-list")
     assert '"bizStep":"commissioning"' in (page.text_content("#preview-json") or "")
     page.click("#sign")
     page.wait_for_selector("#view-home:not([hidden])")
 
 
+@pytest.mark.parametrize("lang", ["zh-CN", "en-GB"])
 def test_enrol_approve_record_offline_and_sync_once(
-    browser: Any, live_server: Any, console_errors: Any, app_ledger: Ledger
+    browser: Any, live_server: Any, console_errors: Any, app_ledger: Ledger, lang: str
 ) -> None:
     app = create_app(
         {"LEDGER": app_ledger, "SECRET_KEY": "browser test", "LEDGER_COOKIE_SECURE": False}
     )
     base = live_server(app)
-    phone = phone_context(browser)
+    phone = phone_context(browser, lang)
     page = phone.new_page()
     errors = console_errors(page)
 
@@ -102,13 +123,21 @@ def test_enrol_approve_record_offline_and_sync_once(
     page.wait_for_selector("#view-enrol:not([hidden])")
     page.fill("#enrol-actor", "wuchang-coop")
     page.fill("#enrol-device", "合作社的手机")
+    shoot(page, "1-set-up", lang)
     page.click("#enrol-form button[type=submit]")
     page.wait_for_selector("#enrol-code:not(:empty)")
     code = page.inner_text("#enrol-code")
-    assert page.eval_on_selector("#enrol-qr", "img => img.complete && img.naturalWidth > 0")
+    loaded = "img => img.complete && img.naturalWidth > 0"
+    for _ in range(50):
+        if page.eval_on_selector("#enrol-qr", loaded):
+            break
+        page.wait_for_timeout(100)
+    assert page.eval_on_selector("#enrol-qr", loaded)
+    shoot(page, "2-enrolment-code", lang)
 
-    approve(browser, base, code)
+    approve(browser, base, code, lang)
     page.wait_for_selector("#view-home:not([hidden])", timeout=WAIT_MS)
+    shoot(page, "4-home", lang)
     assert page.inner_text("#home-actor") == samples.ACTORS["wuchang-coop"]["name"]
     offered = page.eval_on_selector_all("#form-list button", "bs => bs.map(b => b.dataset.form)")
     assert "harvest" in offered and "inspecting" not in offered  # a farm's forms only
@@ -130,8 +159,9 @@ def test_enrol_approve_record_offline_and_sync_once(
     phone.set_offline(True)
     page.reload()
     page.wait_for_selector("#view-home:not([hidden])")
-    record_harvest(page, LOT_URI)
+    record_harvest(page, LOT_URI, lang)
     assert page.get_attribute("#outbox-list li", "data-state") == "waiting"
+    shoot(page, "7-waiting-offline", lang)
     assert app_ledger.size() == size_before
     page.close()
 
@@ -140,7 +170,8 @@ def test_enrol_approve_record_offline_and_sync_once(
     errors += console_errors(page)
     page.goto(base + "/app/")
     page.wait_for_selector("#outbox-list li[data-state=confirmed]", timeout=WAIT_MS)
-    assert "检查点" in page.inner_text("#outbox-list li")
+    assert WORDS[lang]["checked"] in page.inner_text("#outbox-list li")
+    shoot(page, "8-checked-on-the-phone", lang)
     harvests = [e for e in events(app_ledger) if e["bizStep"] == "commissioning"]
     assert len(harvests) == 1 and harvests[0]["quantityList"][0]["epcClass"] == LOT_URI
     assert app_ledger.size() == size_before + 1
@@ -177,7 +208,8 @@ def test_enrol_approve_record_offline_and_sync_once(
     record_harvest(page, LOT_URI.replace(LOT, LOT + "-B"))
     page.wait_for_selector("#outbox-list li[data-state=rejected]", timeout=WAIT_MS)
     rejected = page.inner_text("#outbox-list li[data-state=rejected]")
-    assert "key_revoked" in rejected and "吊销" in rejected
+    assert "key_revoked" in rejected and WORDS[lang]["revoked"] in rejected
+    shoot(page, "9-rejected-revoked", lang)
     assert app_ledger.size() == size
     assert errors == []
 

@@ -435,6 +435,11 @@ function shown(field, text) {
     return field.options.find((o) => o.value === text)?.label[LANG] ?? text;
   }
   if (field.kind === 'datetime') return text.replace('T', ' ');
+  const lot = /\/01\/(\d{14})\/10\/([^/?]+)$/.exec(text);
+  if (field.kind === 'lot' && lot) {
+    const product = PRODUCTS.find((p) => p.gtin === lot[1]);
+    return `${product ? product.name : lot[1]} · ${say('lot_number')} ${decodeURIComponent(lot[2])}`;
+  }
   return text;
 }
 
@@ -442,7 +447,7 @@ function preview() {
   $('preview-title').textContent = current.form.label[LANG];
   const list = $('preview-list');
   list.replaceChildren(
-    element('dt', {}, '✍'),
+    element('dt', {}, say('signer')),
     element('dd', {}, `${device.approved.actorName} · ${device.name}`),
   );
   for (const field of current.form.fields) {
