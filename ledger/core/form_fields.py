@@ -207,10 +207,11 @@ LOCATION = _place("location", "bizLocation.id", "货物所在地", "Where the go
 def _quantity(
     prefix: str, path: str, zh: str, en: str, required: bool = False
 ) -> tuple[Field, ...]:
+    lot_en, quantity_en = f"{en} lot".strip().capitalize(), f"{en} quantity".strip().capitalize()
     return (
-        _f(f"{prefix}lot", f"{path}[0].epcClass", "lot", f"{zh}批次", f"{en} lot",
+        _f(f"{prefix}lot", f"{path}[0].epcClass", "lot", f"{zh}批次", lot_en,
            required=required, picker="lots"),
-        _f(f"{prefix}quantity", f"{path}[0].quantity", "number", f"{zh}数量", f"{en} quantity",
+        _f(f"{prefix}quantity", f"{path}[0].quantity", "number", f"{zh}数量", quantity_en,
            required=required, number=RANGES["quantity"]),
         _f(f"{prefix}uom", f"{path}[0].uom", "choice", "单位", "Unit", options=_MASS, default="KGM",
            help=Label("留空表示按件计数", "leave empty to count items"),

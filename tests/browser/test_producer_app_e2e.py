@@ -284,3 +284,82 @@ def test_fifty_records_signed_offline_survive_a_browser_killed_mid_sync(
     lots = {e["quantityList"][0]["epcClass"] for e in events(app_ledger)}
     assert lots == {f"{LOT_URI}-{n:02d}" for n in range(50)}
     phone.close()
+
+
+def enrolled_page(browser: Any, base: str, ledger: Ledger, lang: str = "en-GB") -> Any:
+    """A phone enrolled for the farm co-operative and approved (the console's step done
+    through the ledger, as the first test does it in a browser)."""
+    page = phone_context(browser, lang).new_page()
+    page.goto(base + "/app/")
+    page.fill("#enrol-actor", "wuchang-coop")
+    page.fill("#enrol-device", "office")
+    page.click("#enrol-form button[type=submit]")
+    page.wait_for_selector("#enrol-code:not(:empty)")
+    ledger.approve_enrolment(page.inner_text("#enrol-code"), "operator-1")
+    page.wait_for_selector("#view-home:not([hidden])", timeout=WAIT_MS)
+    return page
+
+
+def test_a_spreadsheet_is_read_checked_and_signed_on_the_phone(
+    browser: Any, live_server: Any, console_errors: Any, app_ledger: Ledger, tmp_path: Path
+) -> None:
+    from ledger.core.batch import event_id, template_rows
+    from ledger.core.form_fields import FORMS
+
+    base = live_server(create_app({"LEDGER": app_ledger, "SECRET_KEY": "browser test"}))
+    page = enrolled_page(browser, base, app_ledger)
+    errors = console_errors(page)
+    header, labels = (row[:4] for row in template_rows(FORMS["harvest"]))
+    assert header == ["time", "lot", "quantity", "uom"]
+    rows = [
+        ["2026-09-25 18:00", f"{LOT_URI}-B1", "500", "KGM"],
+        ["2026-09-25 18:30", f"{LOT_URI}-B2", "five hundred", "KGM"],
+        ["2026-09-25 19:00", f"{LOT_URI}-B3", "700", ""],
+    ]
+    text = "\ufeff" + "\r\n".join(",".join(r) for r in [[*header, "plot"], [*labels, "地块*"]])
+    text += "\r\n" + "\r\n".join(
+        ",".join([*r, samples.PLOT if i == 0 else ""]) for i, r in enumerate(rows)
+    )
+    sheet = tmp_path / "harvests.csv"
+    sheet.write_text(text + "\r\n", encoding="utf-8")
+
+    page.click("#batch summary")
+    page.select_option("#batch-form", "harvest")
+    page.set_input_files("#batch-file", str(sheet))
+    page.wait_for_selector("#batch-rows li")
+    assert page.locator("#batch-rows li.accepted").count() == 2
+    bad = page.inner_text("#batch-rows li[data-line='4']")
+    assert "Quantity" in bad and "form_bad_value" in bad
+    shoot(page, "10-spreadsheet", "en-GB")
+    page.click("#batch-sign")
+    page.wait_for_selector("#outbox-list li")
+    confirmed = page.locator("#outbox-list li[data-state=confirmed]")
+    for _ in range(WAIT_MS // 100):
+        if confirmed.count() == 2:
+            break
+        page.wait_for_timeout(100)
+    assert confirmed.count() == 2
+
+    # The same event IDs as `ledger import` gives the same rows: one way of reading a sheet.
+    key_id = next(
+        k.key_id for a in app_ledger.actors() for k in a.keys if a.actor == "wuchang-coop"
+    )
+    harvests = [e for e in events(app_ledger) if e["bizStep"] == "commissioning"]
+    expected = []
+    for i in (0, 2):
+        values = dict(
+            zip([*header, "plot"], [*rows[i], samples.PLOT if i == 0 else ""], strict=True)
+        )
+        expected.append(event_id(key_id, "harvest", {k: v for k, v in values.items() if v}))
+    assert [e["eventID"] for e in harvests] == expected
+    assert harvests[1]["ilmd"]["tl:plot"].endswith("/254/" + samples.PLOT)  # from the row above
+
+    # The same file signed again adds nothing to the log.
+    size = app_ledger.size()
+    page.set_input_files("#batch-file", str(sheet))
+    page.wait_for_selector("#batch-sign:not([hidden])")
+    page.click("#batch-sign")
+    page.click("#sync-now")
+    page.wait_for_timeout(1000)
+    assert app_ledger.size() == size
+    assert errors == []

@@ -186,3 +186,14 @@ def test_valid_fillings_build_payloads_the_parser_accepts(data: st.DataObject, f
         assert error.code in {"missing_field", "duplicate"}, (values, error)
     if built.payload is not None:
         parse_event(built.payload)
+
+
+def test_every_form_label_reads_as_written_words() -> None:
+    # A shared field built with an empty prefix was once labelled " lot" and " quantity".
+    from ledger.core.form_fields import FORMS
+
+    for form in FORMS.values():
+        for spec in form.fields:
+            for text in (spec.label.zh, spec.label.en):
+                assert text == text.strip() and text, (form.name, spec.name, text)
+            assert spec.label.en[0].isupper(), (form.name, spec.name, spec.label.en)

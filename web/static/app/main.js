@@ -3,6 +3,7 @@
 // the log holds it. Views are sections of the page shown one at a time.
 
 import { ApiError, getJson, postJson } from './api.js';
+import { readBatch } from './batch.js';
 import { buildPayload, defaultOf } from './builder.js';
 import { get, outbox, put, remove } from './db.js';
 import { enrolmentRequest, keySupport, newDevice, signStatement } from './keys.js';
@@ -150,6 +151,69 @@ async function home() {
     button.addEventListener('click', () => openForm(form));
     list.append(element('li', {}, button));
   }
+  const batchForm = $('batch-form');
+  batchForm.replaceChildren(
+    ...(vocabulary?.forms || [])
+      .filter((form) => form.roles.some((role) => roles.has(role)))
+      .map((form) => element('option', { value: form.name }, form.label[LANG])),
+  );
+  batchTemplateLink();
+  await renderOutbox();
+  sendAll();
+}
+
+// -- batch entry ----------------------------------------------------------------------------
+
+let batch = [];
+
+function batchTemplateLink() {
+  $('batch-template').href = `/api/v1/vocabulary/forms/${$('batch-form').value}.csv`;
+}
+
+function formNamed(name) {
+  return vocabulary.forms.find((form) => form.name === name);
+}
+
+async function readBatchFile() {
+  batchTemplateLink();
+  const file = $('batch-file').files[0];
+  const list = $('batch-rows');
+  list.replaceChildren();
+  $('batch-sign').hidden = true;
+  if (!file) return;
+  const form = formNamed($('batch-form').value);
+  batch = await readBatch(await file.text(), form, { keyId: device.keyId, gln: device.approved.gln });
+  const ok = batch.filter((row) => row.payload);
+  for (const row of batch) {
+    const li = element('li', { class: row.payload ? 'accepted' : 'rejected', 'data-line': row.line });
+    li.append(element('strong', {}, say('line', { line: row.line })), ' ');
+    if (row.payload) {
+      li.append(Object.values(row.values).join(' · '));
+    } else {
+      for (const error of row.errors) {
+        const label = form.fields.find((f) => f.name === error.field)?.label[LANG] || error.field;
+        li.append(element('span', { class: 'state' }, `${label}: ${say(error.words, error.params)} [${error.code}]`));
+      }
+    }
+    list.append(li);
+  }
+  $('batch-summary').textContent = say('batch_summary', { ok: ok.length, bad: batch.length - ok.length });
+  $('batch-sign').hidden = ok.length === 0;
+}
+
+async function signBatch() {
+  const form = formNamed($('batch-form').value);
+  const ok = batch.filter((row) => row.payload);
+  for (const row of ok) {
+    const signed = await signStatement(device, 'event', row.payload);
+    const when = (row.values.time || '').replace('T', ' ');
+    await enqueue(signed, form.name, { title: `${form.label[LANG]} (${say('line', { line: row.line })})`, when });
+  }
+  batch = [];
+  $('batch-rows').replaceChildren();
+  $('batch-sign').hidden = true;
+  $('batch-file').value = '';
+  $('batch-summary').textContent = say('batch_signed', { n: ok.length });
   await renderOutbox();
   sendAll();
 }
@@ -488,6 +552,9 @@ async function start() {
   $('preview-back').addEventListener('click', () => show('form'));
   $('sign').addEventListener('click', () => signAndSave().catch(report));
   $('sync-now').addEventListener('click', () => sendAll().catch(report));
+  $('batch-form').addEventListener('change', () => readBatchFile().catch(report));
+  $('batch-file').addEventListener('change', () => readBatchFile().catch(report));
+  $('batch-sign').addEventListener('click', () => signBatch().catch(report));
   window.addEventListener('online', () => sendAll().catch(report));
   window.addEventListener('offline', () => sendAll().catch(report));
   setInterval(() => sendAll().catch(report), SYNC_MS);
