@@ -7,7 +7,7 @@ import { readBatch } from './batch.js';
 import { buildPayload, defaultOf } from './builder.js';
 import { get, outbox, put, remove } from './db.js';
 import { enrolmentRequest, keySupport, newDevice, signStatement } from './keys.js';
-import { confirm, enqueue, sync } from './outbox.js';
+import { confirm, enqueue, enqueueAll, sync } from './outbox.js';
 import { hexEncode } from '../verify/bytes.js';
 import { sha256 } from '../verify/crypto.js';
 import { canonicalize } from '../verify/jcs.js';
@@ -204,11 +204,13 @@ async function readBatchFile() {
 async function signBatch() {
   const form = formNamed($('batch-form').value);
   const ok = batch.filter((row) => row.payload);
+  const records = [];
   for (const row of ok) {
     const signed = await signStatement(device, 'event', row.payload);
-    const when = (row.values.time || '').replace('T', ' ');
-    await enqueue(signed, form.name, { title: `${form.label[LANG]} (${say('line', { line: row.line })})`, when });
+    const title = `${form.label[LANG]} (${say('line', { line: row.line })})`;
+    records.push({ signed, form: form.name, summary: { title, when: (row.values.time || '').replace('T', ' ') } });
   }
+  await enqueueAll(records);
   batch = [];
   $('batch-rows').replaceChildren();
   $('batch-sign').hidden = true;

@@ -15,18 +15,24 @@ import { parseCheckpoint, parseVkey, verifyNote } from '../verify/note.js';
 
 export const BATCH = 50; // statements per request: small enough for a weak network
 
+function waitingItem(signed, form, summary, created) {
+  return { id: signed.id, statement: signed.statement, form, summary, created, state: 'waiting' };
+}
+
 /** Put a signed statement in the outbox. */
 export async function enqueue(signed, form, summary) {
-  const item = {
-    id: signed.id,
-    statement: signed.statement,
-    form,
-    summary,
-    created: Date.now(),
-    state: 'waiting',
-  };
+  const item = waitingItem(signed, form, summary, Date.now());
   await put('outbox', item);
   return item;
+}
+
+/** Put many signed statements ({signed, form, summary}) in the outbox, in one transaction
+ * and in their order. */
+export async function enqueueAll(records) {
+  const start = Date.now();
+  const items = records.map((r, i) => waitingItem(r.signed, r.form, r.summary, start + i / 1000));
+  await putAll('outbox', items);
+  return items;
 }
 
 /**
