@@ -219,7 +219,12 @@ def home() -> ResponseReturnValue:
 @bp.get("/actors")
 @login_required
 def actors() -> ResponseReturnValue:
-    return page("console/actors.html", actors=ledger().actors(), role_words=ROLE_WORDS)
+    return page(
+        "console/actors.html",
+        actors=ledger().actors(),
+        role_words=ROLE_WORDS,
+        devices=ledger().enrolments().device_names(),
+    )
 
 
 def show_rejection(form: FlaskForm, error: LedgerError, field: str | None = None) -> None:

@@ -116,6 +116,12 @@ class Enrolments:
             states = [self._state(conn, row) for row in rows]
         return [state for state in states if state.status == "pending"]
 
+    def device_names(self) -> dict[str, str]:
+        """The name each enrolled phone gave itself, by key ID (for the console's key lists)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(Enrolment.key_id, Enrolment.device)).all()
+        return {row.key_id: row.device for row in rows}
+
     def approve(self, short_code: str, operator: str, append_key: AppendKey) -> EnrolmentState:
         """Approve a waiting phone: ``append_key(actor, public_key)`` puts the ``key``
         statement on the log, then the decision is recorded."""

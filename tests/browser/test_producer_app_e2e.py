@@ -363,3 +363,34 @@ def test_a_spreadsheet_is_read_checked_and_signed_on_the_phone(
     page.wait_for_timeout(1000)
     assert app_ledger.size() == size
     assert errors == []
+
+
+@pytest.mark.parametrize(
+    ("missing", "words"),
+    [
+        ("Object.defineProperty(window, 'isSecureContext', { value: false });", "https"),
+        (
+            "const real = crypto.subtle.generateKey.bind(crypto.subtle);"
+            "crypto.subtle.generateKey = (algorithm, ...rest) => algorithm.name === 'Ed25519'"
+            " ? Promise.reject(new DOMException('no', 'NotSupportedError'))"
+            " : real(algorithm, ...rest);",
+            "Ed25519",
+        ),
+    ],
+    ids=["insecure-context", "no-ed25519"],
+)
+def test_a_browser_that_cannot_keep_a_key_is_told_so_and_nothing_is_sent(
+    browser: Any, live_server: Any, app_ledger: Ledger, missing: str, words: str
+) -> None:
+    base = live_server(create_app({"LEDGER": app_ledger, "SECRET_KEY": "browser test"}))
+    context = phone_context(browser, "en-GB")
+    context.add_init_script(missing)  # what such a browser lacks, taken away before the app
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda r: requests.append(r.url))
+    page.goto(base + "/app/")
+    page.wait_for_selector("#view-unsupported:not([hidden])")
+    assert words in page.inner_text("#unsupported-why")
+    assert page.is_hidden("#view-enrol")
+    assert not [u for u in requests if "/api/v1/enrolments" in u]
+    assert app_ledger.enrolments().waiting() == []

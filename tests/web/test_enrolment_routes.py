@@ -52,6 +52,7 @@ def test_a_phone_asks_the_operator_approves_and_the_phone_sees_it(
     assert decided.status_code == 200 and 'id="decision"' in decided.text
     assert ledger.size() == size + 1
 
+    assert "李的手机" in console.get("/console/actors").text  # the key is named by its phone
     state = console.get(f"/api/v1/enrolments/{key_id}").json
     assert state["status"] == "approved" and state["key_index"] == size
     owner = console.get(f"/api/v1/keys/{key_id}").json
