@@ -138,6 +138,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(api.bp)  # a statement's signature is its authority; no browser session
     csrf.exempt(documents.bp)  # an upload is content-addressed; no browser session
     documents.register(app)
+    csrf.exempt(vocabulary.bp)  # checks a payload, stores nothing; no browser session
     csrf.exempt(enrolments.bp)  # a phone's request is signed by its key; no browser session
     enrolments.register(app)
     app.register_blueprint(api.bp)

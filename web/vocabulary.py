@@ -12,9 +12,11 @@ import hashlib
 from flask import Blueprint, Response, request
 
 from ledger.core.batch import template
-from ledger.core.canonical import canonical_bytes
+from ledger.core.canonical import canonical_bytes, parse_json
 from ledger.core.errors import NotFoundError
+from ledger.core.event_parser import parse_event
 from ledger.core.form_fields import FORMS, describe
+from web.api import require_json_body
 
 bp = Blueprint("vocabulary", __name__, url_prefix="/api/v1/vocabulary")
 
@@ -57,4 +59,15 @@ def form_template(form: str) -> Response:
         body, hashlib.sha256(body).hexdigest(), "text/csv; charset=utf-8; header=present"
     )
     response.headers["Content-Disposition"] = f'attachment; filename="{found.name}.csv"'
+    return response
+
+
+@bp.post("/check")
+def check_payload() -> Response:
+    """Check an event payload against the event vocabulary (docs/EVENTS.md), storing
+    nothing: the app asks before it signs, so that what it signs passes the server's rules.
+    Roles and custody are the log's to judge when the statement arrives."""
+    parse_event(parse_json(require_json_body(), max_bytes=65_536, reject_lone_surrogates=True))
+    response = Response('{"valid":true}', content_type="application/json")
+    response.headers["Cache-Control"] = "no-store"
     return response

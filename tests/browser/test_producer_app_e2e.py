@@ -394,3 +394,74 @@ def test_a_browser_that_cannot_keep_a_key_is_told_so_and_nothing_is_sent(
     assert page.is_hidden("#view-enrol")
     assert not [u for u in requests if "/api/v1/enrolments" in u]
     assert app_ledger.enrolments().waiting() == []
+
+
+def test_a_lab_attaches_its_report_on_the_phone_and_the_store_serves_it_by_hash(
+    browser: Any, live_server: Any, console_errors: Any, app_ledger: Ledger, tmp_path: Path
+) -> None:
+    import hashlib
+
+    from ledger.core.statements import sign_statement
+    from tests.service.test_documents import PDF
+
+    lab = next(a for a in samples.actor_payloads() if a["actor"] == "hlj-lab")
+    app_ledger.append_operator_statement("actor", lab)
+    farm = fixed_key("farm-phone")
+    app_ledger.append_operator_statement(
+        "key", {"actor": "wuchang-coop", "public_key": farm.public_key.b64}
+    )
+    harvest = samples.harvest(lot=LOT, eid=samples.event_id("harvest-" + LOT))
+    app_ledger.append([sign_statement("event", harvest, farm)])
+    lot_uri = harvest["quantityList"][0]["epcClass"]
+    report = tmp_path / "report.pdf"
+    report.write_bytes(PDF)
+    digest = hashlib.sha256(PDF).hexdigest()
+
+    app = create_app(
+        {"LEDGER": app_ledger, "SECRET_KEY": "t", "LEDGER_DOCUMENTS_DIR": str(tmp_path / "docs")}
+    )
+    base = live_server(app)
+    page = phone_context(browser, "en-GB").new_page()
+    errors = console_errors(page)
+    page.goto(base + "/app/")
+    page.fill("#enrol-actor", "hlj-lab")
+    page.fill("#enrol-device", "lab bench")
+    page.click("#enrol-form button[type=submit]")
+    page.wait_for_selector("#enrol-code:not(:empty)")
+    app_ledger.approve_enrolment(page.inner_text("#enrol-code"), "operator-1")
+    page.wait_for_selector("#view-home:not([hidden])", timeout=WAIT_MS)
+
+    page.click("button[data-form=inspecting]")
+    page.fill("#f-lot", lot_uri)
+    page.select_option("#f-result", "pass")
+    page.set_input_files("[data-field=report_sha256] input[type=file]", str(report))
+    for _ in range(50):  # the phone hashes the file
+        if page.input_value("#f-report_sha256"):
+            break
+        page.wait_for_timeout(100)
+    assert page.input_value("#f-report_sha256") == digest
+    # Online, the server's event rules judge the record before it is signed.
+    page.click("#event-form button[type=submit]")
+    page.wait_for_selector("[data-field=quantity].invalid")
+    assert "missing_field" in page.inner_text("[data-field=quantity] .error")
+    assert page.is_hidden("#view-preview")
+
+    page.context.set_offline(True)  # the report waits on the phone with its record
+    page.fill("#f-quantity", "2")
+    page.click("#event-form button[type=submit]")
+    page.wait_for_selector("#view-preview:not([hidden])")
+    page.click("#sign")
+    page.wait_for_selector("#outbox-list li[data-state=waiting]")
+    page.context.set_offline(False)
+    page.click("#sync-now")
+    page.wait_for_selector("#outbox-list li:not([data-state=waiting])", timeout=WAIT_MS)
+    page.wait_for_selector("#outbox-list li:not([data-state=accepted])", timeout=WAIT_MS)
+    answer = page.inner_text("#outbox-list li")
+    assert page.get_attribute("#outbox-list li", "data-state") == "confirmed", answer
+
+    inspections = [e for e in events(app_ledger) if e["bizStep"] == "inspecting"]
+    assert [e["tl:inspection"]["reportSha256"] for e in inspections] == [digest]
+    served = app.test_client().get(f"/documents/{digest}")
+    assert served.status_code == 200 and served.data == PDF
+    # The one refusal was the check asked on purpose, before signing.
+    assert errors == [f"load failed: 400 {base}/api/v1/vocabulary/check"]

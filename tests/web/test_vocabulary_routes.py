@@ -15,6 +15,7 @@ from ledger import samples as ex
 from ledger.core.batch import BOM, Row, event_id, read_rows, template_rows
 from ledger.core.canonical import canonical_bytes
 from ledger.core.form_fields import FORMS, describe
+from ledger.service.ledger import Ledger
 from tests.web.conftest import FARM
 
 VOCABULARY = "/api/v1/vocabulary"
@@ -113,3 +114,19 @@ def test_a_rows_event_id_is_fixed_by_the_key_the_form_and_the_values() -> None:
     assert first != event_id("b" * 32, "irrigating", values)
     assert first != event_id("a" * 32, "sowing", values)
     assert first != event_id("a" * 32, "irrigating", {**values, "plot": "A2"})
+
+
+def test_a_payload_is_checked_by_the_servers_rules_and_nothing_is_stored(
+    client: FlaskClient, ledger: Ledger
+) -> None:
+    size = ledger.size()
+    good = ex.harvest(lot="CHECK-1", eid=ex.event_id("check-1"))
+    assert client.post("/api/v1/vocabulary/check", json=good).json == {"valid": True}
+    bad = {**good, "quantityList": [{"epcClass": good["quantityList"][0]["epcClass"]}]}
+    answer = client.post("/api/v1/vocabulary/check", json=bad)
+    assert answer.status_code == 400
+    assert answer.json["error"]["code"] == "missing_field"
+    assert answer.json["error"]["field"] == "payload.quantityList[0].quantity"
+    broken = client.post("/api/v1/vocabulary/check", data="[", content_type="application/json")
+    assert broken.status_code == 400 and broken.json["error"]["code"] == "bad_json"
+    assert ledger.size() == size

@@ -9,6 +9,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = error?.code || 'http_error';
     this.index = error?.index;
+    this.field = error?.field;
   }
 }
 

@@ -474,7 +474,7 @@ function formValues() {
   return values;
 }
 
-function check(event) {
+async function check(event) {
   event.preventDefault();
   for (const node of document.querySelectorAll('#fields .field')) {
     node.classList.remove('invalid');
@@ -493,7 +493,39 @@ function check(event) {
   }
   current.values = values;
   current.payload = payload;
+  if (navigator.onLine && !(await serverAccepts(payload))) return;
   preview();
+}
+
+/** The form field a rule error's JSON path falls in (ledger.core.forms._field_of). */
+function fieldOf(path) {
+  const where = (path || '').replace(/^payload\.?/, '').replace(/\[\d+\]/g, '');
+  let best = '';
+  let name = '';
+  for (const field of current.form.fields) {
+    const own = field.path.replace(/\[(\d+|\*)\]/g, '');
+    const inside = where === own || where.startsWith(`${own}.`) || own.startsWith(`${where}.`);
+    if (where && inside && own.length > best.length) [best, name] = [own, field.name];
+  }
+  return name;
+}
+
+/** Online, the server's own event rules judge the payload before it is signed (nothing is
+ * stored); offline the field checks above stand, and the server judges it on arrival. */
+async function serverAccepts(payload) {
+  try {
+    await postJson('/api/v1/vocabulary/check', payload);
+    return true;
+  } catch (error) {
+    if (error instanceof TypeError) return true; // the network went: sign, judge on arrival
+    if (!(error instanceof ApiError)) throw error;
+    const node = document.querySelector(`#fields [data-field="${fieldOf(error.field)}"]`);
+    node?.classList.add('invalid');
+    const text = `${error.message} [${error.code}]`;
+    if (node) node.querySelector('.error').textContent = text;
+    else report(text, 'form-errors');
+    return false;
+  }
 }
 
 function shown(field, text) {
@@ -549,7 +581,7 @@ async function signAndSave() {
 async function start() {
   $('enrol-form').addEventListener('submit', (e) => enrol(e).catch(report));
   $('enrol-restart').addEventListener('click', () => restart().catch(report));
-  $('event-form').addEventListener('submit', check);
+  $('event-form').addEventListener('submit', (e) => check(e).catch(report));
   $('form-cancel').addEventListener('click', () => home().catch(report));
   $('preview-back').addEventListener('click', () => show('form'));
   $('sign').addEventListener('click', () => signAndSave().catch(report));
