@@ -77,7 +77,13 @@ def upload() -> tuple[Response, int]:
             "too_large", what="document", size=length, limit=documents.max_bytes
         )
     claimed = request.mimetype or ""  # without parameters; "" when none was sent
-    document, created = documents.put(_body_chunks(documents.max_bytes), claimed_type=claimed)
+    # ?sha256=: the hash the sender computed (the one its record carries) must be the file's.
+    expected = request.args.get("sha256")
+    document, created = documents.put(
+        _body_chunks(documents.max_bytes),
+        claimed_type=claimed,
+        expected_sha256=None if expected is None else check_sha256(expected, "sha256"),
+    )
     url = url_for("documents.serve", sha256=document.sha256)
     response = jsonify(
         {

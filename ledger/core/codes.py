@@ -140,6 +140,13 @@ _ALL = (
         "the file is {found} but was sent as Content-Type {claimed}",
         _F10,
     ),
+    Code(
+        "document_hash_mismatch",
+        "answer",
+        400,
+        "the file's SHA-256 is {found}, not {expected} as sent: send the file again",
+        _F10,
+    ),
     Code("unknown_document", "answer", 404, "no document with SHA-256 {sha256} is stored", _F10),
     # -- device enrolment (FORMAT.md 11, off the log until approved) -------------------------
     Code(

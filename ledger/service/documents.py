@@ -106,13 +106,19 @@ class DocumentStore:
         return Document(sha256, size, media_type_of(head) or "application/octet-stream", path)
 
     def put(
-        self, chunks: Iterable[bytes], *, claimed_type: str | None = None
+        self,
+        chunks: Iterable[bytes],
+        *,
+        claimed_type: str | None = None,
+        expected_sha256: str | None = None,
     ) -> tuple[Document, bool]:
         """Store the file whose bytes ``chunks`` yields; return it and whether it is new.
 
         Refused: a file over ``max_bytes`` (``too_large``), not of an accepted type
-        (``unsupported_document``), or of another type than ``claimed_type`` when one is
-        given (``document_type_mismatch``). Nothing is left behind by a refused file.
+        (``unsupported_document``), of another type than ``claimed_type`` when one is
+        given (``document_type_mismatch``), or whose SHA-256 is not ``expected_sha256`` when
+        one is given (``document_hash_mismatch``: the bytes changed on the way, or are not
+        the file the record names). Nothing is left behind by a refused file.
         """
         tmp_dir = self.root / "tmp"
         tmp_dir.mkdir(parents=True, exist_ok=True)
@@ -140,6 +146,10 @@ class DocumentStore:
                 os.fsync(file.fileno())
             media_type = self._checked_type(head, claimed_type)
             sha256 = digest.hexdigest()
+            if expected_sha256 is not None and sha256 != expected_sha256:
+                raise ValidationError.of(
+                    "document_hash_mismatch", expected=expected_sha256, found=sha256
+                )
             path = self.path(sha256)
             created = not path.is_file()
             if created:

@@ -154,3 +154,22 @@ def test_unknown_and_malformed_hashes(docs: FlaskClient) -> None:
         assert answer.status_code == 400 and answer.json["error"]["code"] == "bad_sha256"
     page = docs.get("/documents/" + "0" * 64, headers={"Accept": "text/html"})
     assert page.status_code == 404 and page.mimetype == "text/html"
+
+
+def test_a_file_whose_bytes_do_not_match_the_hash_sent_is_refused(
+    docs: FlaskClient, docs_app: Flask
+) -> None:
+    import hashlib
+
+    right = hashlib.sha256(PDF).hexdigest()
+    wrong = hashlib.sha256(PDF + b"changed on the way").hexdigest()
+    headers = {"Content-Type": "application/pdf"}
+    refused = docs.post(f"{URL}?sha256={wrong}", data=PDF, headers=headers)
+    assert refused.status_code == 400
+    assert refused.json["error"]["code"] == "document_hash_mismatch"
+    root = Path(docs_app.config["LEDGER_DOCUMENTS_DIR"])
+    assert not [p for p in root.rglob("*") if p.is_file()]  # nothing stored
+    bad = docs.post(f"{URL}?sha256=XYZ", data=PDF, headers=headers)
+    assert bad.status_code == 400 and bad.json["error"]["code"] == "bad_sha256"
+    stored = docs.post(f"{URL}?sha256={right}", data=PDF, headers=headers)
+    assert stored.status_code == 201 and stored.json["sha256"] == right
