@@ -214,6 +214,18 @@ def test_enrol_approve_record_offline_and_sync_once(
     assert errors == []
 
 
+def enrol(page: Any, base: str, ledger: Ledger, actor: str = "wuchang-coop") -> None:
+    """Set up the phone on ``page`` for ``actor`` and approve it (the console's step done
+    through the ledger, as the first test does it in a browser)."""
+    page.goto(base + "/app/")
+    page.fill("#enrol-actor", actor)
+    page.fill("#enrol-device", "office")
+    page.click("#enrol-form button[type=submit]")
+    page.wait_for_selector("#enrol-code:not(:empty)")
+    ledger.approve_enrolment(page.inner_text("#enrol-code"), "operator-1")
+    page.wait_for_selector("#view-home:not([hidden])", timeout=WAIT_MS)
+
+
 def persistent_phone(browser: Any, profile: Path) -> Any:
     """A phone whose storage outlives its browser: a Chromium profile on disk."""
     from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
@@ -234,13 +246,7 @@ def test_fifty_records_signed_offline_survive_a_browser_killed_mid_sync(
     base = live_server(create_app({"LEDGER": app_ledger, "SECRET_KEY": "browser test"}))
     phone = persistent_phone(browser, tmp_path / "profile")
     page = phone.new_page()
-    page.goto(base + "/app/?lang=en")
-    page.fill("#enrol-actor", "wuchang-coop")
-    page.fill("#enrol-device", "field team")
-    page.click("#enrol-form button[type=submit]")
-    page.wait_for_selector("#enrol-code:not(:empty)")
-    app_ledger.approve_enrolment(page.inner_text("#enrol-code"), "operator-1")
-    page.wait_for_selector("#view-home:not([hidden])", timeout=WAIT_MS)
+    enrol(page, base, app_ledger)
     before = len(events(app_ledger))
 
     phone.set_offline(True)
@@ -286,20 +292,6 @@ def test_fifty_records_signed_offline_survive_a_browser_killed_mid_sync(
     phone.close()
 
 
-def enrolled_page(browser: Any, base: str, ledger: Ledger, lang: str = "en-GB") -> Any:
-    """A phone enrolled for the farm co-operative and approved (the console's step done
-    through the ledger, as the first test does it in a browser)."""
-    page = phone_context(browser, lang).new_page()
-    page.goto(base + "/app/")
-    page.fill("#enrol-actor", "wuchang-coop")
-    page.fill("#enrol-device", "office")
-    page.click("#enrol-form button[type=submit]")
-    page.wait_for_selector("#enrol-code:not(:empty)")
-    ledger.approve_enrolment(page.inner_text("#enrol-code"), "operator-1")
-    page.wait_for_selector("#view-home:not([hidden])", timeout=WAIT_MS)
-    return page
-
-
 def test_a_spreadsheet_is_read_checked_and_signed_on_the_phone(
     browser: Any, live_server: Any, console_errors: Any, app_ledger: Ledger, tmp_path: Path
 ) -> None:
@@ -307,7 +299,8 @@ def test_a_spreadsheet_is_read_checked_and_signed_on_the_phone(
     from ledger.core.form_fields import FORMS
 
     base = live_server(create_app({"LEDGER": app_ledger, "SECRET_KEY": "browser test"}))
-    page = enrolled_page(browser, base, app_ledger)
+    page = phone_context(browser, "en-GB").new_page()
+    enrol(page, base, app_ledger)
     errors = console_errors(page)
     header, labels = (row[:4] for row in template_rows(FORMS["harvest"]))
     assert header == ["time", "lot", "quantity", "uom"]
@@ -423,13 +416,7 @@ def test_a_lab_attaches_its_report_on_the_phone_and_the_store_serves_it_by_hash(
     base = live_server(app)
     page = phone_context(browser, "en-GB").new_page()
     errors = console_errors(page)
-    page.goto(base + "/app/")
-    page.fill("#enrol-actor", "hlj-lab")
-    page.fill("#enrol-device", "lab bench")
-    page.click("#enrol-form button[type=submit]")
-    page.wait_for_selector("#enrol-code:not(:empty)")
-    app_ledger.approve_enrolment(page.inner_text("#enrol-code"), "operator-1")
-    page.wait_for_selector("#view-home:not([hidden])", timeout=WAIT_MS)
+    enrol(page, base, app_ledger, "hlj-lab")
 
     page.click("button[data-form=inspecting]")
     page.fill("#f-lot", lot_uri)
