@@ -52,7 +52,6 @@ def words() -> dict[str, str]:
             "other way."
         ),
         "waiting": _("Waiting for the operator to approve this phone…"),
-        "approved": _("Approved. This phone now signs for %(actor)s."),
         "rejected": _("The operator rejected this phone. Ask them why, then start again."),
         "expired": _("This code is too old. Start again to make a new one."),
         "revoked": _("This phone's key was revoked by the operator: it can no longer sign."),
