@@ -20,10 +20,12 @@ from ledger.core.errors import LedgerError, MalformedError, NotFoundError
 from ledger.core.signing import b64encode
 from ledger.core.statements import Statement, parse_statement
 from ledger.core.timefmt import format_time
+from ledger.core.trace import DIRECTIONS
 from ledger.service.epcis_export import write_epcis
 from ledger.service.ledger import Ledger
 from ledger.service.queries import MAX_PAGE, StoredEntry
 from ledger.service.sequencer import MAX_BATCH, Appended, system_clock
+from ledger.service.trace import MAX_DEPTH
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -281,6 +283,29 @@ def actor_holdings(actor: str) -> Response:
     response = jsonify(ledger().holdings(actor).to_json())
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@bp.get("/trace")
+def trace() -> Response:
+    """Every object forward (downstream) or backward (upstream) of one, as of a tree size:
+    a graph whose every edge is a log entry (docs/FORMAT.md 12)."""
+    object_id = str_param("object")
+    try:
+        canonical = gs1.parse_identifier(object_id, field="object").object_key()
+    except LedgerError as exc:
+        raise bad_parameter("object", f"object is not a GS1 Digital Link: {exc.message}") from exc
+    direction = str_param("direction")
+    if direction not in DIRECTIONS:
+        raise bad_parameter("direction", "direction is forward or backward")
+    tree_size = int_param("tree_size", minimum=1) if "tree_size" in request.args else None
+    depth = int_param("depth", default=MAX_DEPTH, minimum=1)
+    if depth > MAX_DEPTH:
+        raise bad_parameter("depth", f"depth is at most {MAX_DEPTH} links")
+    found = ledger().trace(canonical, direction, tree_size, depth)
+    response = jsonify(found.to_json())
+    # Pinned below the log's size, a trace never changes (holders are given only at the top).
+    pinned = tree_size is not None and tree_size < ledger().size()
+    return immutable(response) if pinned else response
 
 
 # -- object histories -----------------------------------------------------------------------

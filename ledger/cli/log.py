@@ -20,6 +20,7 @@ from ledger.cli.context import (
 from ledger.cli.submit import submit
 from ledger.core.canonical import parse_json
 from ledger.core.errors import MalformedError, NotFoundError
+from ledger.core.gs1 import parse_identifier
 from ledger.core.signing import SigningKey
 from ledger.core.statements import MAX_STATEMENT_BYTES, sign_statement
 from ledger.core.timefmt import format_time
@@ -146,3 +147,40 @@ def reindex(settings: Settings) -> None:
     with progress_bar("reindexing", ledger.size()) as report:
         count = ledger.reindex(report)
     click.echo(f"reindexed {count} entries")
+
+
+@click.command("trace")
+@click.argument("object_id", metavar="OBJECT")
+@click.option(
+    "--direction",
+    type=click.Choice(["forward", "backward"]),
+    default="forward",
+    show_default=True,
+    help="forward: everything made from it and where it went; backward: everything it came from",
+)
+@click.option("--tree-size", type=click.IntRange(min=1), help="as of this tree size")
+@click.option("--depth", type=click.IntRange(1, 64), default=64, show_default=True)
+@click.option("--json", "as_json", is_flag=True, help="print the graph as JSON")
+@pass_settings
+def trace(
+    settings: Settings,
+    object_id: str,
+    direction: str,
+    tree_size: int | None,
+    depth: int,
+    as_json: bool,
+) -> None:
+    """Trace OBJECT (a GS1 Digital Link) forward or backward through the log."""
+    canonical = parse_identifier(object_id, field="object").object_key()
+    found = settings.ledger().trace(canonical, direction, tree_size, depth)
+    if as_json:
+        click.echo(json.dumps(found.to_json(), indent=2, ensure_ascii=False))
+        return
+    click.echo(
+        f"{direction} from {found.start} as of tree size {found.tree_size}: "
+        f"{len(found.nodes)} objects, {len(found.edges)} links"
+        + ("" if found.complete else " (more beyond the depth or size asked for)")
+    )
+    for node in found.nodes:
+        held = f"  held by {node.holder}" if node.holder else ""
+        click.echo(f"{'  ' * min(node.depth, 8)}{node.object_id}{held}")

@@ -25,6 +25,7 @@ from ledger.service.holdings import Holdings, holdings
 from ledger.service.reindex import reindex
 from ledger.service.sequencer import Appended, Clock, Sequencer, system_clock
 from ledger.service.state import BatchState
+from ledger.service.trace import Trace, trace
 from ledger.store import db, schema
 
 Progress = Callable[[int, int], None]
@@ -217,6 +218,22 @@ class Ledger:
     def accounts(self) -> Accounts:
         """The console's operator accounts in this database."""
         return Accounts(self.engine, self.clock)
+
+    def trace(
+        self, object_id: str, direction: str, tree_size: int | None = None, depth: int = 64
+    ) -> Trace:
+        """Everything ``direction`` ("forward" or "backward") of an object, as of
+        ``tree_size`` (default: the latest checkpoint's, else the whole log)."""
+        size = self.size()
+        if tree_size is None:
+            latest = self.latest_checkpoint()
+            tree_size = latest.tree_size if latest is not None else size
+        if not 1 <= tree_size <= size:
+            raise NotFoundError.of("no_such_tree", size=tree_size)
+        with self.engine.connect() as conn:
+            return trace(
+                conn, object_id, direction, tree_size, depth=depth, with_holders=tree_size == size
+            )
 
     def enrolments(self) -> Enrolments:
         """Phones waiting to have their key added to an actor."""

@@ -519,3 +519,19 @@ def test_the_demo_stores_the_lab_reports_its_inspections_cite(
     for sha256 in cited:
         assert store.get(sha256).media_type == "application/pdf"
     assert "(0 new)" in ok(run("demo", "--no-serve"))
+
+
+def test_trace_a_bag_back_to_its_field(run: Any) -> None:
+    import json as json_module
+
+    from ledger import demo
+
+    ok(run("demo", "--no-serve"))
+    bag = "https://id.gs1.org" + demo.sample_unit_path()
+    printed = ok(run("trace", bag, "--direction", "backward"))
+    assert printed.startswith("backward from https://id.gs1.org/01/06901234000122/21/100071")
+    assert "/254/plot-" in printed
+    graph = json_module.loads(ok(run("trace", bag, "--direction", "backward", "--json")))
+    assert graph["complete"] and graph["edges"]
+    fails(run("trace", "https://id.gs1.org/01/06901234000122/10/NOPE"), "unknown_object")
+    fails(run("trace", "not a link"), "bad_identifier")
