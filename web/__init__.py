@@ -32,6 +32,7 @@ from web import (
     home,
     labels,
     resolver,
+    trace,
     vocabulary,
 )
 from web import app as producer_app
@@ -147,6 +148,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home.bp)
     app.register_blueprint(labels.bp)
     app.register_blueprint(certificates.bp)
+    app.register_blueprint(trace.bp)
     app.register_blueprint(resolver.bp)
     app.after_request(add_security_headers)
     return app

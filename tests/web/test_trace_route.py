@@ -46,3 +46,20 @@ def test_malformed_and_unknown_requests(
 ) -> None:
     answer = demo_client.get("/api/v1/trace", query_string=query)
     assert answer.status_code == status and answer.json["error"]["code"] == code
+
+
+def test_the_trace_page_shows_a_bag_back_to_its_field_in_words(demo_client: FlaskClient) -> None:
+    page = demo_client.get("/trace", query_string={"object": BAG, "lang": "en"})
+    assert page.status_code == 200 and "Everything it came from" in page.text
+    assert "place 6901234000016 plot-07" in page.text  # the field the rice grew on
+    assert "Download the graph (JSON)" in page.text and "<script>" not in page.text
+    forward = demo_client.get("/trace", query_string={"object": BAG, "direction": "forward"})
+    assert forward.status_code == 200
+    zh = demo_client.get("/trace", query_string={"object": BAG})
+    assert "来源" in zh.text
+    bad = demo_client.get(
+        "/trace", query_string={"object": "nonsense"}, headers={"Accept": "text/html"}
+    )
+    assert bad.status_code == 400 and "<html" in bad.text
+    sideways = demo_client.get("/trace", query_string={"object": BAG, "direction": "up"})
+    assert sideways.status_code == 400
