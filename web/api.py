@@ -291,9 +291,10 @@ def trace() -> Response:
     a graph whose every edge is a log entry (docs/FORMAT.md 12)."""
     object_id = str_param("object")
     try:
-        canonical = gs1.parse_identifier(object_id, field="object").object_key()
+        identifier = gs1.parse_identifier(object_id, field="object")
     except LedgerError as exc:
         raise bad_parameter("object", f"object is not a GS1 Digital Link: {exc.message}") from exc
+    canonical = identifier.object_key()
     direction = str_param("direction")
     if direction not in DIRECTIONS:
         raise bad_parameter("direction", "direction is forward or backward")
@@ -302,6 +303,13 @@ def trace() -> Response:
     if depth > MAX_DEPTH:
         raise bad_parameter("depth", f"depth is at most {MAX_DEPTH} links")
     found = ledger().trace(canonical, direction, tree_size, depth)
+    if request.args.get("format", "bundle") != "bundle":
+        raise bad_parameter("format", "format is bundle, or left out for the graph as JSON")
+    if request.args.get("format") == "bundle":
+        if identifier.ai not in ("01", "00"):
+            raise bad_parameter("format", "a bundle is of a lot, a unit, a case or a pallet")
+        response = Response(ledger().trace_bundle(found), content_type="application/json")
+        return immutable(response)  # pinned to the checkpoint of the trace's size
     response = jsonify(found.to_json())
     # Pinned below the log's size, a trace never changes (holders are given only at the top).
     pinned = tree_size is not None and tree_size < ledger().size()

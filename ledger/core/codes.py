@@ -199,6 +199,13 @@ _ALL = (
         "the enrolment {enrolment} was already {status}",
         _F10,
     ),
+    Code(
+        "trace_too_large",
+        "answer",
+        400,
+        "the trace holds {count} entries, more than a bundle's {limit}: ask for a smaller depth",
+        _F10,
+    ),
     Code("no_checkpoint", "answer", 404, "this ledger has signed no checkpoint yet", _F10),
     Code("no_such_tree", "answer", 404, "there is no tree of size {size}", _F10),
     Code("no_such_checkpoint", "answer", 404, "no checkpoint of size {size} was signed", _F10),

@@ -19,6 +19,7 @@ from ledger.core.timefmt import format_time
 from ledger.core.verify import Report
 from ledger.service import audit, export, overview, queries, units
 from ledger.service.accounts import Accounts
+from ledger.service.bundles import checkpoint_of_size, trace_bundle
 from ledger.service.checkpoints import SignedCheckpoint, latest_checkpoint
 from ledger.service.enrolments import Enrolments, EnrolmentState
 from ledger.service.holdings import Holdings, holdings
@@ -234,6 +235,13 @@ class Ledger:
             return trace(
                 conn, object_id, direction, tree_size, depth=depth, with_holders=tree_size == size
             )
+
+    def trace_bundle(self, found: Trace) -> bytes:
+        """A proof bundle of a trace (FORMAT.md 9 and 12), against the checkpoint of its
+        size (``no_such_checkpoint`` when none of that size was signed)."""
+        with self.engine.connect() as conn:
+            checkpoint = checkpoint_of_size(conn, found.tree_size)
+            return trace_bundle(conn, found, checkpoint, self.operator)
 
     def enrolments(self) -> Enrolments:
         """Phones waiting to have their key added to an actor."""

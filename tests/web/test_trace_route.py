@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 import pytest
 from flask.testing import FlaskClient
 
@@ -63,3 +66,45 @@ def test_the_trace_page_shows_a_bag_back_to_its_field_in_words(demo_client: Flas
     assert bad.status_code == 400 and "<html" in bad.text
     sideways = demo_client.get("/trace", query_string={"object": BAG, "direction": "up"})
     assert sideways.status_code == 400
+
+
+@pytest.mark.parametrize("direction", ["backward", "forward"])
+def test_a_trace_bundle_verifies_in_the_core_and_the_independent_script(
+    demo_client: FlaskClient, demo_ledger_copy: Any, direction: str, tmp_path: Path
+) -> None:
+    from ledger.core.bundle import verify_bundle
+    from tests.verifier.test_bundle_script import run_main
+
+    query = {"object": BAG, "direction": direction, "format": "bundle"}
+    answer = demo_client.get("/api/v1/trace", query_string=query)
+    assert answer.status_code == 200 and "immutable" in answer.headers["Cache-Control"]
+    graph = demo_client.get("/api/v1/trace", query_string={**query, "format": None}).json
+    report = verify_bundle(answer.data, demo_ledger_copy.operator)
+    assert report.ok, report.failures
+    named = {i for n in graph["nodes"] for i in n["entries"]} | {e["entry"] for e in graph["edges"]}
+    assert named <= {e.index for e in report.entries}  # every entry of the graph, proven
+    path = tmp_path / "trace.json"
+    path.write_bytes(answer.data)
+    status, out, err = run_main(
+        "--bundle", str(path), "--operator-key", demo_ledger_copy.operator.vkey
+    )
+    assert status == 0, out + err
+
+
+def test_a_trace_bundle_is_refused_where_it_cannot_be_one(demo_client: FlaskClient) -> None:
+    plot = next(
+        n["id"]
+        for n in demo_client.get(
+            "/api/v1/trace", query_string={"object": BAG, "direction": "backward"}
+        ).json["nodes"]
+        if "/414/" in n["id"]
+    )
+    for query, code in (
+        ({"object": plot, "direction": "forward", "format": "bundle"}, "bad_parameter"),
+        ({"object": BAG, "direction": "forward", "format": "xml"}, "bad_parameter"),
+        ({"object": BAG, "direction": "forward", "format": "bundle", "tree_size": "3"}, None),
+    ):
+        answer = demo_client.get("/api/v1/trace", query_string=query)
+        assert answer.status_code in (400, 404)
+        if code:
+            assert answer.json["error"]["code"] == code

@@ -36,3 +36,28 @@ def test_demo_bundle_verifies_in_the_browser(verifier_page: Any, demo_bundle: De
     assert last["verified"]["bizStep"] == "receiving"
     assert last["verified"]["actorName"] == "上海鲜超连锁"
     assert last["verified"]["eventTime"] == "2026-11-10T09:07:00+08:00"
+
+
+def test_a_trace_bundle_verifies_in_the_browser(
+    verifier_page: Any, demo_template: tuple[Any, Any], tmp_path: Any
+) -> None:
+    """A trace's bundle (FORMAT.md 12, `format=bundle`) is an ordinary bundle to bundle.js."""
+    import shutil
+
+    from ledger import demo
+    from ledger.core.gs1 import parse_identifier
+    from ledger.service.ledger import Ledger
+    from ledger.store.db import make_engine
+
+    path = tmp_path / "demo.sqlite3"
+    shutil.copyfile(demo_template[0], path)
+    engine = make_engine(f"sqlite:///{path}")
+    try:
+        ledger = Ledger(engine)
+        bag = parse_identifier("https://id.gs1.org" + demo.sample_unit_path()).object_key()
+        documents = [ledger.trace_bundle(ledger.trace(bag, d)) for d in ("backward", "forward")]
+        reports = verify_in_browser(verifier_page, [(d, ledger.operator.vkey) for d in documents])
+    finally:
+        engine.dispose()
+    for report in reports:
+        assert report["ok"] is True and report["bundleFailures"] == [], report["bundleFailures"]
