@@ -55,13 +55,15 @@ def trace_page() -> ResponseReturnValue:
             "direction is forward or backward", code="bad_parameter", field="direction"
         )
     canonical = parse_identifier(object_id, field="object").object_key()
-    found = current_app.extensions["ledger"].trace(canonical, direction)
+    ledger = current_app.extensions["ledger"]
+    found = ledger.trace(canonical, direction)
+    names = {a.actor: a.name for a in ledger.actors()}  # holders by their business name
     by_depth: dict[int, list[tuple[str, str, str | None]]] = {}
     for node in found.nodes:
         path = node.object_id.removeprefix("https://id.gs1.org")
         scan = path if path.startswith("/01/") else None
         by_depth.setdefault(node.depth, []).append(
-            (describe(node.object_id, lang), node.holder or "", scan)
+            (describe(node.object_id, lang), names.get(node.holder or "", node.holder or ""), scan)
         )
     other = "forward" if direction == "backward" else "backward"
     return render_template(

@@ -58,6 +58,8 @@ def test_the_trace_page_shows_a_bag_back_to_its_field_in_words(demo_client: Flas
     assert "Download the graph (JSON)" in page.text and "<script>" not in page.text
     forward = demo_client.get("/trace", query_string={"object": BAG, "direction": "forward"})
     assert forward.status_code == 200
+    paddy = demo_client.get("/trace", query_string={"object": BAG, "lang": "en"})
+    assert "now held by 五常稻香米业有限公司" in paddy.text  # the mill, by its business name
     zh = demo_client.get("/trace", query_string={"object": BAG})
     assert "来源" in zh.text
     bad = demo_client.get(
