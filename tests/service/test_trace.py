@@ -1,33 +1,32 @@
-"""Trace forward and backward on the demo season: every edge is a log entry naming both its
-objects, the walk reaches what the season made, and depth, tree size and unknown objects
-are honoured."""
+"""Trace forward and backward on the demo season, on SQLite and PostgreSQL: every edge is a
+log entry naming both its objects, the walk reaches what the season made, and depth, tree
+size and unknown objects are honoured."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import Engine
 
 from ledger import demo
 from ledger.core.entries import parse_entry
 from ledger.core.errors import LedgerError
 from ledger.core.event_parser import parse_event
 from ledger.core.gs1 import parse_identifier
+from ledger.keystore import DEMO_PASSPHRASE, Keystore
 from ledger.service.ledger import Ledger
-from ledger.store.db import make_engine
 
 STEM = "https://id.gs1.org"
 
 
 @pytest.fixture
-def season(demo_template: tuple[Path, Path], tmp_path: Path) -> Iterator[Ledger]:
-    path = tmp_path / "demo.sqlite3"
-    shutil.copyfile(demo_template[0], path)
-    engine = make_engine(f"sqlite:///{path}")
-    yield Ledger(engine)
-    engine.dispose()
+def season(engine: Engine, demo_template: tuple[Path, Path]) -> Ledger:
+    """The demo season, built on each database (the walk's queries run on both)."""
+    keys = demo.DemoKeys.load(Keystore(demo_template[1]), DEMO_PASSPHRASE)
+    ledger = Ledger.create(engine, keys.operator, demo.ORIGIN)
+    demo.build(ledger, keys)
+    return ledger
 
 
 def sample_bag() -> str:
