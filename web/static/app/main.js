@@ -137,7 +137,6 @@ async function loadCached(name, path) {
 }
 
 async function home() {
-  show('home');
   $('home-actor').textContent = device.approved.actorName;
   $('home-key').textContent = `${device.name} · ${device.keyId.slice(0, 8)}`;
   vocabulary = (await loadCached('vocabulary', '/api/v1/vocabulary')) || vocabulary;
@@ -158,6 +157,7 @@ async function home() {
       .map((form) => element('option', { value: form.name }, form.label[LANG])),
   );
   batchTemplateLink();
+  show('home'); // once its forms are listed: what the producer sees first is complete
   await renderOutbox();
   sendAll();
 }
