@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from flask_babel import get_locale
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -26,16 +26,19 @@ LINK_WORDS = {
 }
 
 
-def describe(object_id: str, lang: str) -> str:
-    """An object in words: the product's name and its lot or serial, or a place."""
+def describe(object_id: str, lang: str, businesses: dict[str, str]) -> str:
+    """An object in words: the product's name and its lot or serial, a case or pallet, or a
+    place by the business whose GLN it is under (``businesses``: GLN to name)."""
     identifier = parse_identifier(object_id, field="object")
     if identifier.ai == "414":
-        return str(
-            _l("place %(gln)s %(plot)s", gln=identifier.key, plot=identifier.extension or "")
-        )
+        place = businesses.get(identifier.key, identifier.key)
+        if identifier.extension:
+            return _("%(place)s, plot %(plot)s", place=place, plot=identifier.extension)
+        return place
+    if identifier.ai == "00":
+        return _("case or pallet %(sscc)s", sscc=identifier.key)
     if identifier.ai == "01":
-        name = current_catalogue().display_name(identifier.key, lang)
-        parts = [name]
+        parts = [current_catalogue().display_name(identifier.key, lang)]
         if identifier.lot:
             parts.append(_("lot %(lot)s", lot=identifier.lot))
         if identifier.serial:
@@ -57,14 +60,25 @@ def trace_page() -> ResponseReturnValue:
     canonical = parse_identifier(object_id, field="object").object_key()
     ledger = current_app.extensions["ledger"]
     found = ledger.trace(canonical, direction)
-    names = {a.actor: a.name for a in ledger.actors()}  # holders by their business name
-    by_depth: dict[int, list[tuple[str, str, str | None]]] = {}
+    actors = ledger.actors()
+    names = {a.actor: a.name for a in actors}  # holders by their business name
+    businesses = {a.gln: a.name for a in actors}
+    words = {n.object_id: describe(n.object_id, lang, businesses) for n in found.nodes}
+    levels: dict[int, list[tuple[str, str, str | None]]] = {}
     for node in found.nodes:
         path = node.object_id.removeprefix("https://id.gs1.org")
         scan = path if path.startswith("/01/") else None
-        by_depth.setdefault(node.depth, []).append(
-            (describe(node.object_id, lang), names.get(node.holder or "", node.holder or ""), scan)
+        holder = names.get(node.holder or "", node.holder or "")
+        levels.setdefault(node.depth, []).append((words[node.object_id], holder, scan))
+    by_depth = [
+        (
+            _("Where it started")
+            if depth == 0
+            else ngettext("%(num)s step away", "%(num)s steps away", depth),
+            nodes,
         )
+        for depth, nodes in sorted(levels.items())
+    ]
     other = "forward" if direction == "backward" else "backward"
     return render_template(
         "trace.html",
@@ -75,13 +89,12 @@ def trace_page() -> ResponseReturnValue:
             direction=direction,
             lang="en" if lang == "zh" else "zh",
         ),
-        subject=describe(canonical, lang),
+        subject=words[canonical],
         direction=direction,
         found=found,
-        by_depth=sorted(by_depth.items()),
+        by_depth=by_depth,
         edges=[
-            (describe(e.source, lang), LINK_WORDS[e.kind], describe(e.target, lang), e.index)
-            for e in found.edges
+            (words[e.source], LINK_WORDS[e.kind], words[e.target], e.index) for e in found.edges
         ],
         other_url=url_for("trace.trace_page", object=object_id, direction=other),
         json_url=url_for(

@@ -13,7 +13,8 @@ from typing import Any
 from sqlalchemy import Connection, or_, select
 
 from ledger.core.digital_link import CANONICAL_STEM
-from ledger.store.models import CustodyRow, ObjectEntry
+from ledger.core.errors import NotFoundError
+from ledger.store.models import ActorRow, CustodyRow, ObjectEntry
 
 MAX_LISTED = 500  # per list: a phone's picker, not an export
 
@@ -40,8 +41,11 @@ def _is_lot(uri: str) -> bool:
     return "/10/" in uri and "/21/" not in uri
 
 
-def holdings(conn: Connection, actor: str, gln: str) -> Holdings:
-    """What ``actor`` (whose party GLN is ``gln``) holds, receives and works at."""
+def holdings(conn: Connection, actor: str) -> Holdings:
+    """What ``actor`` holds, receives and works at (``NotFoundError`` if unregistered)."""
+    gln = conn.execute(select(ActorRow.gln).where(ActorRow.actor == actor)).scalar_one_or_none()
+    if gln is None:
+        raise NotFoundError.of("not_found", what=f"actor {actor[:63]!r}")
     held: list[str] = []
     incoming: list[str] = []
     rows = conn.execute(

@@ -210,11 +210,8 @@ class Ledger:
 
     def holdings(self, actor: str) -> Holdings:
         """What a registered actor holds and works at (``NotFoundError`` if unregistered)."""
-        gln = next((a.gln for a in self.actors() if a.actor == actor), None)
-        if gln is None:
-            raise NotFoundError.of("not_found", what=f"actor {actor[:63]!r}")
         with self.engine.connect() as conn:
-            return holdings(conn, actor, gln)
+            return holdings(conn, actor)
 
     def accounts(self) -> Accounts:
         """The console's operator accounts in this database."""

@@ -54,7 +54,7 @@ def test_malformed_and_unknown_requests(
 def test_the_trace_page_shows_a_bag_back_to_its_field_in_words(demo_client: FlaskClient) -> None:
     page = demo_client.get("/trace", query_string={"object": BAG, "lang": "en"})
     assert page.status_code == 200 and "Everything it came from" in page.text
-    assert "place 6901234000016 plot-07" in page.text  # the field the rice grew on
+    assert "五常市稻花香水稻种植专业合作社, plot plot-07" in page.text  # the field, by its farm
     assert "Download the graph (JSON)" in page.text and "<script>" not in page.text
     forward = demo_client.get("/trace", query_string={"object": BAG, "direction": "forward"})
     assert forward.status_code == 200
