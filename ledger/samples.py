@@ -538,3 +538,73 @@ def wuchang_chain() -> list[tuple[str, Payload]]:
         ),
         ("fresh-mart-sh", retail_selling()),
     ]
+
+
+# -- recalls and corrections (FORMAT.md 3.7, 3.8) -----------------------------------------
+
+REGULATOR_GLN = "6901234000085"  # 黑龙江省市场监督管理局: market regulator
+BRAND_GLN = "6901234000092"  # 五常市大米协会: owner of the 五常大米 geographic-indication mark
+
+RECALLERS: dict[str, dict[str, Any]] = {
+    "hlj-samr": {
+        "name": "黑龙江省市场监督管理局",
+        "name_en": "Heilongjiang Administration for Market Regulation",
+        "roles": ["regulator"],
+        "region": "黑龙江省",
+        "gln": REGULATOR_GLN,
+    },
+    "wuchang-rice-assoc": {
+        "name": "五常市大米协会",
+        "name_en": "Wuchang Rice Association",
+        "roles": ["brand"],
+        "region": "黑龙江省哈尔滨市五常市",
+        "gln": BRAND_GLN,
+    },
+}
+
+
+def recall(
+    recall_id: str = "HLJ-SAMR-2024-017",
+    *,
+    status: str = "open",
+    level: int = 2,
+    objects: Sequence[str] = (gtin_uri(RICE_GTIN, lot=RICE_LOT),),
+    products: Sequence[dict[str, str]] = (),
+    note: str | None = None,
+) -> Payload:
+    """A recall payload (FORMAT.md 3.7): by default a level-2 recall of the milled lot."""
+    payload: Payload = {
+        "recall": recall_id,
+        "status": status,
+        "level": level,
+        "reason": {
+            "zh": "抽检发现镉含量超过食品安全国家标准限量（0.2 mg/kg）",
+            "en": "A sample test found cadmium above the national food safety limit "
+            "(0.2 mg/kg)",
+        },
+        "action": {
+            "zh": "请停止食用，凭购物小票到购买门店全额退款。",
+            "en": "Stop eating it and return it to the store where you bought it for a full "
+            "refund.",
+        },
+        "objects": list(objects),
+    }
+    if products:
+        payload["products"] = list(products)
+    if note is not None:
+        payload["note"] = note
+    return payload
+
+
+def correction(
+    entry: int,
+    *,
+    reason: str = "incorrect_data",
+    explanation: str = "录入的重量有误：应为 11800 千克 (the weight was typed wrong)",
+    corrective: Sequence[str] = (),
+) -> Payload:
+    """A correction payload (FORMAT.md 3.8) declaring the event at ``entry`` erroneous."""
+    payload: Payload = {"entry": entry, "reason": reason, "explanation": explanation}
+    if corrective:
+        payload["corrective_event_ids"] = list(corrective)
+    return payload

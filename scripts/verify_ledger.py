@@ -547,7 +547,7 @@ def key_id(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()[:32]
 
 
-STATEMENT_KINDS = ("genesis", "actor", "key", "revoke", "event")
+STATEMENT_KINDS = ("genesis", "actor", "key", "revoke", "event", "recall", "correction")
 OPERATOR_KINDS = frozenset(("genesis", "actor", "key", "revoke"))
 _DOMAIN = {k: b"traceledger/v1/" + k.encode("ascii") + b"\x00" for k in STATEMENT_KINDS}
 MAX_STATEMENT_BYTES = 65536
@@ -868,7 +868,10 @@ def verify_checkpoint(note: str | bytes, operator: VerifierKey) -> Checkpoint:
 # Statements (FORMAT.md section 3) and the step permission table (3.6)
 # ---------------------------------------------------------------------------------------
 
-ROLES = frozenset(("farm", "processor", "packer", "carrier", "warehouse", "lab", "retailer"))
+ROLES = frozenset(
+    ("farm", "processor", "packer", "carrier", "warehouse", "lab", "retailer", "regulator", "brand")
+)
+RECALL_ROLES = frozenset(("regulator", "brand"))
 
 BIZSTEP_ROLES: dict[str, frozenset[str]] = {}
 for _steps, _roles in (
@@ -900,8 +903,14 @@ _PAYLOAD_KEYS = {
     "actor": ("actor", "name", "roles", "region", "gln"),
     "key": ("actor", "public_key"),
     "revoke": ("actor", "key_id", "effective", "reason"),
+    "recall": ("recall", "status", "level", "reason", "action", "objects"),
+    "correction": ("entry", "reason", "explanation"),
 }
-_OPTIONAL_PAYLOAD_KEYS = {"actor": ("name_en",)}
+_OPTIONAL_PAYLOAD_KEYS = {
+    "actor": ("name_en",),
+    "recall": ("products", "note"),
+    "correction": ("corrective_event_ids",),
+}
 
 
 def gs1_check_digit_ok(digits: str) -> bool:
@@ -1135,12 +1144,131 @@ def check_payload_event(p: dict[str, Any]) -> list[Problem]:
     return [problem] if problem else []
 
 
+_RECALL_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}\Z")
+_VALUE = "[A-Za-z0-9!\"$%&'()*+,.:;<=>@_-]{1,80}"
+_RECALL_OBJECT = re.compile(
+    rf"https://id\.gs1\.org/(?:01/([0-9]{{14}})/(?:10|21)/{_VALUE}|00/([0-9]{{18}})"
+    rf"|414/([0-9]{{13}})/254/{_VALUE})\Z"
+)
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}\Z")
+
+
+def _bad(name: str, why: str) -> list[Problem]:
+    return [("bad_value", f"{name} {why}")]
+
+
+def _recall_words(p: dict[str, Any], name: str) -> list[Problem]:
+    v = p[name]
+    if type(v) is not dict or not v or not set(v) <= {"zh", "en"}:
+        return _bad(name, "must give the text in Chinese, English or both")
+    for lang in ("zh", "en"):
+        if lang in v and not _text_ok(v[lang], 1, 1000):
+            return _bad(f"{name}.{lang}", "must be text of 1 to 1000 characters")
+    return []
+
+
+def _calendar_day(v: Any) -> str | None:
+    if type(v) is not str or not _DATE.match(v):
+        return None
+    try:
+        return _dt.date.fromisoformat(v).isoformat()
+    except ValueError:
+        return None
+
+
+def _recall_products(v: Any) -> list[Problem]:
+    if type(v) is not list or len(v) > 100:
+        return _bad("products", "must be a list of at most 100 product ranges")
+    seen = set()
+    for n, item in enumerate(v):
+        where = f"products[{n}]"
+        if type(item) is not dict or item.keys() != {"gtin", "from", "to"}:
+            return _bad(where, "must have exactly the members gtin, from and to")
+        g = item["gtin"]
+        if not (type(g) is str and len(g) == 14 and g.isascii() and g.isdigit()):
+            return _bad(f"{where}.gtin", "must be a GTIN of 14 digits")
+        if not gs1_check_digit_ok(g):
+            return _bad(f"{where}.gtin", "has a wrong check digit")
+        first, last = _calendar_day(item["from"]), _calendar_day(item["to"])
+        if first is None:
+            return _bad(f"{where}.from", "must be a date written YYYY-MM-DD")
+        if last is None:
+            return _bad(f"{where}.to", "must be a date written YYYY-MM-DD")
+        if last < first:
+            return _bad(f"{where}.to", "is before its from date")
+        seen.add((g, first, last))
+    if len(seen) != len(v):
+        return _bad("products", "names a product range twice")
+    return []
+
+
+def check_payload_recall(p: dict[str, Any]) -> list[Problem]:
+    """FORMAT.md 3.7, the payload's rules in their order (the first broken is reported)."""
+    members = _payload_members(p, "recall")
+    if members:
+        return members
+    if not (type(p["recall"]) is str and _RECALL_ID.match(p["recall"])):
+        return _bad("recall", "must be 1 to 64 letters, digits, '.', '_' or '-'")
+    if p["status"] not in ("open", "update", "closed") or type(p["status"]) is not str:
+        return _bad("status", "must be open, update or closed")
+    if type(p["level"]) is not int or p["level"] not in (1, 2, 3):
+        return _bad("level", "must be 1, 2 or 3")
+    problems = _recall_words(p, "reason") or _recall_words(p, "action")
+    if problems:
+        return problems
+    objects = p["objects"]
+    if type(objects) is not list or len(objects) > 1000:
+        return _bad("objects", "must be a list of at most 1000 identifiers")
+    for n, o in enumerate(objects):
+        m = _RECALL_OBJECT.match(o) if type(o) is str else None
+        if m is None:
+            return _bad(f"objects[{n}]", "must be a lot, unit, case or plot Digital Link")
+        if not gs1_check_digit_ok(next(g for g in m.groups() if g is not None)):
+            return _bad(f"objects[{n}]", "has a wrong check digit")
+    if len(set(objects)) != len(objects):
+        return _bad("objects", "names an identifier twice")
+    if "products" in p:
+        problems = _recall_products(p["products"])
+        if problems:
+            return problems
+    if "note" in p and not _text_ok(p["note"], 1, 1000):
+        return _bad("note", "must be text of 1 to 1000 characters")
+    if not objects and not p.get("products"):
+        return _bad("objects", "is empty and no products are named")
+    return []
+
+
+def check_payload_correction(p: dict[str, Any]) -> list[Problem]:
+    """FORMAT.md 3.8, the payload's rules in their order."""
+    members = _payload_members(p, "correction")
+    if members:
+        return members
+    if type(p["entry"]) is not int or p["entry"] < 1:
+        return _bad("entry", "must be the index of the erroneous event's entry")
+    if type(p["reason"]) is not str or p["reason"] not in ("did_not_occur", "incorrect_data"):
+        return _bad("reason", "must be did_not_occur or incorrect_data")
+    if not _text_ok(p["explanation"], 1, 1000):
+        return _bad("explanation", "must be text of 1 to 1000 characters")
+    if "corrective_event_ids" in p:
+        ids = p["corrective_event_ids"]
+        if not (
+            type(ids) is list
+            and 1 <= len(ids) <= 20
+            and all(type(e) is str and _EVENT_ID.match(e) for e in ids)
+            and len(set(ids)) == len(ids)
+        ):
+            return _bad("corrective_event_ids", "must list 1 to 20 different event IDs")
+    return []
+
+
 PAYLOAD_CHECKS: dict[str, Callable[[dict[str, Any]], list[Problem]]] = {
     "genesis": check_payload_genesis,
     "actor": check_payload_actor,
     "key": check_payload_key,
     "revoke": check_payload_revoke,
     "event": check_payload_event,
+    "recall": check_payload_recall,
+    "correction": check_payload_correction,
 }
 
 
@@ -1215,6 +1343,10 @@ class Registry:
         self.actors: dict[str, ActorRec] = {}
         self.glns: set[str] = set()
         self.keys: dict[str, KeyRec] = {}
+        # recall ID -> [the actor that opened it, closed?]
+        self.recalls: dict[str, tuple[str, bool]] = {}
+        self.event_actors: dict[int, str] = {}  # entry index of an event -> its actor
+        self.corrections: dict[int, int] = {}  # corrected entry -> the correction's entry
 
     # -- rules ---------------------------------------------------------------------------
 
@@ -1296,11 +1428,66 @@ class Registry:
             )
         return out, rec
 
+    def signing_key_rules(
+        self, signer: str, entry_ns: int, entry_time: str
+    ) -> tuple[list[Problem], ActorRec | None]:
+        """FORMAT.md 3.6 rules 1-2 for a recall or correction: the key and its actor."""
+        rec = self.keys.get(signer)
+        if rec is None:
+            return [("unknown_key", f"signer {signer} is not a key added by an earlier entry")], None
+        if rec.revoked_ns is not None and rec.revoked_ns <= entry_ns:
+            return [("key_revoked", f"key {signer} was revoked before {entry_time}")], None
+        actor = self.actors.get(rec.actor)
+        if actor is None:
+            return [("unknown_actor", f"the actor of key {signer} is not registered")], None
+        return [], actor
+
+    def recall_rules(
+        self, signer: str, p: dict[str, Any], entry_ns: int, entry_time: str
+    ) -> list[Problem]:
+        """FORMAT.md 3.7 rules 1-3."""
+        problems, actor = self.signing_key_rules(signer, entry_ns, entry_time)
+        if actor is None:
+            return problems
+        if not actor.roles & RECALL_ROLES:
+            return [("role_not_permitted", f"actor {actor.actor} may not sign a recall")]
+        state = self.recalls.get(p["recall"])
+        if p["status"] == "open":
+            if state is not None:
+                return [("recall_exists", f"recall {p['recall']} was already opened")]
+        elif state is None:
+            return [("unknown_recall", f"no recall {p['recall']} was opened")]
+        elif state[1]:
+            return [("recall_closed", f"recall {p['recall']} is closed")]
+        elif state[0] != actor.actor and "regulator" not in actor.roles:
+            return [("not_recall_owner", f"recall {p['recall']} was opened by {state[0]}")]
+        return []
+
+    def correction_rules(
+        self, signer: str, p: dict[str, Any], index: int, entry_ns: int, entry_time: str
+    ) -> list[Problem]:
+        """FORMAT.md 3.8 rules 1-4."""
+        by = None
+        if signer != self.operator_key_id:
+            problems, actor = self.signing_key_rules(signer, entry_ns, entry_time)
+            if actor is None:
+                return problems
+            by = actor.actor
+        target = p["entry"]
+        owner = self.event_actors.get(target) if target < index else None
+        if owner is None:
+            return [("unknown_event", f"entry {target} is not an earlier event")]
+        if by is not None and owner != by:
+            return [("not_event_owner", f"entry {target} was posted by {owner}, not {by}")]
+        if target in self.corrections:
+            return [("already_corrected", f"entry {target} was already corrected")]
+        return []
+
     # -- effects -------------------------------------------------------------------------
 
-    def apply(self, kind: str, p: dict[str, Any], index: int) -> None:
-        """Record what an admitted genesis, actor, key or revoke payload registers (an
-        admitted genesis names the operator key of the statements after it, as in the core)."""
+    def apply(self, kind: str, p: dict[str, Any], index: int, signer: str = "") -> None:
+        """Record what an admitted statement registers (an admitted genesis names the
+        operator key of the statements after it, as in the core)."""
         if kind == "genesis":
             pk = b64decode_strict(p["operator_key"], ED25519_KEY_BYTES)
             assert pk is not None  # only admitted payloads are applied
@@ -1315,6 +1502,13 @@ class Registry:
             self.keys[key_id(pk)] = KeyRec(p["actor"], pk, index)
         elif kind == "revoke":
             self.keys[p["key_id"]].revoked_ns = ledger_time_ns(p["effective"])
+        elif kind == "event":
+            self.event_actors[index] = self.keys[signer].actor
+        elif kind == "recall":
+            opener = self.recalls.get(p["recall"], (self.keys[signer].actor, False))[0]
+            self.recalls[p["recall"]] = (opener, p["status"] == "closed")
+        elif kind == "correction":
+            self.corrections[p["entry"]] = index
 
 
 def _step_problem(actor: str, roles: frozenset[str], step: str) -> list[Problem]:
@@ -1602,8 +1796,15 @@ def first_rule(reg: Registry, index: int, entry: dict[str, Any]) -> Problem | No
             return ("not_operator", f"only the operator may sign {kind} statements")
         problems = PAYLOAD_CHECKS[kind](p) or reg.rules(kind, p)
         return problems[0] if problems else _signature_problem(kind, reg.operator_public_key, entry)
-    t = entry["time"]
-    problems = check_payload_event(p) or reg.event_rules(signer, p, entry["_time_ns"], t)[0]
+    t, ns = entry["time"], entry["_time_ns"]
+    if kind == "recall":
+        problems = check_payload_recall(p) or reg.recall_rules(signer, p, ns, t)
+    elif kind == "correction":
+        problems = check_payload_correction(p) or reg.correction_rules(signer, p, index, ns, t)
+        if not problems and signer == reg.operator_key_id:
+            return _signature_problem(kind, reg.operator_public_key, entry)
+    else:
+        problems = check_payload_event(p) or reg.event_rules(signer, p, ns, t)[0]
     return problems[0] if problems else _signature_problem(kind, reg.keys[signer].public_key, entry)
 
 
@@ -1911,7 +2112,7 @@ class ExportVerifier:
             )
         # As the core: what is admitted takes effect, whatever else failed at this entry
         # (a genesis too: the key it names signs the operator statements after it).
-        self.registry.apply(kind, p, position)
+        self.registry.apply(kind, p, position, st["signer"])
 
     def _statement_id(self, sid: bytes, position: int, line_no: int) -> None:
         if self.seen_ids is not None:
@@ -2343,8 +2544,8 @@ def _check_bundle_entry(
         report.fail(index, ("genesis", "the genesis entry names another operator key or origin"))
     if not report.failures_at(index):
         # Only an entry with no failure enters the registry (FORMAT.md 9.2 step 5).
-        if kind in ("actor", "key", "revoke"):
-            reg.apply(kind, p, index)
+        if kind != "genesis":
+            reg.apply(kind, p, index, st["signer"])
         report.verified[index] = _verified(reg, entry)
     return payload
 

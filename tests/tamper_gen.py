@@ -235,9 +235,9 @@ def leaf_cases(fx: eb.Fixture, j: int, k: int) -> list[tuple[str, str, bytes]]:
 
 
 def appended(fx: eb.Fixture) -> list[tuple[str, str, Any]]:
-    """Statements an honest operator would refuse (and two it would accept), as if it had
-    sequenced one after the log and signed a checkpoint over it: (name, description,
-    statement)."""
+    """Statements an honest operator would refuse (and some it would accept), as if it had
+    sequenced them after the log and signed a checkpoint over them: (name, description,
+    statement or list of statements); the name's ``@N`` is the entry that breaks a rule."""
     op = fx.operator
     mill, lab, old = fx.keys["wuchang-mill"], fx.keys["hlj-lab"], fx.keys["wuchang-coop:old"]
     new = fx.keys["wuchang-coop"]
@@ -366,6 +366,200 @@ def appended(fx: eb.Fixture) -> list[tuple[str, str, Any]]:
                 },
                 lab,
             ),
+        ),
+        *recall_cases(fx),
+        *correction_cases(fx),
+    ]
+
+
+REGULATOR, BRAND = fixed_key("actor:hlj-samr"), fixed_key("actor:wuchang-rice-assoc")
+
+
+def _recallers(fx: eb.Fixture) -> list[Any]:
+    """The regulator and the brand owner registered with a key each (entries 31 to 34)."""
+    op = fx.operator
+    out = []
+    for actor, key in (("hlj-samr", REGULATOR), ("wuchang-rice-assoc", BRAND)):
+        out.append(sign_statement("actor", {"actor": actor, **ex.RECALLERS[actor]}, op))
+        out.append(sign_statement("key", {"actor": actor, "public_key": key.public_key.b64}, op))
+    return out
+
+
+def recall_cases(fx: eb.Fixture) -> list[tuple[str, str, Any]]:
+    """FORMAT.md 3.7: who may recall, and a recall's life (open, update, closed)."""
+    setup = _recallers(fx)
+    opened = sign_statement("recall", ex.recall(), REGULATOR)
+    update = ex.recall(status="update", level=1, note="升为一级召回 (raised to level 1)")
+    closed = ex.recall(status="closed", note="全部召回完毕 (all recalled)")
+    by_brand = sign_statement("recall", ex.recall("WRA-2024-3", level=3), BRAND)
+    return [
+        (
+            "recall-open-@35",
+            "the regulator opens a recall of the milled lot (no failure)",
+            [*setup, opened],
+        ),
+        (
+            "recall-updated-and-closed-@37",
+            "the regulator opens, updates and closes a recall (no failure)",
+            [
+                *setup,
+                opened,
+                sign_statement("recall", update, REGULATOR),
+                sign_statement("recall", closed, REGULATOR),
+            ],
+        ),
+        (
+            "recall-by-farm-@31",
+            "a recall signed by the farm, which may not recall",
+            sign_statement("recall", ex.recall(), fx.keys["wuchang-coop"]),
+        ),
+        (
+            "recall-by-operator-@31",
+            "a recall signed by the operator key, which is no actor's key",
+            sign_statement("recall", ex.recall(), fx.operator),
+        ),
+        (
+            "recall-update-unopened-@35",
+            "an update of a recall nobody opened",
+            [*setup, sign_statement("recall", update, REGULATOR)],
+        ),
+        (
+            "recall-opened-twice-@36",
+            "a recall opened a second time",
+            [*setup, opened, sign_statement("recall", ex.recall(level=1), REGULATOR)],
+        ),
+        (
+            "recall-update-after-close-@37",
+            "an update of a closed recall",
+            [
+                *setup,
+                opened,
+                sign_statement("recall", closed, REGULATOR),
+                sign_statement("recall", update, REGULATOR),
+            ],
+        ),
+        (
+            "recall-brand-updates-regulators-@36",
+            "the brand owner updates the regulator's recall",
+            [*setup, opened, sign_statement("recall", update, BRAND)],
+        ),
+        (
+            "recall-regulator-closes-brands-@36",
+            "the regulator closes the brand owner's recall (no failure)",
+            [
+                *setup,
+                by_brand,
+                sign_statement("recall", ex.recall("WRA-2024-3", status="closed"), REGULATOR),
+            ],
+        ),
+        (
+            "recall-bad-level-@35",
+            "a recall of level 4",
+            [*setup, sign_statement("recall", ex.recall(level=4), REGULATOR)],
+        ),
+        (
+            "recall-bad-object-@35",
+            "a recall naming a lot with a wrong GTIN check digit",
+            [
+                *setup,
+                sign_statement(
+                    "recall",
+                    ex.recall(objects=["https://id.gs1.org/01/06901234000116/10/WC24-M01"]),
+                    REGULATOR,
+                ),
+            ],
+        ),
+        (
+            "recall-missing-action-@35",
+            "a recall that does not tell shoppers what to do",
+            [
+                *setup,
+                sign_statement(
+                    "recall",
+                    {k: v for k, v in ex.recall().items() if k != "action"},
+                    REGULATOR,
+                ),
+            ],
+        ),
+        (
+            "recall-products-reversed-@35",
+            "a recall of a product range whose end is before its start",
+            [
+                *setup,
+                sign_statement(
+                    "recall",
+                    ex.recall(
+                        objects=[],
+                        products=[{"gtin": ex.BAG_GTIN, "from": "2024-10-02", "to": "2024-10-01"}],
+                    ),
+                    REGULATOR,
+                ),
+            ],
+        ),
+        (
+            "recall-bad-signature-@35",
+            "a recall whose payload was changed after signing",
+            [*setup, _tampered(opened)],
+        ),
+    ]
+
+
+def _tampered(statement: Any) -> Any:
+    """``statement`` with its payload changed and its signature kept."""
+    return parse_statement({**statement.to_json(), "payload": {**statement.payload, "level": 3}})
+
+
+def correction_cases(fx: eb.Fixture) -> list[tuple[str, str, Any]]:
+    """FORMAT.md 3.8: who may correct which entry, once."""
+    mill, farm = fx.keys["wuchang-mill"], fx.keys["wuchang-coop"]
+    milling = 19  # the mill's transformation of the paddy into milled rice
+    return [
+        (
+            "correction-by-owner-@31",
+            "the mill declares its milling event erroneous (no failure)",
+            sign_statement(
+                "correction", ex.correction(milling, corrective=[ex.event_id("milling-2")]), mill
+            ),
+        ),
+        (
+            "correction-by-operator-@31",
+            "the operator declares the milling event erroneous (no failure)",
+            sign_statement("correction", ex.correction(milling), fx.operator),
+        ),
+        (
+            "correction-by-other-@31",
+            "the farm declares the mill's event erroneous",
+            sign_statement("correction", ex.correction(milling), farm),
+        ),
+        (
+            "correction-of-registration-@31",
+            "a correction of entry 1, an actor registration",
+            sign_statement("correction", ex.correction(1), fx.operator),
+        ),
+        (
+            "correction-of-itself-@31",
+            "a correction naming its own entry",
+            sign_statement("correction", ex.correction(31), mill),
+        ),
+        (
+            "correction-twice-@32",
+            "the milling event corrected twice",
+            [
+                sign_statement("correction", ex.correction(milling), mill),
+                sign_statement(
+                    "correction", ex.correction(milling, reason="did_not_occur"), fx.operator
+                ),
+            ],
+        ),
+        (
+            "correction-bad-reason-@31",
+            "a correction whose reason is no CBV error reason",
+            sign_statement("correction", ex.correction(milling, reason="typo"), mill),
+        ),
+        (
+            "correction-by-revoked-key-@31",
+            "a correction signed by the farm's revoked key",
+            sign_statement("correction", ex.correction(13), fx.keys["wuchang-coop:old"]),
         ),
     ]
 
@@ -503,16 +697,10 @@ def export_cases(fx: eb.Fixture) -> list[Case]:
             data=base.replace(b"\n", b"\n{not json\n", 1),
         ),
     ]
-    for name, what, statement in appended(fx):
-        longer = eb.continued(fx, [statement])
+    for name, what, statements in appended(fx):
+        longer = _continued(fx, statements)
         new_doc = export_doc("".join(longer.lines()).encode())
-        out.append(
-            Case(
-                name,
-                f"{what}, sequenced as entry 31 and signed into a checkpoint of size 32",
-                diff(doc, new_doc),
-            )
-        )
+        out.append(Case(name, f"{what}, {_sequenced(fx, longer)}", diff(doc, new_doc)))
     return out
 
 
@@ -810,17 +998,23 @@ def bundle_cases(fx: eb.Fixture) -> list[Case]:
         ),
         Case("file-not-an-object", "a JSON array", data=b"[]"),
     ]
-    for name, what, statement in appended(fx):
-        longer = eb.continued(fx, [statement])
-        new = json.loads(bundle_of(longer, [*STEPS, 31]))
-        out.append(
-            Case(
-                name,
-                f"{what}, sequenced as entry 31, signed into a checkpoint of size 32 and bundled",
-                diff(doc, new),
-            )
-        )
+    for name, what, statements in appended(fx):
+        longer = _continued(fx, statements)
+        new = json.loads(bundle_of(longer, [*STEPS, *range(len(fx.leaves), len(longer.leaves))]))
+        out.append(Case(name, f"{what}, {_sequenced(fx, longer)} and bundled", diff(doc, new)))
     return out
+
+
+def _continued(fx: eb.Fixture, statements: Any) -> eb.Fixture:
+    longer = eb.continued(fx, statements if isinstance(statements, list) else [statements])
+    longer.keys.update({"hlj-samr": REGULATOR, "wuchang-rice-assoc": BRAND})
+    return longer
+
+
+def _sequenced(fx: eb.Fixture, longer: eb.Fixture) -> str:
+    first, last = len(fx.leaves), len(longer.leaves) - 1
+    where = f"entry {first}" if first == last else f"entries {first} to {last}"
+    return f"sequenced as {where} and signed into a checkpoint of size {last + 1}"
 
 
 def _rebundle(fx: eb.Fixture, indices: list[int]) -> bytes:

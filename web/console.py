@@ -53,6 +53,8 @@ ROLE_WORDS = {
     "warehouse": _l("warehouse or cold store"),
     "lab": _l("inspection lab"),
     "retailer": _l("retailer"),
+    "regulator": _l("market regulator (may recall)"),
+    "brand": _l("brand owner (may recall)"),
 }
 
 

@@ -328,6 +328,26 @@ _ALL = (
         "actor {actor!r} ({roles}) may not post {step} events",
         "FORMAT.md §3.6",
     ),
+    # -- recalls and corrections (FORMAT.md 3.7, 3.8) ------------------------------------
+    Code("recall_exists", "rule", 409, "recall {recall} was already opened", _F10),
+    Code("unknown_recall", "rule", 400, "no recall {recall} was opened", _F10),
+    Code("recall_closed", "rule", 409, "recall {recall} is closed", _F10),
+    Code(
+        "not_recall_owner",
+        "rule",
+        403,
+        "recall {recall} was opened by {actor}: only they or a regulator may change it",
+        _F10,
+    ),
+    Code("unknown_event", "rule", 400, "entry {index} is not an earlier event", _F10),
+    Code(
+        "not_event_owner",
+        "rule",
+        403,
+        "entry {index} was posted by {actor}: only they or the operator may correct it",
+        _F10,
+    ),
+    Code("already_corrected", "rule", 409, "entry {index} was already corrected", _F10),
     # -- event rules (docs/EVENTS.md 7) --------------------------------------------------
     Code("wrong_type", "rule", 400, "{field} must be {words}, not {found}", _E7),
     Code("missing_field", "rule", 400, "{field} is missing", _E7),

@@ -32,6 +32,10 @@ ROLES: tuple[str, ...] = (
     "warehouse",
     "lab",
     "retailer",
+    # May sign recalls (FORMAT.md 3.7), not events: a market regulator, and a brand owner
+    # (the association behind a geographic-indication mark).
+    "regulator",
+    "brand",
 )
 
 FARM_STEPS: tuple[str, ...] = ("tl:sowing", "tl:fertilising", "tl:spraying", "tl:irrigating")

@@ -14,9 +14,11 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ledger.core import gs1, policy
+from ledger.core.correction import Correction, parse_correction
 from ledger.core.errors import AuthorisationError, ConflictError, ValidationError
 from ledger.core.event_parser import parse_event
 from ledger.core.events import Event
+from ledger.core.recall import RECALL_ROLES, RecallNotice, parse_recall
 from ledger.core.signing import PUBLIC_KEY_SIZE, PublicKey, b64decode
 from ledger.core.statements import OPERATOR_KINDS, Statement
 from ledger.core.timefmt import parse_entry_time
@@ -71,9 +73,41 @@ class AcceptedEvent:
     event: Event
     actor: ActorRecord
     key: KeyRecord
+    index: int
 
 
-Admission = Genesis | ActorRecord | KeyRecord | Revocation | AcceptedEvent
+@dataclass(frozen=True)
+class RecallState:
+    """A recall as its statements so far leave it: who opened it, and whether it is closed."""
+
+    recall_id: str
+    actor: str
+    closed: bool
+
+
+@dataclass(frozen=True)
+class AcceptedRecall:
+    notice: RecallNotice
+    actor: ActorRecord
+    index: int
+
+
+@dataclass(frozen=True)
+class AcceptedCorrection:
+    correction: Correction
+    actor: str | None  # None: declared by the operator
+    index: int
+
+
+Admission = (
+    Genesis
+    | ActorRecord
+    | KeyRecord
+    | Revocation
+    | AcceptedEvent
+    | AcceptedRecall
+    | AcceptedCorrection
+)
 
 
 class RegistryView(Protocol):
@@ -86,6 +120,16 @@ class RegistryView(Protocol):
     def actor_by_gln(self, gln: str) -> ActorRecord | None: ...
 
     def key(self, key_id: str) -> KeyRecord | None: ...
+
+    def recall(self, recall_id: str) -> RecallState | None: ...
+
+    def event_actor(self, index: int) -> str | None:
+        """The actor whose event is entry ``index``; None when that entry is no event."""
+        ...
+
+    def correction_of(self, index: int) -> int | None:
+        """The index of the correction of the event at ``index``, if one was made."""
+        ...
 
 
 def _members(
@@ -235,8 +279,10 @@ def _revoke(statement: Statement, index: int, view: RegistryView) -> Revocation:
     return Revocation(key_id, actor_id, effective, reason, index)
 
 
-def _event(statement: Statement, time: datetime, view: RegistryView) -> AcceptedEvent:
-    event = parse_event(statement.payload)
+def _signing_actor(
+    statement: Statement, time: datetime, view: RegistryView
+) -> tuple[ActorRecord, KeyRecord]:
+    """FORMAT.md 3.6 rules 1-2: a registered key, not revoked, and the actor it belongs to."""
     key = view.key(statement.signer)
     if key is None:
         raise AuthorisationError(
@@ -246,7 +292,7 @@ def _event(statement: Statement, time: datetime, view: RegistryView) -> Accepted
         )
     if not key.valid_at(time):
         raise AuthorisationError(
-            f"key {statement.signer} was revoked; it can no longer sign events",
+            f"key {statement.signer} was revoked; it can no longer sign",
             code="key_revoked",
             field="signer",
         )
@@ -255,10 +301,92 @@ def _event(statement: Statement, time: datetime, view: RegistryView) -> Accepted
         raise AuthorisationError(
             f"the actor of key {statement.signer} is not registered", code="unknown_actor"
         )
+    return actor, key
+
+
+def _event(statement: Statement, index: int, time: datetime, view: RegistryView) -> AcceptedEvent:
+    event = parse_event(statement.payload)
+    actor, key = _signing_actor(statement, time, view)
     policy.check_step_allowed(actor.roles, event.biz_step)
     policy.check_event_time(event.event_time, time)
     statement.verify_signature(key.public_key)
-    return AcceptedEvent(event, actor, key)
+    return AcceptedEvent(event, actor, key, index)
+
+
+def _recall(statement: Statement, index: int, time: datetime, view: RegistryView) -> AcceptedRecall:
+    notice = parse_recall(statement.payload)
+    actor, key = _signing_actor(statement, time, view)
+    if not RECALL_ROLES & set(actor.roles):
+        raise AuthorisationError(
+            f"actor {actor.actor!r} may not sign a recall: only a regulator or a brand owner may",
+            code="role_not_permitted",
+            field="signer",
+        )
+    state = view.recall(notice.recall_id)
+    if notice.status == "open":
+        if state is not None:
+            raise ConflictError(
+                f"recall {notice.recall_id} was already opened; update it instead",
+                code="recall_exists",
+                field="payload.recall",
+            )
+    elif state is None:
+        raise ValidationError(
+            f"no recall {notice.recall_id} was opened: the first statement of a recall has "
+            "status open",
+            code="unknown_recall",
+            field="payload.recall",
+        )
+    elif state.closed:
+        raise ConflictError(
+            f"recall {notice.recall_id} is closed: open a new recall instead",
+            code="recall_closed",
+            field="payload.recall",
+        )
+    elif state.actor != actor.actor and "regulator" not in actor.roles:
+        raise AuthorisationError(
+            f"recall {notice.recall_id} was opened by {state.actor}: only they or a regulator "
+            "may update or close it",
+            code="not_recall_owner",
+            field="signer",
+        )
+    statement.verify_signature(key.public_key)
+    return AcceptedRecall(notice, actor, index)
+
+
+def _correction(
+    statement: Statement, index: int, time: datetime, view: RegistryView, genesis: Genesis
+) -> AcceptedCorrection:
+    correction = parse_correction(statement.payload)
+    by_operator = statement.signer == genesis.operator_key.key_id
+    signer_key = genesis.operator_key
+    actor_id: str | None = None
+    if not by_operator:
+        actor, key = _signing_actor(statement, time, view)
+        actor_id, signer_key = actor.actor, key.public_key
+    target = correction.entry
+    owner = view.event_actor(target) if target < index else None
+    if owner is None:
+        raise ValidationError(
+            f"entry {target} is not an event earlier in the log: only events can be corrected",
+            code="unknown_event",
+            field="payload.entry",
+        )
+    if actor_id is not None and owner != actor_id:
+        raise AuthorisationError(
+            f"entry {target} was posted by {owner}: only they or the operator may correct it",
+            code="not_event_owner",
+            field="payload.entry",
+        )
+    earlier = view.correction_of(target)
+    if earlier is not None:
+        raise ConflictError(
+            f"entry {target} was already corrected by entry {earlier}",
+            code="already_corrected",
+            field="payload.entry",
+        )
+    statement.verify_signature(signer_key)
+    return AcceptedCorrection(correction, actor_id, index)
 
 
 def admit(statement: Statement, *, index: int, time: datetime, view: RegistryView) -> Admission:
@@ -290,7 +418,11 @@ def admit(statement: Statement, *, index: int, time: datetime, view: RegistryVie
             admission = _revoke(statement, index, view)
         statement.verify_signature(genesis.operator_key)
         return admission
-    return _event(statement, time, view)
+    if statement.kind == "recall":
+        return _recall(statement, index, time, view)
+    if statement.kind == "correction":
+        return _correction(statement, index, time, view, genesis)
+    return _event(statement, index, time, view)
 
 
 class Registry:
@@ -301,6 +433,9 @@ class Registry:
         self.actors: dict[str, ActorRecord] = {}
         self.glns: dict[str, str] = {}
         self.keys: dict[str, KeyRecord] = {}
+        self.recalls: dict[str, RecallState] = {}
+        self.event_actors: dict[int, str] = {}
+        self.corrections: dict[int, int] = {}
 
     def genesis(self) -> Genesis | None:
         return self._genesis
@@ -314,6 +449,15 @@ class Registry:
 
     def key(self, key_id: str) -> KeyRecord | None:
         return self.keys.get(key_id)
+
+    def recall(self, recall_id: str) -> RecallState | None:
+        return self.recalls.get(recall_id)
+
+    def event_actor(self, index: int) -> str | None:
+        return self.event_actors.get(index)
+
+    def correction_of(self, index: int) -> int | None:
+        return self.corrections.get(index)
 
     def apply(self, admission: Admission) -> None:
         """Record the effect of an admitted statement."""
@@ -329,3 +473,18 @@ class Registry:
             self.keys[admission.key_id] = KeyRecord(
                 old.key_id, old.actor, old.public_key, old.index, admission.effective
             )
+        elif isinstance(admission, AcceptedEvent):
+            self.event_actors[admission.index] = admission.actor.actor
+        elif isinstance(admission, AcceptedRecall):
+            self.recalls[admission.notice.recall_id] = recall_state(
+                self.recalls.get(admission.notice.recall_id), admission
+            )
+        elif isinstance(admission, AcceptedCorrection):
+            self.corrections[admission.correction.entry] = admission.index
+
+
+def recall_state(before: RecallState | None, admission: AcceptedRecall) -> RecallState:
+    """The state of a recall after an admitted statement of it."""
+    notice = admission.notice
+    opener = admission.actor.actor if before is None else before.actor
+    return RecallState(notice.recall_id, opener, notice.status == "closed")

@@ -20,7 +20,7 @@ PUBLIC_KEY_SIZE = 32
 SIGNATURE_SIZE = 64
 # FORMAT.md section 2: "traceledger/v1/" || kind || 0x00 || JCS(...).
 DOMAIN_TAG = b"traceledger/v1/"
-STATEMENT_KINDS = ("genesis", "actor", "key", "revoke", "event")
+STATEMENT_KINDS = ("genesis", "actor", "key", "revoke", "event", "recall", "correction")
 
 
 def domain_prefix(kind: str) -> bytes:

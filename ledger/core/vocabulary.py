@@ -80,6 +80,8 @@ ROLE_NAMES: Mapping[str, Label] = MappingProxyType(
         "warehouse": Label("仓储", "warehouse"),
         "lab": Label("检测机构", "laboratory"),
         "retailer": Label("零售商", "retailer"),
+        "regulator": Label("市场监管部门", "regulator"),
+        "brand": Label("品牌方", "brand owner"),
     }
 )
 

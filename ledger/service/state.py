@@ -15,10 +15,32 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 
 from ledger.core.custody import CustodyChanges
 from ledger.core.entries import parse_entry
-from ledger.core.registry import ActorRecord, Admission, Genesis, KeyRecord, Revocation
+from ledger.core.registry import (
+    AcceptedCorrection,
+    AcceptedEvent,
+    AcceptedRecall,
+    ActorRecord,
+    Admission,
+    Genesis,
+    KeyRecord,
+    RecallState,
+    Revocation,
+    recall_state,
+)
 from ledger.core.signing import PublicKey, b64decode
 from ledger.core.timefmt import format_time, parse_entry_time
-from ledger.store.models import ActorRow, CustodyRow, FlagRow, KeyRow, LogEntry, ObjectEntry
+from ledger.store.models import (
+    ActorRow,
+    CorrectionRow,
+    CustodyRow,
+    FlagRow,
+    KeyRow,
+    LogEntry,
+    ObjectEntry,
+    RecallObjectRow,
+    RecallProductRow,
+    RecallRow,
+)
 
 _MISSING = object()
 
@@ -49,6 +71,12 @@ class BatchState:
     dirty_custody: set[str] = field(default_factory=set)
     object_rows: list[dict[str, object]] = field(default_factory=list)
     flag_rows: list[dict[str, object]] = field(default_factory=list)
+    # Recalls, event owners and corrections seen in this batch (they are few: a dict each).
+    _recalls: dict[str, RecallState | None] = field(default_factory=dict)
+    _event_actors: dict[int, str] = field(default_factory=dict)
+    _corrections: dict[int, int] = field(default_factory=dict)
+    new_recalls: list[AcceptedRecall] = field(default_factory=list)
+    new_corrections: list[AcceptedCorrection] = field(default_factory=list)
 
     # -- RegistryView -------------------------------------------------------------------
 
@@ -75,6 +103,37 @@ class BatchState:
             row = self.conn.execute(select(KeyRow).where(KeyRow.key_id == key_id)).first()
             self._keys[key_id] = None if row is None else _key_record(row)
         return self._keys[key_id]
+
+    def recall(self, recall_id: str) -> RecallState | None:
+        if recall_id not in self._recalls:
+            rows = self.conn.execute(
+                select(RecallRow.actor, RecallRow.status)
+                .where(RecallRow.recall_id == recall_id)
+                .order_by(RecallRow.entry_idx)
+            ).all()
+            closed = bool(rows) and rows[-1].status == "closed"
+            self._recalls[recall_id] = (
+                RecallState(recall_id, rows[0].actor, closed) if rows else None
+            )
+        return self._recalls[recall_id]
+
+    def event_actor(self, index: int) -> str | None:
+        if index in self._event_actors:
+            return self._event_actors[index]
+        row = self.conn.execute(
+            select(KeyRow.actor)
+            .join(LogEntry, LogEntry.signer == KeyRow.key_id)
+            .where(LogEntry.idx == index, LogEntry.kind == "event")
+        ).first()
+        return None if row is None else str(row.actor)
+
+    def correction_of(self, index: int) -> int | None:
+        if index in self._corrections:
+            return self._corrections[index]
+        found = self.conn.execute(
+            select(CorrectionRow.entry_idx).where(CorrectionRow.target_idx == index)
+        ).scalar()
+        return None if found is None else int(found)
 
     # -- custody (ledger.core.custody.CustodyState) -------------------------------------
 
@@ -172,6 +231,15 @@ class BatchState:
                 old.key_id, old.actor, old.public_key, old.index, admission.effective
             )
             self.revocations.append(admission)
+        elif isinstance(admission, AcceptedEvent):
+            self._event_actors[admission.index] = admission.actor.actor
+        elif isinstance(admission, AcceptedRecall):
+            recall_id = admission.notice.recall_id
+            self._recalls[recall_id] = recall_state(self.recall(recall_id), admission)
+            self.new_recalls.append(admission)
+        elif isinstance(admission, AcceptedCorrection):
+            self._corrections[admission.correction.entry] = admission.index
+            self.new_corrections.append(admission)
 
     def flush(self) -> None:
         """Write every pending derived row."""
@@ -234,8 +302,58 @@ class BatchState:
             conn.execute(insert(ObjectEntry), self.object_rows)
         if self.flag_rows:
             conn.execute(insert(FlagRow), self.flag_rows)
+        self._flush_recalls()
+        self._event_actors = {}
         self.new_actors, self.new_keys, self.revocations = [], [], []
         self.dirty_custody, self.object_rows, self.flag_rows = set(), [], []
+
+    def _flush_recalls(self) -> None:
+        recalls, corrections = self.new_recalls, self.new_corrections
+        if recalls:
+            self.conn.execute(
+                insert(RecallRow),
+                [
+                    {
+                        "entry_idx": r.index,
+                        "recall_id": r.notice.recall_id,
+                        "actor": r.actor.actor,
+                        "status": r.notice.status,
+                        "level": r.notice.level.number,
+                    }
+                    for r in recalls
+                ],
+            )
+            objects = [
+                {"object_id": o, "entry_idx": r.index} for r in recalls for o in r.notice.objects
+            ]
+            if objects:
+                self.conn.execute(insert(RecallObjectRow), objects)
+            products = [
+                {
+                    "gtin": p.gtin,
+                    "entry_idx": r.index,
+                    "first_day": p.first.isoformat(),
+                    "last_day": p.last.isoformat(),
+                }
+                for r in recalls
+                for p in r.notice.products
+            ]
+            if products:
+                self.conn.execute(insert(RecallProductRow), products)
+        if corrections:
+            self.conn.execute(
+                insert(CorrectionRow),
+                [
+                    {
+                        "target_idx": c.correction.entry,
+                        "entry_idx": c.index,
+                        "actor": c.actor,
+                        "reason": c.correction.reason,
+                    }
+                    for c in corrections
+                ],
+            )
+        self.new_recalls, self.new_corrections = [], []
 
 
 def _genesis_from_leaf(leaf: bytes) -> Genesis:

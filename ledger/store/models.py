@@ -157,7 +157,62 @@ class ScanSalt(Base):
 
 
 # Scan tables are not derived from the log: `ledger reindex` leaves them alone.
-DERIVED_TABLES = (ActorRow, KeyRow, ObjectEntry, CustodyRow, FlagRow, MerkleNode)
+class RecallRow(Base):
+    """One recall statement (FORMAT.md 3.7): the recall it belongs to and what it says. The
+    latest statement of a recall below a tree size is the recall as of that size."""
+
+    __tablename__ = "recall_statements"
+
+    entry_idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    recall_id: Mapped[str] = mapped_column(String(64), nullable=False, index=True)
+    actor: Mapped[str] = mapped_column(String(63), nullable=False)
+    status: Mapped[str] = mapped_column(String(8), nullable=False)
+    level: Mapped[int] = mapped_column(SmallInteger, nullable=False)
+
+
+class RecallObjectRow(Base):
+    """An object a recall statement names, to find the recalls reaching a scanned object."""
+
+    __tablename__ = "recall_objects"
+
+    object_id: Mapped[str] = mapped_column(String(400), primary_key=True)
+    entry_idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+
+
+class RecallProductRow(Base):
+    """A product range (GTIN and production days) a recall statement names."""
+
+    __tablename__ = "recall_products"
+
+    gtin: Mapped[str] = mapped_column(String(14), primary_key=True)
+    entry_idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+    last_day: Mapped[str] = mapped_column(String(10), primary_key=True)
+
+
+class CorrectionRow(Base):
+    """An event declared erroneous (FORMAT.md 3.8): the event's entry and the correction's."""
+
+    __tablename__ = "corrections"
+
+    target_idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    entry_idx: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    actor: Mapped[str | None] = mapped_column(String(63))  # None: the operator
+    reason: Mapped[str] = mapped_column(String(20), nullable=False)
+
+
+DERIVED_TABLES = (
+    ActorRow,
+    KeyRow,
+    ObjectEntry,
+    CustodyRow,
+    FlagRow,
+    MerkleNode,
+    RecallRow,
+    RecallObjectRow,
+    RecallProductRow,
+    CorrectionRow,
+)
 
 
 class ConsoleAccount(Base):

@@ -27,6 +27,8 @@ def test_roles_are_format_md_roles() -> None:
         "warehouse",
         "lab",
         "retailer",
+        "regulator",
+        "brand",
     )
     for roles in policy.STEP_ROLES.values():
         assert roles <= set(policy.ROLES)

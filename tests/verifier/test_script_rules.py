@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ledger import samples as ex
+from ledger.core import policy
 from ledger.core.errors import LedgerError
 from ledger.core.registry import ActorRecord, Genesis, KeyRecord, admit
 from ledger.core.registry import Registry as CoreRegistry
@@ -32,7 +33,8 @@ OPERATOR_PK = OPERATOR.public_key.raw
 
 def test_step_table_is_format_md() -> None:
     assert step_roles() == vl.BIZSTEP_ROLES
-    assert set().union(*vl.BIZSTEP_ROLES.values()) == vl.ROLES
+    assert set().union(*vl.BIZSTEP_ROLES.values()) == vl.ROLES - vl.RECALL_ROLES
+    assert vl.ROLES == set(policy.ROLES)
 
 
 # -- the time rule --------------------------------------------------------------------------

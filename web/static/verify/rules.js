@@ -31,7 +31,9 @@ export const STEP_ROLES = Object.freeze({
   retail_selling: ['retailer'],
 });
 
-export const ROLES = ['farm', 'processor', 'packer', 'carrier', 'warehouse', 'lab', 'retailer'];
+export const ROLES = ['farm', 'processor', 'packer', 'carrier', 'warehouse', 'lab', 'retailer', 'regulator', 'brand'];
+/** FORMAT.md 3.7: the roles that may sign a recall. */
+const RECALL_ROLES = ['regulator', 'brand'];
 const OPERATOR_KINDS = ['genesis', 'actor', 'key', 'revoke'];
 /** FORMAT.md 3.6 rule 4: how far after its entry's time an event may lie. */
 export const FUTURE_ALLOWANCE_MS = 10 * 60 * 1000;
@@ -52,6 +54,12 @@ export class Registry {
     this.glns = new Set();
     /** @type {Map<string, {keyId: string, actor: string, publicKey: Uint8Array, index: number, revokedMs: number|null}>} */
     this.keys = new Map();
+    /** @type {Map<string, {actor: string, closed: boolean}>} recall ID -> who opened it */
+    this.recalls = new Map();
+    /** @type {Map<number, string>} entry index of an event -> its actor */
+    this.eventActors = new Map();
+    /** @type {Map<number, number>} corrected entry -> the correction's entry */
+    this.corrections = new Map();
   }
 
   /**
@@ -66,6 +74,13 @@ export class Registry {
       this.keys.set(admission.record.keyId, admission.record);
     } else if (admission.kind === 'revoke') {
       this.keys.set(admission.keyId, { ...this.keys.get(admission.keyId), revokedMs: admission.effectiveMs });
+    } else if (admission.kind === 'event') {
+      this.eventActors.set(admission.index, admission.actor.actor);
+    } else if (admission.kind === 'recall') {
+      const opener = this.recalls.get(admission.recall)?.actor ?? admission.actor.actor;
+      this.recalls.set(admission.recall, { actor: opener, closed: admission.status === 'closed' });
+    } else if (admission.kind === 'correction') {
+      this.corrections.set(admission.target, admission.index);
     }
   }
 }
@@ -109,11 +124,12 @@ function time(payload, name) {
   return ms;
 }
 
-/** The GS1 mod-10 check digit of 13 digits holds. */
-function checkDigitOk(gln) {
+/** The GS1 mod-10 check digit (the last digit of a GLN, GTIN or SSCC) holds. */
+function checkDigitOk(digits) {
+  const n = digits.length - 1;
   let total = 0;
-  for (let i = 0; i < 12; i++) total += Number(gln[11 - i]) * (i % 2 === 0 ? 3 : 1);
-  return (10 - (total % 10)) % 10 === Number(gln[12]);
+  for (let i = 0; i < n; i++) total += Number(digits[n - 1 - i]) * (i % 2 === 0 ? 3 : 1);
+  return (10 - (total % 10)) % 10 === Number(digits[n]);
 }
 
 async function signedBy(statement, key) {
@@ -261,9 +277,8 @@ function eventHead(p) {
   return eventTime;
 }
 
-async function admitEvent(st, timeMs, entryTime, reg) {
-  const p = st.payload;
-  const eventTime = eventHead(p);
+/** FORMAT.md 3.6 rules 1-2: the signer's key, valid at the entry's time, and its actor. */
+function signingKey(st, timeMs, reg) {
   const key = reg.keys.get(st.signer);
   if (key === undefined) {
     throw fail('unknown_key', `key ${st.signer} is not added by an earlier entry of this bundle`);
@@ -273,6 +288,13 @@ async function admitEvent(st, timeMs, entryTime, reg) {
   }
   const actor = reg.actors.get(key.actor);
   if (actor === undefined) throw fail('unknown_actor', `the actor of key ${st.signer} is not registered`);
+  return { key, actor };
+}
+
+async function admitEvent(st, index, timeMs, entryTime, reg) {
+  const p = st.payload;
+  const eventTime = eventHead(p);
+  const { key, actor } = signingKey(st, timeMs, reg);
   const permitted = STEP_ROLES[p.bizStep]; // a known step: eventHead checked it
   if (!actor.roles.some((r) => permitted.includes(r))) {
     throw fail('role_not_permitted',
@@ -283,7 +305,129 @@ async function admitEvent(st, timeMs, entryTime, reg) {
     throw fail('event_in_future', `the event time ${p.eventTime} is more than 10 minutes after the entry's time ${entryTime}`);
   }
   await signedBy(st, key.publicKey);
-  return { kind: 'event', actor, key, bizStep: p.bizStep, eventTime: p.eventTime };
+  return { kind: 'event', index, actor, key, bizStep: p.bizStep, eventTime: p.eventTime };
+}
+
+// FORMAT.md 3.7 and 3.8: recalls and corrections, checked in full, in the core's order.
+const bad = (field, why) => fail('bad_value', `${field} ${why}`);
+const RECALL_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
+const VALUE = '[A-Za-z0-9!"$%&\'()*+,.:;<=>@_-]{1,80}';
+const RECALL_OBJECT = new RegExp(
+  `^https://id\\.gs1\\.org/(?:01/([0-9]{14})/(?:10|21)/${VALUE}|00/([0-9]{18})|414/([0-9]{13})/254/${VALUE})$`);
+const DAY = /^[0-9]{4}-[0-9]{2}-[0-9]{2}$/;
+
+/** Text as FORMAT.md 3.2 counts it: 1 to maxLen code points, no control character. */
+function textOk(v, maxLen) {
+  return typeof v === 'string' && [...v].length >= 1 && [...v].length <= maxLen && !CONTROL.test(v);
+}
+
+function recallWords(p, name) {
+  const v = p[name];
+  if (!isObject(v) || Object.keys(v).length === 0 || !Object.keys(v).every((k) => k === 'zh' || k === 'en')) {
+    throw bad(name, 'must give the text in Chinese, English or both');
+  }
+  for (const lang of ['zh', 'en']) {
+    if (has(v, lang) && !textOk(v[lang], 1000)) throw bad(`${name}.${lang}`, 'must be text of 1 to 1000 characters');
+  }
+}
+
+/** A real calendar day written YYYY-MM-DD, or null. */
+function calendarDay(v) {
+  if (typeof v !== 'string' || !DAY.test(v)) return null;
+  const [y, m, d] = v.split('-').map(Number);
+  const date = new Date(Date.UTC(y, m - 1, d));
+  date.setUTCFullYear(y); // years below 100 are not shifted to 19xx
+  return y >= 1 && date.getUTCFullYear() === y && date.getUTCMonth() === m - 1 && date.getUTCDate() === d ? v : null;
+}
+
+function recallProducts(v) {
+  if (!Array.isArray(v) || v.length > 100) throw bad('products', 'must be a list of at most 100 product ranges');
+  const seen = new Set();
+  v.forEach((item, n) => {
+    const where = `products[${n}]`;
+    const names = isObject(item) ? Object.keys(item).sort().join(',') : '';
+    if (names !== 'from,gtin,to') throw bad(where, 'must have exactly the members gtin, from and to');
+    if (typeof item.gtin !== 'string' || !/^[0-9]{14}$/.test(item.gtin)) throw bad(`${where}.gtin`, 'must be a GTIN of 14 digits');
+    if (!checkDigitOk(item.gtin)) throw bad(`${where}.gtin`, 'has a wrong check digit');
+    const first = calendarDay(item.from);
+    if (first === null) throw bad(`${where}.from`, 'must be a date written YYYY-MM-DD');
+    const last = calendarDay(item.to);
+    if (last === null) throw bad(`${where}.to`, 'must be a date written YYYY-MM-DD');
+    if (last < first) throw bad(`${where}.to`, 'is before its from date');
+    seen.add(`${item.gtin} ${first} ${last}`);
+  });
+  if (seen.size !== v.length) throw bad('products', 'names a product range twice');
+}
+
+function recallPayload(p) {
+  members(p, ['recall', 'status', 'level', 'reason', 'action', 'objects'], 'recall', ['products', 'note']);
+  if (typeof p.recall !== 'string' || !RECALL_ID.test(p.recall)) throw bad('recall', 'must be 1 to 64 letters, digits, ".", "_" or "-"');
+  if (!['open', 'update', 'closed'].includes(p.status)) throw bad('status', 'must be open, update or closed');
+  if (![1, 2, 3].includes(p.level)) throw bad('level', 'must be 1, 2 or 3');
+  recallWords(p, 'reason');
+  recallWords(p, 'action');
+  const objects = p.objects;
+  if (!Array.isArray(objects) || objects.length > 1000) throw bad('objects', 'must be a list of at most 1000 identifiers');
+  objects.forEach((o, n) => {
+    const m = typeof o === 'string' ? RECALL_OBJECT.exec(o) : null;
+    if (m === null) throw bad(`objects[${n}]`, 'must be a lot, unit, case or plot Digital Link');
+    if (!checkDigitOk(m.slice(1).find((g) => g !== undefined))) throw bad(`objects[${n}]`, 'has a wrong check digit');
+  });
+  if (new Set(objects).size !== objects.length) throw bad('objects', 'names an identifier twice');
+  if (has(p, 'products')) recallProducts(p.products);
+  if (has(p, 'note') && !textOk(p.note, 1000)) throw bad('note', 'must be text of 1 to 1000 characters');
+  if (objects.length === 0 && !(has(p, 'products') && p.products.length > 0)) throw bad('objects', 'is empty and no products are named');
+}
+
+async function admitRecall(st, timeMs, reg) {
+  const p = st.payload;
+  recallPayload(p);
+  const { key, actor } = signingKey(st, timeMs, reg);
+  if (!actor.roles.some((r) => RECALL_ROLES.includes(r))) {
+    throw fail('role_not_permitted', `actor ${actor.actor} may not sign a recall: only a regulator or a brand owner may`);
+  }
+  const state = reg.recalls.get(p.recall);
+  if (p.status === 'open') {
+    if (state !== undefined) throw fail('recall_exists', `recall ${p.recall} was already opened`);
+  } else if (state === undefined) {
+    throw fail('unknown_recall', `no recall ${p.recall} was opened`);
+  } else if (state.closed) {
+    throw fail('recall_closed', `recall ${p.recall} is closed`);
+  } else if (state.actor !== actor.actor && !actor.roles.includes('regulator')) {
+    throw fail('not_recall_owner', `recall ${p.recall} was opened by ${state.actor}`);
+  }
+  await signedBy(st, key.publicKey);
+  return { kind: 'recall', actor, recall: p.recall, status: p.status };
+}
+
+const EVENT_ID_LIST_MAX = 20;
+
+async function admitCorrection(st, index, timeMs, reg) {
+  const p = st.payload;
+  members(p, ['entry', 'reason', 'explanation'], 'correction', ['corrective_event_ids']);
+  if (!Number.isInteger(p.entry) || p.entry < 1) throw bad('entry', "must be the index of the erroneous event's entry");
+  if (!['did_not_occur', 'incorrect_data'].includes(p.reason)) throw bad('reason', 'must be did_not_occur or incorrect_data');
+  if (!textOk(p.explanation, 1000)) throw bad('explanation', 'must be text of 1 to 1000 characters');
+  if (has(p, 'corrective_event_ids')) {
+    const ids = p.corrective_event_ids;
+    if (!Array.isArray(ids) || ids.length < 1 || ids.length > EVENT_ID_LIST_MAX
+        || !ids.every((e) => typeof e === 'string' && EVENT_ID.test(e)) || new Set(ids).size !== ids.length) {
+      throw bad('corrective_event_ids', `must list 1 to ${EVENT_ID_LIST_MAX} different event IDs`);
+    }
+  }
+  let by = null;
+  let publicKey = reg.genesis.operatorKey;
+  if (st.signer !== reg.genesis.operatorKeyId) {
+    const { key, actor } = signingKey(st, timeMs, reg);
+    by = actor.actor;
+    publicKey = key.publicKey;
+  }
+  const owner = p.entry < index ? reg.eventActors.get(p.entry) : undefined;
+  if (owner === undefined) throw fail('unknown_event', `entry ${p.entry} is not an earlier event`);
+  if (by !== null && owner !== by) throw fail('not_event_owner', `entry ${p.entry} was posted by ${owner}, not ${by}`);
+  if (reg.corrections.has(p.entry)) throw fail('already_corrected', `entry ${p.entry} was already corrected`);
+  await signedBy(st, publicKey);
+  return { kind: 'correction', index, target: p.entry, actor: by };
 }
 
 /**
@@ -311,5 +455,7 @@ export async function admit(entry, reg) {
     await signedBy(st, reg.genesis.operatorKey);
     return admission;
   }
-  return admitEvent(st, entry.timeMs, entry.time, reg);
+  if (st.kind === 'recall') return admitRecall(st, entry.timeMs, reg);
+  if (st.kind === 'correction') return admitCorrection(st, entry.index, entry.timeMs, reg);
+  return admitEvent(st, entry.index, entry.timeMs, entry.time, reg);
 }
