@@ -579,8 +579,7 @@ def recall(
         "level": level,
         "reason": {
             "zh": "抽检发现镉含量超过食品安全国家标准限量（0.2 mg/kg）",
-            "en": "A sample test found cadmium above the national food safety limit "
-            "(0.2 mg/kg)",
+            "en": "A sample test found cadmium above the national food safety limit (0.2 mg/kg)",
         },
         "action": {
             "zh": "请停止食用，凭购物小票到购买门店全额退款。",

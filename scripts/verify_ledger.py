@@ -1434,7 +1434,7 @@ class Registry:
         """FORMAT.md 3.6 rules 1-2 for a recall or correction: the key and its actor."""
         rec = self.keys.get(signer)
         if rec is None:
-            return [("unknown_key", f"signer {signer} is not a key added by an earlier entry")], None
+            return [("unknown_key", f"signer {signer} is no key an earlier entry added")], None
         if rec.revoked_ns is not None and rec.revoked_ns <= entry_ns:
             return [("key_revoked", f"key {signer} was revoked before {entry_time}")], None
         actor = self.actors.get(rec.actor)

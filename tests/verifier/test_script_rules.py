@@ -34,7 +34,7 @@ OPERATOR_PK = OPERATOR.public_key.raw
 def test_step_table_is_format_md() -> None:
     assert step_roles() == vl.BIZSTEP_ROLES
     assert set().union(*vl.BIZSTEP_ROLES.values()) == vl.ROLES - vl.RECALL_ROLES
-    assert vl.ROLES == set(policy.ROLES)
+    assert set(policy.ROLES) == vl.ROLES
 
 
 # -- the time rule --------------------------------------------------------------------------
