@@ -60,7 +60,10 @@ class DemoKeys:
     def load(cls, keystore: Keystore, passphrase: str) -> DemoKeys:
         return cls(
             open_or_create(keystore, OPERATOR_KEY, passphrase),
-            {actor: open_or_create(keystore, _key_name(actor), passphrase) for actor in s.ACTORS},
+            {
+                actor: open_or_create(keystore, _key_name(actor), passphrase)
+                for actor in (*s.ACTORS, *s.RECALLERS)
+            },
         )
 
 
@@ -76,7 +79,8 @@ def _lot(plot: str) -> tuple[str, str]:
 def registrations(keys: DemoKeys) -> list[Statement]:
     """Actor registrations and their keys, signed by the operator."""
     out = []
-    for payload in s.actor_payloads():
+    recallers = [{"actor": actor, **details} for actor, details in s.RECALLERS.items()]
+    for payload in [*s.actor_payloads(), *recallers]:
         out.append(sign_statement("actor", payload, keys.operator))
         out.append(
             sign_statement(
@@ -406,11 +410,61 @@ def _sscc(n: int) -> str:
     return body + str(check_digit(body))
 
 
+# The lot the regulator recalls at the end of the season (plot 12's milled rice: its bags
+# show the recall), and the farm work the farm corrects (a dose typed wrong on plot 08).
+RECALLED_PLOT = "plot-12"
+RECALL_ID = "HLJ-SAMR-2026-031"
+CORRECTED_EVENT = s.event_id("2026:plot-08:fert2")
+
+
 def statements(keys: DemoKeys) -> list[Statement]:
     """Every statement of the sample, signed, in log order."""
-    return registrations(keys) + [
+    out = registrations(keys) + [
         sign_statement("event", payload, keys.producers[actor]) for actor, payload in chain_events()
     ]
+    return out + after_the_season(keys, out)
+
+
+def after_the_season(keys: DemoKeys, season: list[Statement]) -> list[Statement]:
+    """A correction of a mistyped dose (with the corrected record), and a recall of one
+    milled lot by the market regulator (FORMAT.md 3.7, 3.8)."""
+    # Entry 0 is the genesis: the season's statements are entries 1, 2, ...
+    wrong = 1 + next(
+        n for n, st in enumerate(season) if st.payload.get("eventID") == CORRECTED_EVENT
+    )
+    fixed = s.fertilising(
+        plot="plot-08",
+        time=_ts(date(2026, 7, 16), 6),
+        kg_per_ha=450,
+        product="复合肥 (NPK 15-15-15)",
+        eid=s.event_id("2026:plot-08:fert2:corrected"),
+    )
+    farm = keys.producers["wuchang-coop"]
+    recalled = gtin_uri(s.RICE_GTIN, lot=_lot(RECALLED_PLOT)[1])
+    return [
+        sign_statement("event", fixed, farm),
+        sign_statement(
+            "correction",
+            s.correction(
+                wrong,
+                explanation="施肥量录入错误：应为每公顷 450 千克，不是 600 千克 "
+                "(the dose was typed wrong: 450 kg/ha, not 600)",
+                corrective=[fixed["eventID"]],
+            ),
+            farm,
+        ),
+        sign_statement(
+            "recall",
+            s.recall(RECALL_ID, level=2, objects=[recalled]),
+            keys.producers["hlj-samr"],
+        ),
+    ]
+
+
+def recalled_unit_path() -> str:
+    """A bag of the recalled lot, as its label's QR code carries it."""
+    serial = _Plot(PLOTS.index(RECALLED_PLOT), RECALLED_PLOT).serials[0]
+    return f"/01/{s.BAG_GTIN}/10/{_lot(RECALLED_PLOT)[1]}/21/{serial}"
 
 
 def statement_count(keys: DemoKeys) -> int:

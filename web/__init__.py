@@ -31,6 +31,7 @@ from web import (
     errors,
     home,
     labels,
+    recalls,
     resolver,
     trace,
     vocabulary,
@@ -149,6 +150,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(labels.bp)
     app.register_blueprint(certificates.bp)
     app.register_blueprint(trace.bp)
+    app.register_blueprint(recalls.bp)
     app.register_blueprint(resolver.bp)
     app.after_request(add_security_headers)
     return app

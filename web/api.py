@@ -316,6 +316,48 @@ def trace() -> Response:
     return immutable(response) if pinned else response
 
 
+# -- recalls (FORMAT.md 3.7) -------------------------------------------------------------------
+
+RECALL_STATUSES = {"in_force": True, "closed": False, "all": None}
+
+
+@bp.get("/recalls")
+def recalls() -> Response:
+    """The recalls as of a tree size: those in force (default), closed or all; with
+    ``object``, those that reach that unit or lot (the GS1 resolver's gs1:recallStatus)."""
+    status = request.args.get("status", "in_force")
+    if status not in RECALL_STATUSES:
+        raise bad_parameter("status", "status is in_force, closed or all")
+    tree_size = int_param("tree_size", minimum=1) if "tree_size" in request.args else None
+    if "object" in request.args:
+        try:
+            identifier = gs1.parse_identifier(str_param("object"), field="object")
+        except LedgerError as exc:
+            raise bad_parameter(
+                "object", f"object is not a GS1 Digital Link: {exc.message}"
+            ) from exc
+        if identifier.ai != "01" or (identifier.lot is None and identifier.serial is None):
+            raise bad_parameter("object", "object is a lot or a unit")
+        size, found = ledger().recalls_reaching(identifier.object_key(), tree_size)
+        wanted = RECALL_STATUSES[status]
+        found = [r for r in found if wanted is None or r.notice.in_force == wanted]
+    else:
+        size, found = ledger().recalls(in_force=RECALL_STATUSES[status], tree_size=tree_size)
+    response = jsonify({"tree_size": size, "recalls": [r.to_json() for r in found]})
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@bp.get("/recalls/<recall_id>")
+def recall(recall_id: str) -> Response:
+    """One recall, its statements, and what it reaches: lots downstream and who holds them."""
+    tree_size = int_param("tree_size", minimum=1) if "tree_size" in request.args else None
+    found, reached = ledger().recall(recall_id, tree_size)
+    response = jsonify({**found.to_json(), "reach": reached.to_json()})
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 # -- object histories -----------------------------------------------------------------------
 
 

@@ -16,7 +16,9 @@ from ledger.catalogue import Catalogue
 from ledger.core.bundle import BundleReport
 from ledger.core.events import Event, Quantity
 from ledger.core.gs1 import GS1Identifier, parse_identifier
+from ledger.core.timefmt import parse_entry_time
 from ledger.service.lineage import Lineage, Step
+from ledger.service.recalls import CorrectionNote, Recall
 from web import proof_words
 from web.chart import Chart, Reading, temperature_chart
 from web.flag_text import flag_text
@@ -69,6 +71,24 @@ class StepView:
     # whether the document store holds the file.
     report_sha256: str = ""
     report_stored: bool = False
+    # Set when the event was declared erroneous (FORMAT.md 3.8): what the correction says.
+    correction: str = ""
+
+
+@dataclass(frozen=True)
+class RecallView:
+    """A recall reaching the product, worded for shoppers, in both languages where given."""
+
+    recall_id: str
+    in_force: bool
+    headline: str
+    level: str
+    deadlines: str
+    texts: tuple[tuple[str, str, str], ...]  # (language tag, reason, what to do), page's first
+    signed_by: str
+    since: str
+    entries: tuple[int, ...]
+    verified: bool
 
 
 @dataclass(frozen=True)
@@ -90,6 +110,8 @@ class ScanView:
     verdict: str
     problems: tuple[str, ...]  # every failure with its check's name, for the details
     tree_size: int
+    recalls: tuple[RecallView, ...] = ()
+    corrected: int = 0  # how many steps were declared erroneous
 
 
 def local_time(moment: datetime, offset: str | None = None) -> str:
@@ -244,7 +266,12 @@ def report_hashes(lineage: Lineage) -> frozenset[str]:
 
 
 def _step_view(
-    step: Step, report: BundleReport, namer: _Namer, lang: str, stored: frozenset[str]
+    step: Step,
+    report: BundleReport,
+    namer: _Namer,
+    lang: str,
+    stored: frozenset[str],
+    correction: CorrectionNote | None = None,
 ) -> StepView:
     event = step.event
     failure = proof_words.step_failure(report, step.index)
@@ -263,6 +290,58 @@ def _step_view(
         failure=failure,
         report_sha256=sha256,
         report_stored=sha256 in stored,
+        correction=_correction_words(correction, lang) if correction is not None else "",
+    )
+
+
+def _correction_words(note: CorrectionNote, lang: str) -> str:
+    who = _("the ledger operator") if note.by is None else note.by
+    reason = (
+        _("it did not happen")
+        if note.correction.reason == "did_not_occur"
+        else _("its details were wrong")
+    )
+    return _(
+        "Declared erroneous on %(when)s by %(who)s: %(reason)s. “%(explanation)s” "
+        "(ledger entry #%(entry)s)",
+        when=local_time(parse_entry_time(note.entry.time, field="time"), "+08:00"),
+        who=who,
+        reason=reason,
+        explanation=note.correction.explanation,
+        entry=note.entry.index,
+    )
+
+
+def _recall_view(recall: Recall, report: BundleReport, lang: str) -> RecallView:
+    notice = recall.notice
+    level = notice.level
+    order = ("zh", "en") if lang == "zh" else ("en", "zh")
+    texts = tuple(
+        (tag, notice.reason.get(tag, ""), notice.action.get(tag, ""))
+        for tag in order
+        if tag in notice.reason or tag in notice.action
+    )
+    if notice.in_force:
+        headline = _("Recalled: do not eat this product")
+    else:
+        headline = _("A recall of this product was closed")
+    return RecallView(
+        recall_id=notice.recall_id,
+        in_force=notice.in_force,
+        headline=headline,
+        level=level.name_zh if lang == "zh" else _("Level %(n)s recall", n=level.number),
+        deadlines=_(
+            "Under China's food recall rules a level %(n)s recall starts within %(hours)s "
+            "hours and is completed within %(days)s working days.",
+            n=level.number,
+            hours=level.start_hours,
+            days=level.complete_working_days,
+        ),
+        texts=texts,
+        signed_by=recall.actor_name,
+        since=local_time(parse_entry_time(recall.opened.time, field="time"), "+08:00"),
+        entries=tuple(e.index for e in recall.statements),
+        verified=report.ok,
     )
 
 
@@ -314,7 +393,10 @@ def scan_view(
         origin=(ilmd.origin_region if ilmd and ilmd.origin_region else ""),
         variety=(ilmd.variety if ilmd and ilmd.variety else ""),
         farm=harvests[0].actor.name if harvests else "",
-        steps=tuple(_step_view(s, report, namer, lang, stored) for s in lineage.steps),
+        steps=tuple(
+            _step_view(s, report, namer, lang, stored, lineage.corrections.get(s.index))
+            for s in lineage.steps
+        ),
         anomalies=anomalies,
         critical=any(f.severity == "critical" for f in lineage.flags),
         chart=_chart(lineage),
@@ -322,4 +404,6 @@ def scan_view(
         verdict=proof_words.verdict(report, {s.index for s in lineage.steps}),
         problems=proof_words.problems(report),
         tree_size=lineage.tree_size,
+        recalls=tuple(_recall_view(r, report, lang) for r in lineage.recalls),
+        corrected=len(lineage.corrections),
     )

@@ -61,6 +61,7 @@ def trace_bundle(
     """A bundle (FORMAT.md 9) of a trace: every entry of its nodes and edges, and the
     registrations behind their signers, against ``checkpoint`` (of the trace's size)."""
     indices = {i for node in found.nodes for i in node.entries} | {e.index for e in found.edges}
+    indices |= set(found.corrected.values())
     events = _entries(conn, indices)
     signers = {entry.statement.signer for entry in events}
     keys = conn.execute(select(KeyRow).where(KeyRow.key_id.in_(signers))).all() if signers else []

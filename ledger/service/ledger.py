@@ -23,6 +23,9 @@ from ledger.service.bundles import checkpoint_of_size, trace_bundle
 from ledger.service.checkpoints import SignedCheckpoint, latest_checkpoint
 from ledger.service.enrolments import Enrolments, EnrolmentState
 from ledger.service.holdings import Holdings, holdings
+from ledger.service.lineage import lineage
+from ledger.service.recall_reach import Reach, reach
+from ledger.service.recalls import Recall, get_recall, list_recalls
 from ledger.service.reindex import reindex
 from ledger.service.sequencer import Appended, Clock, Sequencer, system_clock
 from ledger.service.state import BatchState
@@ -222,16 +225,47 @@ class Ledger:
     ) -> Trace:
         """Everything ``direction`` ("forward" or "backward") of an object, as of
         ``tree_size`` (default: the latest checkpoint's, else the whole log)."""
+        tree_size = self._tree_size(tree_size)
+        size = self.size()
+        with self.engine.connect() as conn:
+            return trace(
+                conn, object_id, direction, tree_size, depth=depth, with_holders=tree_size == size
+            )
+
+    def _tree_size(self, tree_size: int | None) -> int:
+        """``tree_size``, or the latest checkpoint's (else the whole log's); 404 if absurd."""
         size = self.size()
         if tree_size is None:
             latest = self.latest_checkpoint()
             tree_size = latest.tree_size if latest is not None else size
         if not 1 <= tree_size <= size:
             raise NotFoundError.of("no_such_tree", size=tree_size)
+        return tree_size
+
+    def recalls(
+        self, *, in_force: bool | None = None, tree_size: int | None = None
+    ) -> tuple[int, list[Recall]]:
+        """The recalls as of ``tree_size`` (default: the latest checkpoint's), and that size."""
+        size = self._tree_size(tree_size)
         with self.engine.connect() as conn:
-            return trace(
-                conn, object_id, direction, tree_size, depth=depth, with_holders=tree_size == size
-            )
+            return size, list_recalls(conn, size, in_force=in_force)
+
+    def recalls_reaching(
+        self, object_id: str, tree_size: int | None = None
+    ) -> tuple[int, list[Recall]]:
+        """The recalls that reach the unit or lot ``object_id`` (FORMAT.md 3.7), and the
+        tree size they are read at."""
+        subject = parse_identifier(object_id, field="object")
+        size = self._tree_size(tree_size)
+        with self.engine.connect() as conn:
+            return size, list(lineage(conn, subject, size).recalls)
+
+    def recall(self, recall_id: str, tree_size: int | None = None) -> tuple[Recall, Reach]:
+        """One recall and what it reaches; holders are the current ones at the log's size."""
+        size = self._tree_size(tree_size)
+        with self.engine.connect() as conn:
+            found = get_recall(conn, recall_id, size)
+            return found, reach(conn, found, size, holders=size == self.size())
 
     def trace_bundle(self, found: Trace) -> bytes:
         """A proof bundle of a trace (FORMAT.md 9 and 12), against the checkpoint of its

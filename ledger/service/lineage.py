@@ -17,7 +17,9 @@ Everything is read from the log's entries; the derived tables only find them.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
+from datetime import date
 from functools import lru_cache
 from typing import Any
 
@@ -31,12 +33,14 @@ from ledger.core.flags import Flag, flag_params, history_flags
 from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.core.registry import ActorRecord
 from ledger.service.queries import object_history
+from ledger.service.recalls import CorrectionNote, Recall, corrections_of, recalls_reaching
 from ledger.store.models import ActorRow, FlagRow, KeyRow, LogEntry
 
 # Bounds on one walk, so that a pathological log cannot make a page view expensive.
 MAX_OBJECTS = 64
 MAX_EVENTS = 400
 PARSED_CACHE = 4096  # parsed event entries kept per process (a few KB each)
+_LOT = re.compile(r"https://id\.gs1\.org/01/([0-9]{14})/10/[^/]+")
 
 
 @dataclass(frozen=True)
@@ -63,6 +67,12 @@ class Lineage:
     steps: tuple[Step, ...]
     registrations: tuple[Entry, ...]
     by_gln: dict[str, ActorRecord] = field(default_factory=dict)  # every actor a step names
+    recalls: tuple[Recall, ...] = ()  # the recalls reaching the subject (FORMAT.md 3.7)
+    corrections: dict[int, CorrectionNote] = field(default_factory=dict)  # by step index
+
+    @property
+    def recalls_in_force(self) -> tuple[Recall, ...]:
+        return tuple(r for r in self.recalls if r.notice.in_force)
 
     @property
     def flags(self) -> tuple[Flag, ...]:
@@ -71,8 +81,13 @@ class Lineage:
         return tuple(sorted(found, key=lambda f: (f.severity != "critical", f.index or 0)))
 
     def entries(self) -> list[Entry]:
-        """Every entry a verifier needs, in log order."""
-        return sorted([*self.registrations, *(s.entry for s in self.steps)], key=lambda e: e.index)
+        """Every entry a verifier needs, in log order: the steps, the recalls and corrections
+        about them, and the registrations behind all their signers."""
+        found = {e.index: e for e in self.registrations}
+        found.update((s.index, s.entry) for s in self.steps)
+        found.update((e.index, e) for r in self.recalls for e in r.statements)
+        found.update((c.entry.index, c.entry) for c in self.corrections.values())
+        return [found[i] for i in sorted(found)]
 
 
 @lru_cache(maxsize=PARSED_CACHE)
@@ -137,6 +152,10 @@ class _Walk:
                     event.plot, self._previous_harvest(event.plot, entry.index), entry.index, False
                 )
 
+    def objects(self) -> set[str]:
+        """Every object the walk reached: the subject and everything upstream of it."""
+        return {object_id for object_id, *_ in self.queued}
+
     def _unpacked(self, child: str, parent: str, packed_at: int) -> int:
         """The index at which ``child`` left ``parent`` (or the end of the tree)."""
         for entry, event in self.history(child):
@@ -165,8 +184,11 @@ def lineage(conn: Connection, subject: str | GS1Identifier, tree_size: int) -> L
     walk = _Walk(conn, tree_size)
     walk.visit(ident.object_key(), 0, tree_size, True)
     events = sorted(walk.events.values(), key=lambda pair: pair[0].index)
-
+    recalls = recalls_reaching(conn, walk.objects(), lots_made(events), tree_size)
+    corrections = corrections_of(conn, [entry.index for entry, _ in events], tree_size)
+    extra = [e for r in recalls for e in r.statements] + [c.entry for c in corrections.values()]
     signers = {entry.statement.signer for entry, _ in events}
+    signers |= {e.statement.signer for e in extra}
     keys = conn.execute(select(KeyRow).where(KeyRow.key_id.in_(signers))).all() if signers else []
     actor_rows = (
         conn.execute(select(ActorRow).where(ActorRow.actor.in_({k.actor for k in keys}))).all()
@@ -220,7 +242,25 @@ def lineage(conn: Connection, subject: str | GS1Identifier, tree_size: int) -> L
     glns = {gln for _, event in events for gln in _glns(event)}
     named = conn.execute(select(ActorRow).where(ActorRow.gln.in_(glns))).all() if glns else []
     by_gln = {row.gln: _record(row) for row in named}
-    return Lineage(ident, tree_size, steps, registrations, by_gln)
+    return Lineage(ident, tree_size, steps, registrations, by_gln, tuple(recalls), corrections)
+
+
+def lots_made(events: list[tuple[Entry, Event]]) -> dict[str, tuple[str, date]]:
+    """The lots the events made (commissioned or transformed into) -> (GTIN, production day
+    in the event's own offset), for recalls of product ranges (FORMAT.md 3.7)."""
+    made: dict[str, tuple[str, date]] = {}
+    for _, event in events:
+        made_here: tuple[str, ...] = ()
+        if event.biz_step == "commissioning":
+            made_here = event.objects
+        elif event.event_type == "TransformationEvent":
+            # Units made are made with their lot: a bag lot is produced the day it is filled.
+            made_here = (*event.outputs, *(lot for _, lot in event.unit_lots))
+        for object_id in made_here:
+            match = _LOT.fullmatch(object_id)
+            if match is not None:
+                made.setdefault(object_id, (match.group(1), event.local_date))
+    return made
 
 
 def _record(row: Row[Any]) -> ActorRecord:

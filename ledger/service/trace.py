@@ -19,6 +19,7 @@ from sqlalchemy import Connection, select
 from ledger.core.errors import NotFoundError
 from ledger.core.trace import Link, links_of
 from ledger.service.lineage import parsed_event
+from ledger.service.recalls import corrections_of
 from ledger.store.models import CustodyRow, LogEntry, ObjectEntry
 
 MAX_DEPTH = 64
@@ -56,6 +57,9 @@ class Trace:
     nodes: tuple[Node, ...]
     edges: tuple[Link, ...]
     complete: bool
+    # Entries declared erroneous (FORMAT.md 3.8) whose links the trace did not follow, and
+    # the entries of those corrections: erroneous entry -> correction entry.
+    corrected: dict[int, int] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -65,6 +69,9 @@ class Trace:
             "complete": self.complete,
             "nodes": [n.to_json() for n in self.nodes],
             "edges": [e.to_json() for e in self.edges],
+            "corrected": [
+                {"entry": index, "correction": by} for index, by in sorted(self.corrected.items())
+            ],
         }
 
 
@@ -74,6 +81,7 @@ class _Walk:
     tree_size: int
     forward: bool
     entries: dict[str, list[int]] = field(default_factory=lambda: defaultdict(list))
+    corrected: dict[int, int] = field(default_factory=dict)
 
     def links(self, objects: list[str]) -> list[Link]:
         """The links the entries about ``objects`` record, each entry read once."""
@@ -88,6 +96,10 @@ class _Walk:
             for object_id, index, leaf in rows:
                 self.entries[object_id].append(index)
                 found[index] = leaf
+        # An event declared erroneous links nothing: the corrected history is traced.
+        for index, note in corrections_of(self.conn, list(found), self.tree_size).items():
+            self.corrected[index] = note.entry.index
+            del found[index]
         out: list[Link] = []
         for index in sorted(found):
             _entry, event = parsed_event(found[index])
@@ -138,7 +150,7 @@ def trace(
         for object_id, level in sorted(level_of.items(), key=lambda item: (item[1], item[0]))
     )
     ordered = tuple(sorted(edges.values(), key=lambda e: (e.index, e.source, e.target)))
-    return Trace(start, direction, tree_size, nodes, ordered, complete)
+    return Trace(start, direction, tree_size, nodes, ordered, complete, dict(walk.corrected))
 
 
 def _holders(conn: Connection, objects: list[str]) -> dict[str, tuple[str | None, str | None]]:
