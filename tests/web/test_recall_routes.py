@@ -1,0 +1,84 @@
+"""GET /api/v1/recalls[/<id>], the recall pages, and the recall at the top of the scan page
+of every bag it reaches, in both languages; a clear 4xx for every malformed request."""
+
+from __future__ import annotations
+
+import pytest
+from flask.testing import FlaskClient
+
+from ledger import demo
+
+RECALLED_BAG = "https://id.gs1.org" + demo.recalled_unit_path()
+CLEAN_BAG = "https://id.gs1.org" + demo.sample_unit_path()
+
+
+def test_the_recalls_in_force_and_those_reaching_a_bag(demo_client: FlaskClient) -> None:
+    listed = demo_client.get("/api/v1/recalls")
+    assert listed.status_code == 200
+    (recall,) = listed.json["recalls"]
+    assert recall["recall"] == demo.RECALL_ID and recall["in_force"] is True
+    assert recall["level"] == 2 and recall["level_name"]["zh"] == "二级召回"
+    assert recall["start_within_hours"] == 48 and recall["complete_within_working_days"] == 20
+    assert recall["actor"] == "hlj-samr" and recall["reason"]["en"]
+    reaching = demo_client.get("/api/v1/recalls", query_string={"object": RECALLED_BAG})
+    assert [r["recall"] for r in reaching.json["recalls"]] == [demo.RECALL_ID]
+    clean = demo_client.get("/api/v1/recalls", query_string={"object": CLEAN_BAG})
+    assert clean.json["recalls"] == []
+    assert demo_client.get("/api/v1/recalls?status=closed").json["recalls"] == []
+
+
+def test_one_recall_with_its_reach(demo_client: FlaskClient) -> None:
+    answer = demo_client.get(f"/api/v1/recalls/{demo.RECALL_ID}")
+    assert answer.status_code == 200
+    reach = answer.json["reach"]
+    assert any(h["store"] and h["actor"] == "fresh-mart-sh" for h in reach["holders"])
+    assert any(lot.endswith("/10/WC26-M12") for lot in reach["lots"])
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "code"),
+    [
+        ("/api/v1/recalls?status=bogus", 400, "bad_parameter"),
+        ("/api/v1/recalls?object=not-a-link", 400, "bad_parameter"),
+        ("/api/v1/recalls?object=https://id.gs1.org/414/6901234000016/254/plot-07", 400,
+         "bad_parameter"),
+        ("/api/v1/recalls?tree_size=zero", 400, "bad_parameter"),
+        ("/api/v1/recalls?tree_size=99999999", 404, "no_such_tree"),
+        ("/api/v1/recalls/NO-SUCH-RECALL", 404, "unknown_recall"),
+    ],
+)  # fmt: skip
+def test_malformed_and_unknown_requests(
+    demo_client: FlaskClient, url: str, status: int, code: str
+) -> None:
+    answer = demo_client.get(url)
+    assert answer.status_code == status
+    assert answer.json["error"]["code"] == code
+
+
+@pytest.mark.parametrize(
+    ("lang", "headline", "store"),
+    [
+        ("zh", "已被召回：请勿食用", "上海鲜超连锁"),
+        ("en", "Recalled: do not eat this product", "上海鲜超连锁"),
+    ],
+)
+def test_the_scan_page_of_a_recalled_bag_says_so_first(
+    demo_client: FlaskClient, lang: str, headline: str, store: str
+) -> None:
+    page = demo_client.get(demo.recalled_unit_path() + f"?lang={lang}").get_data(as_text=True)
+    assert headline in page
+    assert page.index(headline) < page.index('class="product"')  # before everything else
+    assert "镉" in page and "cadmium" in page  # both languages of what the regulator signed
+    clean = demo_client.get(demo.sample_unit_path() + f"?lang={lang}").get_data(as_text=True)
+    assert headline not in clean
+    recall_page = demo_client.get(f"/recalls/{demo.RECALL_ID}?lang={lang}")
+    assert recall_page.status_code == 200 and store in recall_page.get_data(as_text=True)
+    assert demo.RECALL_ID in demo_client.get(f"/recalls?lang={lang}").get_data(as_text=True)
+
+
+def test_a_corrected_step_is_marked_on_the_scan_page(demo_client: FlaskClient) -> None:
+    # A bag of plot 08, whose second fertilising was declared erroneous by the farm.
+    path = demo.sample_unit_path().replace("M07", "M08").replace("/21/100071", "/21/200001")
+    page = demo_client.get(path + "?lang=en").get_data(as_text=True)
+    assert "A correction was made" in page
+    assert "Declared erroneous on" in page and "450" in page
