@@ -514,7 +514,17 @@ def resolve_compressed(segment: str) -> Response:
     if request.method == "OPTIONS":
         return _options()
     try:
-        uncompressed = decompress_digital_link(_root() + "/" + segment, field="code")
+        try:
+            uncompressed = decompress_digital_link(_root() + "/" + segment, field="code")
+        except ValidationError as error:
+            # One segment that does not decompress is more likely a mistyped address than a
+            # damaged code: 404, with the reason.
+            raise NotFoundError(
+                f"nothing is kept at this address, and it is not a compressed GS1 Digital "
+                f"Link: {error.message}",
+                code="bad_identifier",
+                field="code",
+            ) from error
     except LedgerError as error:
         if wants_bundle() or "linkType" in request.args:
             raise
