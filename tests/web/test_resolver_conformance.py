@@ -13,6 +13,8 @@ from urllib.parse import quote
 import jsonschema
 import pytest
 from flask.testing import FlaskClient
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from ledger import demo, samples
 from ledger.core.dl_compression import compress_digital_link
@@ -293,3 +295,24 @@ def test_a_lot_of_serialised_units_opens_its_certificate(resolver: FlaskClient) 
     assert VOC + "traceability" not in context
     assert resolver.get(BAG_LOT + "?linkType=gs1:traceability").status_code == 404
     assert resolver.get(BAG_LOT + "?format=bundle").status_code == 404
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    link_type=st.text(max_size=40),
+    segment=st.text(
+        alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_",
+        min_size=10,
+        max_size=40,
+    ),
+)
+def test_hostile_link_types_and_segments_get_a_4xx_never_a_500(
+    resolver: FlaskClient, link_type: str, segment: str
+) -> None:
+    asked = resolver.get(LOT + "?linkType=" + quote(link_type))
+    assert asked.status_code in (200, 300, 307, 400, 404)
+    if asked.status_code >= 400:
+        assert asked.json["error"]["code"] in ("bad_parameter", "no_link")
+    assert resolver.get("/" + segment, headers=HTML).status_code in (200, 307, 400, 404)
