@@ -67,10 +67,15 @@ def wants_page() -> bool:
     return accept["text/html"] > accept["application/json"]
 
 
-def error_page(error: LedgerError, status: int) -> Response:
-    """The friendly error page (also used by the resolver for unknown codes)."""
+def error_page(error: LedgerError, status: int, kind: str | None = None) -> Response:
+    """The friendly error page (also used by the resolver for unknown codes; ``kind`` says
+    whether the code named a lot or a unit)."""
     html = render_template(
-        "not_found.html", error=error, lang=str(get_locale() or "zh"), home=url_for("home.index")
+        "not_found.html",
+        error=error,
+        kind=kind,
+        lang=str(get_locale() or "zh"),
+        home=url_for("home.index"),
     )
     return Response(html, status=status, mimetype="text/html")
 

@@ -4,27 +4,45 @@
 ``/01/{gtin}/21/{serial}``) a unit. A person gets the scan page; ``?format=bundle`` or
 ``Accept: application/json`` gets the proof bundle (FORMAT.md section 9). Bundles and
 page contents are cached per checkpoint: for a fixed checkpoint they never change.
+
+It is a GS1-Conformant resolver (FORMAT.md section 13): ``?linkType=linkset`` or ``Accept:
+application/linkset+json`` gets the object's RFC 9264 linkset, ``?linkType=gs1:X`` a 307 to
+that link, compressed Digital Links resolve as their uncompressed form, and
+``/.well-known/gs1resolver`` describes the resolver.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
-from flask import Blueprint, Response, current_app, render_template, request
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
 from ledger.core.bundle import BundleReport, verify_bundle
+from ledger.core.certificate import creation
 from ledger.core.digital_link import CANONICAL_STEM
+from ledger.core.dl_compression import decompress_digital_link, looks_compressed
 from ledger.core.errors import LedgerError, NotFoundError, ValidationError
 from ledger.core.gs1 import GS1Identifier, parse_identifier
+from ledger.core.linkset import (
+    DEFAULT_LINK,
+    GS1_VOC,
+    LINKSET_CONTEXT,
+    Link,
+    link_type_of,
+    linkset_document,
+)
 from ledger.service.bundles import Bundle, build_bundle, checkpoint_of_size
+from ledger.service.certificates import own_steps
 from ledger.service.checkpoints import SignedCheckpoint
 from ledger.service.ledger import Ledger
 from web.catalogue import current_catalogue
@@ -36,6 +54,11 @@ bp = Blueprint("resolver", __name__)
 MAX_PATH = 300  # far longer than any valid GTIN + lot + serial path
 IMMUTABLE = "public, max-age=31536000, immutable"
 _NOTICES = "<!-- notices -->"  # where a cached page takes its per-scan part
+LINKSET_TYPE = "application/linkset+json"
+ALLOWED_METHODS = "GET, HEAD, OPTIONS"
+# The shortest compressed Digital Link (a GLN or a GTIN alone) takes 10 characters; shorter
+# single-segment paths are plain unknown addresses.
+MIN_COMPRESSED = 10
 
 
 @dataclass(frozen=True)
@@ -152,17 +175,25 @@ def raw_path() -> str:
     return raw.split("?", 1)[0]
 
 
-def _subject() -> GS1Identifier:
-    """The lot or unit the path names. A malformed code names nothing here: 404, not 400."""
-    path = raw_path()
-    try:
-        if len(path) > MAX_PATH:
-            raise ValidationError(
-                _("This code is far longer than any product code."), code="bad_identifier"
-            )
-        return parse_identifier("https://id.gs1.org" + path, field="code", allowed=("lot", "unit"))
-    except ValidationError as error:
-        raise NotFoundError(error.message, code=error.code, field="code") from error
+def _subject(path: str) -> GS1Identifier:
+    """The lot or unit a Digital Link path names. A code that breaks the Digital Link syntax
+    is a 400 (the GS1-Conformant resolver standard); a well-formed GTIN alone names a product
+    class, which this ledger does not resolve: 404."""
+    if len(path) > MAX_PATH:
+        raise ValidationError(
+            _("This code is far longer than any product code."), code="bad_identifier", field="code"
+        )
+    # A trailing slash is tolerated, as the standard asks.
+    uri = CANONICAL_STEM + (path[:-1] if path.endswith("/") and len(path) > 1 else path)
+    subject = parse_identifier(uri, field="code")
+    if subject.kind not in ("lot", "unit"):
+        raise NotFoundError(
+            "this ledger resolves lots (/01/{gtin}/10/{lot}) and units (…/21/{serial}); "
+            f"{subject.object_key()} names neither",
+            code="bad_identifier",
+            field="code",
+        )
+    return subject
 
 
 def _tree_size() -> int | None:
@@ -184,16 +215,35 @@ def wants_bundle() -> bool:
     )
 
 
+def _link_type_asked() -> str | None:
+    """``linkset`` for the linkset, a GS1 link type's local name, or None for the default."""
+    asked = request.args.get("linkType")
+    if asked is None:
+        accept = request.accept_mimetypes
+        # An exact media type, at least as wanted as HTML and JSON (not a browser's */*).
+        named = LINKSET_TYPE in {value for value, _q in accept}
+        linkset = accept.quality(LINKSET_TYPE)
+        if (
+            named
+            and linkset > 0
+            and linkset >= max(accept["text/html"], accept["application/json"])
+        ):
+            return "linkset"
+        return None
+    if asked in ("linkset", "all"):
+        return "linkset"
+    return link_type_of(asked)
+
+
 def _bundle_response(resolved: Resolved, pinned: bool) -> Response:
     bundle = resolved.bundle
     response = Response(bundle.document, mimetype="application/json")
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.headers["Vary"] = "Accept"
     if pinned:
         response.headers["Cache-Control"] = IMMUTABLE
     else:
         response.headers["Cache-Control"] = "public, max-age=60"
-        response.headers["Link"] = f'<{bundle_url(bundle)}>; rel="canonical"'
+        response.headers.add("Link", f'<{bundle_url(bundle)}>; rel="canonical"')
     return response
 
 
@@ -219,25 +269,251 @@ def _lot_warning(subject: GS1Identifier, view: ScanView) -> str | None:
     return None
 
 
-@bp.get("/01/<path:rest>")
-def resolve(rest: str) -> Response:
-    """The scan page, or the proof bundle, of the lot or unit the path names."""
+# ---------------------------------------------------------------------------------------
+# Links (GS1-Conformant resolver standard): what the resolver knows about one object
+# ---------------------------------------------------------------------------------------
+
+
+def _root() -> str:
+    return request.url_root.removesuffix("/")
+
+
+def _anchor(subject: GS1Identifier) -> str:
+    """The uncompressed Digital Link URI of the request on this resolver."""
+    return subject.uri(_root())
+
+
+def object_links(subject: GS1Identifier, resolved: Resolved) -> tuple[list[Link], Link]:
+    """Every link this ledger has for ``subject``, and the default (the scan page)."""
+    root = _root()
+    anchor = _anchor(subject)
+    canonical = quote(subject.object_key(), safe="")
+    is_lot = subject.serial is None
+    pip = Link(
+        "pip",
+        anchor,
+        "Lot journey and proof (scan page)" if is_lot else "Product journey and proof (scan page)",
+        "text/html",
+        ("zh", "en"),
+    )
+    links = [
+        pip,
+        Link(
+            "traceability",
+            root + bundle_url(resolved.bundle),
+            "Proof bundle: every signed entry and inclusion proof",
+            "application/json",
+        ),
+        Link(
+            "epcis", f"{root}/epcis/epcs/{canonical}/events", "EPCIS 2.0 events", "application/json"
+        ),
+        Link(
+            "recallStatus",
+            f"{root}/api/v1/recalls?object={canonical}",
+            "Recall status",
+            "application/json",
+        ),
+    ]
+    documents = current_app.extensions["documents"]
+    for sha256 in sorted(report_hashes(resolved.bundle.lineage)):
+        if documents.has(sha256):
+            document = documents.get(sha256)
+            links.append(
+                Link(
+                    "certificationInfo",
+                    root + url_for("documents.serve", sha256=sha256),
+                    f"Laboratory report {sha256[:12]}",
+                    document.media_type,
+                )
+            )
+    if is_lot and any(
+        creation(subject.object_key(), s.event) for s in resolved.bundle.lineage.steps
+    ):
+        links.append(
+            Link(
+                "certificationInfo",
+                root + "/certificates" + subject.uri(""),
+                "Compliance certificate (承诺达标合格证)",
+                "text/html",
+                ("zh", "en"),
+            )
+        )
+    return links, pip
+
+
+def _lot_of_units(subject: GS1Identifier) -> bool:
+    """True for a lot no event names itself but whose units an event creates (the bags
+    filled from milled rice): its certificate page describes it."""
+    if subject.kind != "lot":
+        return False
+    ledger = current_app.extensions["ledger"]
+    with ledger.engine.connect() as conn:
+        steps = own_steps(conn, subject)
+    return any(creation(subject.object_key(), s.event) for s in steps)
+
+
+def lot_of_units_links(subject: GS1Identifier) -> tuple[list[Link], Link]:
+    """The links of a lot of serialised units: its certificate is its page (a bundle names
+    objects by its events, and these events name the units, not the lot: FORMAT.md 9.3)."""
+    root = _root()
+    canonical = quote(subject.object_key(), safe="")
+    certificate = root + "/certificates" + subject.uri("")
+    pip = Link("pip", certificate, "Lot certificate and origin", "text/html", ("zh", "en"))
+    links = [
+        pip,
+        Link(
+            "certificationInfo",
+            certificate,
+            "Compliance certificate (承诺达标合格证)",
+            "text/html",
+            ("zh", "en"),
+        ),
+        Link(
+            "epcis", f"{root}/epcis/epcs/{canonical}/events", "EPCIS 2.0 events", "application/json"
+        ),
+        Link(
+            "recallStatus",
+            f"{root}/api/v1/recalls?object={canonical}",
+            "Recall status",
+            "application/json",
+        ),
+    ]
+    return links, pip
+
+
+def _description(subject: GS1Identifier) -> str:
+    name = current_catalogue().display_name(subject.key, "en")
+    if subject.serial is not None:
+        return f"{name}, serial {subject.serial}"
+    return f"{name}, lot {subject.lot}"
+
+
+def _linkset_header(subject: GS1Identifier) -> str:
+    return f'<{_anchor(subject)}?linkType=linkset>; rel="linkset"; type="{LINKSET_TYPE}"'
+
+
+def _linkset_response(subject: GS1Identifier, links: list[Link], default: Link) -> Response:
+    document = linkset_document(_anchor(subject), _description(subject), links, default)
+    response = Response(json.dumps(document, ensure_ascii=False, indent=1), mimetype=LINKSET_TYPE)
+    response.headers.add(
+        "Link",
+        f'<{LINKSET_CONTEXT}>; rel="http://www.w3.org/ns/json-ld#context"; '
+        'type="application/ld+json"',
+    )
+    response.headers["Cache-Control"] = "public, max-age=60"
+    response.headers["Vary"] = "Accept"
+    return response
+
+
+def _passed_on_query() -> str:
+    """The request's query string without ``linkType``, passed on when redirecting."""
+    raw = request.query_string.decode("latin-1")
+    kept = [p for p in raw.split("&") if p and p.split("=", 1)[0] != "linkType"]
+    return "&".join(kept)
+
+
+def _choose(candidates: list[Link]) -> list[Link]:
+    """The links that best match the request's Accept and Accept-Language headers."""
+    named = {value for value, _q in request.accept_mimetypes}
+    by_type = [c for c in candidates if c.media_type in named]
+    if by_type:
+        best = max(request.accept_mimetypes.quality(c.media_type or "") for c in by_type)
+        candidates = [
+            c for c in by_type if request.accept_mimetypes.quality(c.media_type or "") == best
+        ]
+    languages = [lang.split("-")[0] for lang, _q in request.accept_languages]
+    for lang in languages:
+        by_lang = [c for c in candidates if lang in c.hreflang]
+        if by_lang and len(by_lang) < len(candidates):
+            return by_lang
+    return candidates
+
+
+def _redirect(subject: GS1Identifier, link_type: str, links: list[Link], default: Link) -> Response:
+    """307 to the link of the requested type (the query string passed on), 300 when several
+    fit equally well, 404 (no_link) when the object has none of that type."""
+    if link_type == DEFAULT_LINK:
+        candidates = [default]
+    else:
+        candidates = [link for link in links if link.link_type == link_type]
+    if not candidates:
+        raise NotFoundError.of(
+            "no_link", field="linkType", link_type=link_type, object=_anchor(subject)
+        )
+    chosen = _choose(candidates)
+    if len(chosen) > 1:
+        body = linkset_document(_anchor(subject), _description(subject), chosen, default)
+        response = Response(json.dumps(body, ensure_ascii=False), status=300, mimetype=LINKSET_TYPE)
+        return response
+    query = _passed_on_query()
+    target = chosen[0].href
+    if query:
+        target += ("&" if "?" in target else "?") + query
+    response = Response("", status=307)
+    response.headers["Location"] = target
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+# ---------------------------------------------------------------------------------------
+# The views
+# ---------------------------------------------------------------------------------------
+
+
+@bp.after_request
+def _cors(response: Response) -> Response:
+    """Every resolver answer may be read by any site's script (the standard asks for CORS),
+    and names the methods it supports."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Accept-Language"
+    response.headers["Access-Control-Expose-Headers"] = "Link, Location, Content-Type, Vary"
+    return response
+
+
+def _options() -> Response:
+    response = Response("", status=204)
+    response.headers["Allow"] = ALLOWED_METHODS
+    response.headers["Access-Control-Max-Age"] = "86400"
+    return response
+
+
+def _answer(path: str, same_as: str | None = None) -> Response:
+    """The answer for the Digital Link ``path`` (uncompressed): the scan page by default, the
+    bundle, the linkset, or a redirect to one link."""
+    if request.method == "OPTIONS":
+        return _options()
     bundle_wanted = wants_bundle()
+    link_type: str | None = None
+    subject: GS1Identifier | None = None
     try:
-        subject = _subject()
+        link_type = _link_type_asked()
+        subject = _subject(path)
         cache: ScanCache = current_app.extensions["scan_cache"]
         pinned = _tree_size()
         checkpoint = cache.current_checkpoint() if pinned is None else cache.checkpoint(pinned)
-        resolved = cache.resolved(subject, checkpoint)
+        try:
+            resolved = cache.resolved(subject, checkpoint)
+        except NotFoundError:
+            if bundle_wanted or not _lot_of_units(subject):
+                raise
+            return _with_links(_units_lot_answer(subject, link_type), subject, same_as)
+        if link_type is not None:
+            links, default = object_links(subject, resolved)
+            if link_type == "linkset":
+                response = _linkset_response(subject, links, default)
+            else:
+                response = _redirect(subject, link_type, links, default)
+            return _with_links(response, subject, same_as)
     except LedgerError as error:
-        if bundle_wanted:
+        if bundle_wanted or link_type is not None or "linkType" in request.args:
             raise
-        return error_page(error, status_for(error))
+        page = error_page(error, status_for(error), kind=subject.kind if subject else None)
+        return page
     if bundle_wanted:
-        return _bundle_response(resolved, pinned is not None)
+        return _with_links(_bundle_response(resolved, pinned is not None), subject, same_as)
 
     lang = str(get_locale() or "zh")
-    path = raw_path()
     page = cache.page(resolved, lang, path)
     scans = current_app.extensions["scans"]
     now = datetime.now(UTC)
@@ -257,4 +533,73 @@ def resolve(rest: str) -> Response:
     response = Response(html, mimetype="text/html")
     response.headers["Cache-Control"] = "private, no-cache"  # the scan count changes on every view
     response.headers["Vary"] = "Accept, Accept-Language"
+    return _with_links(response, subject, same_as)
+
+
+def _units_lot_answer(subject: GS1Identifier, link_type: str | None) -> Response:
+    """A lot of serialised units: the linkset, a requested link, or the default link (its
+    certificate page) by a 307, as the standard's default redirect."""
+    links, default = lot_of_units_links(subject)
+    if link_type == "linkset":
+        return _linkset_response(subject, links, default)
+    return _redirect(subject, link_type or DEFAULT_LINK, links, default)
+
+
+def _with_links(response: Response, subject: GS1Identifier, same_as: str | None) -> Response:
+    """The Link header every answer carries: the linkset, and for a compressed request its
+    uncompressed URI (``owl:sameAs``)."""
+    response.headers.add("Link", _linkset_header(subject))
+    if same_as is not None:
+        response.headers.add("Link", f'<{same_as}>; rel="owl:sameAs"')
+    return response
+
+
+@bp.route("/01/<path:rest>", methods=["GET", "OPTIONS"], provide_automatic_options=False)
+def resolve(rest: str) -> Response:
+    """The scan page, proof bundle, linkset or one link of the lot or unit the path names."""
+    return _answer(raw_path())
+
+
+@bp.route("/<segment>", methods=["GET", "OPTIONS"], provide_automatic_options=False)
+def resolve_compressed(segment: str) -> Response:
+    """A compressed Digital Link (``/AQnYUc1gmiER...``) answered as its uncompressed form,
+    which the ``Link`` header names (``owl:sameAs``); anything else in one segment is 404."""
+    if len(segment) < MIN_COMPRESSED or not looks_compressed(segment):
+        raise NotFoundError("nothing is kept at this address", code="not_found", field="path")
+    if request.method == "OPTIONS":
+        return _options()
+    try:
+        try:
+            uncompressed = decompress_digital_link(_root() + "/" + segment, field="code")
+        except ValidationError as error:
+            # One segment that does not decompress is more likely a mistyped address than a
+            # damaged code: 404, with the reason.
+            raise NotFoundError(
+                f"nothing is kept at this address, and it is not a compressed GS1 Digital "
+                f"Link: {error.message}",
+                code="bad_identifier",
+                field="code",
+            ) from error
+    except LedgerError as error:
+        if wants_bundle() or "linkType" in request.args:
+            raise
+        return error_page(error, status_for(error))
+    path = "/" + uncompressed.removeprefix(_root() + "/").split("?", 1)[0]
+    return _answer(path, same_as=uncompressed)
+
+
+@bp.route("/.well-known/gs1resolver", methods=["GET", "OPTIONS"], provide_automatic_options=False)
+def description() -> Response:
+    """The resolver description file the GS1-Conformant resolver standard asks for."""
+    if request.method == "OPTIONS":
+        return _options()
+    body = {
+        "name": "traceledger: a verifiable traceability ledger",
+        "resolverRoot": _root(),
+        "supportedPrimaryKeys": ["01"],
+        "supportedLinkType": [{"namespace": GS1_VOC, "prefix": "gs1:"}],
+        "linkTypeDefaultCanBeLinkset": False,
+    }
+    response = Response(json.dumps(body, indent=1), mimetype="application/json")
+    response.headers["Cache-Control"] = "public, max-age=3600"
     return response

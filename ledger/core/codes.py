@@ -224,6 +224,14 @@ _ALL = (
         "packing), so it has no certificate",
         _F10,
     ),
+    Code(
+        "no_link",
+        "answer",
+        404,
+        "this resolver has no gs1:{link_type} link for {object}: ask with ?linkType=linkset "
+        "for the links it has",
+        _F10,
+    ),
     # -- the product catalogue and business contacts, kept by the operator's console ------
     Code(
         "bad_product_name",

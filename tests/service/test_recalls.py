@@ -42,7 +42,7 @@ def test_the_recall_reaches_the_bags_of_its_lot_and_no_other(
     assert [r.recall_id for r in reaching] == [demo.RECALL_ID]
     assert reaching[0].notice.in_force and reaching[0].notice.level.number == 2
     assert ledger.recalls_reaching(CLEAN_BAG)[1] == []
-    recall, reached = ledger.recall(demo.RECALL_ID)
+    _recall, reached = ledger.recall(demo.RECALL_ID)
     gtin, lot = ex.BAG_GTIN, "WC26-M12"
     bags = {u.identifier.object_key() for u in ledger.units_of_lot(gtin, lot)}
     assert len(bags) == demo.BAGS_PER_LOT
@@ -58,7 +58,7 @@ def test_the_recall_reaches_the_bags_of_its_lot_and_no_other(
 def test_a_recalled_bags_bundle_carries_the_recall_and_verifies(
     season: tuple[Ledger, demo.DemoKeys],
 ) -> None:
-    ledger, keys = season
+    ledger, _keys = season
     subject = parse_identifier(RECALLED_BAG, field="object")
     with ledger.engine.connect() as conn:
         checkpoint = checkpoint_of_size(conn, ledger.size())

@@ -32,7 +32,8 @@ OPENAPI = json.loads(OPENAPI_PATH.read_text(encoding="utf-8"))
 ANSWERED = [c for c in CODES.values() if c.status is not None]
 # Codes with a status that no /api/v1 route answers: the static files' byte ranges, the
 # console's forms (when the server holds no operator key; the catalogue editor's and the
-# business contact's rules), and the certificate page of a lot nothing creates.
+# business contact's rules), the certificate page of a lot nothing creates, and the
+# resolver's link types.
 NOT_API = {
     "requested_range_not_satisfiable",
     "no_operator_key",
@@ -44,6 +45,7 @@ NOT_API = {
     "unknown_product",
     "bad_contact",
     "no_certificate",
+    "no_link",  # the resolver's ?linkType= (FORMAT.md 13), not under /api/v1
 }
 
 

@@ -82,28 +82,30 @@ def test_a_label_printed_with_the_wrong_lot_is_called_out(demo_client: FlaskClie
 
 
 @pytest.mark.parametrize(
-    ("path", "code"),
+    ("path", "status", "code"),
     [
-        ("/01/06901234000122/10/WC26-M07/21/999999", "unknown_object"),
-        ("/01/06901234000123/10/WC26-M07", "bad_check_digit"),
-        ("/01/0690123400012X/10/A", "bad_identifier"),
-        ("/01/06901234000122/21/100071/10/WC26-M07", "bad_identifier"),  # qualifiers out of order
-        ("/01/06901234000122/10/" + "L" * 21, "bad_identifier"),  # lot longer than 20
-        ("/01/06901234000122/10/A%00B", "bad_identifier"),  # control character
-        ("/01/06901234000122/10/" + "9" * 400, "bad_identifier"),
-        ("/01/06901234000122", "bad_identifier"),  # a product class, not a lot or unit
+        ("/01/06901234000122/10/WC26-M07/21/999999", 404, "unknown_object"),
+        ("/01/06901234000123/10/WC26-M07", 400, "bad_check_digit"),
+        ("/01/0690123400012X/10/A", 400, "bad_identifier"),
+        ("/01/06901234000122/21/100071/10/WC26-M07", 400, "bad_identifier"),  # out of order
+        ("/01/06901234000122/10/" + "L" * 21, 400, "bad_identifier"),  # lot longer than 20
+        ("/01/06901234000122/10/A%00B", 400, "bad_identifier"),  # control character
+        ("/01/06901234000122/10/" + "9" * 400, 400, "bad_identifier"),
+        ("/01/06901234000122", 404, "bad_identifier"),  # a product class, not a lot or unit
     ],
 )
-def test_unreadable_or_unknown_codes_get_a_helpful_404(
-    demo_client: FlaskClient, path: str, code: str
+def test_unreadable_or_unknown_codes_get_a_helpful_4xx(
+    demo_client: FlaskClient, path: str, status: int, code: str
 ) -> None:
+    # The GS1-Conformant resolver standard: 400 for a code that breaks the Digital Link
+    # syntax, 404 for a well-formed one the resolver knows nothing about.
     for lang, words in (("zh", "商品"), ("en", "product")):
         response = demo_client.get(path, headers={"Accept": "text/html", "Accept-Language": lang})
-        assert response.status_code == 404
+        assert response.status_code == status
         html = response.get_data(as_text=True)
         assert words in html and f"<code>{code}</code>" in html and "Traceback" not in html
     as_json = demo_client.get(path + "?format=bundle")
-    assert as_json.status_code == 404 and as_json.json["error"]["code"] == code
+    assert as_json.status_code == status and as_json.json["error"]["code"] == code
 
 
 def test_producer_text_and_codes_are_escaped(demo_client: FlaskClient) -> None:
@@ -111,7 +113,7 @@ def test_producer_text_and_codes_are_escaped(demo_client: FlaskClient) -> None:
         "/01/06901234000122/10/%3Cscript%3Ealert(1)%3C%2Fscript%3E", headers=HTML
     )
     html = response.get_data(as_text=True)
-    assert response.status_code == 404
+    assert response.status_code == 400  # '<' and '>' may not be in a lot
     assert "<script>alert" not in html and "&lt;script&gt;" in html
 
 
