@@ -58,7 +58,7 @@ def users_of(doc: dict[str, Any], node: int) -> frozenset[int]:
 
 # -- tampering with it, as a damaged database or a forger would --------------------------------
 
-TRANSPORT = 124  # the sample bag's truck: a step of its lineage
+TRANSPORT = 128  # the sample bag's truck: a step of its lineage
 
 
 def other_char(c: str) -> str:

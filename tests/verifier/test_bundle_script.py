@@ -39,7 +39,7 @@ def test_demo_bundle_verifies_with_the_operator_key(good: bc.DemoBundle, bundle_
     lines = out.splitlines()
     assert lines[-1].startswith("VERIFIED: ") and f"steps of {bc.SUBJECT} against" in lines[-1]
     # The bag's last step: the retailer received it.
-    step = next(line for line in lines if line.split()[0] == "125")
+    step = next(line for line in lines if line.split()[0] == "129")
     assert "receiving" in step and "fresh-mart-sh" in step and "2026-11-10T09:07:00+08:00" in step
     assert step.endswith("OK")
     assert "WARNING" not in err
@@ -52,10 +52,10 @@ def test_json_report_has_the_browser_verifiers_shape(
     report = json.loads(out)
     assert status == 0
     assert report["ok"] is True and report["operator_key_checked"] is True
-    assert report["checkpoint"]["ok"] is True and report["checkpoint"]["size"] > 125
+    assert report["checkpoint"]["ok"] is True and report["checkpoint"]["size"] > 129
     assert report["bundleFailures"] == []
-    assert report["steps"][-3:] == [123, 124, 125]  # shipping, transporting, receiving
-    entry = report["entries"]["124"]
+    assert report["steps"][-3:] == [127, 128, 129]  # shipping, transporting, receiving
+    entry = report["entries"]["128"]
     assert entry["ok"] is True and entry["kind"] == "event" and entry["failures"] == []
     assert entry["verified"]["bizStep"] == "transporting"
     assert entry["verified"]["actor"] == "coldchain-express"

@@ -133,7 +133,7 @@ def test_bundle_is_served_for_format_or_accept_and_verifies(
     # The unpinned bundle names its immutable, pinned URL.
     link = by_param.headers["Link"]
     pinned = re.fullmatch(r'<([^>]+)>; rel="canonical"', link).group(1)  # type: ignore[union-attr]
-    assert pinned == "/01/06901234000122/21/100071?format=bundle&tree_size=250"
+    assert pinned == "/01/06901234000122/21/100071?format=bundle&tree_size=257"
     fixed = demo_client.get(pinned)
     assert fixed.data == by_param.data
     assert fixed.headers["Cache-Control"] == "public, max-age=31536000, immutable"
@@ -143,7 +143,7 @@ def test_the_page_links_the_pinned_bundle_and_names_the_operator_key(
     demo_client: FlaskClient, demo_ledger_copy: Ledger
 ) -> None:
     html = page(demo_client, UNIT)
-    assert 'data-bundle-url="/01/06901234000122/21/100071?format=bundle&amp;tree_size=250"' in html
+    assert 'data-bundle-url="/01/06901234000122/21/100071?format=bundle&amp;tree_size=257"' in html
     assert f'data-verifier-key="{demo_ledger_copy.operator.vkey}"' in html
     assert 'script type="module" src="/static/verify/page.js"' in html
 
