@@ -206,6 +206,21 @@ _ALL = (
         "the trace holds {count} entries, more than a bundle's {limit}: ask for a smaller depth",
         _F10,
     ),
+    Code(
+        "bad_date_range",
+        "answer",
+        400,
+        "a date range runs forwards from 'from' to 'to' (exclusive), over at most 731 days: "
+        "{why}",
+        _F10,
+    ),
+    Code(
+        "report_too_large",
+        "answer",
+        400,
+        "the report would hold {count} {what}, more than {limit}: ask for a shorter date range",
+        _F10,
+    ),
     Code("no_checkpoint", "answer", 404, "this ledger has signed no checkpoint yet", _F10),
     Code("no_such_tree", "answer", 404, "there is no tree of size {size}", _F10),
     Code("no_such_checkpoint", "answer", 404, "no checkpoint of size {size} was signed", _F10),
