@@ -26,6 +26,8 @@ from ledger.service.ledger import Ledger
 from ledger.service.queries import MAX_PAGE, StoredEntry
 from ledger.service.sequencer import MAX_BATCH, Appended, system_clock
 from ledger.service.trace import MAX_DEPTH
+from web.catalogue import current_catalogue
+from web.reports import download, parse_request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -314,6 +316,15 @@ def trace() -> Response:
     # Pinned below the log's size, a trace never changes (holders are given only at the top).
     pinned = tree_size is not None and tree_size < ledger().size()
     return immutable(response) if pinned else response
+
+
+@bp.get("/report")
+def report() -> Response:
+    """The regulator's sortable spreadsheet of one lot, or of a product's lots over a date
+    range: one row per critical tracking event, as CSV or XLSX (docs/REPORT.md)."""
+    asked = parse_request(request.args.to_dict(flat=False))
+    found = ledger().report(asked.query, current_catalogue())
+    return download(found, asked.format, asked.lang)
 
 
 # -- object histories -----------------------------------------------------------------------

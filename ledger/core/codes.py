@@ -210,8 +210,7 @@ _ALL = (
         "bad_date_range",
         "answer",
         400,
-        "a date range runs forwards from 'from' to 'to' (exclusive), over at most 731 days: "
-        "{why}",
+        "a date range runs forwards from 'from' to 'to' (exclusive), over at most 731 days: {why}",
         _F10,
     ),
     Code(

@@ -27,21 +27,25 @@ from ledger.core.vocabulary import Label
 
 __all__ = [
     "COLUMNS",
+    "COUNT_UNIT",
     "CTES",
     "CTE_NAMES",
     "LANGUAGES",
     "MAX_RANGE_DAYS",
     "Column",
+    "Lang",
     "Party",
     "Query",
     "Report",
     "Row",
+    "cells",
     "check_date_range",
     "csv_text",
     "cte_of",
     "escape_formula",
     "headers",
     "included",
+    "reference_words",
     "unit_words",
 ]
 
