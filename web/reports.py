@@ -92,4 +92,6 @@ def download(report: Report, fmt: str, lang: Lang) -> Response:
     # Made against the latest checkpoint: the same request may answer more rows later.
     response.headers["Cache-Control"] = "no-cache"
     response.headers["X-Tree-Size"] = str(report.tree_size)
+    # Another origin's page may read the file name and tree size too.
+    response.headers["Access-Control-Expose-Headers"] = "Content-Disposition, X-Tree-Size"
     return response

@@ -12,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from openpyxl import load_workbook
 
-from ledger import demo
 from ledger.service.ledger import Ledger
 from tests.web.test_console import PASSWORD, log_in
 from web import create_app
@@ -28,6 +27,7 @@ def test_a_lot_as_csv_with_chinese_headers(demo_client: FlaskClient) -> None:
     assert answer.status_code == 200
     assert answer.headers["Content-Type"] == "text/csv; charset=utf-8"
     assert answer.headers["Access-Control-Allow-Origin"] == "*"
+    assert "X-Tree-Size" in answer.headers["Access-Control-Expose-Headers"]
     disposition = answer.headers["Content-Disposition"]
     assert disposition.startswith("attachment; filename=") and disposition.endswith('.csv"')
     assert "06901234000108-WC26-P07" in disposition
@@ -169,7 +169,3 @@ def test_the_console_page_downloads_the_report(console: FlaskClient) -> None:
         },
     )
     assert unknown.status_code == 404 and "unknown_object" in unknown.text
-
-
-def test_demo_sample_lot_is_the_bag_lot() -> None:
-    assert demo.sample_lot() == ("06901234000122", "WC26-M07")
