@@ -26,6 +26,8 @@ from ledger.service.ledger import Ledger
 from ledger.service.queries import MAX_PAGE, StoredEntry
 from ledger.service.sequencer import MAX_BATCH, Appended, system_clock
 from ledger.service.trace import MAX_DEPTH
+from web.catalogue import current_catalogue
+from web.reports import download, parse_request
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -356,6 +358,15 @@ def recall(recall_id: str) -> Response:
     response = jsonify({**found.to_json(), "reach": reached.to_json()})
     response.headers["Cache-Control"] = "no-cache"
     return response
+
+
+@bp.get("/report")
+def report() -> Response:
+    """The regulator's sortable spreadsheet of one lot, or of a product's lots over a date
+    range: one row per critical tracking event, as CSV or XLSX (docs/REPORT.md)."""
+    asked = parse_request(request.args.to_dict(flat=False))
+    found = ledger().report(asked.query, current_catalogue())
+    return download(found, asked.format, asked.lang)
 
 
 # -- object histories -----------------------------------------------------------------------

@@ -38,12 +38,15 @@ from ledger.core.products import Product, parse_celsius
 from ledger.core.timefmt import format_time, parse_event_time
 from ledger.service.ledger import Ledger
 from web import console_auth
-from web.catalogue import products
+from web.catalogue import current_catalogue, products
 from web.certificates import certificate_path
 from web.console_auth import ConsoleUser
 from web.console_words import rule_message
+from web.reports import download, parse_request
 
 bp = Blueprint("console", __name__, url_prefix="/console")
+
+REPORT_FIELDS = ("lot", "product", "from", "to", "format", "lang")
 
 ROLE_WORDS = {
     "farm": _l("farm or co-operative"),
@@ -473,6 +476,31 @@ def lot_units(gtin: str, lot: str) -> ResponseReturnValue:
         links=lot_links(identifier),
         units=[(unit, unit.identifier.uri("")) for unit in units],
     )
+
+
+@bp.get("/report")
+@login_required
+def regulator_report() -> ResponseReturnValue:
+    """The regulator's spreadsheet: a form (lot or product, dates, format, language); sent,
+    the file itself, or the form again with the rule its input broke."""
+    args = request.args.to_dict(flat=False)
+    values = {name: (args.get(name) or [""])[0] for name in REPORT_FIELDS}
+    lang = str(get_locale() or "zh")
+    if not (values["lot"].strip() or values["product"].strip()) and "send" not in args:
+        return page("console/report.html", values=values, default_lang=lang)
+    try:
+        asked = parse_request(args, default_lang="zh" if lang == "zh" else "en")
+        found = ledger().report(asked.query, current_catalogue())
+    except LedgerError as error:
+        status = 404 if isinstance(error, NotFoundError) else 400
+        return page(
+            "console/report.html",
+            status,
+            values=values,
+            default_lang=lang,
+            error=rule_message(error),
+        )
+    return download(found, asked.format, asked.lang)
 
 
 def register(app: Flask) -> None:

@@ -78,6 +78,27 @@ RULE_WORDS = {
     ("unknown_product", None): _l("No product with this GTIN is in the catalogue."),
     ("bad_contact", "phone"): _l("The phone number must be at most 40 characters."),
     ("bad_contact", "address"): _l("The address must be at most 200 characters."),
+    # The regulator's report.
+    ("bad_time", "from"): _l("The first day must be a date such as 2026-09-01."),
+    ("bad_time", "to"): _l("The day after the last must be a date such as 2026-10-01."),
+    ("bad_date_range", None): _l(
+        "The end date must come after the start date (the end day itself is not included) "
+        "and at most 731 days later; a report of a product needs both dates."
+    ),
+    ("report_too_large", None): _l("The report would be too large: choose a shorter date range."),
+    ("bad_parameter", "lot"): _l(
+        "Give the lot as its GS1 Digital Link (…/01/GTIN/10/LOT), or a GTIN and the lot code."
+    ),
+    ("bad_identifier", "lot"): _l(
+        "A lot code is 1 to 20 letters, digits or GS1 punctuation marks."
+    ),
+    ("bad_identifier", "product"): _l(
+        "This is not a valid GTIN: a GTIN is 8, 12, 13 or 14 digits ending with its check digit."
+    ),
+    ("bad_check_digit", "product"): _l(
+        "The GTIN's last digit (its check digit) is wrong: check it for a typing mistake."
+    ),
+    ("unknown_object", None): _l("The ledger has no events about this lot or product."),
     ("no_operator_key", None): _l(
         "The operator key is not unlocked on this server, so nothing can be signed: "
         "restart it with LEDGER_PASSPHRASE set."

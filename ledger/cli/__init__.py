@@ -20,6 +20,7 @@ from ledger.cli.context import EXIT_ERROR, Settings
 from ledger.cli.keys import keys
 from ledger.cli.labels import labels
 from ledger.cli.log import checkpoint, export, init, post, reindex, show, trace, verify
+from ledger.cli.report import report
 from ledger.cli.serve import demo, serve
 from ledger.core.errors import LedgerError
 from ledger.keystore import DEFAULT_DIR
@@ -72,6 +73,7 @@ main.add_command(post)
 main.add_command(import_rows)
 main.add_command(show)
 main.add_command(trace)
+main.add_command(report)
 main.add_command(checkpoint)
 main.add_command(export)
 main.add_command(labels)

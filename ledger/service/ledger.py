@@ -4,15 +4,18 @@ open its database with ``open_database`` (they import nothing from ``ledger.stor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import IO, Any
 
 from sqlalchemy import Engine
 
+from ledger.catalogue import Catalogue
 from ledger.core.errors import ConflictError, NotFoundError, StoreError
 from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.core.note import NoteSigner, NoteVerifier
+from ledger.core.report import Query
+from ledger.core.report import Report as Spreadsheet
 from ledger.core.signing import SigningKey
 from ledger.core.statements import Statement, sign_statement
 from ledger.core.timefmt import format_time
@@ -27,6 +30,7 @@ from ledger.service.lineage import lineage
 from ledger.service.recall_reach import Reach, reach
 from ledger.service.recalls import Recall, get_recall, list_recalls
 from ledger.service.reindex import reindex
+from ledger.service.report import build_report
 from ledger.service.sequencer import Appended, Clock, Sequencer, system_clock
 from ledger.service.state import BatchState
 from ledger.service.trace import Trace, trace
@@ -266,6 +270,32 @@ class Ledger:
         with self.engine.connect() as conn:
             found = get_recall(conn, recall_id, size)
             return found, reach(conn, found, size, holders=size == self.size())
+
+    def report(
+        self,
+        query: Query,
+        catalogue: Catalogue,
+        corrected: Mapping[int, object] | None = None,
+    ) -> Spreadsheet:
+        """The regulator's spreadsheet of ``query`` (docs/REPORT.md), as of the latest
+        signed checkpoint (the whole log before the first one)."""
+        latest = self.latest_checkpoint()
+        size = self.size()
+        tree_size = latest.tree_size if latest is not None else size
+        if tree_size == 0:
+            raise NotFoundError.of("unknown_object", object=query.lot or f"GTIN {query.gtin}")
+        with self.engine.connect() as conn:
+            root = latest.root if latest is not None else queries.root_at(conn, tree_size)
+            return build_report(
+                conn,
+                query,
+                catalogue,
+                tree_size=tree_size,
+                root_hex=root.hex(),
+                generated=format_time(self.clock()),
+                signed=latest is not None,
+                corrected=corrected or {},
+            )
 
     def trace_bundle(self, found: Trace) -> bytes:
         """A proof bundle of a trace (FORMAT.md 9 and 12), against the checkpoint of its

@@ -535,3 +535,28 @@ def test_trace_a_bag_back_to_its_field(run: Any) -> None:
     assert graph["complete"] and graph["edges"]
     fails(run("trace", "https://id.gs1.org/01/06901234000122/10/NOPE"), "unknown_object")
     fails(run("trace", "not a link"), "bad_identifier")
+
+
+def test_report_of_a_lot_and_of_a_product(
+    run: Any, env: dict[str, str], demo_template: tuple[Path, Path], tmp_path: Path
+) -> None:
+    import shutil
+
+    from openpyxl import load_workbook
+
+    shutil.copyfile(demo_template[0], env["LEDGER_DATABASE_URL"].removeprefix("sqlite:///"))
+    paddy = "https://id.gs1.org/01/06901234000108/10/WC26-P07"
+    out = tmp_path / "paddy.csv"
+    printed = ok(run("report", "--lot", paddy, "--lang", "en", "-o", str(out)))
+    assert printed.startswith("4 rows of 1 lot(s) as of tree size ")
+    text = out.read_text(encoding="utf-8-sig")
+    assert text.splitlines()[1].split(",")[2] == "Harvesting"
+    book = tmp_path / "rice.xlsx"
+    args = ("--product", "06901234000115", "--from", "2026-10-01", "--to", "2026-11-01")
+    ok(run("report", *args, "--lang", "zh", "-o", str(book)))
+    sheet = load_workbook(book).worksheets[0]
+    assert [c.value for c in sheet[1]][2] == "关键追溯事件"
+    assert {row[2] for row in sheet.iter_rows(min_row=2, values_only=True)} == {"加工转化"}
+    fails(run("report", "--product", "06901234000115", "-o", str(book)), "bad_date_range")
+    fails(run("report", "--lot", paddy + "X", "-o", str(out)), "unknown_object")
+    fails(run("report", "-o", str(out)), "bad_option")
