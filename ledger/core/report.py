@@ -142,12 +142,12 @@ def cte_of(event: Event, is_raw: Callable[[str], bool]) -> Cte | None:
 def included(index: int, event: Event, corrected: Mapping[int, object]) -> bool:
     """Whether the event at log ``index`` belongs in a report: the one place that decides.
 
-    ``corrected`` maps the index of an event a later statement declared erroneous to that
-    statement. Corrections do not exist yet, so today every CTE is included; when they do,
-    this is where a corrected event is marked or left out.
+    ``corrected`` maps the index of an event a later statement declared erroneous (FORMAT.md
+    3.8) to that statement: such an event is left out (the corrected history is reported;
+    the report's second sheet names what was left out, and why).
     """
-    del index, event, corrected  # every event counts until corrections exist
-    return True
+    del event
+    return index not in corrected
 
 
 # ---------------------------------------------------------------------------------------
@@ -458,6 +458,8 @@ class Report:
     rows: tuple[Row, ...]
     checkpoint_signed: bool = True
     lots: tuple[str, ...] = field(default=())
+    # Events left out because they were declared erroneous: (event entry, correction entry).
+    corrections: tuple[tuple[int, int], ...] = field(default=())
 
     def about(self, lang: Lang) -> list[tuple[str, str]]:
         """What the report is, as (label, value) pairs for its second sheet or a header."""
@@ -488,6 +490,18 @@ class Report:
                 if zh
                 else "each event's date and time are local where it happened, with its UTC "
                 "offset; the date range is of those local dates",
+            ),
+            pair(
+                "更正",
+                "Corrections",
+                (
+                    "、".join(f"#{e}（由 #{c} 声明有误，未列入）" for e, c in self.corrections)
+                    if zh
+                    else "; ".join(
+                        f"#{e} (declared erroneous by #{c}, left out)" for e, c in self.corrections
+                    )
+                )
+                or ("无" if zh else "none"),
             ),
             pair(
                 "核对",

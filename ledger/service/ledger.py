@@ -4,7 +4,7 @@ open its database with ``open_database`` (they import nothing from ``ledger.stor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import IO, Any
 
@@ -275,7 +275,6 @@ class Ledger:
         self,
         query: Query,
         catalogue: Catalogue,
-        corrected: Mapping[int, object] | None = None,
     ) -> Spreadsheet:
         """The regulator's spreadsheet of ``query`` (docs/REPORT.md), as of the latest
         signed checkpoint (the whole log before the first one)."""
@@ -294,7 +293,6 @@ class Ledger:
                 root_hex=root.hex(),
                 generated=format_time(self.clock()),
                 signed=latest is not None,
-                corrected=corrected or {},
             )
 
     def trace_bundle(self, found: Trace) -> bytes:

@@ -25,13 +25,13 @@ from ledger.core.gs1 import CANONICAL_STEM, GS1Identifier, parse_identifier
 from ledger.core.report import COUNT_UNIT, Party, Query, Report, Row, cte_of, included
 from ledger.core.vocabulary import Label
 from ledger.service.lineage import parsed_event
+from ledger.service.recalls import corrections_of
 from ledger.store.models import ActorRow, BusinessContact, KeyRow, LogEntry, ObjectEntry
 
 MAX_LOTS = 2_000  # lots of one product in one report
 MAX_ROWS = 50_000
 MAX_NESTING = 4  # cases on pallets on ...: levels of containers followed
 _CHUNK = 500  # identifiers per IN (...) query
-_NO_CORRECTIONS: Mapping[int, object] = {}
 # The CTEs whose rows name the field and date of the harvest (§§ 1.1325, 1.1330).
 _AT_HARVEST = frozenset({"harvesting", "cooling", "initial_packing"})
 
@@ -352,7 +352,6 @@ def build_report(
     root_hex: str,
     generated: str,
     signed: bool,
-    corrected: Mapping[int, object] = _NO_CORRECTIONS,
 ) -> Report:
     """The report of ``query`` as of the first ``tree_size`` entries.
 
@@ -384,6 +383,11 @@ def build_report(
         entry.statement.signer for lot in lots for entry, _ in lot.container_events.values()
     }
     actors = _Actors.read(conn, signers)
+    # Events declared erroneous (FORMAT.md 3.8) are left out: the corrected history.
+    indices = {e.index for lot in lots for e, _ in lot.own}
+    indices |= {e.index for lot in lots for e, _ in lot.container_events.values()}
+    found = corrections_of(conn, indices, tree_size)
+    corrected = {index: note.entry.index for index, note in found.items()}
     rows: list[Row] = []
     for lot in lots:
         rows.extend(_rows(lot, query, actors, catalogue, corrected))
@@ -400,4 +404,5 @@ def build_report(
         tuple(rows),
         checkpoint_signed=signed,
         lots=tuple(lot.uri for lot in lots),
+        corrections=tuple(sorted((e, int(c)) for e, c in corrected.items() if isinstance(c, int))),
     )

@@ -71,9 +71,10 @@ def test_cooling_and_initial_packing_are_of_raw_commodities_only() -> None:
     assert cte_of(packed, never_raw) is None
 
 
-def test_every_event_is_included_until_corrections_exist() -> None:
+def test_an_event_declared_erroneous_is_left_out() -> None:
     event = parse_event(s.harvest())
-    assert included(7, event, {}) and included(7, event, {7: "a later correction"})
+    assert included(7, event, {}) and included(7, event, {8: 9})
+    assert not included(7, event, {7: 12})
 
 
 def test_headers_in_chinese_english_and_both() -> None:

@@ -15,6 +15,7 @@ from ledger import samples as s
 from ledger.catalogue import Catalogue
 from ledger.core.errors import LedgerError
 from ledger.core.report import Query
+from ledger.core.statements import sign_statement
 from ledger.keystore import DEMO_PASSPHRASE, Keystore
 from ledger.service.ledger import Ledger
 
@@ -103,3 +104,19 @@ def test_unknown_lots_and_products(season: Ledger) -> None:
             Query(gtin="06901234000139", start=date(2026, 1, 1), end=date(2027, 1, 1)), CATALOGUE
         )
     assert caught.value.code == "unknown_object"
+
+
+def test_a_corrected_shipment_is_left_out_and_named(
+    season: Ledger, demo_template: tuple[Path, Path]
+) -> None:
+    before = season.report(Query(lot=PADDY), CATALOGUE)
+    shipping = next(r for r in before.rows if r.cte == "shipping")
+    keys = demo.DemoKeys.load(Keystore(demo_template[1]), DEMO_PASSPHRASE)
+    correction = s.correction(shipping.index, explanation="shipped the next day")
+    season.append([sign_statement("correction", correction, keys.producers["wuchang-coop"])])
+    season.checkpoint()
+    after = season.report(Query(lot=PADDY), CATALOGUE)
+    assert shipping.index not in {r.index for r in after.rows}
+    assert len(after.rows) == len(before.rows) - 1
+    assert after.corrections == ((shipping.index, season.size() - 1),)
+    assert any("left out" in value for _, value in after.about("en"))
