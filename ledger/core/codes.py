@@ -350,6 +350,14 @@ _ALL = (
     Code("duplicate", "rule", 400, "{field} names {value} twice", _E7),
     Code("step_mismatch", "rule", 400, "a {step} is posted as {wanted}", _E7),
     Code(
+        "farm_work_without_crop",
+        "rule",
+        400,
+        "{field} is missing: farm work names the crop it was applied to (its product class) "
+        "and the area treated",
+        _E7,
+    ),
+    Code(
         "event_in_future",
         "rule",
         400,
