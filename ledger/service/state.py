@@ -18,7 +18,15 @@ from ledger.core.entries import parse_entry
 from ledger.core.registry import ActorRecord, Admission, Genesis, KeyRecord, Revocation
 from ledger.core.signing import PublicKey, b64decode
 from ledger.core.timefmt import format_time, parse_entry_time
-from ledger.store.models import ActorRow, CustodyRow, FlagRow, KeyRow, LogEntry, ObjectEntry
+from ledger.store.models import (
+    ActorRow,
+    CustodyRow,
+    EpcisEventRow,
+    FlagRow,
+    KeyRow,
+    LogEntry,
+    ObjectEntry,
+)
 
 _MISSING = object()
 
@@ -48,6 +56,7 @@ class BatchState:
     revocations: list[Revocation] = field(default_factory=list)
     dirty_custody: set[str] = field(default_factory=set)
     object_rows: list[dict[str, object]] = field(default_factory=list)
+    epcis_rows: list[dict[str, object]] = field(default_factory=list)
     flag_rows: list[dict[str, object]] = field(default_factory=list)
 
     # -- RegistryView -------------------------------------------------------------------
@@ -232,10 +241,13 @@ class BatchState:
             self._custody_in_db |= self.dirty_custody
         if self.object_rows:
             conn.execute(insert(ObjectEntry), self.object_rows)
+        if self.epcis_rows:
+            conn.execute(insert(EpcisEventRow), self.epcis_rows)
         if self.flag_rows:
             conn.execute(insert(FlagRow), self.flag_rows)
         self.new_actors, self.new_keys, self.revocations = [], [], []
         self.dirty_custody, self.object_rows, self.flag_rows = set(), [], []
+        self.epcis_rows = []
 
 
 def _genesis_from_leaf(leaf: bytes) -> Genesis:

@@ -44,6 +44,12 @@ NOT_API = {
     "unknown_product",
     "bad_contact",
     "no_certificate",
+    # Answered by the EPCIS query interface at /epcis (docs/EVENTS.md 13), not /api/v1.
+    "query_unknown_parameter",
+    "query_bad_parameter",
+    "query_bad_time_range",
+    "bad_page_token",
+    "unknown_event",
 }
 
 
