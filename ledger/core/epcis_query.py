@@ -263,6 +263,9 @@ def read_page_token(secret: bytes, token: str, query: EventQuery) -> int:
         body = base64.urlsafe_b64decode(encoded + "=" * (-len(encoded) % 4))
     except ValueError:
         raise bad from None
+    # Only the one spelling page_token writes (base64's spare bits are not a second one).
+    if base64.urlsafe_b64encode(body).decode().rstrip("=") != encoded:
+        raise bad
     if not hmac.compare_digest(_mac(secret, body), mac):
         raise bad
     match = re.fullmatch(rb"1:(\d{1,18}):([0-9a-f]{64})", body)

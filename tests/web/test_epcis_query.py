@@ -131,10 +131,11 @@ def test_filters_agree_with_a_brute_force_filter(season: Ledger, client: FlaskCl
     gtin14, serial = bag_key.split("/")[4], bag_key.split("/")[6]
     urn = f"urn:epc:id:sgtin:{gtin14[1:8]}.{gtin14[0]}{gtin14[8:13]}.{serial}"
     paddy = f"{STEM}/01/{ex.PADDY_GTIN}"
+    lot_uri, july = f"{STEM}/01/{gtin}/10/{lot}", "2026-07-01T00:00:00Z"
     cases = [
         ({"MATCH_anyEPC": bag}, {"epc": bag}),
         ({"MATCH_anyEPC": urn}, {"epc": bag}),
-        ({"MATCH_anyEPCClass": f"{STEM}/01/{gtin}/10/{lot}"}, {"epc_class": f"{STEM}/01/{gtin}/10/{lot}"}),
+        ({"MATCH_anyEPCClass": lot_uri}, {"epc_class": lot_uri}),
         ({"MATCH_anyEPCClass": paddy}, {"epc_class": paddy}),
         ({"EQ_bizStep": "shipping|receiving"}, {"steps": {"shipping", "receiving"}}),
         ({"EQ_bizStep": "https://ref.gs1.org/cbv/BizStep-shipping"}, {"steps": {"shipping"}}),
@@ -145,8 +146,8 @@ def test_filters_agree_with_a_brute_force_filter(season: Ledger, client: FlaskCl
             {"ge": "2026-06-01T00:00:00+08:00", "lt": "2026-09-01T00:00:00Z"},
         ),
         (
-            {"MATCH_anyEPCClass": paddy, "EQ_bizStep": "tl:fertilising", "LT_eventTime": "2026-07-01T00:00:00Z"},
-            {"epc_class": paddy, "steps": {"tl:fertilising"}, "lt": "2026-07-01T00:00:00Z"},
+            {"MATCH_anyEPCClass": paddy, "EQ_bizStep": "tl:fertilising", "LT_eventTime": july},
+            {"epc_class": paddy, "steps": {"tl:fertilising"}, "lt": july},
         ),
     ]  # fmt: skip
     for params, brute in cases:
