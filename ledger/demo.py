@@ -33,6 +33,7 @@ OPERATOR_KEY = "demo-operator"
 CONSOLE_ACCOUNT = "demo"
 CONSOLE_PASSWORD = "insecure-demo-console-password"
 PLOTS = ("plot-07", "plot-08", "plot-12")
+HECTARES = (1.6, 2.4, 0.8)  # each plot's area: farm work names the crop and the area worked
 BAGS_PER_LOT = 120
 BAGS_PER_CASE = 10
 SOLD_PER_LOT = 40
@@ -168,24 +169,32 @@ def chain_events() -> Events:
 
 
 def _farm_work(plot: _Plot) -> Events:
-    """Sowing, two fertilisings and a spraying of the plot."""
+    """Sowing, two fertilisings and a spraying of the plot's paddy crop."""
     p, tag = plot.position, plot.tag
+    area = HECTARES[p]
     yield (
         "wuchang-coop",
         s.sowing(
-            plot=plot.name, time=_ts(date(2026, 5, 2 + p), 7), eid=s.event_id(f"{tag}:sowing")
-        ),
-    )
-    yield (
-        "wuchang-coop",
-        s.fertilising(
-            plot=plot.name, time=_ts(date(2026, 6, 10 + p), 6), eid=s.event_id(f"{tag}:fert1")
+            hectares=area,
+            plot=plot.name,
+            time=_ts(date(2026, 5, 2 + p), 7),
+            eid=s.event_id(f"{tag}:sowing"),
         ),
     )
     yield (
         "wuchang-coop",
         s.fertilising(
             plot=plot.name,
+            hectares=area,
+            time=_ts(date(2026, 6, 10 + p), 6),
+            eid=s.event_id(f"{tag}:fert1"),
+        ),
+    )
+    yield (
+        "wuchang-coop",
+        s.fertilising(
+            plot=plot.name,
+            hectares=area,
             time=_ts(date(2026, 7, 15 + p), 6),
             kg_per_ha=600,
             product="复合肥 (NPK 15-15-15)",
@@ -195,7 +204,10 @@ def _farm_work(plot: _Plot) -> Events:
     yield (
         "wuchang-coop",
         s.spraying(
-            plot=plot.name, time=_ts(date(2026, 8, 18 + p), 16), eid=s.event_id(f"{tag}:spray")
+            plot=plot.name,
+            hectares=area,
+            time=_ts(date(2026, 8, 18 + p), 16),
+            eid=s.event_id(f"{tag}:spray"),
         ),
     )
 

@@ -32,6 +32,7 @@ PADDY_GTIN = "06901234000108"  # paddy rice in bulk, counted in kilograms
 RICE_GTIN = "06901234000115"  # milled rice in bulk
 BAG_GTIN = "06901234000122"  # 5 kg bag of Wuchang rice, serialised
 PADDY_LOT = "WC24-P07"
+PLOT_HECTARES = 1.6  # the area of plot 07: farm work names its crop and the area treated
 RICE_LOT = "WC24-M01"
 SERIALS = ("000001", "000002", "000003", "000004")
 CASE_SSCC = "069012340000001006"
@@ -103,6 +104,12 @@ def _quantity(epc_class: str, quantity: float, uom: str | None = "KGM") -> dict[
     return out
 
 
+def _crop(gtin: str, hectares: float) -> list[dict[str, Any]]:
+    """What farm work was applied to: the crop on the plot, by the product class of what
+    will be harvested, and the area treated (docs/EVENTS.md 4)."""
+    return [_quantity(gtin_uri(gtin), hectares, "HAR")]
+
+
 def _readings(
     readings: Sequence[tuple[str, float]], device: str = "urn:epc:id:giai:6901234.T001"
 ) -> list[dict[str, Any]]:
@@ -120,12 +127,15 @@ def sowing(
     *,
     farm_gln: str = FARM_GLN,
     plot: str = PLOT,
+    crop_gtin: str = PADDY_GTIN,
+    hectares: float = PLOT_HECTARES,
     time: str = "2024-04-28T07:30:00+08:00",
     seed: str = "五优稻4号 (Daohuaxiang No. 2) seedlings",
     seed_kg_per_ha: float = 60,
     eid: str | None = None,
 ) -> Payload:
-    """tl:sowing (here: transplanting seedlings) on a plot; no objects exist yet."""
+    """tl:sowing (here: transplanting seedlings) on a plot: no lot exists yet, so the crop is
+    named by its product class (the paddy GTIN) with the area sown."""
     return {
         "type": "ObjectEvent",
         "eventID": eid or event_id("sowing"),
@@ -133,6 +143,7 @@ def sowing(
         "eventTimeZoneOffset": TZ,
         "action": "OBSERVE",
         "bizStep": "tl:sowing",
+        "quantityList": _crop(crop_gtin, hectares),
         "readPoint": _place(farm_gln, plot),
         "bizLocation": _place(farm_gln, plot),
         "tl:farmInput": {"product": seed, "dose": {"value": seed_kg_per_ha, "uom": "KGM/HAR"}},
@@ -143,6 +154,8 @@ def fertilising(
     *,
     farm_gln: str = FARM_GLN,
     plot: str = PLOT,
+    crop_gtin: str = PADDY_GTIN,
+    hectares: float = PLOT_HECTARES,
     time: str = "2024-06-12T06:00:00+08:00",
     product: str = "有机肥 (composted manure)",
     kg_per_ha: float = 1500,
@@ -156,6 +169,7 @@ def fertilising(
         "eventTimeZoneOffset": TZ,
         "action": "OBSERVE",
         "bizStep": "tl:fertilising",
+        "quantityList": _crop(crop_gtin, hectares),
         "bizLocation": _place(farm_gln, plot),
         "tl:farmInput": {
             "product": product,
@@ -169,6 +183,8 @@ def spraying(
     *,
     farm_gln: str = FARM_GLN,
     plot: str = PLOT,
+    crop_gtin: str = PADDY_GTIN,
+    hectares: float = PLOT_HECTARES,
     time: str = "2024-08-20T16:00:00+08:00",
     product: str = "20% 三环唑 (tricyclazole 20% WP)",
     active_ingredient: str = "tricyclazole",
@@ -184,6 +200,7 @@ def spraying(
         "eventTimeZoneOffset": TZ,
         "action": "OBSERVE",
         "bizStep": "tl:spraying",
+        "quantityList": _crop(crop_gtin, hectares),
         "bizLocation": _place(farm_gln, plot),
         "tl:farmInput": {
             "product": product,

@@ -28,6 +28,7 @@ from web import (
     console,
     documents,
     enrolments,
+    epcis,
     errors,
     home,
     labels,
@@ -144,6 +145,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(enrolments.bp)  # a phone's request is signed by its key; no browser session
     enrolments.register(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(epcis.bp)
     app.register_blueprint(vocabulary.bp)
     app.register_blueprint(producer_app.bp)
     app.register_blueprint(home.bp)

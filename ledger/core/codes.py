@@ -58,6 +58,7 @@ class Code:
 _F10, _F8, _F92 = "FORMAT.md §10", "FORMAT.md §8", "FORMAT.md §9.2"
 _E7, _E8, _LOCAL = "EVENTS.md §7", "EVENTS.md §8", "FORMAT.md §10.3"
 _E12 = "EVENTS.md §12"
+_E13 = "EVENTS.md §13"
 
 _ALL = (
     # -- the classes' own codes, for a rejection no narrower code names ------------------
@@ -392,12 +393,38 @@ _ALL = (
     Code("duplicate", "rule", 400, "{field} names {value} twice", _E7),
     Code("step_mismatch", "rule", 400, "a {step} is posted as {wanted}", _E7),
     Code(
+        "farm_work_without_crop",
+        "rule",
+        400,
+        "{field} is missing: farm work names the crop it was applied to (its product class) "
+        "and the area treated",
+        _E7,
+    ),
+    Code(
         "event_in_future",
         "rule",
         400,
         "eventTime {event_time} is more than 10 minutes after the entry's time {time}",
         _E7,
     ),
+    # -- the EPCIS query interface (docs/EVENTS.md 13) ------------------------------------
+    Code(
+        "query_unknown_parameter",
+        "answer",
+        400,
+        "{name} is not a query parameter this server knows",
+        _E13,
+    ),
+    Code("query_bad_parameter", "answer", 400, "{name} {why}", _E13),
+    Code("query_bad_time_range", "answer", 400, "the time range {why}", _E13),
+    Code(
+        "bad_page_token",
+        "answer",
+        400,
+        "nextPageToken was not made by this server for this query",
+        _E13,
+    ),
+    Code("no_such_event", "answer", 404, "the ledger has no event {event_id}", _E13),
     # -- custody (docs/EVENTS.md 8) ------------------------------------------------------
     # -- filling a form (EVENTS.md §12): build_payload, checked before anything is signed -
     Code("unknown_form", "answer", 404, "there is no form {name!r}", _E12),

@@ -236,9 +236,13 @@ def custody_effects(
             check.held(oid, in_transit_ok=True)
         return CustodyChanges()
 
-    # storing, retail_selling and farm work: the poster must hold what it names. Farm work
-    # may name only the plot (sowing a field has no objects yet).
-    if step in ("storing", "retail_selling") or step in FARM_STEPS:
+    if step in FARM_STEPS:
+        # Farm work names its crop as a product class (the harvest creates the lot), which
+        # is counted, never held: nothing to check, nothing changes.
+        return CustodyChanges()
+
+    # storing and retail_selling: the poster must hold what it names.
+    if step in ("storing", "retail_selling"):
         for oid in event.objects:
             check.held(oid)
         return CustodyChanges()

@@ -1,9 +1,10 @@
 """The EPCIS 2.0 JSON-LD export of ledger events.
 
 `to_epcis_event` maps one of our event payloads (docs/EVENTS.md) to an EPCIS 2.0 JSON-LD
-event, `export_event` adds the ledger's annotations (record time, event hash, ledger
-index) and `epcis_document` wraps events in an ``EPCISDocument``; `document_frame` lets a
-writer stream one. The event hash itself is GS1's algorithm, `ledger.core.event_hash`.
+event, `export_event` adds its record time, `ledger_annotation` says where the ledger holds
+it and what it hashes to, and `epcis_document` (an export) or `query_document` (an answer of
+the REST query interface) wrap events and annotations; `document_frame` lets a writer
+stream an export. The event hash itself is GS1's algorithm, `ledger.core.event_hash`.
 
 Pure: no I/O, no clock (times are parameters).
 """
@@ -19,16 +20,20 @@ from ledger.core.cbv import BIZ_STEPS, CBVMDA_NAMESPACE, TL_NAMESPACE
 from ledger.core.event_hash import TYPED_LISTS, event_hash, normalise_time
 
 __all__ = [
-    "ANNOTATION_MEMBERS",
     "EPCIS_CONTEXT",
     "EVENT_HASH_MEMBER",
     "EXPORT_CONTEXT",
     "EXPORT_NAMESPACES",
+    "LEDGER_ENTRIES_MEMBER",
     "LEDGER_INDEX_MEMBER",
+    "QUERY_NAME",
     "document_frame",
     "epcis_document",
     "export_event",
     "exported_event_hash",
+    "ledger_annotation",
+    "ledger_annotations",
+    "query_document",
     "to_epcis_event",
 ]
 
@@ -39,11 +44,17 @@ EPCIS_CONTEXT = "https://ref.gs1.org/standards/epcis/2.0.0/epcis-context.jsonld"
 EXPORT_NAMESPACES: Mapping[str, str] = {"tl": TL_NAMESPACE, "cbvmda": CBVMDA_NAMESPACE}
 EXPORT_CONTEXT: tuple[str, Mapping[str, str]] = (EPCIS_CONTEXT, EXPORT_NAMESPACES)
 
-# Members the ledger adds to each exported event so an auditor can map it back. They are
-# annotations, not part of the event: the hash is over the event without them.
+# What the ledger says about each exported event so an auditor can map it back. It sits in
+# the document, not in the events (epcisHeader of an EPCISDocument, resultsBody of a query
+# answer), one entry per event: {"eventID", "tl:ledgerIndex", "tl:eventHash"}. The events
+# are then exactly what GS1's reference hash generator reads, with nothing to delete first.
+# The EPCIS context maps eventID to @id, so in JSON-LD each entry states its facts about
+# the event node itself.
+LEDGER_ENTRIES_MEMBER = "tl:ledgerEntries"
 EVENT_HASH_MEMBER = "tl:eventHash"
 LEDGER_INDEX_MEMBER = "tl:ledgerIndex"
-ANNOTATION_MEMBERS = (EVENT_HASH_MEMBER, LEDGER_INDEX_MEMBER)
+# queryName of the answers of the REST query interface (EPCIS 2.0 section 8.2.7).
+QUERY_NAME = "SimpleEventQuery"
 
 # Member order of exported events: the usual EPCIS 2.0 order, then extensions.
 _EXPORT_ORDER = (
@@ -114,22 +125,35 @@ def to_epcis_event(payload: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def export_event(
-    payload: Mapping[str, Any], *, ledger_index: int, record_time: str | None = None
+    payload: Mapping[str, Any],
+    *,
+    record_time: str | None = None,
+    error_declaration: Mapping[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """An exported event: `to_epcis_event`, its ``recordTime`` and the ledger annotations.
+    """An exported event: `to_epcis_event` and its ``recordTime`` (the entry's time).
 
-    ``tl:eventHash`` is the GS1 event hash of the event *without* the two annotation
-    members (``tl:eventHash``, ``tl:ledgerIndex``), under `EXPORT_NAMESPACES`;
-    ``tl:ledgerIndex`` is the index of the log entry that holds the signed payload.
+    ``error_declaration`` is the one place an event declared erroneous gets its EPCIS 2.0
+    ``errorDeclaration`` member (``declarationTime``, ``reason``, ``correctiveEventIDs``);
+    like ``recordTime`` it is outside the event hash. The ledger declares none yet.
     """
-    if isinstance(ledger_index, bool) or not isinstance(ledger_index, int) or ledger_index < 0:
-        raise ValueError("the ledger index is a non-negative integer")
     event = to_epcis_event(payload)
     if record_time is not None:
         event = _with_member_after(event, "recordTime", record_time, "eventTimeZoneOffset")
-    event[EVENT_HASH_MEMBER] = event_hash(event, EXPORT_NAMESPACES)
-    event[LEDGER_INDEX_MEMBER] = ledger_index
+    if error_declaration is not None:
+        event["errorDeclaration"] = dict(error_declaration)
     return event
+
+
+def ledger_annotation(event: Mapping[str, Any], *, ledger_index: int) -> dict[str, Any]:
+    """The ledger's entry about one exported event: its ``eventID``, the index of the log
+    entry that holds its signed payload and its GS1 event hash (under `EXPORT_NAMESPACES`)."""
+    if isinstance(ledger_index, bool) or not isinstance(ledger_index, int) or ledger_index < 0:
+        raise ValueError("the ledger index is a non-negative integer")
+    return {
+        "eventID": event["eventID"],
+        LEDGER_INDEX_MEMBER: ledger_index,
+        EVENT_HASH_MEMBER: event_hash(event, EXPORT_NAMESPACES),
+    }
 
 
 def _with_member_after(event: dict[str, Any], key: str, value: Any, after: str) -> dict[str, Any]:
@@ -145,42 +169,99 @@ def _with_member_after(event: dict[str, Any], key: str, value: Any, after: str) 
 def exported_event_hash(
     event: Mapping[str, Any], namespaces: Mapping[str, str] = EXPORT_NAMESPACES
 ) -> str:
-    """Recompute the hash of an exported event: GS1's hash without the annotation members."""
-    return event_hash({k: v for k, v in event.items() if k not in ANNOTATION_MEMBERS}, namespaces)
+    """The hash of an exported event, as GS1's reference generator computes it from the
+    document: nothing to remove (``recordTime`` and ``errorDeclaration`` are outside it)."""
+    return event_hash(event, namespaces)
 
 
-def epcis_document(events: Sequence[Mapping[str, Any]], creation_date: str) -> dict[str, Any]:
-    """An ``EPCISDocument`` holding exported events (from `export_event`), in order.
+def _check_pairs(
+    events: Sequence[Mapping[str, Any]], annotations: Sequence[Mapping[str, Any]]
+) -> None:
+    if len(events) != len(annotations):
+        raise ValueError("one ledger annotation per event, in the same order")
+    for position, (event, note) in enumerate(zip(events, annotations, strict=True)):
+        if note.get("eventID") != event.get("eventID") or EVENT_HASH_MEMBER not in note:
+            raise ValueError(f"annotation {position} was not made by ledger_annotation for it")
 
-    ``creation_date`` is an RFC 3339 date-time (the caller's clock; the core reads none).
-    """
+
+def _check_creation_date(creation_date: str) -> None:
     if not isinstance(creation_date, str) or normalise_time(creation_date) is None:
         raise ValueError(
             "creationDate is a date-time with an offset, like 2024-11-01T00:00:00.000Z"
         )
-    for position, event in enumerate(events):
-        if EVENT_HASH_MEMBER not in event or LEDGER_INDEX_MEMBER not in event:
-            raise ValueError(
-                f"event {position} was not made by export_event (no {EVENT_HASH_MEMBER})"
-            )
+
+
+def epcis_document(
+    events: Sequence[Mapping[str, Any]],
+    creation_date: str,
+    annotations: Sequence[Mapping[str, Any]] = (),
+) -> dict[str, Any]:
+    """An ``EPCISDocument`` holding exported events (`export_event`), in order, and in its
+    ``epcisHeader`` the ledger's annotation of each (`ledger_annotation`), in the same order.
+
+    ``creation_date`` is an RFC 3339 date-time (the caller's clock; the core reads none).
+    """
+    _check_creation_date(creation_date)
+    _check_pairs(events, annotations)
     return {
         "@context": [EPCIS_CONTEXT, dict(EXPORT_NAMESPACES)],
         "type": "EPCISDocument",
         "schemaVersion": "2.0",
         "creationDate": creation_date,
         "epcisBody": {"eventList": [dict(e) for e in events]},
+        "epcisHeader": {LEDGER_ENTRIES_MEMBER: [dict(a) for a in annotations]},
     }
 
 
+def query_document(
+    events: Sequence[Mapping[str, Any]],
+    annotations: Sequence[Mapping[str, Any]],
+    creation_date: str,
+) -> dict[str, Any]:
+    """An ``EPCISQueryDocument``: the answer of the REST query interface (EPCIS 2.0 section
+    12), its events under ``epcisBody.queryResults.resultsBody.eventList`` and the ledger's
+    annotations beside them in ``resultsBody`` (the query document has no header)."""
+    _check_creation_date(creation_date)
+    _check_pairs(events, annotations)
+    return {
+        "@context": [EPCIS_CONTEXT, dict(EXPORT_NAMESPACES)],
+        "type": "EPCISQueryDocument",
+        "schemaVersion": "2.0",
+        "creationDate": creation_date,
+        "epcisBody": {
+            "queryResults": {
+                "queryName": QUERY_NAME,
+                "resultsBody": {
+                    "eventList": [dict(e) for e in events],
+                    LEDGER_ENTRIES_MEMBER: [dict(a) for a in annotations],
+                },
+            }
+        },
+    }
+
+
+def ledger_annotations(document: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The ledger's annotations of an exported document or a query answer, in event order."""
+    if document.get("type") == "EPCISQueryDocument":
+        holder = document["epcisBody"]["queryResults"]["resultsBody"]
+    else:
+        holder = document.get("epcisHeader", {})
+    return [dict(a) for a in holder.get(LEDGER_ENTRIES_MEMBER, [])]
+
+
 _EVENT_LIST_HOLE = '"eventList":[]'
+_ANNOTATION_HOLE = f'"{LEDGER_ENTRIES_MEMBER}":[]'
 
 
-def document_frame(creation_date: str) -> tuple[str, str]:
-    """The text of an empty export document, split where the events go.
+def document_frame(creation_date: str) -> tuple[str, str, str]:
+    """The text of an empty export document, split where the events and then the
+    annotations go.
 
-    A writer streams ``head``, the events as JSON separated by commas, then ``tail``; the
-    result parses to exactly `epcis_document` of those events.
+    A writer streams ``head``, the events as JSON separated by commas, ``middle``, the
+    annotations likewise, then ``tail``; the result parses to exactly `epcis_document` of
+    those events and annotations.
     """
     text = json.dumps(epcis_document([], creation_date), ensure_ascii=False, separators=(",", ":"))
     cut = text.index(_EVENT_LIST_HOLE) + len(_EVENT_LIST_HOLE) - 1
-    return text[:cut], text[cut:]
+    second = text.index(_ANNOTATION_HOLE) + len(_ANNOTATION_HOLE) - 1
+    return text[:cut], text[cut:second], text[second:]

@@ -35,9 +35,10 @@ from ledger.core.event_members import (
     read_uri,
 )
 from ledger.core.events import EVENT_TYPES, Event
+from ledger.core.gs1 import parse_identifier
 from ledger.core.json_reader import Node, Obj, error, safe_key
 from ledger.core.policy import BIZ_STEPS, FARM_STEPS
-from ledger.core.vocabulary import STEPS
+from ledger.core.vocabulary import AREA_UNITS, RANGES, STEPS
 
 __all__ = ["parse_event"]
 
@@ -304,14 +305,18 @@ def _check_objects(event: Event, obj: Obj) -> None:
     elif step in FARM_STEPS:
         if event.location is None:
             raise obj.missing("bizLocation", ": farm work must name the plot (/414/ GLN)")
+        _check_farm_work(event, obj)
     elif step == "sensor_reporting":
         if not event.sensor_elements:
             raise obj.missing("sensorElementList")
-        if total == 0 and event.location is None:
+        # EPCIS 2.0: an ObjectEvent with no objects is about the place its readings were
+        # taken, its readPoint.
+        if total == 0 and event.read_point is None:
             raise error(
                 "missing_field",
                 obj.path_of("epcList"),
-                "sensor readings must be about objects (epcList) or a place (bizLocation)",
+                "sensor readings must be about objects (epcList) or name where they were "
+                "read (readPoint)",
             )
     elif total == 0:
         raise error(
@@ -319,6 +324,50 @@ def _check_objects(event: Event, obj: Obj) -> None:
             obj.path_of("epcList"),
             f"the step {step} must name the objects it is about (epcList or quantityList)",
         )
+
+
+def _check_farm_work(event: Event, obj: Obj) -> None:
+    """Farm work names what it was applied to: the crop growing on the plot, by the product
+    class of what will be harvested (``/01/{gtin}``), and the area treated.
+
+    An EPCIS 2.0 ObjectEvent must name objects; before the harvest the only object is the
+    crop as a class (the harvest creates the lot), so it goes in ``quantityList``.
+    """
+    if event.epc_list:
+        raise obj.unexpected(
+            "epcList", "farm work names its crop by product class in quantityList, not by unit"
+        )
+    if not event.quantity_list:
+        raise error(
+            "farm_work_without_crop",
+            obj.path_of("quantityList"),
+            "farm work must name the crop it was applied to: quantityList with the crop's "
+            "product class (https://id.gs1.org/01/{GTIN}) and the area treated in HAR "
+            "(hectares)",
+        )
+    for i, q in enumerate(event.quantity_list):
+        if parse_identifier(q.epc_class).kind != "product":
+            raise error(
+                "bad_identifier",
+                obj.path_of(f"quantityList[{i}].epcClass"),
+                f"{q.epc_class} is a lot; farm work names the crop by its product class "
+                "(https://id.gs1.org/01/{GTIN}, no /10/): the lot is created at the harvest",
+            )
+        area = RANGES["area"]
+        if area.maximum is not None and q.quantity > area.maximum:
+            raise error(
+                "bad_value",
+                obj.path_of(f"quantityList[{i}].quantity"),
+                f"an area of {q.quantity:g} is more than the {area.maximum:g} any farm works",
+            )
+        if q.uom not in AREA_UNITS:
+            raise error(
+                "bad_value",
+                obj.path_of(f"quantityList[{i}].uom" if q.uom else f"quantityList[{i}]"),
+                "the quantity of a crop worked is the area treated: uom "
+                + " or ".join(AREA_UNITS)
+                + " (hectares, square metres)",
+            )
 
 
 def _check_transformation(event: Event, obj: Obj) -> None:

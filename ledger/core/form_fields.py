@@ -37,6 +37,7 @@ FIELD_KINDS: Mapping[str, Label] = MappingProxyType(
         "place": Label("地块/地点：编号、GLN或数字链接", "plot or place: code, GLN or link"),
         "party": Label("企业：13位GLN或数字链接", "business: 13-digit GLN or link"),
         "lot": Label("批次的数字链接 (/01/…/10/…)", "a lot's Digital Link (/01/…/10/…)"),
+        "product": Label("产品GTIN或数字链接 (/01/…)", "a product's GTIN or Digital Link (/01/…)"),
         "object": Label("一个箱码或单品码", "one case or unit code"),
         "objects": Label("箱码或单品码，多个用空格分隔", "case or unit codes, separated by spaces"),
         "uri": Label("网址或 urn:", "a URI (https:// or urn:)"),
@@ -235,6 +236,32 @@ def _farm_input(required: bool) -> tuple[Field, ...]:
     )  # fmt: skip
 
 
+# What farm work was applied to: the crop on the plot, by the product class of what will be
+# harvested, and the area treated (docs/EVENTS.md 4).
+_CROP = (
+    _f(
+        "crop",
+        "quantityList[0].epcClass",
+        "product",
+        "作物（收获产品的GTIN）",
+        "Crop (GTIN of what will be harvested)",
+        required=True,
+        help=Label(
+            "如稻谷的GTIN；收获时才建立批次", "e.g. the paddy's GTIN; the lot is made at harvest"
+        ),
+    ),
+    _f(
+        "area",
+        "quantityList[0].quantity",
+        "number",
+        "作业面积（公顷）",
+        "Area worked (hectares)",
+        required=True,
+        unit="HAR",
+        number=RANGES["area"],
+        sets={"quantityList[0].uom": "HAR"},
+    ),
+)
 METHOD = _f("method", "tl:farmInput.method", "text", "施用方式", "Method", max_length=100)
 _READINGS = (
     _f("readings", "sensorElementList", "readings", "温度读数", "Temperature readings", unit="CEL"),
@@ -266,17 +293,17 @@ _TRANSFORMING = (
 
 _FORMS = (
     _form("sowing", "tl:sowing", "播种/移栽", "Sowing or transplanting",
-          TIME, PLOT, READ_POINT, *_farm_input(False)),
+          TIME, PLOT, *_CROP, READ_POINT, *_farm_input(False)),
     _form("fertilising", "tl:fertilising", "施肥", "Fertilising",
-          TIME, PLOT, *_farm_input(True), METHOD),
-    _form("spraying", "tl:spraying", "施药", "Spraying", TIME, PLOT, *_farm_input(True),
+          TIME, PLOT, *_CROP, *_farm_input(True), METHOD),
+    _form("spraying", "tl:spraying", "施药", "Spraying", TIME, PLOT, *_CROP, *_farm_input(True),
           _f("active_ingredient", "tl:farmInput.activeIngredient", "text", "有效成分",
              "Active ingredient", required=True, max_length=200),
           _f("phi_days", "tl:farmInput.preHarvestIntervalDays", "number", "安全间隔期(天)",
              "Pre-harvest interval (days)", required=True, unit="d",
              number=RANGES["preHarvestIntervalDays"]),
           METHOD),
-    _form("irrigating", "tl:irrigating", "灌溉", "Irrigating", TIME, PLOT),
+    _form("irrigating", "tl:irrigating", "灌溉", "Irrigating", TIME, PLOT, *_CROP),
     _form("harvest", "commissioning", "收获", "Harvest", TIME,
           *_quantity("", "quantityList", "", "", required=True),
           _place("plot", "ilmd.tl:plot", "地块", "Plot", required=True, default="last_plot",

@@ -20,7 +20,7 @@ from ledger.core.errors import LedgerError
 from ledger.core.event_members import CLASSES, UNITS
 from ledger.core.event_parser import parse_event
 from ledger.core.form_fields import FORMS, Field, Form
-from ledger.core.gs1 import IdentifierKind, location_uri, parse_identifier, party_uri
+from ledger.core.gs1 import IdentifierKind, gtin_uri, location_uri, parse_identifier, party_uri
 from ledger.core.timefmt import parse_date, parse_event_time
 from ledger.core.vocabulary import STEPS
 
@@ -234,6 +234,15 @@ def _lot(spec: Field, text: str, context: ActorContext) -> str:
     return _identifier(text, CLASSES)
 
 
+def _product(spec: Field, text: str, context: ActorContext) -> str:
+    if text.isdigit():  # a bare GTIN, as printed under a barcode
+        try:
+            return gtin_uri(text, field="value")
+        except LedgerError as exc:
+            raise _Bad(exc.code, exc.message) from None
+    return _identifier(text, ("product",))
+
+
 def _object(spec: Field, text: str, context: ActorContext) -> str:
     if text.isdigit() and len(text) == 18:
         text = "https://id.gs1.org/00/" + text
@@ -286,6 +295,7 @@ _READERS: dict[str, Callable[[Field, str, ActorContext], Any]] = {
     "place": _place,
     "party": _party,
     "lot": _lot,
+    "product": _product,
     "object": _object,
     "objects": _objects,
     "analytes": _analytes,

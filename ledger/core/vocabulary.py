@@ -17,6 +17,7 @@ from types import MappingProxyType
 from typing import Any
 
 __all__ = [
+    "AREA_UNITS",
     "INSPECTION_RESULTS",
     "RANGES",
     "ROLE_NAMES",
@@ -128,6 +129,8 @@ STEPS: Mapping[str, Step] = MappingProxyType({step.biz_step: step for step in _S
 RANGES: Mapping[str, NumberRange] = MappingProxyType(
     {
         "quantity": NumberRange(minimum=0, above=True),
+        # The area a piece of farm work treated (hectares: the largest farms are ~10^5 ha).
+        "area": NumberRange(minimum=0, maximum=1e6, above=True),
         "dose": NumberRange(minimum=0, maximum=1e6, above=True),
         "preHarvestIntervalDays": NumberRange(minimum=0, maximum=3650, integer=True),
         "temperatureBand": NumberRange(minimum=-100, maximum=100),
@@ -137,3 +140,7 @@ RANGES: Mapping[str, NumberRange] = MappingProxyType(
 
 # tl:inspection.result.
 INSPECTION_RESULTS: tuple[str, ...] = ("pass", "fail")
+
+# Units of the area farm work treated (quantityList of a farm step, docs/EVENTS.md 4):
+# UN/CEFACT Recommendation 20 hectare and square metre.
+AREA_UNITS: tuple[str, ...] = ("HAR", "MTK")

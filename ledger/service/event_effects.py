@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ledger.core import flags
 from ledger.core.custody import custody_effects
+from ledger.core.events import Event
 from ledger.core.object_index import indexed_ids
 from ledger.core.registry import AcceptedEvent
 from ledger.service.state import BatchState
@@ -20,6 +21,7 @@ def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:
 
     state.apply_custody(custody_effects(event, accepted.actor.actor, actor_by_gln, state))
     state.object_rows.extend({"object_id": o, "entry_idx": index} for o in indexed_ids(event))
+    state.epcis_rows.append(epcis_row(event, index))
     # Flags that one event shows by itself (a reading outside its band, a failed test), as
     # a code and its parameters; the words are made where they are shown. Flags that need
     # history (pre-harvest interval, missing inspection) are computed where the history is
@@ -28,3 +30,13 @@ def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:
         {"entry_idx": index, "code": f.code, "severity": f.severity, "params": f.params_json()}
         for f in flags.flags(event)
     )
+
+
+def epcis_row(event: Event, index: int) -> dict[str, object]:
+    """The event's row of the EPCIS query index (``epcis_events``)."""
+    return {
+        "entry_idx": index,
+        "event_id": event.event_id,
+        "event_time": int(event.event_time.timestamp() * 1000),
+        "biz_step": event.biz_step,
+    }

@@ -33,6 +33,7 @@ from ledger.store.models import (
     ActorRow,
     CorrectionRow,
     CustodyRow,
+    EpcisEventRow,
     FlagRow,
     KeyRow,
     LogEntry,
@@ -70,6 +71,7 @@ class BatchState:
     revocations: list[Revocation] = field(default_factory=list)
     dirty_custody: set[str] = field(default_factory=set)
     object_rows: list[dict[str, object]] = field(default_factory=list)
+    epcis_rows: list[dict[str, object]] = field(default_factory=list)
     flag_rows: list[dict[str, object]] = field(default_factory=list)
     # Recalls, event owners and corrections seen in this batch (they are few: a dict each).
     _recalls: dict[str, RecallState | None] = field(default_factory=dict)
@@ -300,12 +302,15 @@ class BatchState:
             self._custody_in_db |= self.dirty_custody
         if self.object_rows:
             conn.execute(insert(ObjectEntry), self.object_rows)
+        if self.epcis_rows:
+            conn.execute(insert(EpcisEventRow), self.epcis_rows)
         if self.flag_rows:
             conn.execute(insert(FlagRow), self.flag_rows)
         self._flush_recalls()
         self._event_actors = {}
         self.new_actors, self.new_keys, self.revocations = [], [], []
         self.dirty_custody, self.object_rows, self.flag_rows = set(), [], []
+        self.epcis_rows = []
 
     def _flush_recalls(self) -> None:
         recalls, corrections = self.new_recalls, self.new_corrections

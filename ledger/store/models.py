@@ -93,6 +93,20 @@ class ObjectEntry(Base):
     entry_idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
 
 
+class EpcisEventRow(Base):
+    """Each event entry as the EPCIS query interface filters it: its eventID, its eventTime
+    in UTC epoch milliseconds and its business step (docs/EVENTS.md 13)."""
+
+    __tablename__ = "epcis_events"
+
+    entry_idx: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    event_id: Mapped[str] = mapped_column(String(64), index=True)
+    event_time: Mapped[int] = mapped_column(BigInteger, index=True)
+    biz_step: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_epcis_events_step", "biz_step", "entry_idx"),)
+
+
 class CustodyRow(Base):
     """Who holds each object now. A row exists once the object was created; a used-up
     object has no holder; ``container`` is the case or pallet it is packed in."""
@@ -208,6 +222,7 @@ DERIVED_TABLES = (
     CustodyRow,
     FlagRow,
     MerkleNode,
+    EpcisEventRow,
     RecallRow,
     RecallObjectRow,
     RecallProductRow,

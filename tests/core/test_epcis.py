@@ -39,6 +39,7 @@ from ledger.core.event_hash import (
     normalise_time,
 )
 from ledger.core.event_parser import parse_event
+from tests.support.epcis_schema import assert_schema_valid
 from tests.support.profiles import examples
 from tests.support.vectors import VECTORS
 
@@ -92,20 +93,16 @@ def wuchang_events() -> list[dict[str, Any]]:
 
 def wuchang_document() -> dict[str, Any]:
     events = [
-        epcis.export_event(
-            payload, ledger_index=13 + i, record_time=f"2024-11-01T00:00:{i:02d}.000Z"
-        )
+        epcis.export_event(payload, record_time=f"2024-11-01T00:00:{i:02d}.000Z")
         for i, (_, payload) in enumerate(ex.wuchang_chain())
     ]
-    return epcis.epcis_document(events, "2024-11-02T00:00:00.000Z")
+    notes = [epcis.ledger_annotation(e, ledger_index=13 + i) for i, e in enumerate(events)]
+    return epcis.epcis_document(events, "2024-11-02T00:00:00.000Z", notes)
 
 
-def without_annotations(document: dict[str, Any]) -> dict[str, Any]:
-    out = copy.deepcopy(document)
-    for event in out["epcisBody"]["eventList"]:
-        for member in epcis.ANNOTATION_MEMBERS:
-            event.pop(member, None)
-    return out
+def ledger_hashes(document: dict[str, Any]) -> list[str]:
+    """The event hashes the ledger states in a document, in event order."""
+    return [a[epcis.EVENT_HASH_MEMBER] for a in epcis.ledger_annotations(document)]
 
 
 # ---------------------------------------------------------------------------------------
@@ -498,6 +495,9 @@ SOWING = {  # docs/EVENTS.md 9.1, written out so that this pin depends on no sam
     "eventTimeZoneOffset": "+08:00",
     "action": "OBSERVE",
     "bizStep": "tl:sowing",
+    "quantityList": [
+        {"epcClass": "https://id.gs1.org/01/06901234000108", "quantity": 1.6, "uom": "HAR"}
+    ],
     "readPoint": {"id": "https://id.gs1.org/414/6901234000016/254/plot-07"},
     "bizLocation": {"id": "https://id.gs1.org/414/6901234000016/254/plot-07"},
     "tl:farmInput": {
@@ -513,10 +513,12 @@ def test_a_pinned_prehash() -> None:
     sowing = epcis.to_epcis_event(SOWING)
     tl = "{" + TL_NAMESPACE + "}"
     assert event_hash(sowing, epcis.EXPORT_NAMESPACES) == (
-        "ni:///sha-256;9c17a58a0a06bd8ab9bb816db2a7b27fe71dfeb81827bef120a9dd2e274c6f7c?ver=CBV2.0"
+        "ni:///sha-256;1931a593152a3584d6277d7f3baa33a79340cec7f00ca7eccbbcbfd70d7eefc4?ver=CBV2.0"
     )
     assert event_prehash(sowing, epcis.EXPORT_NAMESPACES) == (
-        "eventType=ObjectEventeventTime=2024-04-27T23:30:00.000ZeventTimeZoneOffset=+08:00action=OBSERVE"
+        "eventType=ObjectEventeventTime=2024-04-27T23:30:00.000ZeventTimeZoneOffset=+08:00"
+        "quantityListquantityElementepcClass=https://id.gs1.org/01/06901234000108"
+        "quantity=1.6uom=HARaction=OBSERVE"
         f"bizStep={TL_NAMESPACE}sowing"
         "readPointid=https://id.gs1.org/414/6901234000016/254/plot-07"
         "bizLocationid=https://id.gs1.org/414/6901234000016/254/plot-07"
@@ -525,24 +527,32 @@ def test_a_pinned_prehash() -> None:
     )
 
 
-def test_export_event_annotations() -> None:
+def test_export_event_and_its_annotation() -> None:
     _, payload = ex.wuchang_chain()[3]
-    event = epcis.export_event(payload, ledger_index=16, record_time="2024-11-01T00:00:03.000Z")
+    event = epcis.export_event(payload, record_time="2024-11-01T00:00:03.000Z")
     assert list(event)[:5] == ["type", "eventID", "eventTime", "eventTimeZoneOffset", "recordTime"]
-    assert list(event)[-2:] == [epcis.EVENT_HASH_MEMBER, epcis.LEDGER_INDEX_MEMBER]
-    assert event[epcis.LEDGER_INDEX_MEMBER] == 16
-    assert event[epcis.EVENT_HASH_MEMBER] == event_hash(
-        epcis.to_epcis_event(payload), epcis.EXPORT_NAMESPACES
+    # Nothing of the ledger's own inside the event: it is what GS1's tools read.
+    assert not {epcis.EVENT_HASH_MEMBER, epcis.LEDGER_INDEX_MEMBER} & set(event)
+    note = epcis.ledger_annotation(event, ledger_index=16)
+    assert note == {
+        "eventID": payload["eventID"],
+        epcis.LEDGER_INDEX_MEMBER: 16,
+        epcis.EVENT_HASH_MEMBER: event_hash(epcis.to_epcis_event(payload), epcis.EXPORT_NAMESPACES),
+    }
+    assert epcis.exported_event_hash(event) == note[epcis.EVENT_HASH_MEMBER]
+    # recordTime and errorDeclaration are outside the hash.
+    later = epcis.export_event(
+        payload,
+        record_time="2030-01-01T00:00:00.000Z",
+        error_declaration={"declarationTime": "2030-01-02T00:00:00.000Z"},
     )
-    assert epcis.exported_event_hash(event) == event[epcis.EVENT_HASH_MEMBER]
-    # recordTime is outside the hash: another export time, the same hash.
-    later = epcis.export_event(payload, ledger_index=16, record_time="2030-01-01T00:00:00.000Z")
-    assert later[epcis.EVENT_HASH_MEMBER] == event[epcis.EVENT_HASH_MEMBER]
+    assert later["errorDeclaration"] == {"declarationTime": "2030-01-02T00:00:00.000Z"}
+    assert epcis.exported_event_hash(later) == note[epcis.EVENT_HASH_MEMBER]
     tampered = dict(event, disposition="destroyed")
-    assert epcis.exported_event_hash(tampered) != event[epcis.EVENT_HASH_MEMBER]
+    assert epcis.exported_event_hash(tampered) != note[epcis.EVENT_HASH_MEMBER]
     for bad in (-1, True, "3"):
         with pytest.raises(ValueError):
-            epcis.export_event(payload, ledger_index=bad)  # type: ignore[arg-type]
+            epcis.ledger_annotation(event, ledger_index=bad)  # type: ignore[arg-type]
 
 
 def test_epcis_document() -> None:
@@ -555,29 +565,50 @@ def test_epcis_document() -> None:
     assert document["creationDate"] == "2024-11-02T00:00:00.000Z"
     events = document["epcisBody"]["eventList"]
     assert [e["eventID"] for e in events] == [p["eventID"] for _, p in ex.wuchang_chain()]
-    assert document_hashes(without_annotations(document)) == [
-        e[epcis.EVENT_HASH_MEMBER] for e in events
-    ]
+    notes = document["epcisHeader"][epcis.LEDGER_ENTRIES_MEMBER]
+    assert [n["eventID"] for n in notes] == [e["eventID"] for e in events]
+    assert [n[epcis.LEDGER_INDEX_MEMBER] for n in notes] == list(range(13, 13 + len(events)))
+    assert document_hashes(document) == ledger_hashes(document)
+    assert_schema_valid(document)
     with pytest.raises(ValueError):
         epcis.epcis_document(events, "tomorrow")
-    with pytest.raises(ValueError):  # raw payloads are not exported events
-        epcis.epcis_document([ex.wuchang_chain()[0][1]], "2024-11-02T00:00:00Z")
+    with pytest.raises(ValueError):  # one annotation per event, of that event
+        epcis.epcis_document(events, "2024-11-02T00:00:00Z", notes[1:])
+    with pytest.raises(ValueError):
+        epcis.epcis_document(events[1:], "2024-11-02T00:00:00Z", notes[:-1])
+
+
+def test_query_document() -> None:
+    document = wuchang_document()
+    events = document["epcisBody"]["eventList"]
+    notes = epcis.ledger_annotations(document)
+    answer = epcis.query_document(events[:3], notes[:3], "2024-11-02T00:00:00Z")
+    assert_schema_valid(answer)
+    results = answer["epcisBody"]["queryResults"]
+    assert results["queryName"] == "SimpleEventQuery"
+    assert results["resultsBody"]["eventList"] == events[:3]
+    assert epcis.ledger_annotations(answer) == notes[:3]
+    with pytest.raises(ValueError):
+        epcis.query_document(events[:3], notes[1:4], "2024-11-02T00:00:00Z")
 
 
 def test_document_frame_streams_the_same_document() -> None:
     document = wuchang_document()
-    head, tail = epcis.document_frame(document["creationDate"])
+    head, middle, tail = epcis.document_frame(document["creationDate"])
     body = ",".join(json.dumps(e, ensure_ascii=False) for e in document["epcisBody"]["eventList"])
-    assert json.loads(head + body + tail) == document
-    assert json.loads(head + tail) == epcis.epcis_document([], document["creationDate"])
+    notes = ",".join(json.dumps(n, ensure_ascii=False) for n in epcis.ledger_annotations(document))
+    assert json.loads(head + body + middle + notes + tail) == document
+    assert json.loads(head + middle + tail) == epcis.epcis_document([], document["creationDate"])
 
 
 @needs_reference
 def test_reference_agrees_on_the_exported_wuchang_chain() -> None:
-    document = without_annotations(wuchang_document())
+    # The document as exported, unmodified: the reference needs no knowledge of ours.
+    document = wuchang_document()
     theirs = reference_prehashes(document)
     assert len(theirs) == len(ex.wuchang_chain())
     assert theirs == document_prehashes(document)
+    assert [hash_of_prehash(p) for p in theirs] == ledger_hashes(document)
 
 
 @needs_reference
@@ -598,6 +629,7 @@ def test_json_ld_processors_keep_every_exported_member() -> None:
         "carrier",
         "eventHash",
         "ledgerIndex",
+        "ledgerEntries",
         "variety",
         "transforming",
         "sowing",
@@ -1077,11 +1109,11 @@ def test_the_documented_examples() -> None:
     text = (Path(__file__).resolve().parents[2] / "docs" / "EVENTS.md").read_text(encoding="utf-8")
     section = text.split("\n## 11. EPCIS 2.0 export and event hashes", 1)[1].split("\n## 12.", 1)[0]
     blocks = re.findall(r"```(json|text)\n(.*?)\n```", section, re.DOTALL)
-    envelope, exported = (json.loads(body) for kind, body in blocks if kind == "json")
+    envelope, exported, note = (json.loads(body) for kind, body in blocks if kind == "json")
     prehash = next(body for kind, body in blocks if kind == "text")
     assert envelope["@context"] == epcis.epcis_document([], envelope["creationDate"])["@context"]
+    assert set(envelope) == set(epcis.epcis_document([], envelope["creationDate"]))
     spraying = next(p for _, p in ex.wuchang_chain() if p["bizStep"] == "tl:spraying")
-    assert exported == epcis.export_event(
-        spraying, ledger_index=15, record_time=exported["recordTime"]
-    )
+    assert exported == epcis.export_event(spraying, record_time=exported["recordTime"])
+    assert note == epcis.ledger_annotation(exported, ledger_index=15)
     assert prehash == event_prehash(epcis.to_epcis_event(spraying), epcis.EXPORT_NAMESPACES)

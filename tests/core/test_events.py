@@ -208,7 +208,8 @@ def test_optional_members_accepted() -> None:
     assert event.sensor_elements[0].start_time is not None
     assert event.readings()[0].values() == (2, 9, 5)
     sowing = parse_event(changed(ex.sowing(), "tl:farmInput", MISSING))
-    assert sowing.farm_input is None and sowing.object_ids() == ()
+    assert sowing.farm_input is None
+    assert sowing.object_ids() == (gtin_uri(ex.PADDY_GTIN),)  # the crop, class-level
     assert parse_event(ex.bagging() | {"transformationID": "urn:uuid:1"}).transformation_id
 
 
@@ -992,6 +993,58 @@ CASES: list[tuple[str, dict[str, Any], str, object, str, str]] = [
     ),
     ("packing wrong action", PACKING, "action", "DELETE", "step_mismatch", "payload.action"),
     ("storing no objects", STORING, "epcList", MISSING, "missing_field", "payload.epcList"),
+    # Farm work names the crop it was applied to (docs/EVENTS.md 4).
+    (
+        "farm work, no crop",
+        SPRAYING,
+        "quantityList",
+        MISSING,
+        "farm_work_without_crop",
+        "payload.quantityList",
+    ),
+    (
+        "farm work on a lot",
+        SPRAYING,
+        "quantityList",
+        [{"epcClass": gtin_uri(ex.PADDY_GTIN, lot=ex.PADDY_LOT), "quantity": 1, "uom": "HAR"}],
+        "bad_identifier",
+        "payload.quantityList[0].epcClass",
+    ),
+    (
+        "farm work in kg",
+        SOWING,
+        "quantityList",
+        [{"epcClass": gtin_uri(ex.PADDY_GTIN), "quantity": 60, "uom": "KGM"}],
+        "bad_value",
+        "payload.quantityList[0].uom",
+    ),
+    (
+        "farm work counted",
+        SOWING,
+        "quantityList",
+        [{"epcClass": gtin_uri(ex.PADDY_GTIN), "quantity": 2}],
+        "bad_value",
+        "payload.quantityList[0]",
+    ),
+    (
+        "farm work, huge area",
+        SOWING,
+        "quantityList",
+        [{"epcClass": gtin_uri(ex.PADDY_GTIN), "quantity": 2e6, "uom": "HAR"}],
+        "bad_value",
+        "payload.quantityList[0].quantity",
+    ),
+    ("farm work on units", SPRAYING, "epcList", [UNIT], "unexpected_field", "payload.epcList"),
+    # A sensor report about no objects names where it was read (EPCIS 2.0 ObjectEvent).
+    (
+        "sensor report, no place read",
+        {k: v for k, v in ex.storing().items() if k not in ("epcList", "readPoint")}
+        | {"bizStep": "sensor_reporting"},
+        "disposition",
+        MISSING,
+        "missing_field",
+        "payload.epcList",
+    ),
 ]
 
 

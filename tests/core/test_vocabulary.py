@@ -152,6 +152,9 @@ def _value(spec: Field) -> st.SearchStrategy[str]:
         "place": st.sampled_from(["plot-07", "6901234000016", "cold-store-2"]),
         "party": st.sampled_from(["6901234000023", "https://id.gs1.org/417/6901234000061"]),
         "lot": _LOT,
+        "product": st.sampled_from(
+            ["06901234000108", "6901234000108", "https://id.gs1.org/01/06901234000115"]
+        ),
         "object": st.just("069012340000001006"),
         "objects": st.lists(_UNIT, min_size=1, max_size=2, unique=True).map(" ".join),
         "analytes": st.just("cadmium=0.05/0.2 MGKG; lead=0/0.2 MGKG"),

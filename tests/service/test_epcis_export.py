@@ -5,21 +5,25 @@ from __future__ import annotations
 
 import io
 import json
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from ledger import demo
 from ledger import samples as ex
 from ledger.core import epcis
 from ledger.core.entries import parse_entry
 from ledger.core.errors import NotFoundError, ValidationError
 from ledger.core.event_hash import document_prehashes, hash_of_prehash
 from ledger.core.statements import sign_statement
+from ledger.keystore import DEMO_PASSPHRASE, Keystore
 from ledger.service import epcis_export
 from ledger.service.epcis_export import write_epcis
 from ledger.service.ledger import Ledger
-from tests.core.test_epcis import needs_reference, reference_prehashes, without_annotations
+from tests.core.test_epcis import ledger_hashes, needs_reference, reference_prehashes
 from tests.service.test_chain import CHAIN_CLOCK_START, producer_key, register_all
+from tests.support.epcis_schema import assert_schema_valid
 from tests.support.fixed import ORIGIN, StepClock
 
 CREATED = "2024-12-01T08:00:00.000+08:00"
@@ -54,23 +58,22 @@ def test_the_whole_log_exports_as_one_document(chain_ledger: Ledger) -> None:
     assert count == len(events) == len(chain)
     assert document["creationDate"] == CREATED and document["schemaVersion"] == "2.0"
     assert [e["eventID"] for e in events] == [payload["eventID"] for _, payload in chain]
-    expected = []
-    for event in events:
+    notes = epcis.ledger_annotations(document)
+    expected, expected_notes = [], []
+    for event, note in zip(events, notes, strict=True):
         # Each event maps back to the entry that holds its signed payload...
-        entry = entry_at(chain_ledger, event[epcis.LEDGER_INDEX_MEMBER])
+        entry = entry_at(chain_ledger, note[epcis.LEDGER_INDEX_MEMBER])
         assert entry.statement.kind == "event"
-        assert entry.statement.payload["eventID"] == event["eventID"]
+        assert entry.statement.payload["eventID"] == event["eventID"] == note["eventID"]
         assert event["recordTime"] == entry.time
-        # ...and carries the GS1 hash of exactly that payload.
-        assert event[epcis.EVENT_HASH_MEMBER] == epcis.exported_event_hash(event)
-        expected.append(
-            epcis.export_event(
-                entry.statement.payload, ledger_index=entry.index, record_time=entry.time
-            )
-        )
-    assert document == epcis.epcis_document(expected, CREATED)
-    indexes = [e[epcis.LEDGER_INDEX_MEMBER] for e in events]
+        # ...and the header gives the GS1 hash of exactly that payload.
+        assert note[epcis.EVENT_HASH_MEMBER] == epcis.exported_event_hash(event)
+        expected.append(epcis.export_event(entry.statement.payload, record_time=entry.time))
+        expected_notes.append(epcis.ledger_annotation(expected[-1], ledger_index=entry.index))
+    assert document == epcis.epcis_document(expected, CREATED, expected_notes)
+    indexes = [n[epcis.LEDGER_INDEX_MEMBER] for n in notes]
     assert indexes == sorted(indexes) and indexes[0] == 1 + 12  # after genesis and registrations
+    assert_schema_valid(document)
 
 
 def test_one_objects_history(chain_ledger: Ledger) -> None:
@@ -80,9 +83,10 @@ def test_one_objects_history(chain_ledger: Ledger) -> None:
     naming = [p["eventID"] for _, p in ex.wuchang_chain() if ex.CASE_SSCC in json.dumps(p)]
     assert count == len(naming) == 5
     assert [e["eventID"] for e in events] == naming
-    assert [e[epcis.LEDGER_INDEX_MEMBER] for e in events] == [
+    assert [n[epcis.LEDGER_INDEX_MEMBER] for n in epcis.ledger_annotations(document)] == [
         s.index for s in chain_ledger.history(CASE)
     ]
+    assert_schema_valid(document)
     # Any valid Digital Link spelling of the case finds the same history.
     _, again, _ = export(chain_ledger, object_id="https://resolver.example/sscc/" + ex.CASE_SSCC)
     assert again == document
@@ -107,8 +111,9 @@ def test_it_streams_one_event_at_a_time(chain_ledger: Ledger) -> None:
             return super().write(text)
 
     count = write_epcis(chain_ledger.engine, Recorder(), creation_date=CREATED)
-    assert len(writes) == count + 2  # head, one write per event, tail
-    assert all(json.loads(w.lstrip(",\n"))["type"] for w in writes[1:-1])
+    # head, one write per event, then the header's annotations and the tail
+    assert all(json.loads(w.lstrip(",\n"))["type"] for w in writes[1 : count + 1])
+    assert not writes[count + 1].lstrip(",\n").startswith("{")
 
 
 def test_unknown_objects_and_bad_dates_write_nothing(chain_ledger: Ledger) -> None:
@@ -132,12 +137,47 @@ def test_a_ledger_without_events(ledger: Ledger) -> None:
     count, document, _ = export(ledger)
     assert count == 0
     assert document == epcis.epcis_document([], CREATED)
+    assert_schema_valid(document)
 
 
 @needs_reference
-def test_reference_agrees_on_the_exported_ledger(chain_ledger: Ledger) -> None:
-    _, document, _ = export(chain_ledger)
-    stripped = without_annotations(document)
-    assert reference_prehashes(stripped) == document_prehashes(stripped)
-    hashes = [hash_of_prehash(p) for p in reference_prehashes(stripped)]
-    assert hashes == [e[epcis.EVENT_HASH_MEMBER] for e in document["epcisBody"]["eventList"]]
+def test_reference_agrees_on_the_exported_ledger(chain_ledger: Ledger, tmp_path: Path) -> None:
+    # GS1's reference generator run over the exported file as written, unmodified, with
+    # its own command line: exactly the ledger's hashes, in order.
+    from epcis_event_hash_generator import json_to_py
+    from epcis_event_hash_generator.__main__ import epcis_hash_from_file
+
+    _, document, text = export(chain_ledger)
+    assert reference_prehashes(document) == document_prehashes(document)
+    path = tmp_path / "export.jsonld"
+    path.write_text(text, encoding="utf-8")
+    json_to_py._namespaces.clear()
+    theirs, _ = epcis_hash_from_file(str(path))
+    assert theirs == ledger_hashes(document) and len(theirs) == len(ex.wuchang_chain())
+    assert [hash_of_prehash(p) for p in reference_prehashes(document)] == theirs
+
+
+def test_the_demo_season_exports_as_valid_epcis(
+    engine: Any, demo_template: tuple[Path, Path]
+) -> None:
+    # The whole demo ledger, and one plot's, one lot's and one bag's history, against
+    # GS1's official EPCIS 2.0 JSON Schema; the reference generator gives the header's
+    # hashes from the unmodified document.
+    keys = demo.DemoKeys.load(Keystore(demo_template[1]), DEMO_PASSPHRASE)
+    season = Ledger.create(engine, keys.operator, demo.ORIGIN)
+    demo.build(season, keys)
+    count, document, _ = export(season)
+    assert count > 50
+    assert_schema_valid(document)
+    steps = {e["bizStep"] for e in document["epcisBody"]["eventList"]}
+    assert {"tl:sowing", "tl:fertilising", "tl:spraying", "commissioning"} <= steps
+    assert [hash_of_prehash(p) for p in document_prehashes(document)] == ledger_hashes(document)
+    gtin, lot = demo.sample_lot()
+    for object_id in (
+        "https://id.gs1.org/414/6901234000016/254/" + demo.PLOTS[0],
+        f"https://id.gs1.org/01/{gtin}/10/{lot}",
+        "https://id.gs1.org" + demo.sample_unit_path(),
+    ):
+        _, one, _ = export(season, object_id=object_id)
+        assert one["epcisBody"]["eventList"], object_id
+        assert_schema_valid(one)

@@ -22,6 +22,7 @@ from ledger.core.hashing import leaf_hash
 from ledger.core.note import NoteVerifier, open_note
 from ledger.core.statements import sign_statement
 from ledger.service.ledger import Ledger
+from tests.support.epcis_schema import assert_schema_valid
 from tests.web.conftest import (
     CARRIER,
     FARM,
@@ -765,8 +766,12 @@ def test_epcis_document_for_one_object(client: FlaskClient) -> None:
     response = client.get("/api/v1/epcis", query_string={"object": paddy})
     assert response.status_code == 200
     assert response.content_type.startswith("application/ld+json")
-    events = response.get_json(force=True)["epcisBody"]["eventList"]
-    assert len(events) == 1 and events[0]["tl:eventHash"].startswith("ni:///sha-256;")
+    document = response.get_json(force=True)
+    events = document["epcisBody"]["eventList"]
+    notes = document["epcisHeader"]["tl:ledgerEntries"]
+    assert len(events) == 1 and notes[0]["eventID"] == events[0]["eventID"]
+    assert notes[0]["tl:eventHash"].startswith("ni:///sha-256;")
+    assert_schema_valid(document)
     assert client.get("/api/v1/epcis").status_code == 400
     unknown = client.get("/api/v1/epcis", query_string={"object": paddy.replace("LOT-9", "LOT-8")})
     assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "unknown_object"

@@ -46,6 +46,12 @@ NOT_API = {
     "bad_contact",
     "no_certificate",
     "no_link",  # the resolver's ?linkType= (FORMAT.md 13), not under /api/v1
+    # Answered by the EPCIS query interface at /epcis (docs/EVENTS.md 13), not /api/v1.
+    "query_unknown_parameter",
+    "query_bad_parameter",
+    "query_bad_time_range",
+    "bad_page_token",
+    "no_such_event",
 }
 
 

@@ -123,6 +123,10 @@ const READERS = {
     return /^\d+$/.test(text) ? `${STEM}/417/${gln(text)}` : uri(text);
   },
   lot: (field, text) => uri(text),
+  // A crop by the GTIN printed under a barcode (8 to 14 digits) or its Digital Link.
+  product(field, text) {
+    return /^\d{8,14}$/.test(text) ? `${STEM}/01/${text.padStart(14, '0')}` : uri(text);
+  },
   object(field, text) {
     return /^\d{18}$/.test(text) ? `${STEM}/00/${text}` : uri(text);
   },

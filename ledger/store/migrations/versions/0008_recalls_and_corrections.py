@@ -1,7 +1,7 @@
 """Recalls and corrections (FORMAT.md 3.7 and 3.8), derived from the log.
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-12-05
 
 Derived tables like the object index: ``ledger reindex`` rebuilds them. A log written
@@ -11,8 +11,8 @@ before this revision holds no recall or correction statements, so they start emp
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0007"
-down_revision = "0006"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
