@@ -15,7 +15,7 @@ from ledger.service.ledger import Ledger
 from web import create_app
 
 UNIT = demo.sample_unit_path()
-TRANSPORT = 124  # the sample bag's truck, whose cooling failed
+TRANSPORT = 128  # the sample bag's truck, whose cooling failed
 
 
 def open_page(

@@ -238,9 +238,9 @@ def test_page_names_the_tampered_step_in_chinese(
     state, text = status(page)
     assert state == "failed" and text.startswith("本机核验未通过：1 个环节不符（")
     by_index = {s["index"]: s for s in steps_state(page)}
-    assert by_index["124"]["state"] == "failed" and "签名无效" in by_index["124"]["line"]
-    assert by_index["123"]["state"] == "verified"
-    assert any(line.startswith("记录 #124 · signature: ") for line in details(page))
+    assert by_index["128"]["state"] == "failed" and "签名无效" in by_index["128"]["line"]
+    assert by_index["127"]["state"] == "verified"
+    assert any(line.startswith("记录 #128 · signature: ") for line in details(page))
     assert errors == []
     context.close()
 
