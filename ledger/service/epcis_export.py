@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Engine, select
 from ledger.core import epcis, gs1
 from ledger.core.entries import parse_entry
 from ledger.core.errors import NotFoundError
+from ledger.service.recalls import corrections_of
 from ledger.store.models import LogEntry, ObjectEntry
 
 PAGE = 1000
@@ -50,12 +51,24 @@ def _event_pages(
         start = rows[-1].idx + 1
 
 
-def error_declarations(conn: Connection, indexes: list[int]) -> dict[int, Mapping[str, Any]]:
-    """The EPCIS ``errorDeclaration`` of each of these event entries that was declared
-    erroneous, by index. The one place corrections plug into the export and the query
-    interface; the ledger has none yet, so every event is exported as signed."""
-    del conn, indexes
-    return {}
+def error_declarations(
+    conn: Connection, indexes: list[int], tree_size: int | None = None
+) -> dict[int, Mapping[str, Any]]:
+    """The EPCIS ``errorDeclaration`` of each of these event entries that a ``correction``
+    (FORMAT.md 3.8) declared erroneous, by index: the one place corrections plug into the
+    export and the query interface. The declaration time is the correction entry's time."""
+    out: dict[int, Mapping[str, Any]] = {}
+    for index, note in corrections_of(conn, indexes, tree_size).items():
+        declaration: dict[str, Any] = {
+            "declarationTime": note.entry.time,
+            "reason": note.correction.reason,
+        }
+        if note.correction.corrective_event_ids:
+            declaration["correctiveEventIDs"] = list(note.correction.corrective_event_ids)
+        declaration["tl:explanation"] = note.correction.explanation
+        declaration["tl:correctionIndex"] = note.entry.index
+        out[index] = declaration
+    return out
 
 
 def exported_pair(

@@ -189,16 +189,16 @@ def get_recall(conn: Connection, recall_id: str, tree_size: int) -> Recall:
 
 
 def corrections_of(
-    conn: Connection, indices: Collection[int], tree_size: int
+    conn: Connection, indices: Collection[int], tree_size: int | None
 ) -> dict[int, CorrectionNote]:
-    """The corrections below ``tree_size`` of the events at ``indices``, by event index."""
+    """The corrections below ``tree_size`` (None: in the whole log) of the events at
+    ``indices``, by event index."""
     if not indices:
         return {}
-    rows = conn.execute(
-        select(CorrectionRow).where(
-            CorrectionRow.target_idx.in_(sorted(indices)), CorrectionRow.entry_idx < tree_size
-        )
-    ).all()
+    query = select(CorrectionRow).where(CorrectionRow.target_idx.in_(sorted(indices)))
+    if tree_size is not None:
+        query = query.where(CorrectionRow.entry_idx < tree_size)
+    rows = conn.execute(query).all()
     entries = _load(conn, (r.entry_idx for r in rows))
     return {
         r.target_idx: CorrectionNote(

@@ -169,6 +169,14 @@ def test_the_demo_season_exports_as_valid_epcis(
     count, document, _ = export(season)
     assert count > 50
     assert_schema_valid(document)
+    # The farm's mistyped dose is exported with the errorDeclaration of its correction
+    # (FORMAT.md 3.8), still valid, its hash unchanged (errorDeclaration is not hashed).
+    (declared,) = [e for e in document["epcisBody"]["eventList"] if "errorDeclaration" in e]
+    assert declared["eventID"] == demo.CORRECTED_EVENT
+    declaration = declared["errorDeclaration"]
+    assert declaration["reason"] == "incorrect_data"
+    assert declaration["correctiveEventIDs"] == [ex.event_id("2026:plot-08:fert2:corrected")]
+    assert "450" in declaration["tl:explanation"]
     steps = {e["bizStep"] for e in document["epcisBody"]["eventList"]}
     assert {"tl:sowing", "tl:fertilising", "tl:spraying", "commissioning"} <= steps
     assert [hash_of_prehash(p) for p in document_prehashes(document)] == ledger_hashes(document)
