@@ -99,6 +99,14 @@ def words() -> dict[str, str]:
         "batch_signed": _("%(n)s rows signed; they are in the outbox."),
         "lot_number": _("lot"),
         "certificate": _("Print its 承诺达标合格证 (commitment certificate)"),
+        "wrong": _("This record is wrong"),
+        "correction_title": _("Correction of log entry %(index)s"),
+        "corrected": _("declared wrong by log entry %(index)s"),
+        "recall_form": _("Recall a product"),
+        "recall_title": _("Recall %(id)s (%(status)s)"),
+        "recall_words": _("Write the reason and what shoppers should do, in Chinese or English."),
+        "recall_objects": _("Name at least one lot, bag, case or plot (one link per line)."),
+        "recall_id": _("A recall ID is 1 to 64 letters, digits, '.', '_' or '-'."),
     }
 
 

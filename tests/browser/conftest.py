@@ -138,3 +138,22 @@ def demo_ledger(
     engine = make_engine(f"sqlite:///{path}")
     yield Ledger(engine)
     engine.dispose()
+
+
+# The console password of the producer app tests' operator account.
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture
+def app_ledger(tmp_path: Path) -> Iterator[Ledger]:
+    """A ledger with one farm registered and an operator console account: what a phone
+    enrols against in the producer app tests."""
+    from ledger import samples
+    from tests.support.fixed import ORIGIN, fixed_key
+
+    engine = make_engine(f"sqlite:///{tmp_path / 'app.sqlite3'}")
+    ledger = Ledger.create(engine, fixed_key("operator"), ORIGIN, checkpoint_interval=0)
+    ledger.append_operator_statement("actor", samples.actor_payloads()[0])  # wuchang-coop
+    ledger.accounts().add("operator-1", PASSWORD)
+    yield ledger
+    engine.dispose()

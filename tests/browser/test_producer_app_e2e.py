@@ -7,7 +7,6 @@ the new step. A revoked phone's record is refused with the reason on screen."""
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -18,11 +17,10 @@ from ledger import samples
 from ledger.core.entries import parse_entry
 from ledger.core.timefmt import format_time
 from ledger.service.ledger import Ledger
-from ledger.store.db import make_engine
-from tests.support.fixed import ORIGIN, fixed_key
+from tests.browser.conftest import PASSWORD
+from tests.support.fixed import fixed_key
 from web import create_app
 
-PASSWORD = "correct horse battery staple"
 LOT = "E2E-2026-01"
 LOT_URI = f"https://id.gs1.org/01/{samples.PADDY_GTIN}/10/{LOT}"
 WAIT_MS = 30_000
@@ -40,16 +38,6 @@ def shoot(page: Any, name: str, lang: str) -> None:
     if SCREENSHOTS:
         Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(Path(SCREENSHOTS) / f"app-{name}.{lang[:2]}.png"), full_page=True)
-
-
-@pytest.fixture
-def app_ledger(tmp_path: Path) -> Iterator[Ledger]:
-    engine = make_engine(f"sqlite:///{tmp_path / 'app.sqlite3'}")
-    ledger = Ledger.create(engine, fixed_key("operator"), ORIGIN, checkpoint_interval=0)
-    ledger.append_operator_statement("actor", samples.actor_payloads()[0])  # wuchang-coop
-    ledger.accounts().add("operator-1", PASSWORD)
-    yield ledger
-    engine.dispose()
 
 
 def events(ledger: Ledger) -> list[dict[str, Any]]:

@@ -150,6 +150,11 @@ async function home() {
     button.addEventListener('click', () => openForm(form));
     list.append(element('li', {}, button));
   }
+  if (roles.has('regulator') || roles.has('brand')) {
+    const button = element('button', { type: 'button', 'data-form': 'recall' }, say('recall_form'));
+    button.addEventListener('click', () => show('recall'));
+    list.append(element('li', {}, button));
+  }
   const batchForm = $('batch-form');
   batchForm.replaceChildren(
     ...(vocabulary?.forms || [])
@@ -241,6 +246,16 @@ async function renderOutbox() {
     let state = say(`state_${item.state}`, { index: item.index });
     if (confirmed) state = say('state_confirmed', { index: item.index, size: item.checkpoint });
     li.append(element('span', { class: 'state' }, state));
+    const corrected = items.find(
+      (other) => other.statement.kind === 'correction' && other.statement.payload.entry === item.index,
+    );
+    if (corrected) {
+      li.append(element('span', { class: 'state' }, say('corrected', { index: corrected.index ?? '…' })));
+    } else if (item.state === 'accepted' && item.statement.kind === 'event') {
+      const wrong = element('button', { type: 'button', class: 'secondary wrong' }, say('wrong'));
+      wrong.addEventListener('click', () => openCorrection(item));
+      li.append(wrong);
+    }
     const lot = item.state === 'accepted' && createdLot(item.statement.payload);
     if (lot) {
       li.append(element('a', { class: 'certificate', href: `/certificates${lot}` }, say('certificate')));
@@ -579,6 +594,72 @@ async function signAndSave() {
   }
 }
 
+// -- corrections and recalls (FORMAT.md 3.8, 3.7) -------------------------------------------
+
+let correcting = null; // the outbox item being declared wrong
+
+function openCorrection(item) {
+  correcting = item;
+  $('correct-what').textContent = `${item.summary.title} ${item.summary.when} · ${say('state_accepted', { index: item.index })}`;
+  $('correct-explanation').value = '';
+  $('correct-error').textContent = '';
+  show('correct');
+}
+
+async function signCorrection(event) {
+  event.preventDefault();
+  const explanation = $('correct-explanation').value.trim();
+  if (!explanation) {
+    $('correct-error').textContent = say('required');
+    return;
+  }
+  const reason = document.querySelector('#correct-form input[name=reason]:checked').value;
+  const payload = { entry: correcting.index, reason, explanation };
+  const signed = await signStatement(device, 'correction', payload);
+  await enqueue(signed, 'correction', { title: say('correction_title', { index: correcting.index }), when: '' });
+  correcting = null;
+  await home();
+}
+
+/** The recall form's text boxes as {zh, en}, leaving out the empty ones. */
+function bilingual(name) {
+  const out = {};
+  for (const lang of ['zh', 'en']) {
+    const text = $(`recall-${name}-${lang}`).value.trim();
+    if (text) out[lang] = text;
+  }
+  return out;
+}
+
+async function signRecall(event) {
+  event.preventDefault();
+  const error = $('recall-error');
+  error.textContent = '';
+  const id = $('recall-id').value.trim();
+  const objects = [...new Set($('recall-objects').value.split(/\s+/).filter(Boolean))];
+  const reason = bilingual('reason');
+  const action = bilingual('action');
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(id)) error.textContent = say('recall_id');
+  else if (objects.length === 0) error.textContent = say('recall_objects');
+  else if (!Object.keys(reason).length || !Object.keys(action).length) error.textContent = say('recall_words');
+  if (error.textContent) return;
+  const payload = {
+    recall: id,
+    status: $('recall-status').value,
+    level: Number($('recall-level').value),
+    reason,
+    action,
+    objects,
+  };
+  const note = $('recall-note').value.trim();
+  if (note) payload.note = note;
+  const signed = await signStatement(device, 'recall', payload);
+  const status = $('recall-status').selectedOptions[0].textContent;
+  await enqueue(signed, 'recall', { title: say('recall_title', { id, status }), when: '' });
+  $('recall-form').reset();
+  await home();
+}
+
 // -- start ----------------------------------------------------------------------------------
 
 async function start() {
@@ -592,6 +673,10 @@ async function start() {
   $('batch-form').addEventListener('change', () => readBatchFile().catch(report));
   $('batch-file').addEventListener('change', () => readBatchFile().catch(report));
   $('batch-sign').addEventListener('click', () => signBatch().catch(report));
+  $('correct-form').addEventListener('submit', (e) => signCorrection(e).catch(report));
+  $('correct-cancel').addEventListener('click', () => home().catch(report));
+  $('recall-form').addEventListener('submit', (e) => signRecall(e).catch(report));
+  $('recall-cancel').addEventListener('click', () => home().catch(report));
   window.addEventListener('online', () => sendAll().catch(report));
   window.addEventListener('offline', () => sendAll().catch(report));
   setInterval(() => sendAll().catch(report), SYNC_MS);
