@@ -27,10 +27,10 @@ from ledger import qr
 from ledger.catalogue import Catalogue
 from ledger.core.certificate import BASES, COMMITMENTS
 from ledger.core.gs1 import GS1Identifier, gtin_uri, validate_gtin
+from ledger.core.terms import unit_name
 from ledger.service.certificates import Certificate, certificate
 from web.catalogue import current_catalogue
 from web.labels import resolver_base
-from web.units import unit
 
 bp = Blueprint("certificates", __name__)
 
@@ -76,7 +76,7 @@ def _number(value: float) -> str:
 def quantity_words(cert: Certificate, catalogue: Catalogue) -> list[str]:
     """The quantity (数量/重量) lines: amounts by unit of measure, then serialised units."""
     words = [
-        f"{_number(a.value)} {unit(a.uom)}" if a.uom else _number(a.value)
+        f"{_number(a.value)} {unit_name(a.uom, 'en')}" if a.uom else _number(a.value)
         for a in cert.facts.amounts
     ]
     units = cert.facts.units

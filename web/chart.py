@@ -6,6 +6,7 @@ a producer wrote reaches the markup unescaped and the page needs no script to sh
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -31,6 +32,7 @@ class Point:
     value: float
     outside: bool
     time: datetime
+    segment: int  # readings with no gap between them share a segment, drawn as one line
 
 
 @dataclass(frozen=True)
@@ -56,11 +58,15 @@ class Chart:
     points: tuple[Point, ...]
     y_ticks: tuple[Tick, ...]
     x_ticks: tuple[Tick, ...]
+    gaps: tuple[float, ...] = ()  # x of each break in the time axis (no readings there)
 
     @property
-    def polyline(self) -> str:
-        """The ``points`` attribute of the line through the readings."""
-        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+    def polylines(self) -> list[str]:
+        """The ``points`` attribute of each segment's line: a gap is left as a gap."""
+        lines: dict[int, list[str]] = {}
+        for p in self.points:
+            lines.setdefault(p.segment, []).append(f"{p.x:.1f},{p.y:.1f}")
+        return [" ".join(line) for line in lines.values()]
 
     @property
     def outside_count(self) -> int:
@@ -73,8 +79,31 @@ def _nice_step(span: float) -> float:
     return next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
 
 
+GAP_WIDTH = 14.0  # SVG units left between two segments of readings
+MIN_GAP = 2 * 3600.0  # seconds: a longer silence between readings is a gap
+
+
+def _segments(ordered: Sequence[Reading]) -> list[list[Reading]]:
+    """Readings split where none were taken for a while: at least MIN_GAP, and three times
+    the usual interval, so a logger's regular rhythm is never cut."""
+    steps = sorted(b.time.timestamp() - a.time.timestamp() for a, b in itertools.pairwise(ordered))
+    usual = steps[len(steps) // 2] if steps else 0.0
+    limit = max(MIN_GAP, 3 * usual)
+    out: list[list[Reading]] = [[ordered[0]]]
+    for before, reading in itertools.pairwise(ordered):
+        if reading.time.timestamp() - before.time.timestamp() > limit:
+            out.append([])
+        out[-1].append(reading)
+    return out
+
+
 def temperature_chart(readings: Sequence[Reading], band: tuple[float, float]) -> Chart | None:
-    """Lay out ``readings`` (any order) against the allowed ``band``; None with no readings."""
+    """Lay out ``readings`` (any order) against the allowed ``band``; None with no readings.
+
+    Time runs left to right within each segment of readings; between segments (days in a
+    store with no logger, say) the axis breaks, so weeks of silence do not squeeze the hours
+    that matter into a corner. Each segment is as wide as its share of the time covered, but
+    never narrower than a fair share of a quarter of the chart."""
     if not readings:
         return None
     ordered = sorted(readings, key=lambda r: r.time)
@@ -86,28 +115,36 @@ def temperature_chart(readings: Sequence[Reading], band: tuple[float, float]) ->
     if y_max - y_min < step:
         y_max = y_min + step
     x0, x1, y0, y1 = LEFT, WIDTH - RIGHT, TOP, HEIGHT - BOTTOM
-    t0 = ordered[0].time.timestamp()
-    t_span = max(ordered[-1].time.timestamp() - t0, 1.0)
+    segments = _segments(ordered)
+    usable = (x1 - x0) - GAP_WIDTH * (len(segments) - 1)
+    spans = [max(s[-1].time.timestamp() - s[0].time.timestamp(), 1.0) for s in segments]
+    floor = 0.25 / len(segments)
+    shares = [max(span / sum(spans), floor) for span in spans]
+    widths = [usable * share / sum(shares) for share in shares]
 
     def y_of(value: float) -> float:
         return y1 - (value - y_min) / (y_max - y_min) * (y1 - y0)
 
-    def x_of(moment: datetime) -> float:
-        return x0 + (moment.timestamp() - t0) / t_span * (x1 - x0)
-
-    points = tuple(
-        Point(x_of(r.time), y_of(r.value), r.value, not low <= r.value <= high, r.time)
-        for r in ordered
-    )
+    points: list[Point] = []
+    x_ticks: list[Tick] = []
+    gaps: list[float] = []
+    left = float(x0)
+    for n, (segment, span, width) in enumerate(zip(segments, spans, widths, strict=True)):
+        t0 = segment[0].time.timestamp()
+        if n:
+            gaps.append(left - GAP_WIDTH / 2)
+        for r in segment:
+            x = left + (r.time.timestamp() - t0) / span * width if len(segment) > 1 else left
+            points.append(Point(x, y_of(r.value), r.value, not low <= r.value <= high, r.time, n))
+        x_ticks.append(Tick(left, segment[0].time.strftime("%m-%d")))
+        left += width + GAP_WIDTH
+    if len(segments) == 1 and ordered[-1].time.date() != ordered[0].time.date():
+        x_ticks.append(Tick(x1, ordered[-1].time.strftime("%m-%d")))
     y_ticks = []
     tick = y_min
     while tick <= y_max + step / 1000:
         y_ticks.append(Tick(y_of(tick), f"{tick:g}"))
         tick += step
-    first, last = ordered[0].time, ordered[-1].time
-    x_ticks = [Tick(x0, first.strftime("%m-%d"))]
-    if last.date() != first.date():
-        x_ticks.append(Tick(x1, last.strftime("%m-%d")))
     return Chart(
         width=WIDTH,
         height=HEIGHT,
@@ -119,7 +156,8 @@ def temperature_chart(readings: Sequence[Reading], band: tuple[float, float]) ->
         band_bottom=y_of(low),
         band_min=low,
         band_max=high,
-        points=points,
+        points=tuple(points),
         y_ticks=tuple(y_ticks),
         x_ticks=tuple(x_ticks),
+        gaps=tuple(gaps),
     )

@@ -25,6 +25,7 @@ from ledger.core.flags import (
     PreHarvestInterval,
     TemperatureExcursion,
 )
+from ledger.core.terms import term_name
 from web.units import unit
 
 
@@ -85,7 +86,7 @@ def _failed_inspection(p: InspectionFailed) -> str:
     over = [
         _(
             "%(analyte)s at %(value)s (over the limit of %(limit)s)",
-            analyte=a.analyte,
+            analyte=term_name(a.analyte, _lang()),
             value=_amount(a.value, a.uom),
             limit=_amount(a.limit, a.uom),
         )
@@ -100,7 +101,7 @@ def _pre_harvest_interval(p: PreHarvestInterval) -> str:
         "%(sprayed)s; the product's pre-harvest interval is %(interval)s.",
         harvested=_date(p.harvested),
         waited=_days(p.days_after),
-        product=p.product,
+        product=term_name(p.product, _lang()),
         sprayed=_date(p.sprayed),
         interval=_days(p.interval_days),
     )
@@ -131,6 +132,10 @@ def _missing_inspection(p: MissingInspection, names: Names) -> str:
 
 def _locale() -> Locale:
     return get_locale() or Locale("en")
+
+
+def _lang() -> str:
+    return "zh" if _locale().language == "zh" else "en"
 
 
 def _number(value: float) -> str:

@@ -8,6 +8,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
+from web.scan_view import recall_deadlines
 from web.trace import describe
 
 bp = Blueprint("recalls", __name__)
@@ -39,6 +40,7 @@ def page(recall_id: str) -> ResponseReturnValue:
         recall=found,
         reach=reached,
         lots=[(lot, describe(lot, lang, businesses)) for lot in reached.lots],
+        deadlines=recall_deadlines(found.notice.level, lang),
         lang=lang,
         other_lang_url=url_for(
             "recalls.page", recall_id=recall_id, lang="en" if lang == "zh" else "zh"

@@ -45,6 +45,7 @@ from ledger.service.bundles import Bundle, build_bundle, checkpoint_of_size
 from ledger.service.certificates import own_steps
 from ledger.service.checkpoints import SignedCheckpoint
 from ledger.service.ledger import Ledger
+from web.answer import answer as scan_answer
 from web.catalogue import current_catalogue
 from web.errors import error_page, status_for
 from web.scan_view import ScanView, report_hashes, scan_view
@@ -527,7 +528,7 @@ def _answer(path: str, same_as: str | None = None) -> Response:
         "_scan_notices.html",
         view=page.view,
         stats=stats,
-        lot_warning=_lot_warning(subject, page.view),
+        answer=scan_answer(page.view, stats, _lot_warning(subject, page.view)),
     )
     html = page.head + notices + page.tail
     response = Response(html, mimetype="text/html")

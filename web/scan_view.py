@@ -6,6 +6,7 @@ string here is plain text; the template escapes it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
@@ -15,12 +16,17 @@ from flask_babel import lazy_gettext as _l
 from ledger.catalogue import Catalogue
 from ledger.core.bundle import BundleReport
 from ledger.core.events import Event, Quantity
+from ledger.core.flags import InspectionFailed, TemperatureExcursion
 from ledger.core.gs1 import GS1Identifier, parse_identifier
+from ledger.core.products import Product
+from ledger.core.recall import Level
+from ledger.core.terms import term_name
 from ledger.core.timefmt import parse_entry_time
 from ledger.service.lineage import Lineage, Step
 from ledger.service.recalls import CorrectionNote, Recall
 from web import proof_words
 from web.chart import Chart, Reading, temperature_chart
+from web.cold_chain import Excursion, band_of, duration, excursions
 from web.flag_text import flag_text
 from web.units import unit
 
@@ -112,6 +118,29 @@ class ScanView:
     tree_size: int
     recalls: tuple[RecallView, ...] = ()
     corrected: int = 0  # how many steps were declared erroneous
+    failed_tests: tuple[FlagNote, ...] = ()
+    excursions: tuple[ExcursionView, ...] = ()
+    warnings: tuple[tuple[str, int | None], ...] = ()  # other flags: (words, step index)
+    band: str = ""  # the band the product must stay in, in words ("" when none is known)
+    cold_chain_meaning: str = ""
+
+
+@dataclass(frozen=True)
+class FlagNote:
+    """A flag in words, and the step it was raised at."""
+
+    text: str
+    index: int | None
+
+
+@dataclass(frozen=True)
+class ExcursionView:
+    """A cold-chain excursion in words: where, who, when, how long, how far."""
+
+    index: int
+    step: str
+    actor: str
+    sentence: str
 
 
 def local_time(moment: datetime, offset: str | None = None) -> str:
@@ -139,6 +168,15 @@ def _lang(lang: str) -> str:
     return "zh" if lang.startswith("zh") else "en"
 
 
+def english_names(lineage: Lineage) -> dict[str, str]:
+    """Actor ID -> the English business name its registration carries, where it has one."""
+    return {
+        e.statement.payload["actor"]: e.statement.payload["name_en"]
+        for e in lineage.registrations
+        if e.statement.kind == "actor" and "name_en" in e.statement.payload
+    }
+
+
 class _Namer:
     """Names for identifiers: products from the catalogue, places and parties from the log."""
 
@@ -146,13 +184,21 @@ class _Namer:
         self.lineage = lineage
         self.catalogue = catalogue
         self.lang = _lang(lang)
+        self.names_en = english_names(lineage) if self.lang == "en" else {}
+
+    def actor(self, actor_id: str, name: str) -> str:
+        """An actor's business name in the reader's language, where it has one."""
+        return self.names_en.get(actor_id, name)
+
+    def term(self, text: str) -> str:
+        return term_name(text, self.lang)
 
     def party(self, uri: str | None) -> str:
         if uri is None:
             return ""
         place = parse_identifier(uri)
         actor = self.lineage.by_gln.get(place.key)
-        name = actor.name if actor is not None else f"GLN {place.key}"
+        name = self.actor(actor.actor, actor.name) if actor is not None else f"GLN {place.key}"
         return f"{name} · {place.extension}" if place.extension else name
 
     def thing(self, uri: str) -> str:
@@ -179,23 +225,23 @@ def _details(event: Event, namer: _Namer) -> list[Detail]:
 
     if event.farm_input is not None:
         fi = event.farm_input
-        add(_("Product"), fi.product)
+        add(_("Product"), namer.term(fi.product))
         if fi.active_ingredient:
-            add(_("Active ingredient"), fi.active_ingredient)
+            add(_("Active ingredient"), namer.term(fi.active_ingredient))
         add(_("Dose"), _amount(fi.dose.value, fi.dose.uom))
         if fi.pre_harvest_interval_days is not None:
             add(_("Pre-harvest interval"), _("%(days)s days", days=fi.pre_harvest_interval_days))
         if fi.method:
-            add(_("Method"), fi.method)
+            add(_("Method"), namer.term(fi.method))
     if event.ilmd is not None:
         if event.ilmd.variety:
-            add(_("Variety"), event.ilmd.variety)
+            add(_("Variety"), namer.term(event.ilmd.variety))
         if event.ilmd.plot:
             add(_("Field"), namer.party(event.ilmd.plot))
         if event.ilmd.harvest_date:
             add(_("Harvest date"), event.ilmd.harvest_date.isoformat())
         if event.ilmd.origin_region:
-            add(_("Region of origin"), event.ilmd.origin_region)
+            add(_("Region of origin"), namer.term(event.ilmd.origin_region))
     for q in event.quantity_list:
         add(_("Quantity"), namer.quantity(q))
     if event.event_type == "TransformationEvent":
@@ -219,7 +265,7 @@ def _details(event: Event, namer: _Namer) -> list[Detail]:
         add(_("Result"), result)
         for a in event.inspection.analytes:
             add(
-                a.name,
+                namer.term(a.name),
                 _(
                     "%(value)s (limit %(limit)s)",
                     value=_amount(a.value, a.uom),
@@ -280,8 +326,8 @@ def _step_view(
         index=step.index,
         title=str(STEP_TITLES.get(event.biz_step, event.biz_step)),
         when=local_time(event.event_time, event.event_time_zone_offset),
-        who=step.actor.name,
-        region=step.actor.region,
+        who=namer.actor(step.actor.actor, step.actor.name),
+        region=namer.term(step.actor.region),
         where=_where(namer.party(event.location) if event.location else "", step.actor.name),
         details=tuple(_details(event, namer)),
         flags=tuple(flag_text(f, namer) for f in step.flags),
@@ -312,7 +358,19 @@ def _correction_words(note: CorrectionNote, lang: str) -> str:
     )
 
 
-def _recall_view(recall: Recall, report: BundleReport, lang: str) -> RecallView:
+def recall_deadlines(level: Level, lang: str) -> str:
+    """What China's Food Recall Measures ask of a recall of ``level``, in one sentence."""
+    return _(
+        "Under China's food recall rules, %(level)s starts within %(hours)s hours and is "
+        "completed within %(days)s working days.",
+        level=level.name_zh if lang == "zh" else _("a level %(n)s recall", n=level.number),
+        hours=level.start_hours,
+        days=level.complete_working_days,
+    )
+
+
+def _recall_view(recall: Recall, report: BundleReport, namer: _Namer) -> RecallView:
+    lang = namer.lang
     notice = recall.notice
     level = notice.level
     order = ("zh", "en") if lang == "zh" else ("en", "zh")
@@ -330,15 +388,9 @@ def _recall_view(recall: Recall, report: BundleReport, lang: str) -> RecallView:
         in_force=notice.in_force,
         headline=headline,
         level=level.name_zh if lang == "zh" else _("Level %(n)s recall", n=level.number),
-        deadlines=_(
-            "Under China's food recall rules a level %(n)s recall starts within %(hours)s "
-            "hours and is completed within %(days)s working days.",
-            n=level.number,
-            hours=level.start_hours,
-            days=level.complete_working_days,
-        ),
+        deadlines=recall_deadlines(level, lang),
         texts=texts,
-        signed_by=recall.actor_name,
+        signed_by=namer.actor(recall.actor, recall.actor_name),
         since=local_time(parse_entry_time(recall.opened.time, field="time"), "+08:00"),
         entries=tuple(e.index for e in recall.statements),
         verified=report.ok,
@@ -385,14 +437,31 @@ def scan_view(
             lot,
         )
     anomalies = tuple(flag_text(f, namer) for f in lineage.flags)
+    product = catalogue.get(subject.key)
+    band = band_of(lineage, _catalogue_band(product))
+    found = excursions(lineage.steps, band, namer.names_en) if band is not None else []
+    titles = {
+        s.index: str(STEP_TITLES.get(s.event.biz_step, s.event.biz_step)) for s in lineage.steps
+    }
+    failed_tests = tuple(
+        FlagNote(flag_text(f, namer), f.index)
+        for f in lineage.flags
+        if isinstance(f.params, InspectionFailed)
+    )
+    warnings = tuple(
+        (flag_text(f, namer), f.index)
+        for f in lineage.flags
+        if not isinstance(f.params, InspectionFailed)
+        and not (isinstance(f.params, TemperatureExcursion) and found)
+    )
     return ScanView(
         subject=subject,
         product=catalogue.display_name(subject.key, namer.lang),
         lot=lot,
         serial=subject.serial,
-        origin=(ilmd.origin_region if ilmd and ilmd.origin_region else ""),
-        variety=(ilmd.variety if ilmd and ilmd.variety else ""),
-        farm=harvests[0].actor.name if harvests else "",
+        origin=(namer.term(ilmd.origin_region) if ilmd and ilmd.origin_region else ""),
+        variety=(namer.term(ilmd.variety) if ilmd and ilmd.variety else ""),
+        farm=namer.actor(harvests[0].actor.actor, harvests[0].actor.name) if harvests else "",
         steps=tuple(
             _step_view(s, report, namer, lang, stored, lineage.corrections.get(s.index))
             for s in lineage.steps
@@ -404,6 +473,66 @@ def scan_view(
         verdict=proof_words.verdict(report, {s.index for s in lineage.steps}),
         problems=proof_words.problems(report),
         tree_size=lineage.tree_size,
-        recalls=tuple(_recall_view(r, report, lang) for r in lineage.recalls),
+        recalls=tuple(_recall_view(r, report, namer) for r in lineage.recalls),
         corrected=len(lineage.corrections),
+        failed_tests=failed_tests,
+        excursions=tuple(_excursion_view(e, titles[e.index], band) for e in found),
+        warnings=warnings,
+        band=_band_words(band) if band is not None else "",
+        cold_chain_meaning=_meaning(band) if found and band is not None else "",
+    )
+
+
+def _catalogue_band(product: Product | None) -> tuple[float, float] | None:
+    if product is None or (product.temp_min_c is None and product.temp_max_c is None):
+        return None
+    low = product.temp_min_c if product.temp_min_c is not None else -math.inf
+    high = product.temp_max_c if product.temp_max_c is not None else math.inf
+    return (low, high)
+
+
+def _band_words(band: tuple[float, float]) -> str:
+    low, high = band
+    if math.isinf(low):
+        return _("at most %(high)s °C", high=f"{high:g}")
+    if math.isinf(high):
+        return _("at least %(low)s °C", low=f"{low:g}")
+    return _("%(low)s to %(high)s °C", low=f"{low:g}", high=f"{high:g}")
+
+
+def _excursion_view(excursion: Excursion, step: str, band: tuple[float, float]) -> ExcursionView:
+    direction = _("above") if excursion.extreme > band[1] else _("below")
+    when = local_time(excursion.started, "+08:00")
+    if excursion.readings == 1 or excursion.lasted.total_seconds() == 0:
+        sentence = _(
+            "During “%(step)s” by %(actor)s, one reading on %(when)s was %(direction)s the "
+            "allowed %(band)s: %(extreme)s °C.",
+            step=step,
+            actor=excursion.actor,
+            when=when,
+            direction=direction,
+            band=_band_words(band),
+            extreme=f"{excursion.extreme:g}",
+        )
+    else:
+        sentence = _(
+            "During “%(step)s” by %(actor)s, from %(when)s, it was %(direction)s the allowed "
+            "%(band)s for %(lasted)s, reaching %(extreme)s °C.",
+            step=step,
+            actor=excursion.actor,
+            when=when,
+            direction=direction,
+            band=_band_words(band),
+            lasted=duration(excursion.lasted),
+            extreme=f"{excursion.extreme:g}",
+        )
+    return ExcursionView(excursion.index, step, excursion.actor, sentence)
+
+
+def _meaning(band: tuple[float, float]) -> str:
+    return _(
+        "What this means: this product should be kept at %(band)s. Time outside that range "
+        "can make it spoil sooner. Look at it and smell it before eating it; if anything seems "
+        "wrong, do not eat it, and report a problem or ask the shop.",
+        band=_band_words(band),
     )

@@ -30,7 +30,25 @@ def test_band_points_and_excursions() -> None:
     assert all(chart.band_top <= p.y <= chart.band_bottom for p in chart.points if not p.outside)
     assert all(chart.plot_top - 0.01 <= p.y <= chart.plot_bottom + 0.01 for p in chart.points)
     assert [t.label for t in chart.y_ticks] == ["0", "5", "10", "15", "20"]
-    assert chart.polyline.count(",") == 3
+    assert len(chart.polylines) == 1 and chart.polylines[0].count(",") == 3 and not chart.gaps
+
+
+def test_a_gap_in_the_readings_is_drawn_as_a_gap_and_the_hours_stay_readable() -> None:
+    # A store's logger every 30 minutes for 2 hours, nothing for 20 days, then a truck's
+    # logger every 30 minutes for 2 hours with an excursion in the middle.
+    store = [Reading(T0 + timedelta(minutes=30 * n), 5.0, 1) for n in range(5)]
+    later = T0 + timedelta(days=20)
+    truck = [
+        Reading(later + timedelta(minutes=30 * n), v, 2) for n, v in enumerate((6, 9, 19, 8, 6))
+    ]
+    chart = temperature_chart(store + truck, (0, 15))
+    assert chart is not None
+    assert len(chart.polylines) == 2 and len(chart.gaps) == 1  # the line is not drawn across
+    assert {p.segment for p in chart.points} == {0, 1}
+    truck_xs = [p.x for p in chart.points if p.segment == 1]
+    # The truck's two hours take about half the width, not a sliver at the edge.
+    assert truck_xs[-1] - truck_xs[0] > (chart.plot_right - chart.plot_left) / 3
+    assert [t.label for t in chart.x_ticks] == ["11-09", "11-29"]
 
 
 def test_one_reading_and_below_zero() -> None:

@@ -22,6 +22,7 @@ from ledger.core.flags import (
     TemperatureExcursion,
 )
 from ledger.core.gs1 import party_uri, sscc_uri
+from ledger.core.terms import term_name
 from tests.core.test_flags import _every_kind_of_flag
 from web.flag_text import flag_text
 
@@ -80,7 +81,7 @@ def test_failed_inspection(app: Flask) -> None:
     (flag,) = flags.flags(parse_event(over))
     assert both(app, flag) == (
         "The inspection failed: cadmium at 0.35 mg/kg (over the limit of 0.2 mg/kg).",
-        "检验不合格：cadmium 0.35 mg/kg（超过限量 0.2 mg/kg）。",
+        "检验不合格：镉 0.35 毫克/千克（超过限量 0.2 毫克/千克）。",
     )
 
 
@@ -101,8 +102,8 @@ def test_failed_inspection_names_every_analyte_over_with_all_its_digits(app: Fla
         "and x at 3 ABC (over the limit of 2 ABC)."
     )
     assert zh == (
-        "检验不合格：tricyclazole 2.5 mg/kg（超过限量 1 mg/kg）、"
-        "lead 0.0005 mg/kg（超过限量 0.0002 mg/kg）和x 3 ABC（超过限量 2 ABC）。"
+        "检验不合格：三环唑 2.5 毫克/千克（超过限量 1 毫克/千克）、"
+        "铅 0.0005 毫克/千克（超过限量 0.0002 毫克/千克）和x 3 ABC（超过限量 2 ABC）。"
     )
 
 
@@ -112,9 +113,11 @@ def test_pre_harvest_interval(app: Flask) -> None:
         [(0, "c", parse_event(ex.spraying())), (1, "c", parse_event(early))]
     )
     en, zh = both(app, flag)
-    product = ex.spraying()["tl:farmInput"]["product"]
+    # The product is named in each language by the vocabulary of terms (ledger/core/terms.py).
+    product = term_name(ex.spraying()["tl:farmInput"]["product"], "zh")
     assert en == (
-        f"Harvested on Sep 5, 2024, only 16 days after spraying {product} on Aug 20, 2024; "
+        "Harvested on Sep 5, 2024, only 16 days after spraying tricyclazole 20% wettable "
+        "powder on Aug 20, 2024; "
         "the product's pre-harvest interval is 21 days."
     )
     assert zh == (
@@ -162,10 +165,12 @@ def test_outside_an_app_the_words_are_the_english_of_the_catalogue() -> None:
 def test_the_scan_page_shows_the_words_in_the_readers_language(demo_client) -> None:  # type: ignore[no-untyped-def]
     from tests.web.test_resolver import UNIT, page
 
+    # The truck's excursion, explained at the top and in the cold chain part: where, who,
+    # when, how far, in the reader's language.
     for lang, expected in (
-        ("en", "1 temperature reading was outside the allowed 0 to 15 °C: 19.5 °C"),
-        ("zh", "偏离最大的读数为 19.5 °C（2026年11月9日 17:00 UTC+08:00）"),
+        ("en", "was above the allowed 0 to 15 °C: 19.5 °C"),
+        ("zh", "高于允许的 0～15 °C：19.5 °C"),
     ):
         html = page(demo_client, UNIT, lang=lang)
-        notes = html[html.index('class="anomalies"') : html.index('class="journey"')]
-        assert expected in notes
+        notes = html[html.index('id="answer"') : html.index('class="journey"')]
+        assert expected in notes and "冷链快运有限公司" in notes

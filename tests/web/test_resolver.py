@@ -46,10 +46,11 @@ def test_unit_page_shows_the_whole_journey_in_chinese(demo_client: FlaskClient) 
     # Farm work with the product and its pre-harvest interval; the lab's verdict.
     assert "三环唑" in html and "<dt>安全间隔期</dt><dd>21 天</dd>" in html
     assert "<dt>结论</dt><dd>合格</dd>" in html
-    # The excursion is at the top, and in the chart, drawn on the server.
-    anomalies = html.index('class="anomalies"')
-    assert anomalies < html.index('class="journey"')
-    assert "19.5 °C" in html[anomalies : html.index("</section>", anomalies)]
+    # The excursion is the answer at the top, and in the chart, drawn on the server.
+    answer = html.index('id="answer"')
+    assert answer < html.index('class="product"') < html.index('class="journey"')
+    assert "冷链中断" in html[answer : html.index("</section>", answer)]
+    assert "19.5 °C" in html[answer : html.index("</section>", answer)]
     assert '<svg class="chart"' in html and 'class="dot outside"' in html
     assert 'id="server-verdict" class="verdict" data-state="verified"' in html
     assert html.count('class="step-status server" data-state="verified"') == 15
@@ -232,7 +233,7 @@ def test_failed_inspection_and_pre_harvest_interval_are_shown_first(engine, oper
     ledger.append([sign_statement("event", p, producer_key(a)) for a, p in events])
     client = create_app({"TESTING": True, "LEDGER": ledger}).test_client()
     html = page(client, f"/01/{ex.BAG_GTIN}/10/{ex.RICE_LOT}/21/{ex.SERIALS[0]}")
-    notes = html[html.index('class="anomalies"') : html.index('class="journey"')]
-    assert '<li class="critical">' in notes
-    assert "未满安全间隔期 21 天" in notes and "检验不合格" in notes and "tricyclazole 2.5" in notes
+    notes = html[html.index('id="answer"') : html.index('class="journey"')]
+    assert 'data-state="danger"' in notes and "检测不合格" in notes  # the answer: a failed test
+    assert "未满安全间隔期 21 天" in notes and "检验不合格" in notes and "三环唑 2.5" in notes
     assert "<dt>结论</dt><dd>不合格</dd>" in html

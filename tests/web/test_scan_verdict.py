@@ -65,7 +65,7 @@ def details(html: str) -> str:
 
 
 def step_lines(html: str) -> dict[int, str]:
-    blocks = re.findall(r'<li class="step[^"]*" data-index="(\d+)">(.*?)</li>', html, re.S)
+    blocks = re.findall(r'<li class="step[^"]*" data-index="(\d+)"[^>]*>(.*?)</li>', html, re.S)
     return {
         int(index): text_of(block, r'<p class="step-status server"[^>]*>(.*?)</p>')[0]
         for index, block in blocks

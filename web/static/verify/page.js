@@ -15,6 +15,13 @@
 //                                           one <li> per failure: where · check: message;
 //                                           shown when something failed
 //     <div id="server-verdict" data-state="verified|failed" hidden>…</div>
+//     <section id="answer" data-state="ok|warning|danger" data-phone-ok="…">
+//       <strong id="answer-headline">…</strong> the page's one answer (web/answer.py):
+//                                           upgraded to data-phone-ok when the phone's
+//                                           check passes and nothing else is wrong; set to
+//                                           the step it failed at (a link to it) when not
+//       <span id="phone-line">…</span>      the phone's check in a few words
+//     </section>
 //                                           the server's own verdict; shown (hidden
 //                                           removed) only when this browser cannot verify
 //     <li class="step" data-index="123">    one per step (event entry index); data-state
@@ -48,6 +55,11 @@ function setStatus(status, state, text) {
   if (status === null) return;
   status.dataset.state = state;
   status.textContent = text;
+  const line = status.ownerDocument.querySelector('#phone-line');
+  const lang = status.ownerDocument.querySelector('main#scan')?.dataset.lang === 'en' ? 'en' : 'zh';
+  if (line !== null && state !== 'verified' && state !== 'failed') {
+    line.textContent = message(lang, `line_${state}`);
+  }
 }
 
 function setStep(li, state, statusText, line, checks = []) {
@@ -108,6 +120,40 @@ function failedVerdict(root, report, lang) {
   let why = parts.join(message(lang, 'sep'));
   if (!report.checkpoint.ok) why = message(lang, 'why_stopped', { why });
   return message(lang, 'failed', { why });
+}
+
+/** The page's one answer (#answer, web/answer.py), after the phone's own check: "checked
+ * on your phone" when it passed, else the first step it failed at, linked. */
+function showAnswer(doc, report, lang) {
+  const box = doc.querySelector('#answer');
+  if (box === null) return;
+  const headline = box.querySelector('#answer-headline');
+  const line = box.querySelector('#phone-line');
+  if (report.ok) {
+    if (line !== null) line.textContent = message(lang, 'line_verified', { steps: report.steps.length });
+    if (box.dataset.state === 'ok' && headline !== null) headline.textContent = box.dataset.phoneOk;
+    return;
+  }
+  const failed = doc.querySelector('li.step[data-state=failed]');
+  const steps = [...doc.querySelectorAll('li.step[data-index]')];
+  box.dataset.state = 'danger';
+  box.setAttribute('role', 'alert');
+  box.querySelector('.answer-icon').textContent = '✕';
+  if (line !== null) line.textContent = message(lang, 'line_failed');
+  if (headline === null) return;
+  const link = doc.createElement('a');
+  if (failed !== null) {
+    link.href = `#${failed.id}`;
+    link.textContent = message(lang, 'headline_failed_step', {
+      n: steps.indexOf(failed) + 1, title: failed.querySelector('h3')?.textContent ?? '',
+    });
+  } else {
+    link.href = '#proof';
+    link.textContent = message(lang, 'headline_failed');
+  }
+  headline.replaceChildren(link);
+  const why = box.querySelector('#answer-why');
+  if (why !== null) why.textContent = message(lang, 'why_failed');
 }
 
 /** Every failure with its check's name and the verifier's own words, for the curious. */
@@ -176,6 +222,7 @@ export async function run(doc) {
   if (status !== null) status.dataset.verifyMs = elapsed.toFixed(1);
   showSteps(root, report, lang, stepVerified);
   showDetails(doc, report, lang);
+  showAnswer(doc, report, lang);
   if (report.ok) {
     setStatus(status, 'verified', message(lang, 'verified', { steps: report.steps.length, size: report.checkpoint.size }));
   } else {
