@@ -2436,6 +2436,15 @@ def _verified(reg: Registry, entry: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
+def _instance_names(value: str) -> tuple[str, ...]:
+    """An instance ID's names: a unit written with its lot names the unit (lot segment
+    removed) and the lot (everything before its ``/21/``)."""
+    lot = _LOT_BEFORE_SERIAL.search(value)
+    if lot is None:
+        return (value,)
+    return (value[: lot.start()] + value[lot.end() :], value[: lot.end()])
+
+
 def mentioned_ids(payload: dict[str, Any]) -> set[str]:
     """The identifiers an event payload names (FORMAT.md 9.2 step 6)."""
     found: set[str] = set()
@@ -2443,7 +2452,7 @@ def mentioned_ids(payload: dict[str, Any]) -> set[str]:
         values = payload.get(name)
         for v in values if type(values) is list else ():
             if type(v) is str:
-                found.add(_LOT_BEFORE_SERIAL.sub("", v, count=1))
+                found.update(_instance_names(v))
     if type(payload.get("parentID")) is str:
         found.add(payload["parentID"])
     for name in _BUNDLE_CLASS_LISTS:

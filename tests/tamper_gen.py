@@ -33,6 +33,8 @@ from tests.verifier import export_builder as eb
 
 OUT = Path(__file__).parent / "vectors" / "traceledger" / "tamper"
 SUBJECT = f"https://id.gs1.org/01/{ex.BAG_GTIN}/21/{ex.SERIALS[0]}"
+# The bags' lot: no event names it alone, every event naming a bag writes the bag with it.
+BAG_LOT = f"https://id.gs1.org/01/{ex.BAG_GTIN}/10/{ex.RICE_LOT}"
 STEPS = range(19, 28)  # paddy milled, inspected, bagged, packed, stored, shipped, sold
 # A verifier key of another log (C2SP's example key), for key swaps.
 OTHER_VKEY = "example.com/foo+530d903a+AekyeRrm56hApGFkyQR4ZCbV54Id2LKaANYcrnKv3U2k"
@@ -843,6 +845,34 @@ def bundle_cases(fx: eb.Fixture) -> list[Case]:
             ],
         ),
         Case(
+            "subject-the-bags-lot",
+            "the subject changed to the bags' lot, which the bagging (21), packing (22) and "
+            "sale (27) name by writing each bag with it",
+            [{"op": "replace", "path": "/subject", "value": BAG_LOT}],
+        ),
+        Case(
+            "subject-lot-named-by-no-event",
+            "the subject changed to another lot of the bags' GTIN, which no bag is written with",
+            [
+                {
+                    "op": "replace",
+                    "path": "/subject",
+                    "value": f"https://id.gs1.org/01/{ex.BAG_GTIN}/10/WC24-M02",
+                }
+            ],
+        ),
+        Case(
+            "subject-unit-with-its-lot",
+            "the subject changed to the bag written with its lot (a unit is named without it)",
+            [
+                {
+                    "op": "replace",
+                    "path": "/subject",
+                    "value": f"{BAG_LOT}/21/{ex.SERIALS[0]}",
+                }
+            ],
+        ),
+        Case(
             "entry-index-changed-@27",
             "the bundle says index 30 for entry 27, the last (still in increasing order)",
             [{"op": "replace", "path": f"/entries/{where[27]}/index", "value": 30}],
@@ -865,6 +895,21 @@ def bundle_cases(fx: eb.Fixture) -> list[Case]:
         kept = [i for i in where if i not in dropped]
         new = json.loads(_rebundle(fx, kept))
         out.append(Case(name, f"{what}, nodes renumbered as FORMAT.md 9.1 says", diff(doc, new)))
+    for name, what, steps in (
+        (
+            "bags-lot-bundle",
+            "the bags' lot's own bundle: its making (milling 19, inspection 20, bagging 21)",
+            [19, 20, 21],
+        ),
+        (
+            "bags-lot-bundle-without-its-bags",
+            "a bundle for the bags' lot holding only the case's steps (23-26), which name the "
+            "case and never a bag",
+            [23, 24, 25, 26],
+        ),
+    ):
+        new = json.loads(bundle_of(fx, steps, subject=BAG_LOT))
+        out.append(Case(name, f"{what}, with their registrations", diff(doc, new)))
 
     reordered = json.loads(base)
     a, b = where[24], where[25]

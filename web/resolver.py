@@ -42,7 +42,6 @@ from ledger.core.linkset import (
     linkset_document,
 )
 from ledger.service.bundles import Bundle, build_bundle, checkpoint_of_size
-from ledger.service.certificates import own_steps
 from ledger.service.checkpoints import SignedCheckpoint
 from ledger.service.ledger import Ledger
 from web.answer import answer as scan_answer
@@ -342,46 +341,6 @@ def object_links(subject: GS1Identifier, resolved: Resolved) -> tuple[list[Link]
     return links, pip
 
 
-def _lot_of_units(subject: GS1Identifier) -> bool:
-    """True for a lot no event names itself but whose units an event creates (the bags
-    filled from milled rice): its certificate page describes it."""
-    if subject.kind != "lot":
-        return False
-    ledger = current_app.extensions["ledger"]
-    with ledger.engine.connect() as conn:
-        steps = own_steps(conn, subject)
-    return any(creation(subject.object_key(), s.event) for s in steps)
-
-
-def lot_of_units_links(subject: GS1Identifier) -> tuple[list[Link], Link]:
-    """The links of a lot of serialised units: its certificate is its page (a bundle names
-    objects by its events, and these events name the units, not the lot: FORMAT.md 9.3)."""
-    root = _root()
-    canonical = quote(subject.object_key(), safe="")
-    certificate = root + "/certificates" + subject.uri("")
-    pip = Link("pip", certificate, "Lot certificate and origin", "text/html", ("zh", "en"))
-    links = [
-        pip,
-        Link(
-            "certificationInfo",
-            certificate,
-            "Compliance certificate (承诺达标合格证)",
-            "text/html",
-            ("zh", "en"),
-        ),
-        Link(
-            "epcis", f"{root}/epcis/epcs/{canonical}/events", "EPCIS 2.0 events", "application/json"
-        ),
-        Link(
-            "recallStatus",
-            f"{root}/api/v1/recalls?object={canonical}",
-            "Recall status",
-            "application/json",
-        ),
-    ]
-    return links, pip
-
-
 def _description(subject: GS1Identifier) -> str:
     name = current_catalogue().display_name(subject.key, "en")
     if subject.serial is not None:
@@ -493,12 +452,7 @@ def _answer(path: str, same_as: str | None = None) -> Response:
         cache: ScanCache = current_app.extensions["scan_cache"]
         pinned = _tree_size()
         checkpoint = cache.current_checkpoint() if pinned is None else cache.checkpoint(pinned)
-        try:
-            resolved = cache.resolved(subject, checkpoint)
-        except NotFoundError:
-            if bundle_wanted or not _lot_of_units(subject):
-                raise
-            return _with_links(_units_lot_answer(subject, link_type), subject, same_as)
+        resolved = cache.resolved(subject, checkpoint)
         if link_type is not None:
             links, default = object_links(subject, resolved)
             if link_type == "linkset":
@@ -535,15 +489,6 @@ def _answer(path: str, same_as: str | None = None) -> Response:
     response.headers["Cache-Control"] = "private, no-cache"  # the scan count changes on every view
     response.headers["Vary"] = "Accept, Accept-Language"
     return _with_links(response, subject, same_as)
-
-
-def _units_lot_answer(subject: GS1Identifier, link_type: str | None) -> Response:
-    """A lot of serialised units: the linkset, a requested link, or the default link (its
-    certificate page) by a 307, as the standard's default redirect."""
-    links, default = lot_of_units_links(subject)
-    if link_type == "linkset":
-        return _linkset_response(subject, links, default)
-    return _redirect(subject, link_type or DEFAULT_LINK, links, default)
 
 
 def _with_links(response: Response, subject: GS1Identifier, same_as: str | None) -> Response:

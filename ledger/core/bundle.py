@@ -300,13 +300,14 @@ _CLASS_LISTS = ("quantityList", "childQuantityList", "inputQuantityList", "outpu
 
 
 def mentioned_ids(payload: dict[str, Any]) -> set[str]:
-    """The identifiers an event payload names (FORMAT.md 9.3): instance IDs with any lot
-    segment removed, parentID, and the epcClass of every quantity element."""
+    """The identifiers an event payload names (FORMAT.md 9.2 step 6): instance IDs, a unit
+    written with its lot as both the unit (lot segment removed) and that lot; parentID; and
+    the epcClass of every quantity element."""
     found: set[str] = set()
     for name in _ID_MEMBERS:
         for value in payload.get(name) or ():
             if isinstance(value, str):
-                found.add(_LOT_SEGMENT.sub("", value, count=1))
+                found.update(_instance_names(value))
     if isinstance(payload.get("parentID"), str):
         found.add(payload["parentID"])
     for name in _CLASS_LISTS:
@@ -314,6 +315,15 @@ def mentioned_ids(payload: dict[str, Any]) -> set[str]:
             if isinstance(element, dict) and isinstance(element.get("epcClass"), str):
                 found.add(element["epcClass"])
     return found
+
+
+def _instance_names(value: str) -> tuple[str, ...]:
+    # A unit is keyed without its lot, but the lot it was written with is named too: an
+    # event that makes or moves the bags of a lot is about that lot (FORMAT.md 9.2).
+    lot = _LOT_SEGMENT.search(value)
+    if lot is None:
+        return (value,)
+    return (value[: lot.start()] + value[lot.end() :], value[: lot.end()])
 
 
 def _check_subject(report: BundleReport) -> None:

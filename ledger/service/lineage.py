@@ -7,6 +7,9 @@ record, upstream only:
   from, a milled lot to its paddy lot), up to that transformation, plus every later
   inspection of the input (a lab result may arrive after the bags were filled);
 - a unit's lot, as written in its identifier, leads to that lot the same way;
+- a lot whose units are written with it (the bags filled from a milled lot) takes, of the
+  events that name its units, those that make them and those that inspect them: its own
+  making and tests, not each unit's later packing or sale (those are on the unit's page);
 - an aggregation leads from a child to its container (a bag to its case) for as long as the
   child was packed in it;
 - a harvest leads to the plot it came from, for the farm work done there since the plot's
@@ -26,6 +29,7 @@ from typing import Any
 from sqlalchemy import Connection, Row, select
 
 from ledger.core.canonical import parse_json
+from ledger.core.certificate import creation
 from ledger.core.entries import Entry, parse_entry
 from ledger.core.event_parser import parse_event
 from ledger.core.events import Event
@@ -122,7 +126,11 @@ class _Walk:
         history = self.history(object_id)
         for entry, event in history:
             if object_id not in event.object_ids() and object_id != event.plot:
-                continue  # indexed under a lot only because it names some unit of the lot
+                # Indexed under a lot because it names some units of the lot: the lot's
+                # story takes what makes or tests them, not what happens to a few of them.
+                made = creation(object_id, event) is not None
+                if not (made or event.biz_step == "inspecting"):
+                    continue
             inside = start <= entry.index < end
             if not inside and not (
                 inspections_after and entry.index >= end and event.biz_step == "inspecting"
@@ -133,7 +141,10 @@ class _Walk:
             self.events[entry.index] = (entry, event)
             if not inside:
                 continue
-            if object_id in event.outputs:
+            made_here = object_id in event.outputs or (
+                event.event_type == "TransformationEvent" and creation(object_id, event) is not None
+            )
+            if made_here:
                 for source in event.inputs:
                     self.visit(source, 0, entry.index + 1, True)
             for unit, lot in event.unit_lots:

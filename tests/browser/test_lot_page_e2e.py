@@ -1,5 +1,6 @@
-"""A lot code in a real phone-sized browser: the milled-rice lot opens its lot page, verified
-by the phone itself, and the bags' lot opens its certificate; no console errors at 360 px."""
+"""A lot code in a real phone-sized browser: the milled-rice lot and the bags' lot (a lot of
+serialised units) open their lot pages, verified by the phone itself; no console errors at
+360 px."""
 
 from __future__ import annotations
 
@@ -28,14 +29,19 @@ def test_a_lot_code_opens_a_verified_lot_page_at_360_px(
     assert errors == []
 
 
-def test_the_bags_lot_code_opens_its_certificate(
+def test_the_bags_lot_code_opens_its_verified_lot_page(
     browser: Any, live_server: Any, console_errors: Any, demo_ledger: Ledger
 ) -> None:
     base = live_server(create_app({"TESTING": True, "LEDGER": demo_ledger}))
-    page = open_page(browser, base)
+    page = open_page(browser, base, lang="en-US")
     errors = console_errors(page)
     response = page.goto(f"{base}/01/{BAG_GTIN}/10/{LOT}")
     assert response is not None and response.status == 200
-    assert page.url.startswith(f"{base}/certificates/01/{BAG_GTIN}/10/{LOT}")
+    assert page.url == f"{base}/01/{BAG_GTIN}/10/{LOT}"  # no redirect
+    assert wait_for_verdict(page) == "verified"
+    assert page.inner_text("p.scope") == f"The whole lot {LOT}: every step recorded for it"
+    assert "Lot journey" in page.title()
+    journey = page.inner_text("section.journey")
+    assert "Harvest" in journey and "Sold in store" not in journey
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert errors == []

@@ -90,6 +90,34 @@ def test_a_lot_page_shows_the_lot_and_where_it_came_from(chain: Ledger) -> None:
     assert "packing" not in rice and "retail_selling" not in rice
 
 
+def test_a_lot_of_bags_shows_its_making_and_its_tests_not_each_bags_journey(
+    chain: Ledger,
+) -> None:
+    # No event names the bags' lot alone: each names bags written with it (FORMAT.md 9.3).
+    post(chain, ex.wuchang_chain())
+    sample = ex.inspection(time="2024-10-21T10:00:00+08:00", eid=ex.event_id("bag-sample"))
+    del sample["quantityList"]
+    sample["epcList"] = [ex.bag_ids()[1]]  # a bag of the lot sent to the lab after the sale
+    post(chain, [("hlj-lab", sample)])
+    bags_lot = gtin_uri(ex.BAG_GTIN, lot=ex.RICE_LOT)
+    found = walk(chain, bags_lot)
+    assert steps(found) == [
+        "tl:sowing",
+        "tl:fertilising",
+        "tl:spraying",
+        "commissioning",
+        "shipping",
+        "receiving",
+        "transforming",
+        "inspecting",
+        "transforming",  # the bagging, which made the lot's bags
+        "inspecting",  # the sampled bag
+    ]
+    assert found.steps[-1].event.epc_list == (ex.bag_keys()[1],)
+    # The sampled bag's lot test now reaches its sibling's page too.
+    assert steps(walk(chain))[-2:] == ["retail_selling", "inspecting"]
+
+
 def test_only_this_seasons_farm_work_counts(chain: Ledger) -> None:
     post(chain, ex.wuchang_chain())
     next_year = [

@@ -17,6 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from ledger import demo, samples
+from ledger.core.bundle import verify_bundle
 from ledger.core.dl_compression import compress_digital_link
 from ledger.keystore import DEMO_PASSPHRASE, Keystore
 from ledger.service.documents import DocumentStore
@@ -65,7 +66,7 @@ def test_vendored_schema_rejects_gs1s_invalid_example() -> None:
         jsonschema.validate(invalid, LINKSET_SCHEMA)
 
 
-@pytest.mark.parametrize("path", [LOT, UNIT])
+@pytest.mark.parametrize("path", [LOT, BAG_LOT, UNIT])
 def test_linkset_validates_and_names_every_link_type(resolver: FlaskClient, path: str) -> None:
     # "SHALL respond to linkType=linkset ... as per RFC 9264"; "SHALL validate against the
     # linkset schema"; "The URI used as the subject SHALL be the uncompressed version".
@@ -82,7 +83,7 @@ def test_linkset_validates_and_names_every_link_type(resolver: FlaskClient, path
         {"href": ROOT + path, "title": context[VOC + "pip"][0]["title"]}
     ]
     assert context[VOC + "pip"][0]["hreflang"] == ["zh", "en"]
-    canonical = quote("https://id.gs1.org" + path if path == LOT else UNIT_KEY, safe="")
+    canonical = quote("https://id.gs1.org" + path if path != UNIT else UNIT_KEY, safe="")
     assert context[VOC + "epcis"] == [
         {
             "href": f"{ROOT}/epcis/epcs/{canonical}/events",
@@ -269,7 +270,7 @@ def test_conformance_on_both_databases(  # type: ignore[no-untyped-def]
     ledger = Ledger.create(engine, keys.operator, demo.ORIGIN)
     demo.build(ledger, keys)
     client = _client(ledger, tmp_path / "docs")
-    for path in (LOT, UNIT):
+    for path in (LOT, BAG_LOT, UNIT):
         jsonschema.validate(linkset(client, path), LINKSET_SCHEMA)
         assert client.get(path, headers=HTML).status_code == 200
         assert client.get(path + "?format=bundle").status_code == 200
@@ -281,20 +282,36 @@ def test_conformance_on_both_databases(  # type: ignore[no-untyped-def]
     assert client.get(compressed, headers=HTML).status_code == 200
 
 
-def test_a_lot_of_serialised_units_opens_its_certificate(resolver: FlaskClient) -> None:
-    # No event names the bags' lot itself (they name each bag), so it has no bundle; its
-    # certificate page is its default link, and a lab report scanned from a case opens it.
+def test_a_lot_of_serialised_units_opens_its_verified_lot_page(resolver: FlaskClient) -> None:
+    # No event names the bags' lot alone, but each names bags written with it, and so names
+    # the lot (FORMAT.md 9.2 step 6): the lot has a page and a bundle like any other lot.
     page = resolver.get(BAG_LOT, headers=HTML)
-    assert page.status_code == 307
-    assert page.headers["Location"] == f"{ROOT}/certificates{BAG_LOT}"
-    assert resolver.get(page.headers["Location"], headers=HTML).status_code == 200
-    body = linkset(resolver, BAG_LOT)
-    jsonschema.validate(body, LINKSET_SCHEMA)
-    context = body["linkset"][0]
-    assert context[VOC + "defaultLink"][0]["href"] == f"{ROOT}/certificates{BAG_LOT}"
-    assert VOC + "traceability" not in context
-    assert resolver.get(BAG_LOT + "?linkType=gs1:traceability").status_code == 404
-    assert resolver.get(BAG_LOT + "?format=bundle").status_code == 404
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    html = page.get_data(as_text=True)
+    assert 'id="server-verdict" class="verdict" data-state="verified"' in html
+    assert f'data-bundle-url="{BAG_LOT}?format=bundle&amp;tree_size=' in html
+    bundle = resolver.get(BAG_LOT + "?format=bundle")
+    assert bundle.status_code == 200
+    doc = json.loads(bundle.data)
+    assert doc["subject"] == "https://id.gs1.org" + BAG_LOT
+    ledger = resolver.application.extensions["ledger"]
+    report = verify_bundle(bundle.data, ledger.operator)
+    assert report.ok, report.failures
+    # Its making and where it came from; what happened to single bags is on their pages.
+    steps = [
+        e.statement.payload.get("bizStep") for e in report.entries if e.statement.kind == "event"
+    ]
+    assert "commissioning" in steps and "transforming" in steps
+    assert "packing" not in steps and "retail_selling" not in steps
+    context = linkset(resolver, BAG_LOT)["linkset"][0]
+    assert context[VOC + "defaultLink"][0]["href"] == ROOT + BAG_LOT
+    [trace] = context[VOC + "traceability"]
+    assert trace["href"].startswith(f"{ROOT}{BAG_LOT}?format=bundle&tree_size=")
+    assert f"{ROOT}/certificates{BAG_LOT}" in {
+        link["href"] for link in context[VOC + "certificationInfo"]
+    }
+    redirect = resolver.get(BAG_LOT + "?linkType=gs1:traceability")
+    assert redirect.status_code == 307 and redirect.headers["Location"] == trace["href"]
 
 
 @settings(

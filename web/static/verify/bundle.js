@@ -109,6 +109,19 @@ function readBundle(bytes) {
 }
 
 /**
+ * An instance ID's names: a unit written with its lot names the unit (lot segment removed)
+ * and the lot (everything before its `/21/`), FORMAT.md 9.2 step 6.
+ * @param {string} value
+ * @returns {string[]}
+ */
+function instanceNames(value) {
+  const lot = LOT_SEGMENT.exec(value);
+  if (lot === null) return [value];
+  const end = lot.index + lot[0].length;
+  return [value.slice(0, lot.index) + value.slice(end), value.slice(0, end)];
+}
+
+/**
  * The identifiers an event payload names (FORMAT.md 9.2 step 6).
  * @param {object} payload
  * @returns {Set<string>}
@@ -117,7 +130,7 @@ export function mentionedIds(payload) {
   const found = new Set();
   for (const name of ID_LISTS) {
     const list = payload[name];
-    if (Array.isArray(list)) for (const v of list) if (typeof v === 'string') found.add(v.replace(LOT_SEGMENT, ''));
+    if (Array.isArray(list)) for (const v of list) if (typeof v === 'string') for (const n of instanceNames(v)) found.add(n);
   }
   if (typeof payload.parentID === 'string') found.add(payload.parentID);
   for (const name of CLASS_LISTS) {
