@@ -29,6 +29,7 @@ from ledger.service.holdings import Holdings, holdings
 from ledger.service.lineage import lineage
 from ledger.service.recall_reach import Reach, reach
 from ledger.service.recalls import Recall, get_recall, list_recalls
+from ledger.service.record import Record, actor_record
 from ledger.service.reindex import reindex
 from ledger.service.report import build_report
 from ledger.service.sequencer import Appended, Clock, Sequencer, system_clock
@@ -219,6 +220,13 @@ class Ledger:
         """What a registered actor holds and works at (``NotFoundError`` if unregistered)."""
         with self.engine.connect() as conn:
             return holdings(conn, actor)
+
+    def record(self, actor: str, tree_size: int | None = None) -> Record:
+        """An actor's public record (docs/RECORD.md) as of ``tree_size`` (default: the latest
+        checkpoint's); 404 ``no_such_actor`` if it is not registered by then."""
+        size = self._tree_size(tree_size)
+        with self.engine.connect() as conn:
+            return actor_record(conn, actor, size)
 
     def accounts(self) -> Accounts:
         """The console's operator accounts in this database."""
