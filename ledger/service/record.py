@@ -7,12 +7,13 @@ a few indexed queries, never a scan of the log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, distinct, func, select
 
-from ledger.core.entries import parse_entry
+from ledger.core.entries import Entry, parse_entry
 from ledger.core.errors import NotFoundError
 from ledger.service import record_facts as facts
 from ledger.store.models import ActorFactRow, ActorRow, LogEntry, RecallRow
@@ -175,3 +176,14 @@ def _in_force(conn: Connection, actor: str, tree_size: int) -> tuple[str, ...]:
     ):
         latest[recall_id] = status
     return tuple(sorted(r for r, status in latest.items() if status != "closed"))
+
+
+def entries_at(conn: Connection, indices: Iterable[int]) -> list[Entry]:
+    """The entries at ``indices`` (those the log holds), parsed, in log order."""
+    wanted = sorted(set(indices))
+    if not wanted:
+        return []
+    rows = conn.execute(
+        select(LogEntry.leaf).where(LogEntry.idx.in_(wanted)).order_by(LogEntry.idx)
+    )
+    return [parse_entry(row.leaf) for row in rows]
