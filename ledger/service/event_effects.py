@@ -27,7 +27,8 @@ def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:
     # Flags that one event shows by itself (a reading outside its band, a failed test), as
     # a code and its parameters; the words are made where they are shown. Flags that need
     # history (pre-harvest interval, missing inspection) are computed where the history is
-    # read, from the same log, by flags.history_flags.
+    # read, from the same log, by flags.history_flags (the record facts keep the pre-harvest
+    # ones per actor, docs/RECORD.md).
     found = flags.flags(event)
     state.flag_rows.extend(
         {"entry_idx": index, "code": f.code, "severity": f.severity, "params": f.params_json()}
