@@ -33,6 +33,7 @@ from web import (
     home,
     labels,
     recalls,
+    record,
     resolver,
     trace,
     vocabulary,
@@ -153,6 +154,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(certificates.bp)
     app.register_blueprint(trace.bp)
     app.register_blueprint(recalls.bp)
+    app.register_blueprint(record.bp)
     app.register_blueprint(resolver.bp)
     app.after_request(add_security_headers)
     return app

@@ -287,6 +287,16 @@ def actor_holdings(actor: str) -> Response:
     return response
 
 
+@bp.get("/actors/<actor>/record")
+def actor_record(actor: str) -> Response:
+    """An actor's public record (docs/RECORD.md) as of ``tree_size`` (default: the latest
+    checkpoint's): its figures, each with the log entries behind it."""
+    tree_size = int_param("tree_size", minimum=1) if "tree_size" in request.args else None
+    response = jsonify(ledger().record(actor, tree_size).to_json())
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
 @bp.get("/trace")
 def trace() -> Response:
     """Every object forward (downstream) or backward (upstream) of one, as of a tree size:

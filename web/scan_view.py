@@ -79,6 +79,7 @@ class StepView:
     report_stored: bool = False
     # Set when the event was declared erroneous (FORMAT.md 3.8): what the correction says.
     correction: str = ""
+    actor: str = ""  # the signer's actor ID: ``who`` links to its record (/actors/<actor>)
 
 
 @dataclass(frozen=True)
@@ -337,6 +338,7 @@ def _step_view(
         report_sha256=sha256,
         report_stored=sha256 in stored,
         correction=_correction_words(correction, lang) if correction is not None else "",
+        actor=step.actor.actor,
     )
 
 

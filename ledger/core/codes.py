@@ -425,6 +425,7 @@ _ALL = (
         _E13,
     ),
     Code("no_such_event", "answer", 404, "the ledger has no event {event_id}", _E13),
+    Code("no_such_actor", "answer", 404, "no actor {actor} is registered in the log", _F10),
     # -- custody (docs/EVENTS.md 8) ------------------------------------------------------
     # -- filling a form (EVENTS.md §12): build_payload, checked before anything is signed -
     Code("unknown_form", "answer", 404, "there is no form {name!r}", _E12),

@@ -19,17 +19,22 @@ def apply(state: BatchState, accepted: AcceptedEvent, index: int) -> None:
         found = state.actor_by_gln(gln)
         return None if found is None else found.actor
 
-    state.apply_custody(custody_effects(event, accepted.actor.actor, actor_by_gln, state))
+    changes = custody_effects(event, accepted.actor.actor, actor_by_gln, state)
+    holders = {o: state.holder(o) for o in event.object_ids()}  # before this event
+    state.apply_custody(changes)
     state.object_rows.extend({"object_id": o, "entry_idx": index} for o in indexed_ids(event))
     state.epcis_rows.append(epcis_row(event, index))
     # Flags that one event shows by itself (a reading outside its band, a failed test), as
     # a code and its parameters; the words are made where they are shown. Flags that need
     # history (pre-harvest interval, missing inspection) are computed where the history is
-    # read, from the same log, by flags.history_flags.
+    # read, from the same log, by flags.history_flags (the record facts keep the pre-harvest
+    # ones per actor, docs/RECORD.md).
+    found = flags.flags(event)
     state.flag_rows.extend(
         {"entry_idx": index, "code": f.code, "severity": f.severity, "params": f.params_json()}
-        for f in flags.flags(event)
+        for f in found
     )
+    state.record.event(accepted.actor.actor, event, index, holders, found)
 
 
 def epcis_row(event: Event, index: int) -> dict[str, object]:

@@ -4,13 +4,14 @@ open its database with ``open_database`` (they import nothing from ``ledger.stor
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import IO, Any
 
 from sqlalchemy import Engine
 
 from ledger.catalogue import Catalogue
+from ledger.core.entries import Entry
 from ledger.core.errors import ConflictError, NotFoundError, StoreError
 from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.core.note import NoteSigner, NoteVerifier
@@ -29,6 +30,7 @@ from ledger.service.holdings import Holdings, holdings
 from ledger.service.lineage import lineage
 from ledger.service.recall_reach import Reach, reach
 from ledger.service.recalls import Recall, get_recall, list_recalls
+from ledger.service.record import Record, actor_record, entries_at
 from ledger.service.reindex import reindex
 from ledger.service.report import build_report
 from ledger.service.sequencer import Appended, Clock, Sequencer, system_clock
@@ -219,6 +221,18 @@ class Ledger:
         """What a registered actor holds and works at (``NotFoundError`` if unregistered)."""
         with self.engine.connect() as conn:
             return holdings(conn, actor)
+
+    def record(self, actor: str, tree_size: int | None = None) -> Record:
+        """An actor's public record (docs/RECORD.md) as of ``tree_size`` (default: the latest
+        checkpoint's); 404 ``no_such_actor`` if it is not registered by then."""
+        size = self._tree_size(tree_size)
+        with self.engine.connect() as conn:
+            return actor_record(conn, actor, size)
+
+    def entries_at(self, indices: Iterable[int]) -> list[Entry]:
+        """The entries at ``indices``, parsed, in log order (a record's figure lists them)."""
+        with self.engine.connect() as conn:
+            return entries_at(conn, indices)
 
     def accounts(self) -> Accounts:
         """The console's operator accounts in this database."""

@@ -29,6 +29,7 @@ from ledger.core.registry import (
 )
 from ledger.core.signing import PublicKey, b64decode
 from ledger.core.timefmt import format_time, parse_entry_time
+from ledger.service.record_facts import RecordFacts
 from ledger.store.models import (
     ActorRow,
     CorrectionRow,
@@ -79,6 +80,10 @@ class BatchState:
     _corrections: dict[int, int] = field(default_factory=dict)
     new_recalls: list[AcceptedRecall] = field(default_factory=list)
     new_corrections: list[AcceptedCorrection] = field(default_factory=list)
+    record: RecordFacts = field(init=False)  # actors' record facts (docs/RECORD.md)
+
+    def __post_init__(self) -> None:
+        self.record = RecordFacts(self.conn)
 
     # -- RegistryView -------------------------------------------------------------------
 
@@ -240,6 +245,10 @@ class BatchState:
             self._recalls[recall_id] = recall_state(self.recall(recall_id), admission)
             self.new_recalls.append(admission)
         elif isinstance(admission, AcceptedCorrection):
+            target = admission.correction.entry
+            owner = self.event_actor(target)
+            assert owner is not None  # admit() checked the target is an event
+            self.record.correction(admission.index, admission.correction, admission.actor, owner)
             self._corrections[admission.correction.entry] = admission.index
             self.new_corrections.append(admission)
 
@@ -306,6 +315,7 @@ class BatchState:
             conn.execute(insert(EpcisEventRow), self.epcis_rows)
         if self.flag_rows:
             conn.execute(insert(FlagRow), self.flag_rows)
+        self.record.flush([(r.index, r.notice) for r in self.new_recalls])
         self._flush_recalls()
         self._event_actors = {}
         self.new_actors, self.new_keys, self.revocations = [], [], []

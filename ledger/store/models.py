@@ -215,6 +215,36 @@ class CorrectionRow(Base):
     reason: Mapped[str] = mapped_column(String(20), nullable=False)
 
 
+class ActorFactRow(Base):
+    """One fact of an actor's public record (docs/RECORD.md): what kind, the entry it rests
+    on, and what it is about (a lot, a recall, a corrected entry). The record page counts
+    these rows instead of reading the log on every view."""
+
+    __tablename__ = "actor_facts"
+
+    id: Mapped[int] = mapped_column(_ID, primary_key=True, autoincrement=True)
+    actor: Mapped[str] = mapped_column(String(63), nullable=False)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    entry_idx: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    subject: Mapped[str | None] = mapped_column(String(400))
+    detail: Mapped[str | None] = mapped_column(String(400))
+
+    __table_args__ = (
+        Index("ix_actor_facts_actor", "actor", "kind", "entry_idx"),
+        Index("ix_actor_facts_subject", "subject", "kind"),
+    )
+
+
+class ContainerLotRow(Base):
+    """A lot whose units were packed in a case or pallet (SSCC), so that handling the case
+    counts as handling those lots on the record of whoever moves it."""
+
+    __tablename__ = "container_lots"
+
+    container: Mapped[str] = mapped_column(String(400), primary_key=True)
+    lot: Mapped[str] = mapped_column(String(400), primary_key=True)
+
+
 DERIVED_TABLES = (
     ActorRow,
     KeyRow,
@@ -227,6 +257,8 @@ DERIVED_TABLES = (
     RecallObjectRow,
     RecallProductRow,
     CorrectionRow,
+    ActorFactRow,
+    ContainerLotRow,
 )
 
 
