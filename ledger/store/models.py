@@ -215,6 +215,20 @@ class CorrectionRow(Base):
     reason: Mapped[str] = mapped_column(String(20), nullable=False)
 
 
+class ComplaintOutcomeRow(Base):
+    """A complaint's outcome (FORMAT.md 3.9), by the commitment it names: one per complaint."""
+
+    __tablename__ = "complaint_outcomes"
+
+    commitment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entry_idx: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    actor: Mapped[str] = mapped_column(String(63), nullable=False, index=True)
+    object_id: Mapped[str] = mapped_column(String(400), nullable=False)
+    category: Mapped[str] = mapped_column(String(20), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(10), nullable=False)
+    recall_id: Mapped[str | None] = mapped_column(String(64))
+
+
 DERIVED_TABLES = (
     ActorRow,
     KeyRow,
@@ -227,6 +241,7 @@ DERIVED_TABLES = (
     RecallObjectRow,
     RecallProductRow,
     CorrectionRow,
+    ComplaintOutcomeRow,
 )
 
 
@@ -289,3 +304,28 @@ class BusinessContact(Base):
     address: Mapped[str | None] = mapped_column(String(200))
     updated: Mapped[str] = mapped_column(String(24), nullable=False)
     updated_by: Mapped[str] = mapped_column(String(63), nullable=False)
+
+
+class Complaint(Base):
+    """A shopper's complaint (docs/COMPLAINTS.md). Not part of the log and not derived from
+    it (``ledger reindex`` leaves it alone): its text, photo and contact are personal, so
+    the log holds only the outcome, naming the complaint by ``commitment``. ``contact`` is
+    erasable; ``token_hash`` is the SHA-256 of the complainant's private link's secret."""
+
+    __tablename__ = "complaints"
+
+    complaint_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(400), nullable=False)
+    # The actors concerned, space-separated (the maker of the lot first), and the one the
+    # complaint is addressed to: it answers on the log (FORMAT.md 3.9's ``actor``).
+    concerned: Mapped[str] = mapped_column(String(700), nullable=False)
+    addressee: Mapped[str] = mapped_column(String(63), nullable=False, index=True)
+    category: Mapped[str] = mapped_column(String(20), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_type: Mapped[str | None] = mapped_column(String(20))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    salt: Mapped[bytes] = mapped_column(LargeBinary(16), nullable=False)
+    commitment: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    created: Mapped[str] = mapped_column(String(24), nullable=False)
