@@ -31,8 +31,8 @@ from ledger.core.registry import (
 from ledger.core.signing import PublicKey, b64decode
 from ledger.core.timefmt import format_time, parse_entry_time
 from ledger.store.models import (
-    ComplaintOutcomeRow,
     ActorRow,
+    ComplaintOutcomeRow,
     CorrectionRow,
     CustodyRow,
     EpcisEventRow,

@@ -316,10 +316,9 @@ class Complaint(Base):
 
     complaint_id: Mapped[str] = mapped_column(String(16), primary_key=True)
     object_id: Mapped[str] = mapped_column(String(400), nullable=False)
-    # The actors concerned, space-separated (the maker of the lot first), and the one the
-    # complaint is addressed to: it answers on the log (FORMAT.md 3.9's ``actor``).
+    # The actors concerned, space-separated, the maker of the lot first; any of them may
+    # give the outcome, for itself (FORMAT.md 3.9's ``actor``).
     concerned: Mapped[str] = mapped_column(String(700), nullable=False)
-    addressee: Mapped[str] = mapped_column(String(63), nullable=False, index=True)
     category: Mapped[str] = mapped_column(String(20), nullable=False)
     text: Mapped[str] = mapped_column(Text, nullable=False)
     photo: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -38,7 +38,6 @@ def upgrade() -> None:
         sa.Column("complaint_id", sa.String(16), nullable=False),
         sa.Column("object_id", sa.String(400), nullable=False),
         sa.Column("concerned", sa.String(700), nullable=False),
-        sa.Column("addressee", sa.String(63), nullable=False),
         sa.Column("category", sa.String(20), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("photo", sa.LargeBinary(), nullable=True),
@@ -51,11 +50,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("complaint_id"),
         sa.UniqueConstraint("commitment"),
     )
-    op.create_index("ix_complaints_addressee", "complaints", ["addressee"])
 
 
 def downgrade() -> None:
-    op.drop_index("ix_complaints_addressee", table_name="complaints")
     op.drop_table("complaints")
     op.drop_index("ix_complaint_outcomes_actor", table_name="complaint_outcomes")
     op.drop_table("complaint_outcomes")
