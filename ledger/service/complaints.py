@@ -17,19 +17,23 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from ledger.core.canonical import canonical_bytes
 from ledger.core.complaint import CATEGORIES, commitment
 from ledger.core.complaint_text import MAX_CONTACT, MAX_TEXT, mask_contacts
 from ledger.core.entries import parse_entry
-from ledger.core.errors import NotFoundError, ValidationError
+from ledger.core.errors import AuthorisationError, NotFoundError, ValidationError
 from ledger.core.gs1 import GS1Identifier, parse_identifier
-from ledger.core.timefmt import format_time
+from ledger.core.signing import SIGNATURE_SIZE, b64decode
+from ledger.core.timefmt import format_time, parse_entry_time
 from ledger.service.complaint_rules import check_outcome, display_number
 from ledger.service.lineage import lineage
 from ledger.service.queries import log_size
 from ledger.service.sequencer import Clock, system_clock
+from ledger.service.state import BatchState
 from ledger.store.models import Complaint, ComplaintOutcomeRow, LogEntry
 
 __all__ = [
@@ -327,3 +331,38 @@ def complaint_counts(conn: Connection, actor: str, tree_size: int) -> dict[str, 
     answered = set(_outcomes(conn, mine)) if mine else set()
     counts["open"] = len([c for c in mine if c not in answered])
     return counts
+
+
+INBOX_DOMAIN = b"traceledger/v1/complaint-inbox\x00"
+INBOX_SKEW = timedelta(minutes=10)
+
+
+def inbox_actor(engine: Engine, document: object, now: datetime) -> str:
+    """The actor a phone's signed complaints request speaks for (docs/COMPLAINTS.md):
+    ``{"request": {"key_id", "requested"}, "sig"}``, signed by a registered, unrevoked key
+    over ``INBOX_DOMAIN || JCS(request)``, made within 10 minutes of ``now``."""
+
+    def bad(why: str) -> ValidationError:
+        return ValidationError.of("bad_inbox_request", why=why)
+
+    if not isinstance(document, dict) or set(document) != {"request", "sig"}:
+        raise bad("send exactly the members request and sig")
+    req, sig = document["request"], document["sig"]
+    if not isinstance(req, dict) or set(req) != {"key_id", "requested"}:
+        raise bad("the request has exactly the members key_id and requested")
+    if not isinstance(req["key_id"], str) or not isinstance(sig, str):
+        raise bad("key_id and sig are text")
+    requested = parse_entry_time(req["requested"], field="request.requested")
+    if abs(requested - now) > INBOX_SKEW:
+        raise ValidationError.of("stale_request", requested=req["requested"])
+    signature = b64decode(sig, field="sig", size=SIGNATURE_SIZE)
+    with engine.connect() as conn:
+        key = BatchState(conn).key(req["key_id"])
+    if key is None:
+        raise AuthorisationError.of("unknown_key", key_id=req["key_id"][:40])
+    if not key.valid_at(now):
+        raise AuthorisationError.of(
+            "key_revoked", key_id=key.key_id, effective=format_time(key.revoked_effective or now)
+        )
+    key.public_key.verify(INBOX_DOMAIN + canonical_bytes(req), signature)
+    return key.actor
