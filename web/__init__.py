@@ -27,7 +27,7 @@ from web import (
     certificates,
     complaints,
     console,
-    console_complaints,
+    console_complaints,  # noqa: F401  (adds its routes to the console blueprint)
     documents,
     enrolments,
     epcis,
