@@ -13,6 +13,7 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
+from ledger.core.complaint import commitment
 from ledger.core.gs1 import gtin_uri, location_uri, party_uri, sscc_uri
 
 Payload = dict[str, Any]
@@ -623,4 +624,34 @@ def correction(
     payload: Payload = {"entry": entry, "reason": reason, "explanation": explanation}
     if corrective:
         payload["corrective_event_ids"] = list(corrective)
+    return payload
+
+
+# -- complaint outcomes (FORMAT.md 3.9) -------------------------------------------------------
+
+COMPLAINT_SALT = bytes(range(16))  # a sample's salt; the service draws 16 random bytes
+COMPLAINT_ID = "K7Q2M9XD3F4A"
+
+
+def complaint_outcome(
+    *,
+    actor: str = "wuchang-mill",
+    outcome: str = "answered",
+    category: str = "quality",
+    complaint_id: str = COMPLAINT_ID,
+    reply: str = "已联系顾客并补发一袋新米 (we called the shopper and sent a new bag)",
+    recall: str | None = None,
+) -> Payload:
+    """A complaint payload (FORMAT.md 3.9): by default the mill answers a complaint about
+    the milled lot."""
+    payload: Payload = {
+        "commitment": commitment(COMPLAINT_SALT, complaint_id),
+        "actor": actor,
+        "object": gtin_uri(RICE_GTIN, lot=RICE_LOT),
+        "category": category,
+        "outcome": outcome,
+        "reply": reply,
+    }
+    if recall is not None:
+        payload["recall"] = recall
     return payload

@@ -547,7 +547,16 @@ def key_id(public_key: bytes) -> str:
     return hashlib.sha256(public_key).hexdigest()[:32]
 
 
-STATEMENT_KINDS = ("genesis", "actor", "key", "revoke", "event", "recall", "correction")
+STATEMENT_KINDS = (
+    "genesis",
+    "actor",
+    "key",
+    "revoke",
+    "event",
+    "recall",
+    "correction",
+    "complaint",
+)
 OPERATOR_KINDS = frozenset(("genesis", "actor", "key", "revoke"))
 _DOMAIN = {k: b"traceledger/v1/" + k.encode("ascii") + b"\x00" for k in STATEMENT_KINDS}
 MAX_STATEMENT_BYTES = 65536
@@ -905,11 +914,13 @@ _PAYLOAD_KEYS = {
     "revoke": ("actor", "key_id", "effective", "reason"),
     "recall": ("recall", "status", "level", "reason", "action", "objects"),
     "correction": ("entry", "reason", "explanation"),
+    "complaint": ("commitment", "actor", "object", "category", "outcome", "reply"),
 }
 _OPTIONAL_PAYLOAD_KEYS = {
     "actor": ("name_en",),
     "recall": ("products", "note"),
     "correction": ("corrective_event_ids",),
+    "complaint": ("recall",),
 }
 
 
@@ -1261,6 +1272,40 @@ def check_payload_correction(p: dict[str, Any]) -> list[Problem]:
     return []
 
 
+COMPLAINT_CATEGORIES = ("quality", "foreign_matter", "spoiled", "label", "weight", "other")
+COMPLAINT_OUTCOMES = ("answered", "refunded", "escalated")
+_HEX64 = re.compile(r"[0-9a-f]{64}\Z")
+
+
+def check_payload_complaint(p: dict[str, Any]) -> list[Problem]:
+    """FORMAT.md 3.9, the payload's rules in their order."""
+    members = _payload_members(p, "complaint")
+    if members:
+        return members
+    if not (type(p["commitment"]) is str and _HEX64.match(p["commitment"])):
+        return _bad("commitment", "must be 64 lowercase hex digits")
+    if not (type(p["actor"]) is str and _ACTOR_ID.match(p["actor"])):
+        return _bad("actor", "must be an actor ID")
+    o = p["object"]
+    m = _RECALL_OBJECT.match(o) if type(o) is str else None
+    if m is None:
+        return _bad("object", "must be a lot, unit, case or plot Digital Link")
+    if not gs1_check_digit_ok(next(g for g in m.groups() if g is not None)):
+        return _bad("object", "has a wrong check digit")
+    if type(p["category"]) is not str or p["category"] not in COMPLAINT_CATEGORIES:
+        return _bad("category", "must be one of " + ", ".join(COMPLAINT_CATEGORIES))
+    if type(p["outcome"]) is not str or p["outcome"] not in COMPLAINT_OUTCOMES:
+        return _bad("outcome", "must be one of " + ", ".join(COMPLAINT_OUTCOMES))
+    if not _text_ok(p["reply"], 1, 1000):
+        return _bad("reply", "must be text of 1 to 1000 characters")
+    if "recall" in p:
+        if not (type(p["recall"]) is str and _RECALL_ID.match(p["recall"])):
+            return _bad("recall", "must be 1 to 64 letters, digits, '.', '_' or '-'")
+        if p["outcome"] != "escalated":
+            return _bad("recall", "is named only when the outcome is escalated")
+    return []
+
+
 PAYLOAD_CHECKS: dict[str, Callable[[dict[str, Any]], list[Problem]]] = {
     "genesis": check_payload_genesis,
     "actor": check_payload_actor,
@@ -1269,6 +1314,7 @@ PAYLOAD_CHECKS: dict[str, Callable[[dict[str, Any]], list[Problem]]] = {
     "event": check_payload_event,
     "recall": check_payload_recall,
     "correction": check_payload_correction,
+    "complaint": check_payload_complaint,
 }
 
 
@@ -1347,6 +1393,7 @@ class Registry:
         self.recalls: dict[str, tuple[str, bool]] = {}
         self.event_actors: dict[int, str] = {}  # entry index of an event -> its actor
         self.corrections: dict[int, int] = {}  # corrected entry -> the correction's entry
+        self.complaints: dict[str, int] = {}  # commitment -> the outcome's entry
 
     # -- rules ---------------------------------------------------------------------------
 
@@ -1483,6 +1530,28 @@ class Registry:
             return [("already_corrected", f"entry {target} was already corrected")]
         return []
 
+    def complaint_rules(
+        self, signer: str, p: dict[str, Any], entry_ns: int, entry_time: str
+    ) -> list[Problem]:
+        """FORMAT.md 3.9 rules 1-5."""
+        by = None
+        if signer != self.operator_key_id:
+            problems, actor = self.signing_key_rules(signer, entry_ns, entry_time)
+            if actor is None:
+                return problems
+            by = actor.actor
+        if p["actor"] not in self.actors:
+            return [("unknown_actor", f"no actor {p['actor']!r} is registered")]
+        if by is not None and by != p["actor"]:
+            return [
+                ("not_complaint_party", f"the complaint is addressed to {p['actor']}, not {by}")
+            ]
+        if "recall" in p and p["recall"] not in self.recalls:
+            return [("unknown_recall", f"no recall {p['recall']} was opened")]
+        if p["commitment"] in self.complaints:
+            return [("complaint_answered", "this complaint already has its outcome")]
+        return []
+
     # -- effects -------------------------------------------------------------------------
 
     def apply(self, kind: str, p: dict[str, Any], index: int, signer: str = "") -> None:
@@ -1509,6 +1578,8 @@ class Registry:
             self.recalls[p["recall"]] = (opener, p["status"] == "closed")
         elif kind == "correction":
             self.corrections[p["entry"]] = index
+        elif kind == "complaint":
+            self.complaints[p["commitment"]] = index
 
 
 def _step_problem(actor: str, roles: frozenset[str], step: str) -> list[Problem]:
@@ -1801,6 +1872,10 @@ def first_rule(reg: Registry, index: int, entry: dict[str, Any]) -> Problem | No
         problems = check_payload_recall(p) or reg.recall_rules(signer, p, ns, t)
     elif kind == "correction":
         problems = check_payload_correction(p) or reg.correction_rules(signer, p, index, ns, t)
+        if not problems and signer == reg.operator_key_id:
+            return _signature_problem(kind, reg.operator_public_key, entry)
+    elif kind == "complaint":
+        problems = check_payload_complaint(p) or reg.complaint_rules(signer, p, ns, t)
         if not problems and signer == reg.operator_key_id:
             return _signature_problem(kind, reg.operator_public_key, entry)
     else:

@@ -371,6 +371,7 @@ def appended(fx: eb.Fixture) -> list[tuple[str, str, Any]]:
         ),
         *recall_cases(fx),
         *correction_cases(fx),
+        *complaint_cases(fx),
     ]
 
 
@@ -562,6 +563,91 @@ def correction_cases(fx: eb.Fixture) -> list[tuple[str, str, Any]]:
             "correction-by-revoked-key-@31",
             "a correction signed by the farm's revoked key",
             sign_statement("correction", ex.correction(13), fx.keys["wuchang-coop:old"]),
+        ),
+    ]
+
+
+def complaint_cases(fx: eb.Fixture) -> list[tuple[str, str, Any]]:
+    """FORMAT.md 3.9: who may give a complaint's outcome, once, and what it may say."""
+    mill, farm = fx.keys["wuchang-mill"], fx.keys["wuchang-coop"]
+    answered = sign_statement("complaint", ex.complaint_outcome(), mill)
+    escalated = ex.complaint_outcome(outcome="escalated", recall="HLJ-SAMR-2024-017")
+    return [
+        (
+            "complaint-answered-by-maker-@31",
+            "the mill answers a complaint about its lot (no failure)",
+            answered,
+        ),
+        (
+            "complaint-refunded-by-operator-@31",
+            "the operator records a refund for a complaint addressed to the mill (no failure)",
+            sign_statement("complaint", ex.complaint_outcome(outcome="refunded"), fx.operator),
+        ),
+        (
+            "complaint-escalated-to-recall-@36",
+            "a complaint escalated to the regulator's recall (no failure)",
+            [
+                *_recallers(fx),
+                sign_statement("recall", ex.recall(), REGULATOR),
+                sign_statement("complaint", escalated, mill),
+            ],
+        ),
+        (
+            "complaint-escalated-unknown-recall-@31",
+            "a complaint escalated to a recall nobody opened",
+            sign_statement("complaint", escalated, mill),
+        ),
+        (
+            "complaint-by-other-actor-@31",
+            "the farm gives the outcome of a complaint addressed to the mill",
+            sign_statement("complaint", ex.complaint_outcome(), farm),
+        ),
+        (
+            "complaint-to-unknown-actor-@31",
+            "an outcome, signed by the operator, for an actor nobody registered",
+            sign_statement("complaint", ex.complaint_outcome(actor="nobody"), fx.operator),
+        ),
+        (
+            "complaint-answered-twice-@32",
+            "a second outcome for the same complaint",
+            [
+                answered,
+                sign_statement("complaint", ex.complaint_outcome(outcome="refunded"), fx.operator),
+            ],
+        ),
+        (
+            "complaint-bad-outcome-@31",
+            "an outcome that is none of answered, refunded, escalated",
+            sign_statement("complaint", ex.complaint_outcome(outcome="ignored"), mill),
+        ),
+        (
+            "complaint-recall-not-escalated-@31",
+            "an answered complaint naming a recall",
+            sign_statement("complaint", ex.complaint_outcome(recall="HLJ-SAMR-2024-017"), mill),
+        ),
+        (
+            "complaint-with-contact-@31",
+            "an outcome carrying a member the format does not allow (the shopper's phone)",
+            sign_statement("complaint", {**ex.complaint_outcome(), "contact": "13800138000"}, mill),
+        ),
+        (
+            "complaint-by-revoked-key-@31",
+            "an outcome signed by the farm's revoked key",
+            sign_statement(
+                "complaint",
+                ex.complaint_outcome(actor="wuchang-coop"),
+                fx.keys["wuchang-coop:old"],
+            ),
+        ),
+        (
+            "complaint-bad-signature-@31",
+            "an outcome whose reply was changed after signing",
+            parse_statement(
+                {
+                    **answered.to_json(),
+                    "payload": {**answered.payload, "reply": "已处理 (dealt with)"},
+                }
+            ),
         ),
     ]
 

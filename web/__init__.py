@@ -25,7 +25,9 @@ from ledger.service.scans import CloneRule, ScanCounter
 from web import (
     api,
     certificates,
+    complaints,
     console,
+    console_complaints,  # noqa: F401  (adds its routes to the console blueprint)
     documents,
     enrolments,
     epcis,
@@ -145,6 +147,10 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     csrf.exempt(vocabulary.bp)  # checks a payload, stores nothing; no browser session
     csrf.exempt(enrolments.bp)  # a phone's request is signed by its key; no browser session
     enrolments.register(app)
+    # The shopper's forms carry their own signed form token (no session outside /console);
+    # the phone's inbox request is signed by its key.
+    csrf.exempt(complaints.bp)
+    complaints.register(app)
     app.register_blueprint(api.bp)
     app.register_blueprint(epcis.bp)
     app.register_blueprint(vocabulary.bp)

@@ -301,6 +301,44 @@ _ALL = (
         "with the same origin to migrate it",
         _F10,
     ),
+    # -- complaints (docs/COMPLAINTS.md) ------------------------------------------------
+    Code("bad_complaint", "answer", 400, "the complaint cannot be taken: {why}", _F10),
+    Code(
+        "bad_photo",
+        "answer",
+        400,
+        "a photo must be a JPEG, PNG or WebP image; this file is {found}",
+        _F10,
+    ),
+    Code(
+        "unknown_complaint",
+        "answer",
+        404,
+        "no complaint {complaint} is here, or the link to it is not complete",
+        _F10,
+    ),
+    Code(
+        "bad_inbox_request",
+        "answer",
+        400,
+        'a complaints request is {{"request": {{key_id, requested}}, "sig"}}: {why}',
+        _F10,
+    ),
+    Code(
+        "stale_request",
+        "answer",
+        400,
+        "the signed request was made at {requested}, more than 10 minutes from the server's "
+        "clock: check the phone's time",
+        _F10,
+    ),
+    Code(
+        "not_concerned",
+        "answer",
+        403,
+        "complaint {complaint} is not addressed to {actor}",
+        _F10,
+    ),
     # -- the web layer's protocol answers (werkzeug's errors, and the last resort) --------
     Code("bad_request", "answer", 400, "the request cannot be understood", _F10),
     Code("method_not_allowed", "answer", 405, "this URL does not take {method}", _F10),
@@ -371,6 +409,15 @@ _ALL = (
         _F10,
     ),
     Code("already_corrected", "rule", 409, "entry {index} was already corrected", _F10),
+    # -- complaint outcomes (FORMAT.md 3.9) ----------------------------------------------
+    Code(
+        "not_complaint_party",
+        "rule",
+        403,
+        "the complaint is addressed to {actor}: only they or the operator may give its outcome",
+        _F10,
+    ),
+    Code("complaint_answered", "rule", 409, "this complaint already has its outcome", _F10),
     # -- event rules (docs/EVENTS.md 7) --------------------------------------------------
     Code("wrong_type", "rule", 400, "{field} must be {words}, not {found}", _E7),
     Code("missing_field", "rule", 400, "{field} is missing", _E7),

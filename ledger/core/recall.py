@@ -123,7 +123,8 @@ def _words(payload: dict[str, Any], name: str) -> dict[str, str]:
     return {lang: _text(value[lang], f"{name}.{lang}") for lang in LANGUAGES if lang in value}
 
 
-def _check_digit_ok(digits: str) -> bool:
+def check_digit_ok(digits: str) -> bool:
+    """The GS1 mod-10 check digit (the last digit of a GTIN, GLN or SSCC) holds."""
     body, check = digits[:-1], int(digits[-1])
     total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(body)))
     return (10 - total % 10) % 10 == check
@@ -142,7 +143,7 @@ def _objects(value: object) -> tuple[str, ...]:
                 ".../00/{SSCC} or .../414/{GLN}/254/{plot})",
             )
         key = next(g for g in match.groups() if g is not None)
-        if not _check_digit_ok(key):
+        if not check_digit_ok(key):
             raise _bad(f"objects[{n}]", f"has a wrong check digit in {key}")
     if len(set(value)) != len(value):
         raise _bad("objects", "names an identifier twice")
@@ -167,7 +168,7 @@ def _products(value: object) -> tuple[ProductRange, ...]:
         if not isinstance(item, dict) or item.keys() != {"gtin", "from", "to"}:
             raise _bad(where, "must have exactly the members gtin, from and to")
         gtin = item["gtin"]
-        if not isinstance(gtin, str) or not _GTIN.fullmatch(gtin) or not _check_digit_ok(gtin):
+        if not isinstance(gtin, str) or not _GTIN.fullmatch(gtin) or not check_digit_ok(gtin):
             raise _bad(f"{where}.gtin", "must be a GTIN of 14 digits with its check digit")
         first, last = _date(item["from"], f"{where}.from"), _date(item["to"], f"{where}.to")
         if last < first:

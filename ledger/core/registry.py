@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from ledger.core import gs1, policy
+from ledger.core.complaint import ComplaintOutcome, parse_complaint_outcome
 from ledger.core.correction import Correction, parse_correction
 from ledger.core.errors import AuthorisationError, ConflictError, ValidationError
 from ledger.core.event_parser import parse_event
@@ -99,6 +100,13 @@ class AcceptedCorrection:
     index: int
 
 
+@dataclass(frozen=True)
+class AcceptedComplaint:
+    outcome: ComplaintOutcome
+    signer_actor: str | None  # None: signed by the operator
+    index: int
+
+
 Admission = (
     Genesis
     | ActorRecord
@@ -107,6 +115,7 @@ Admission = (
     | AcceptedEvent
     | AcceptedRecall
     | AcceptedCorrection
+    | AcceptedComplaint
 )
 
 
@@ -129,6 +138,10 @@ class RegistryView(Protocol):
 
     def correction_of(self, index: int) -> int | None:
         """The index of the correction of the event at ``index``, if one was made."""
+        ...
+
+    def complaint_outcome(self, commitment: str) -> int | None:
+        """The index of the outcome already given to the complaint ``commitment``, if any."""
         ...
 
 
@@ -389,6 +402,43 @@ def _correction(
     return AcceptedCorrection(correction, actor_id, index)
 
 
+def _complaint(
+    statement: Statement, index: int, time: datetime, view: RegistryView, genesis: Genesis
+) -> AcceptedComplaint:
+    outcome = parse_complaint_outcome(statement.payload)
+    signer_key = genesis.operator_key
+    signer_actor: str | None = None
+    if statement.signer != genesis.operator_key.key_id:
+        actor, key = _signing_actor(statement, time, view)
+        signer_actor, signer_key = actor.actor, key.public_key
+    if view.actor(outcome.actor) is None:
+        raise AuthorisationError(
+            f"no actor {outcome.actor!r} is registered", code="unknown_actor", field="payload.actor"
+        )
+    if signer_actor is not None and signer_actor != outcome.actor:
+        raise AuthorisationError(
+            f"the complaint is addressed to {outcome.actor}: only they or the operator may "
+            "give its outcome",
+            code="not_complaint_party",
+            field="payload.actor",
+        )
+    if outcome.recall is not None and view.recall(outcome.recall) is None:
+        raise ValidationError(
+            f"no recall {outcome.recall} was opened: open the recall first, then name it",
+            code="unknown_recall",
+            field="payload.recall",
+        )
+    earlier = view.complaint_outcome(outcome.commitment)
+    if earlier is not None:
+        raise ConflictError(
+            f"this complaint already has its outcome, at entry {earlier}",
+            code="complaint_answered",
+            field="payload.commitment",
+        )
+    statement.verify_signature(signer_key)
+    return AcceptedComplaint(outcome, signer_actor, index)
+
+
 def admit(statement: Statement, *, index: int, time: datetime, view: RegistryView) -> Admission:
     """Decide whether ``statement`` may be entry ``index`` at ``time``; raise the rule it breaks."""
     if index == 0 or statement.kind == "genesis":
@@ -422,6 +472,8 @@ def admit(statement: Statement, *, index: int, time: datetime, view: RegistryVie
         return _recall(statement, index, time, view)
     if statement.kind == "correction":
         return _correction(statement, index, time, view, genesis)
+    if statement.kind == "complaint":
+        return _complaint(statement, index, time, view, genesis)
     return _event(statement, index, time, view)
 
 
@@ -436,6 +488,7 @@ class Registry:
         self.recalls: dict[str, RecallState] = {}
         self.event_actors: dict[int, str] = {}
         self.corrections: dict[int, int] = {}
+        self.complaints: dict[str, int] = {}
 
     def genesis(self) -> Genesis | None:
         return self._genesis
@@ -459,6 +512,9 @@ class Registry:
     def correction_of(self, index: int) -> int | None:
         return self.corrections.get(index)
 
+    def complaint_outcome(self, commitment: str) -> int | None:
+        return self.complaints.get(commitment)
+
     def apply(self, admission: Admission) -> None:
         """Record the effect of an admitted statement."""
         if isinstance(admission, Genesis):
@@ -481,6 +537,8 @@ class Registry:
             )
         elif isinstance(admission, AcceptedCorrection):
             self.corrections[admission.correction.entry] = admission.index
+        elif isinstance(admission, AcceptedComplaint):
+            self.complaints[admission.outcome.commitment] = admission.index
 
 
 def recall_state(before: RecallState | None, admission: AcceptedRecall) -> RecallState:

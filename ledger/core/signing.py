@@ -20,7 +20,16 @@ PUBLIC_KEY_SIZE = 32
 SIGNATURE_SIZE = 64
 # FORMAT.md section 2: "traceledger/v1/" || kind || 0x00 || JCS(...).
 DOMAIN_TAG = b"traceledger/v1/"
-STATEMENT_KINDS = ("genesis", "actor", "key", "revoke", "event", "recall", "correction")
+STATEMENT_KINDS = (
+    "genesis",
+    "actor",
+    "key",
+    "revoke",
+    "event",
+    "recall",
+    "correction",
+    "complaint",
+)
 
 
 def domain_prefix(kind: str) -> bytes:

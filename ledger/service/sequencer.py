@@ -19,11 +19,12 @@ from ledger.core.entries import GENESIS_PREV, make_entry
 from ledger.core.errors import LedgerError, ValidationError
 from ledger.core.merkle import Frontier
 from ledger.core.note import NoteSigner
-from ledger.core.registry import AcceptedEvent, Genesis, admit
+from ledger.core.registry import AcceptedComplaint, AcceptedEvent, Genesis, admit
 from ledger.core.statements import Statement
 from ledger.core.timefmt import format_time, parse_entry_time
 from ledger.service import event_effects
 from ledger.service.checkpoints import latest_checkpoint, sign_checkpoint
+from ledger.service.complaint_rules import check_outcome
 from ledger.service.queries import load_frontier
 from ledger.service.state import BatchState
 from ledger.store.db import write_transaction
@@ -134,6 +135,12 @@ def _admit(
         except LedgerError as exc:
             exc.index = position
             raise
+        if isinstance(admission, AcceptedComplaint):
+            try:
+                check_outcome(state.conn, admission.outcome)
+            except LedgerError as exc:
+                exc.index = position
+                raise
         state.apply(admission)
         event = admission if isinstance(admission, AcceptedEvent) else None
         accepted.append((position, size, statement, event))

@@ -16,6 +16,7 @@ from sqlalchemy import Connection, Row, delete, insert, select, update
 from ledger.core.custody import CustodyChanges
 from ledger.core.entries import parse_entry
 from ledger.core.registry import (
+    AcceptedComplaint,
     AcceptedCorrection,
     AcceptedEvent,
     AcceptedRecall,
@@ -32,6 +33,7 @@ from ledger.core.timefmt import format_time, parse_entry_time
 from ledger.service.record_facts import RecordFacts
 from ledger.store.models import (
     ActorRow,
+    ComplaintOutcomeRow,
     CorrectionRow,
     CustodyRow,
     EpcisEventRow,
@@ -84,6 +86,9 @@ class BatchState:
 
     def __post_init__(self) -> None:
         self.record = RecordFacts(self.conn)
+
+    _complaints: dict[str, int] = field(default_factory=dict)
+    new_complaints: list[AcceptedComplaint] = field(default_factory=list)
 
     # -- RegistryView -------------------------------------------------------------------
 
@@ -139,6 +144,16 @@ class BatchState:
             return self._corrections[index]
         found = self.conn.execute(
             select(CorrectionRow.entry_idx).where(CorrectionRow.target_idx == index)
+        ).scalar()
+        return None if found is None else int(found)
+
+    def complaint_outcome(self, commitment: str) -> int | None:
+        if commitment in self._complaints:
+            return self._complaints[commitment]
+        found = self.conn.execute(
+            select(ComplaintOutcomeRow.entry_idx).where(
+                ComplaintOutcomeRow.commitment == commitment
+            )
         ).scalar()
         return None if found is None else int(found)
 
@@ -251,6 +266,9 @@ class BatchState:
             self.record.correction(admission.index, admission.correction, admission.actor, owner)
             self._corrections[admission.correction.entry] = admission.index
             self.new_corrections.append(admission)
+        elif isinstance(admission, AcceptedComplaint):
+            self._complaints[admission.outcome.commitment] = admission.index
+            self.new_complaints.append(admission)
 
     def flush(self) -> None:
         """Write every pending derived row."""
@@ -368,7 +386,23 @@ class BatchState:
                     for c in corrections
                 ],
             )
-        self.new_recalls, self.new_corrections = [], []
+        if self.new_complaints:
+            self.conn.execute(
+                insert(ComplaintOutcomeRow),
+                [
+                    {
+                        "commitment": c.outcome.commitment,
+                        "entry_idx": c.index,
+                        "actor": c.outcome.actor,
+                        "object_id": c.outcome.object_id,
+                        "category": c.outcome.category,
+                        "outcome": c.outcome.outcome,
+                        "recall_id": c.outcome.recall,
+                    }
+                    for c in self.new_complaints
+                ],
+            )
+        self.new_recalls, self.new_corrections, self.new_complaints = [], [], []
 
 
 def _genesis_from_leaf(leaf: bytes) -> Genesis:

@@ -245,6 +245,20 @@ class ContainerLotRow(Base):
     lot: Mapped[str] = mapped_column(String(400), primary_key=True)
 
 
+class ComplaintOutcomeRow(Base):
+    """A complaint's outcome (FORMAT.md 3.9), by the commitment it names: one per complaint."""
+
+    __tablename__ = "complaint_outcomes"
+
+    commitment: Mapped[str] = mapped_column(String(64), primary_key=True)
+    entry_idx: Mapped[int] = mapped_column(BigInteger, nullable=False, unique=True)
+    actor: Mapped[str] = mapped_column(String(63), nullable=False, index=True)
+    object_id: Mapped[str] = mapped_column(String(400), nullable=False)
+    category: Mapped[str] = mapped_column(String(20), nullable=False)
+    outcome: Mapped[str] = mapped_column(String(10), nullable=False)
+    recall_id: Mapped[str | None] = mapped_column(String(64))
+
+
 DERIVED_TABLES = (
     ActorRow,
     KeyRow,
@@ -259,6 +273,7 @@ DERIVED_TABLES = (
     CorrectionRow,
     ActorFactRow,
     ContainerLotRow,
+    ComplaintOutcomeRow,
 )
 
 
@@ -321,3 +336,27 @@ class BusinessContact(Base):
     address: Mapped[str | None] = mapped_column(String(200))
     updated: Mapped[str] = mapped_column(String(24), nullable=False)
     updated_by: Mapped[str] = mapped_column(String(63), nullable=False)
+
+
+class Complaint(Base):
+    """A shopper's complaint (docs/COMPLAINTS.md). Not part of the log and not derived from
+    it (``ledger reindex`` leaves it alone): its text, photo and contact are personal, so
+    the log holds only the outcome, naming the complaint by ``commitment``. ``contact`` is
+    erasable; ``token_hash`` is the SHA-256 of the complainant's private link's secret."""
+
+    __tablename__ = "complaints"
+
+    complaint_id: Mapped[str] = mapped_column(String(16), primary_key=True)
+    object_id: Mapped[str] = mapped_column(String(400), nullable=False)
+    # The actors concerned, space-separated, the maker of the lot first; any of them may
+    # give the outcome, for itself (FORMAT.md 3.9's ``actor``).
+    concerned: Mapped[str] = mapped_column(String(700), nullable=False)
+    category: Mapped[str] = mapped_column(String(20), nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
+    photo_type: Mapped[str | None] = mapped_column(String(20))
+    contact: Mapped[str | None] = mapped_column(String(200))
+    salt: Mapped[bytes] = mapped_column(LargeBinary(16), nullable=False)
+    commitment: Mapped[str] = mapped_column(String(64), nullable=False, unique=True)
+    token_hash: Mapped[bytes] = mapped_column(LargeBinary(32), nullable=False)
+    created: Mapped[str] = mapped_column(String(24), nullable=False)

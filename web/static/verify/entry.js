@@ -14,7 +14,7 @@ export class CheckFailure extends Error {
   }
 }
 
-export const STATEMENT_KINDS = ['genesis', 'actor', 'key', 'revoke', 'event', 'recall', 'correction'];
+export const STATEMENT_KINDS = ['genesis', 'actor', 'key', 'revoke', 'event', 'recall', 'correction', 'complaint'];
 const ENTRY_MEMBERS = ['index', 'prev', 'statement', 'time', 'v'];
 const STATEMENT_MEMBERS = ['kind', 'payload', 'signer', 'sig'];
 const MAX_STATEMENT_BYTES = 65536;

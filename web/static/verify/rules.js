@@ -60,6 +60,8 @@ export class Registry {
     this.eventActors = new Map();
     /** @type {Map<number, number>} corrected entry -> the correction's entry */
     this.corrections = new Map();
+    /** @type {Map<string, number>} complaint commitment -> its outcome's entry */
+    this.complaints = new Map();
   }
 
   /**
@@ -81,6 +83,8 @@ export class Registry {
       this.recalls.set(admission.recall, { actor: opener, closed: admission.status === 'closed' });
     } else if (admission.kind === 'correction') {
       this.corrections.set(admission.target, admission.index);
+    } else if (admission.kind === 'complaint') {
+      this.complaints.set(admission.commitment, admission.index);
     }
   }
 }
@@ -430,6 +434,45 @@ async function admitCorrection(st, index, timeMs, reg) {
   return { kind: 'correction', index, target: p.entry, actor: by };
 }
 
+// FORMAT.md 3.9: a complaint's outcome, named by its salted commitment.
+const COMPLAINT_CATEGORIES = ['quality', 'foreign_matter', 'spoiled', 'label', 'weight', 'other'];
+const COMPLAINT_OUTCOMES = ['answered', 'refunded', 'escalated'];
+const HEX64 = /^[0-9a-f]{64}$/;
+
+function complaintPayload(p) {
+  members(p, ['commitment', 'actor', 'object', 'category', 'outcome', 'reply'], 'complaint', ['recall']);
+  if (typeof p.commitment !== 'string' || !HEX64.test(p.commitment)) throw bad('commitment', 'must be 64 lowercase hex digits');
+  if (typeof p.actor !== 'string' || !ACTOR_ID.test(p.actor)) throw bad('actor', 'must be an actor ID');
+  const m = typeof p.object === 'string' ? RECALL_OBJECT.exec(p.object) : null;
+  if (m === null) throw bad('object', 'must be a lot, unit, case or plot Digital Link');
+  if (!checkDigitOk(m.slice(1).find((g) => g !== undefined))) throw bad('object', 'has a wrong check digit');
+  if (!COMPLAINT_CATEGORIES.includes(p.category)) throw bad('category', `must be one of ${COMPLAINT_CATEGORIES.join(', ')}`);
+  if (!COMPLAINT_OUTCOMES.includes(p.outcome)) throw bad('outcome', `must be one of ${COMPLAINT_OUTCOMES.join(', ')}`);
+  if (!textOk(p.reply, 1000)) throw bad('reply', 'must be text of 1 to 1000 characters');
+  if (has(p, 'recall')) {
+    if (typeof p.recall !== 'string' || !RECALL_ID.test(p.recall)) throw bad('recall', 'must be 1 to 64 letters, digits, ".", "_" or "-"');
+    if (p.outcome !== 'escalated') throw bad('recall', 'is named only when the outcome is escalated');
+  }
+}
+
+async function admitComplaint(st, index, timeMs, reg) {
+  const p = st.payload;
+  complaintPayload(p);
+  let by = null;
+  let publicKey = reg.genesis.operatorKey;
+  if (st.signer !== reg.genesis.operatorKeyId) {
+    const { key, actor } = signingKey(st, timeMs, reg);
+    by = actor.actor;
+    publicKey = key.publicKey;
+  }
+  if (!reg.actors.has(p.actor)) throw fail('unknown_actor', `no actor ${p.actor} is registered`);
+  if (by !== null && by !== p.actor) throw fail('not_complaint_party', `the complaint is addressed to ${p.actor}, not ${by}`);
+  if (has(p, 'recall') && !reg.recalls.has(p.recall)) throw fail('unknown_recall', `no recall ${p.recall} was opened`);
+  if (reg.complaints.has(p.commitment)) throw fail('complaint_answered', 'this complaint already has its outcome');
+  await signedBy(st, publicKey);
+  return { kind: 'complaint', index, commitment: p.commitment, actor: p.actor, outcome: p.outcome };
+}
+
 /**
  * Decide whether `entry`'s statement may stand at its index and time, given `reg`.
  * @param {import('./entry.js').Entry} entry
@@ -457,5 +500,6 @@ export async function admit(entry, reg) {
   }
   if (st.kind === 'recall') return admitRecall(st, entry.timeMs, reg);
   if (st.kind === 'correction') return admitCorrection(st, entry.index, entry.timeMs, reg);
+  if (st.kind === 'complaint') return admitComplaint(st, entry.index, entry.timeMs, reg);
   return admitEvent(st, entry.index, entry.timeMs, entry.time, reg);
 }

@@ -1,0 +1,129 @@
+"""A shopper's complaint on a 360 px phone in Chromium, in both languages: sent from the
+scan page's link, answered by the operator in the console, and the answer shown on the
+shopper's private page with its log entry. axe-core finds no serious or critical problem
+on the complaint pages; no console errors; nothing wider than the screen.
+
+Screenshots go to $LEDGER_SCREENSHOTS (e.g. docs/screenshots) when it is set."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger import demo
+from ledger.keystore import DEMO_PASSPHRASE, Keystore
+from ledger.service.ledger import Ledger
+from ledger.store.db import make_engine
+from web import create_app
+
+AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
+SCREENSHOTS = os.environ.get("LEDGER_SCREENSHOTS")
+PASSWORD = "correct horse battery staple"
+
+
+def axe_problems(page: Any) -> list[str]:
+    """The serious and critical axe-core violations on the page, as 'rule: target'."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document)")
+    return [
+        f"{v['id']}: {n['target']}"
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+        for n in v["nodes"]
+    ]
+
+
+def shot(page: Any, name: str) -> None:
+    if SCREENSHOTS:
+        Path(SCREENSHOTS).mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(Path(SCREENSHOTS) / name), full_page=True)
+
+
+@pytest.fixture
+def site(demo_template: tuple[Path, Path], tmp_path: Path) -> Any:
+    path = tmp_path / "demo.sqlite3"
+    shutil.copyfile(demo_template[0], path)
+    engine = make_engine(f"sqlite:///{path}")
+    keys = demo.DemoKeys.load(Keystore(demo_template[1]), DEMO_PASSPHRASE)
+    ledger = Ledger(engine).with_operator_key(keys.operator)
+    ledger.accounts().add("operator-1", PASSWORD)
+    yield create_app({"TESTING": True, "LEDGER": ledger, "SECRET_KEY": "e2e secret"})
+    engine.dispose()
+
+
+@pytest.mark.parametrize(
+    ("lang", "words"),
+    [
+        ("zh", {"report": "报告问题", "sent": "你的投诉已发送", "refunded": "已退款",
+                "answer": "答复"}),
+        ("en", {"report": "Report a problem", "sent": "Your complaint was sent",
+                "refunded": "Refunded", "answer": "The answer"}),
+    ],
+)  # fmt: skip
+def test_a_complaint_sent_from_the_scan_page_and_answered(
+    browser: Any, live_server: Any, console_errors: Any, site: Any, lang: str, words: Any
+) -> None:
+    base = live_server(site)
+    locale = "zh-CN" if lang == "zh" else "en-GB"
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        locale=locale,
+        extra_http_headers={"Accept-Language": locale},
+        bypass_csp=True,  # only so that axe-core can be injected
+    )
+    page = context.new_page()
+    errors = console_errors(page)
+    page.goto(base + demo.sample_unit_path())
+    page.click("#report-problem")
+    page.wait_for_selector("form textarea#text")
+    assert page.inner_text("h1") == words["report"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert axe_problems(page) == []
+    page.check("input[value='foreign_matter']")
+    page.fill("#text", "米里有好几粒小石子 / several small stones in the rice")
+    page.fill("#contact", "微信 shopper_e2e")
+    shot(page, f"complaint-form-{lang}.png")
+    page.click("button[type=submit]")
+    page.wait_for_load_state()
+    assert "complaint-error" not in page.content(), page.inner_text("main")
+    page.wait_for_selector("#complaint-number")
+    assert page.inner_text("h1") == words["sent"]
+    number = page.inner_text("#complaint-number")
+    private = page.url
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert axe_problems(page) == []
+
+    console = context.new_page()
+    console.goto(base + "/console/login")
+    console.fill("input[name=name]", "operator-1")
+    console.fill("input[name=password]", PASSWORD)
+    console.click("form button[type=submit]")
+    console.goto(base + "/console/complaints")
+    console.click(f"text={number}")
+    console.check("input[value='refunded']")
+    console.fill(
+        "textarea[name=reply]", "已全额退款，筛米机已检修 (refunded; the sieve was repaired)"
+    )
+    console.click(
+        "text=" + ("签名并公开处理结果" if lang == "zh" else "Sign and publish the outcome")
+    )
+    console.wait_for_selector("#complaint-outcome")
+    console.close()
+
+    page.goto(private)
+    page.wait_for_selector("#outcome-reply")
+    assert page.inner_text("#complaint-status") == words["refunded"]
+    assert page.inner_text("#outcome-title") == words["answer"]
+    assert "sieve was repaired" in page.inner_text("#outcome-reply")
+    assert page.get_attribute("#outcome-entry", "href").startswith("/api/v1/log/entries?start=")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert axe_problems(page) == []
+    shot(page, f"complaint-answered-{lang}.png")
+    page.click("#erase-contact")
+    page.wait_for_selector("#no-contact")
+    assert errors == []
+    context.close()
