@@ -63,11 +63,14 @@ def _lang() -> str:
 
 
 def shown_products() -> list[Shown]:
-    """The catalogue's products for shoppers: those with a story first, each by GTIN."""
+    """The catalogue's products for shoppers: those with a story first, then packages sold as
+    they are (with a net content) before produce sold by weight, each by GTIN."""
     catalogue = current_catalogue()
     ledger = current_app.extensions["ledger"]
     out = [Shown(p, catalogue.story(p.gtin), ledger.recent_lot(p.gtin)) for p in catalogue]
-    return sorted(out, key=lambda s: (s.story is None, s.product.gtin))
+    return sorted(
+        out, key=lambda s: (s.story is None, s.product.net_content is None, s.product.gtin)
+    )
 
 
 def _home(status: int = 200, problem: str | None = None, detail: str | None = None) -> Response:

@@ -19,14 +19,15 @@ TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
 
 def phone(browser: Any, lang: str, **options: Any) -> Any:
-    """A 360 x 740 browser context in ``lang`` (e.g. "zh-CN", "en-GB") where axe may run."""
-    return browser.new_context(
-        viewport={"width": 360, "height": 740},
-        locale=lang,
-        extra_http_headers={"Accept-Language": lang},
-        bypass_csp=True,
-        **options,
-    )
+    """A 360 x 740 browser context in ``lang`` (e.g. "zh-CN", "en-GB") where axe may run;
+    ``options`` add to or replace its settings."""
+    settings: dict[str, Any] = {
+        "viewport": {"width": 360, "height": 740},
+        "locale": lang,
+        "extra_http_headers": {"Accept-Language": lang},
+        "bypass_csp": True,
+    }
+    return browser.new_context(**{**settings, **options})
 
 
 def serious_violations(page: Any) -> list[str]:
