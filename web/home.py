@@ -94,6 +94,14 @@ def index() -> Response:
     return _home()
 
 
+def _unreadable() -> str:
+    return _(
+        "This is not a product code we can read. Type the link under the QR code "
+        "(it starts with https://), or the line of numbers below it, like "
+        "(01) 06901234000122 (10) WC26-M07 (21) 100071."
+    )
+
+
 @bp.get("/go")
 def go() -> ResponseReturnValue:
     """Go to the page of the code a shopper typed (or the home page's camera read); a code
@@ -113,13 +121,12 @@ def go() -> ResponseReturnValue:
                 "Check the digits against the package and type them again."
             )
         else:
-            problem = _(
-                "This is not a product code we can read. Type the link under the QR code "
-                "(it starts with https://), or the line of numbers below it, like "
-                "(01) 06901234000122 (10) WC26-M07 (21) 100071."
-            )
+            problem = _unreadable()
         return _home(400, problem, error.message)
-    if subject.kind not in ("lot", "unit"):
+    if subject.kind != "product" and subject.kind not in ("lot", "unit"):
+        # A pallet's SSCC or a place's GLN: real GS1 codes, but not on a shopper's package.
+        return _home(400, _unreadable(), subject.canonical())
+    if subject.kind == "product":
         problem = _(
             "This code names a product, not a lot: add the lot number (after (10) on the "
             "package) and, for a single package, its serial number (after (21))."

@@ -58,11 +58,13 @@ def _from_hri(text: str, field: str) -> GS1Identifier:
 
 
 def _from_link(uri: str, field: str) -> GS1Identifier:
-    base = uri.split("?", 1)[0].split("#", 1)[0].rstrip("/")
+    # The query (attributes like an expiry date) and a fragment do not change which object
+    # a link names; a trailing slash is tolerated, as the Digital Link standard asks.
+    base = uri.split("#", 1)[0].split("?", 1)[0].rstrip("/")
     last = base.rsplit("/", 1)[-1]
     if "/01/" not in base + "/" and looks_compressed(last):
-        uri = decompress_digital_link(base, field=field)
-    return parse_identifier(uri, field=field)
+        base = decompress_digital_link(base, field=field).split("?", 1)[0]
+    return parse_identifier(base, field=field)
 
 
 def read_typed_code(

@@ -123,9 +123,7 @@ def test_a_typed_code_reaches_its_page(browser: Any, base: str, lang: str) -> No
 
 
 @pytest.mark.parametrize("lang", sorted(HOME))
-def test_a_mistyped_code_is_explained_on_the_home_page(
-    browser: Any, base: str, lang: str
-) -> None:
+def test_a_mistyped_code_is_explained_on_the_home_page(browser: Any, base: str, lang: str) -> None:
     words = HOME[lang]
     context = phone(browser, lang)
     page = context.new_page()
