@@ -78,6 +78,7 @@ def page_case(error: LedgerError, status: int, kind: str | None) -> str:
         return "no_certificate"
     if error.code in ("unknown_product", "unknown_actor"):
         return "not_kept"
+    generic = error.code in HTTP_CODES.values() or error.code == "http_error"
     if error.code == "unknown_object":
         return "unknown_lot" if kind == "lot" else "unknown_code"
     if error.code in MALFORMED:
@@ -87,7 +88,9 @@ def page_case(error: LedgerError, status: int, kind: str | None) -> str:
     if status >= 500:
         return "broken"
     if status == 404:
-        return "no_page"
+        # A lookup that named something the ledger does not keep (an unknown lot in the
+        # console), or an address that names nothing at all.
+        return "no_page" if generic else "not_kept"
     return "refused"
 
 
@@ -110,6 +113,8 @@ def error_page(error: LedgerError, status: int, kind: str | None = None) -> Resp
         "not_found.html",
         error=error,
         case=page_case(error, status, kind),
+        # The rule broken, for the shop or the producer; nothing for a bug or a busy server.
+        details=status < 500 and status != 429 and error.code not in HTTP_CODES.values(),
         status=status,
         lang=lang,
         other_lang_url=_other_lang_url(lang),

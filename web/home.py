@@ -135,7 +135,7 @@ def go() -> ResponseReturnValue:
     target = subject.uri("")
     if "lang" in args:
         target += "?lang=" + ("en" if args["lang"] == "en" else "zh")
-    return redirect(target, code=303)
+    return redirect(target, 303)
 
 
 @bp.get("/api")
