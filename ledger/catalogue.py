@@ -18,15 +18,22 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from ledger.core.errors import ValidationError
-from ledger.core.products import Product, check_product
+from ledger.core.products import (
+    MAX_STORY,
+    STORY_FIELDS,
+    Product,
+    Story,
+    check_product,
+    printable,
+)
 
-__all__ = ["DEFAULT_PATH", "Catalogue", "Product"]
+__all__ = ["DEFAULT_PATH", "Catalogue", "Product", "Story"]
 
 DEFAULT_PATH = Path(__file__).with_name("catalogue.json")
 CATALOGUE_VERSION = 1
 LANGUAGES = ("zh", "en")
 _REQUIRED = frozenset({"gtin", "name_zh", "name_en"})
-_PRODUCT_MEMBERS = _REQUIRED | {"net_content", "temp_min_c", "temp_max_c"}
+_PRODUCT_MEMBERS = _REQUIRED | {"net_content", "temp_min_c", "temp_max_c", "story"}
 
 
 def _bad(message: str, field: str) -> ValidationError:
@@ -39,7 +46,7 @@ def _product(raw: object, field: str) -> Product:
     if not raw.keys() >= _REQUIRED or not raw.keys() <= _PRODUCT_MEMBERS:
         raise _bad(
             f"{field} has the members gtin, name_zh, name_en and optionally net_content, "
-            "temp_min_c and temp_max_c",
+            "temp_min_c, temp_max_c and story",
             field,
         )
     for name in ("gtin", "name_zh", "name_en"):
@@ -64,11 +71,32 @@ def _product(raw: object, field: str) -> Product:
         raise _bad(f"the catalogue's {where}: {error.message}", where) from error
 
 
-class Catalogue:
-    """Products by GTIN-14. Build it with ``Catalogue.load`` or from ``Product`` values."""
+def _story(raw: object, field: str) -> Story:
+    """A product's story: an object of the six texts of ``STORY_FIELDS``."""
+    if not isinstance(raw, dict) or set(raw) != set(STORY_FIELDS):
+        raise _bad(f"{field} is an object with the members {', '.join(STORY_FIELDS)}", field)
+    for name in STORY_FIELDS:
+        value = raw[name]
+        if not isinstance(value, str) or not printable(value, MAX_STORY):
+            raise _bad(
+                f"{field}.{name} is a text of 1 to {MAX_STORY} characters, without control "
+                "characters or spaces at either end",
+                f"{field}.{name}",
+            )
+    return Story(**{name: raw[name] for name in STORY_FIELDS})
 
-    def __init__(self, products: Mapping[str, Product]) -> None:
+
+class Catalogue:
+    """Products by GTIN-14, and the stories shoppers read about them. Build it with
+    ``Catalogue.load`` or from ``Product`` values."""
+
+    def __init__(
+        self, products: Mapping[str, Product], stories: Mapping[str, Story] | None = None
+    ) -> None:
         self._products = dict(products)
+        # Stories are kept beside the products: the console edits names and bands, and a
+        # product it overrides keeps the story the file tells.
+        self._stories = dict(stories or {})
 
     @classmethod
     def parse(cls, data: bytes, *, source: str = "catalogue") -> Catalogue:
@@ -85,12 +113,15 @@ class Catalogue:
         if not isinstance(items, list):
             raise _bad(f"{source} must have a list of products", "products")
         products: dict[str, Product] = {}
+        stories: dict[str, Story] = {}
         for i, raw in enumerate(items):
             product = _product(raw, f"products[{i}]")
             if product.gtin in products:
                 raise _bad(f"{source} lists GTIN {product.gtin} twice", f"products[{i}].gtin")
             products[product.gtin] = product
-        return cls(products)
+            if raw.get("story") is not None:
+                stories[product.gtin] = _story(raw["story"], f"products[{i}].story")
+        return cls(products, stories)
 
     @classmethod
     def load(cls, path: Path | None = None) -> Catalogue:
@@ -108,16 +139,21 @@ class Catalogue:
         """This catalogue with ``overrides`` added, or replacing the products of their GTIN."""
         products = dict(self._products)
         products.update((p.gtin, p) for p in overrides)
-        return Catalogue(products)
+        return Catalogue(products, self._stories)
 
     @property
     def fingerprint(self) -> int:
         """Equal for equal catalogues (keys a cache of pages that show product names)."""
-        return hash(tuple(sorted(self._products.items())))
+        return hash((tuple(sorted(self._products.items())), tuple(sorted(self._stories.items()))))
 
     def get(self, gtin: str) -> Product | None:
         """The product with this GTIN (8, 12, 13 or 14 digits), or None when unknown."""
         return self._products.get(gtin.zfill(14)) if gtin.isascii() and gtin.isdigit() else None
+
+    def story(self, gtin: str) -> Story | None:
+        """The story the catalogue tells about the product, or None."""
+        product = self.get(gtin)
+        return None if product is None else self._stories.get(product.gtin)
 
     def display_name(self, gtin: str, lang: str) -> str:
         """The product's name in ``lang``, or "GTIN 0690…" when the catalogue does not know it."""

@@ -153,10 +153,18 @@ def pages(labels: Sequence[Label]) -> list[Sequence[Label]]:
     return [labels[i : i + PER_PAGE] for i in range(0, len(labels), PER_PAGE)]
 
 
-def render_sheet(labels: Sequence[Label], *, css_href: str, title: str) -> str:
-    """The HTML page of the labels, linking the stylesheet at ``css_href``."""
+def render_sheet(
+    labels: Sequence[Label],
+    *,
+    css_href: str,
+    title: str,
+    guide: Markup | None = None,
+    script_href: str | None = None,
+) -> str:
+    """The HTML page of the labels, linking the stylesheet at ``css_href``; ``guide`` (printing
+    instructions, shown on screen only) and the module at ``script_href`` come before them."""
     return _env.get_template("labels.html").render(
-        pages=pages(labels), css_href=css_href, title=title
+        pages=pages(labels), css_href=css_href, title=title, guide=guide, script_href=script_href
     )
 
 

@@ -13,6 +13,7 @@ from this signer" alike.
 from __future__ import annotations
 
 import logging
+from urllib.parse import quote, urlencode
 
 from flask import Flask, Response, jsonify, render_template, request, url_for
 from flask_babel import get_locale
@@ -67,17 +68,61 @@ def wants_page() -> bool:
     return accept["text/html"] > accept["application/json"]
 
 
+# Codes of a scanned or typed code that breaks the GS1 rules: the page explains the format.
+MALFORMED = frozenset({"bad_identifier", "bad_check_digit"})
+
+
+def page_case(error: LedgerError, status: int, kind: str | None) -> str:
+    """Which explanation the error page gives: what happened, and what the reader can do."""
+    if error.code == "no_certificate":
+        return "no_certificate"
+    if error.code in ("unknown_product", "unknown_actor"):
+        return "not_kept"
+    generic = error.code in HTTP_CODES.values() or error.code == "http_error"
+    if error.code == "unknown_object":
+        return "unknown_lot" if kind == "lot" else "unknown_code"
+    if error.code in MALFORMED:
+        return "malformed"
+    if status == 429:
+        return "busy"
+    if status >= 500:
+        return "broken"
+    if status == 404:
+        # A lookup that named something the ledger does not keep (an unknown lot in the
+        # console), or an address that names nothing at all.
+        return "no_page" if generic else "not_kept"
+    return "refused"
+
+
+def _other_lang_url(lang: str) -> str:
+    """This address in the other language (its query kept, ``lang`` replaced)."""
+    query = [(k, v) for k, v in request.args.items(multi=True) if k != "lang"]
+    query.append(("lang", "en" if lang == "zh" else "zh"))
+    # As sent: a lot may hold an encoded '/', which the decoded request.path would lose.
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    path = raw.split("?", 1)[0] if raw else quote(request.path)
+    return path + "?" + urlencode(query)
+
+
 def error_page(error: LedgerError, status: int, kind: str | None = None) -> Response:
     """The friendly error page (also used by the resolver for unknown codes; ``kind`` says
-    whether the code named a lot or a unit)."""
+    whether the code named a lot or a unit): what happened, what to do, in the reader's
+    language with a switch to the other. Never a stack trace."""
+    lang = str(get_locale() or "zh")
     html = render_template(
         "not_found.html",
         error=error,
-        kind=kind,
-        lang=str(get_locale() or "zh"),
-        home=url_for("home.index"),
+        case=page_case(error, status, kind),
+        # The rule broken, for the shop or the producer; nothing for a bug or a busy server.
+        details=status < 500 and status != 429 and error.code not in HTTP_CODES.values(),
+        status=status,
+        lang=lang,
+        other_lang_url=_other_lang_url(lang),
+        home=url_for("home.index", lang=lang),
     )
-    return Response(html, status=status, mimetype="text/html")
+    response = Response(html, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def handle_ledger_error(error: LedgerError) -> Response:

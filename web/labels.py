@@ -2,7 +2,8 @@
 
 Routes (lot and serial percent-encoded as in a GS1 Digital Link path):
 
-* ``GET /labels/01/{gtin}/10/{lot}`` - the printable A4 label sheet of every unit of a lot
+* ``GET /labels/01/{gtin}/10/{lot}`` - the printable A4 label sheet of every unit of a lot,
+  after printing instructions and a print button in the reader's language (screen only)
 * ``GET /labels/labels.css`` - its stylesheet (a file: the CSP forbids inline style)
 * ``GET /qr/01/{gtin}/10/{lot}.svg|.png`` - the QR code of the lot's Digital Link
 * ``GET /qr/01/{gtin}/10/{lot}/21/{serial}.svg|.png`` - the QR code of one unit's
@@ -16,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 
-from flask import Blueprint, Response, current_app, request, send_file
+from flask import Blueprint, Response, current_app, render_template, request, send_file, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
+from markupsafe import Markup
 
 from ledger import labels, qr
 from ledger.core.digital_link import CANONICAL_STEM
@@ -74,8 +77,23 @@ def label_sheet(gtin: str, lot: str) -> Response:
     gtin14 = validate_gtin(gtin, field="gtin")
     gtin_uri(gtin14, lot=lot, field="lot")  # the lot's rules, before any query
     units = current_app.extensions["ledger"].units_of_lot(gtin14, lot)
-    sheet = labels.make_labels(units, current_catalogue(), resolver_base())
+    catalogue = current_catalogue()
+    sheet = labels.make_labels(units, catalogue, resolver_base())
+    lang = str(get_locale() or "zh")
+    guide = render_template(
+        "label_guide.html",
+        lang=lang,
+        lot=lot,
+        name=catalogue.display_name(gtin14, lang),
+        count=len(sheet),
+        pages=len(labels.pages(sheet)),
+        other_lang_url=f"{raw_path()}?lang={'en' if lang == 'zh' else 'zh'}",
+    )
     html = labels.render_sheet(
-        sheet, css_href="/labels/labels.css", title=labels.sheet_title(sheet)
+        sheet,
+        css_href="/labels/labels.css",
+        title=labels.sheet_title(sheet),
+        guide=Markup(guide),
+        script_href=url_for("static", filename="labels/print.js"),
     )
     return Response(html, mimetype="text/html")

@@ -14,6 +14,7 @@ from ledger.core.errors import ValidationError
 from ledger.core.gs1 import validate_gtin
 
 MAX_NAME = 200
+MAX_STORY = 600  # a story sentence or two: what a phone screen shows without scrolling far
 MAX_NET_CONTENT = 50
 # Far outside any cold chain or dry store, so that a typo (150 for 15) is caught.
 MIN_CELSIUS, MAX_CELSIUS = -80.0, 80.0
@@ -48,13 +49,42 @@ class Product:
         return f"{low:g} – {high:g} °C"
 
 
-def _printable(value: str, limit: int) -> bool:
+@dataclass(frozen=True)
+class Story:
+    """What a shopper reads about a product (讲好品牌故事): where it comes from, its variety and
+    how it is grown, each in Chinese and English."""
+
+    origin_zh: str
+    origin_en: str
+    variety_zh: str
+    variety_en: str
+    growing_zh: str
+    growing_en: str
+
+    def origin(self, lang: str) -> str:
+        """Where it comes from, in ``lang`` ("zh" or "en")."""
+        return self.origin_zh if lang == "zh" else self.origin_en
+
+    def variety(self, lang: str) -> str:
+        """Its variety, in ``lang``."""
+        return self.variety_zh if lang == "zh" else self.variety_en
+
+    def growing(self, lang: str) -> str:
+        """How it is grown, in ``lang``."""
+        return self.growing_zh if lang == "zh" else self.growing_en
+
+
+STORY_FIELDS = ("origin_zh", "origin_en", "variety_zh", "variety_en", "growing_zh", "growing_en")
+
+
+def printable(value: str, limit: int) -> bool:
+    """1 to ``limit`` printable characters, no spaces at either end."""
     return 0 < len(value) <= limit and value.isprintable() and value.strip() == value
 
 
 def check_name(value: str, field: str) -> str:
     """A product name: 1 to ``MAX_NAME`` printable characters, no outer spaces."""
-    if not _printable(value, MAX_NAME):
+    if not printable(value, MAX_NAME):
         raise ValidationError.of("bad_product_name", field=field, limit=MAX_NAME)
     return value
 
@@ -63,7 +93,7 @@ def check_net_content(value: str | None, field: str = "net_content") -> str | No
     """A net content such as "5 kg", or None (blank) when the product is sold by weight."""
     if value is None or value == "":
         return None
-    if not _printable(value, MAX_NET_CONTENT):
+    if not printable(value, MAX_NET_CONTENT):
         raise ValidationError.of("bad_net_content", field=field, limit=MAX_NET_CONTENT)
     return value
 

@@ -217,6 +217,11 @@ class Ledger:
         with self.engine.connect() as conn:
             return overview.lots(conn)
 
+    def recent_lot(self, gtin: str) -> GS1Identifier | None:
+        """The lot of ``gtin`` (GTIN-14) the log mentioned last, or None."""
+        with self.engine.connect() as conn:
+            return overview.recent_lot(conn, gtin)
+
     def holdings(self, actor: str) -> Holdings:
         """What a registered actor holds and works at (``NotFoundError`` if unregistered)."""
         with self.engine.connect() as conn:

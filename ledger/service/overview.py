@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
+from ledger.core.digital_link import CANONICAL_STEM
 from ledger.core.gs1 import GS1Identifier, parse_identifier
 from ledger.store.models import ActorRow, KeyRow, ObjectEntry
 
@@ -81,3 +82,19 @@ def lots(conn: Connection, limit: int = MAX_LOTS) -> list[GS1Identifier]:
             if len(found) >= limit:
                 break
     return list(found.values())
+
+
+def recent_lot(conn: Connection, gtin: str) -> GS1Identifier | None:
+    """The lot of ``gtin`` (GTIN-14) the log mentioned last, or None: what the home page links
+    a product's story to."""
+    prefix = f"{CANONICAL_STEM}/01/{gtin}/10/"
+    rows = conn.execute(
+        select(ObjectEntry.object_id)
+        .where(ObjectEntry.object_id.startswith(prefix, autoescape=True))
+        .where(ObjectEntry.object_id.not_like("%/21/%"))
+        .order_by(ObjectEntry.entry_idx.desc())
+        .limit(1)
+    ).first()
+    if rows is None:
+        return None
+    return parse_identifier(rows.object_id, field="object")

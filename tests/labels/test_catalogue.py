@@ -63,3 +63,50 @@ def test_wrong_version_unreadable_and_not_json(tmp_path: Path) -> None:
     with pytest.raises(ValidationError) as caught:
         Catalogue.load(tmp_path / "bad.json")
     assert caught.value.code == "bad_catalogue"
+
+
+STORY = {
+    "origin_zh": "五常",
+    "origin_en": "Wuchang",
+    "variety_zh": "稻花香2号",
+    "variety_en": "Daohuaxiang No. 2",
+    "growing_zh": "一年一季",
+    "growing_en": "One crop a year",
+}
+
+
+def test_every_demo_product_tells_its_story_in_both_languages() -> None:
+    catalogue = Catalogue.load(None)
+    for product in catalogue:
+        story = catalogue.story(product.gtin)
+        assert story is not None
+        for lang in ("zh", "en"):
+            assert story.origin(lang) and story.variety(lang) and story.growing(lang)
+        assert "五常" in story.origin("zh") and "Wuchang" in story.origin("en")
+    assert catalogue.story("06901234000139") is None
+
+
+def test_a_story_is_read_and_kept_over_console_edits(tmp_path: Path) -> None:
+    catalogue = Catalogue.load(_write(tmp_path, [{**GOOD, "story": STORY}]))
+    story = catalogue.story(GOOD["gtin"])
+    assert story is not None and story.growing("en") == "One crop a year"
+    edited = catalogue.merged([Product(GOOD["gtin"], "新米", "New rice")])
+    assert edited.story(GOOD["gtin"]) == story
+    assert edited.fingerprint != Catalogue.load(_write(tmp_path, [GOOD])).fingerprint
+
+
+@pytest.mark.parametrize(
+    ("story", "field"),
+    [
+        ({**STORY, "origin_en": ""}, "products[0].story.origin_en"),
+        ({**STORY, "growing_zh": 7}, "products[0].story.growing_zh"),
+        ({**STORY, "variety_en": "x" * 601}, "products[0].story.variety_en"),
+        ({k: v for k, v in STORY.items() if k != "origin_zh"}, "products[0].story"),
+        ({**STORY, "soil": "black"}, "products[0].story"),
+        ("a story", "products[0].story"),
+    ],
+)
+def test_bad_story_is_refused(tmp_path: Path, story: object, field: str) -> None:
+    with pytest.raises(ValidationError) as caught:
+        Catalogue.load(_write(tmp_path, [{**GOOD, "story": story}]))
+    assert caught.value.code == "bad_catalogue" and caught.value.field == field

@@ -719,12 +719,12 @@ def test_unexpected_errors_are_logged_and_answered_without_details(
     assert any("secret internal detail" in (r.exc_text or str(r.exc_info)) for r in caplog.records)
 
 
-def test_index_page(client: FlaskClient, ledger: Ledger) -> None:
-    response = client.get("/")
+def test_developers_page(client: FlaskClient, ledger: Ledger) -> None:
+    response = client.get("/api")
     assert response.status_code == 200
     assert response.mimetype == "text/html"
     page = response.get_data(as_text=True)
-    assert ledger.operator.vkey in page
+    assert ledger.operator.vkey in page and "/api/v1/statements" in page
     assert "<script" not in page
 
 
