@@ -78,16 +78,22 @@ def _problems(view: ScanView, stats: ScanStats | None, lot_warning: str | None) 
     if lot_warning:
         found.append(Problem("danger", _("This label may be copied"), lot_warning))
     if stats is not None and stats.suspicious:
-        template = (
-            "This code has been scanned at least %(scans)s times by at least %(clients)s "
-            "different phones in the last day. Genuine labels are rarely scanned this often: "
-            "it may be a copied label. Check the package and where you bought it."
-            if stats.at_least
-            else "This code has been scanned %(scans)s times by %(clients)s different phones "
-            "in the last day. Genuine labels are rarely scanned this often: it may be a copied "
-            "label. Check the package and where you bought it."
-        )
-        words = _(template, scans=stats.recent_scans, clients=stats.recent_clients)
+        if stats.at_least:
+            words = _(
+                "This code has been scanned at least %(scans)s times by at least %(clients)s "
+                "different phones in the last day. Genuine labels are rarely scanned this "
+                "often: it may be a copied label. Check the package and where you bought it.",
+                scans=stats.recent_scans,
+                clients=stats.recent_clients,
+            )
+        else:
+            words = _(
+                "This code has been scanned %(scans)s times by %(clients)s different phones in "
+                "the last day. Genuine labels are rarely scanned this often: it may be a copied "
+                "label. Check the package and where you bought it.",
+                scans=stats.recent_scans,
+                clients=stats.recent_clients,
+            )
         found.append(Problem("danger", _("This label may be copied"), words))
     for excursion in view.excursions:
         found.append(

@@ -44,8 +44,9 @@ LIST_TITLES = {
     "pre_harvest_intervals": _l("Harvests too soon after spraying"),
     "recalls": _l("Recalls of goods it made or handled"),
     "corrections": _l("Its records declared erroneous"),
-    "complaints": _l("Complaints"),
-    "complaints_answered": _l("Complaints answered"),
+    "complaints": _l("Complaints answered"),
+    "complaints_refunded": _l("Complaints refunded"),
+    "complaints_escalated": _l("Complaints escalated to a recall"),
 }
 
 
@@ -190,18 +191,26 @@ def lines(record: Record) -> list[Line]:
         if count("corrections")
         else _("None of its records declared erroneous"),
     )
-    add(
-        "complaints",
-        _("Complaints"),
+    complaint_words = (
         ngettext(
-            "%(num)s complaint, %(answered)s answered",
-            "%(num)s complaints, %(answered)s answered",
+            "%(num)s complaint answered on the log (%(refunded)s refunded, %(escalated)s "
+            "escalated to a recall)",
+            "%(num)s complaints answered on the log (%(refunded)s refunded, %(escalated)s "
+            "escalated to a recall)",
             count("complaints"),
-            answered=count("complaints_answered"),
+            refunded=count("complaints_refunded"),
+            escalated=count("complaints_escalated"),
         )
         if count("complaints")
-        else _("No complaints yet"),
+        else _("No complaint answered on the log")
     )
+    if record.complaints_open:
+        complaint_words += ngettext(
+            "; %(num)s waiting for an answer",
+            "; %(num)s waiting for an answer",
+            record.complaints_open,
+        )
+    add("complaints", _("Complaints"), complaint_words)
     return out
 
 

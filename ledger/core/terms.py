@@ -100,11 +100,11 @@ def term_name(text: str, lang: str) -> str:
     return text if term is None else term.name(lang)
 
 
-def unit_name(code: str | None, lang: str) -> str:
+def unit_name(uom: str | None, lang: str) -> str:
     """A unit code in words of ``lang`` (``HAR`` is 公顷 or ha); an unknown code as written."""
-    if code is None:
+    if uom is None:
         return ""
-    names = UNITS.get(code)
+    names = UNITS.get(uom)
     if names is None:
-        return code
+        return uom
     return names[0] if lang == "zh" else names[1]

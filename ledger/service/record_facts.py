@@ -16,6 +16,7 @@ from datetime import date
 from sqlalchemy import Connection, insert, select
 
 from ledger.core import flags
+from ledger.core.complaint import ComplaintOutcome
 from ledger.core.correction import Correction
 from ledger.core.entries import parse_entry
 from ledger.core.event_parser import parse_event
@@ -35,10 +36,11 @@ EXCURSION = "excursion"  # a temperature reading outside the band while it held 
 PRE_HARVEST = "pre_harvest_interval"  # it harvested inside a spraying's interval
 RECALL = "recall"  # a recall statement named a lot it made or handled; subject: recall ID
 CORRECTION = "correction"  # one of its events was declared erroneous; subject: that entry
-# Complaints are not statements of the log yet: these kinds are reserved so that their
-# facts plug into the record (counted, shown, linked) once they are.
+# A complaint about it answered on the log (FORMAT.md 3.9; subject: the commitment, detail:
+# the category), and the outcome when it was a refund or an escalation to a recall.
 COMPLAINT = "complaint"
-COMPLAINT_ANSWERED = "complaint_answered"
+COMPLAINT_REFUNDED = "complaint_refunded"
+COMPLAINT_ESCALATED = "complaint_escalated"
 KINDS = (
     MADE,
     HANDLED,
@@ -51,7 +53,8 @@ KINDS = (
     RECALL,
     CORRECTION,
     COMPLAINT,
-    COMPLAINT_ANSWERED,
+    COMPLAINT_REFUNDED,
+    COMPLAINT_ESCALATED,
 )
 OPERATOR = "operator"  # the ``detail`` of a correction the operator declared
 
@@ -216,6 +219,15 @@ class RecordFacts:
     def correction(self, index: int, correction: Correction, by: str | None, owner: str) -> None:
         """A correction of ``owner``'s event, declared by ``by`` (None: the operator)."""
         self.add(owner, CORRECTION, index, str(correction.entry), by or OPERATOR)
+
+    def complaint(self, index: int, outcome: ComplaintOutcome) -> None:
+        """A complaint the actor concerned answered on the log (FORMAT.md 3.9): one fact
+        ``complaint``, and one of its outcome when it was a refund or an escalation."""
+        self.add(outcome.actor, COMPLAINT, index, outcome.commitment, outcome.category)
+        if outcome.outcome == "refunded":
+            self.add(outcome.actor, COMPLAINT_REFUNDED, index, outcome.commitment)
+        elif outcome.outcome == "escalated":
+            self.add(outcome.actor, COMPLAINT_ESCALATED, index, outcome.commitment, outcome.recall)
 
     def _recall(self, index: int, notice: RecallNotice) -> None:
         """Count a recall statement for every actor that made or handled a lot it names (a

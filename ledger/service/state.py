@@ -269,6 +269,7 @@ class BatchState:
         elif isinstance(admission, AcceptedComplaint):
             self._complaints[admission.outcome.commitment] = admission.index
             self.new_complaints.append(admission)
+            self.record.complaint(admission.index, admission.outcome)
 
     def flush(self) -> None:
         """Write every pending derived row."""

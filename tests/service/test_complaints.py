@@ -64,7 +64,15 @@ def test_a_complaint_is_kept_off_the_log_and_its_outcome_goes_on_it(
     assert record.status == "open"
 
     mill = keys.producers["wuchang-mill"]
+    waiting = ledger.record("wuchang-mill", ledger.size())
+    assert waiting.complaints_open == 1 and waiting.count("complaints") == 0
     appended = ledger.append([sign_statement("complaint", _outcome(record, "wuchang-mill"), mill)])
+    # The mill's public record counts the answer and its outcome, each linked to its entry.
+    answered_record = ledger.record("wuchang-mill", ledger.size())
+    assert answered_record.complaints_open == 0
+    assert answered_record.figures["complaints"].entries == (appended[0].index,)
+    assert answered_record.count("complaints_refunded") == 1
+    assert answered_record.count("complaints_escalated") == 0
     answered = complaints.with_token(receipt.number, receipt.token)
     assert answered.outcome is not None and answered.outcome.index == appended[0].index
     assert (answered.status, answered.outcome.actor) == ("refunded", "wuchang-mill")
