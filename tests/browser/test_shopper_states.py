@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,6 +178,14 @@ def test_the_answer_a_shopper_sees(
         assert page.locator(case.link).count() == 1
     else:
         assert link.count() == 0
+
+    why = page.inner_text("#answer-why")
+    # The reason is in the page's language (the copied label's is not yet in Chinese:
+    # tests/web/test_copied_label_words.py).
+    if lang == "zh-CN" and name != "copied":
+        assert re.search("[\u4e00-\u9fff]", why), why
+    elif lang == "en-GB":
+        assert why.isascii() or name == "excursion", why  # the carrier's name is Chinese
 
     # The server's verdict and the phone's are one line under the headline.
     steps = page.locator("li.step").count()
