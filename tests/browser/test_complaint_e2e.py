@@ -18,23 +18,11 @@ from ledger import demo
 from ledger.keystore import DEMO_PASSPHRASE, Keystore
 from ledger.service.ledger import Ledger
 from ledger.store.db import make_engine
+from tests.browser.axe import serious_violations
 from web import create_app
 
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
 SCREENSHOTS = os.environ.get("LEDGER_SCREENSHOTS")
 PASSWORD = "correct horse battery staple"
-
-
-def axe_problems(page: Any) -> list[str]:
-    """The serious and critical axe-core violations on the page, as 'rule: target'."""
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document)")
-    return [
-        f"{v['id']}: {n['target']}"
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-        for n in v["nodes"]
-    ]
 
 
 def shot(page: Any, name: str) -> None:
@@ -82,7 +70,7 @@ def test_a_complaint_sent_from_the_scan_page_and_answered(
     page.wait_for_selector("form textarea#text")
     assert page.inner_text("h1") == words["report"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    assert axe_problems(page) == []
+    assert serious_violations(page) == []
     page.check("input[value='foreign_matter']")
     page.fill("#text", "米里有好几粒小石子 / several small stones in the rice")
     page.fill("#contact", "微信 shopper_e2e")
@@ -95,7 +83,7 @@ def test_a_complaint_sent_from_the_scan_page_and_answered(
     number = page.inner_text("#complaint-number")
     private = page.url
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    assert axe_problems(page) == []
+    assert serious_violations(page) == []
 
     console = context.new_page()
     console.goto(base + "/console/login")
@@ -121,7 +109,7 @@ def test_a_complaint_sent_from_the_scan_page_and_answered(
     assert "sieve was repaired" in page.inner_text("#outcome-reply")
     assert page.get_attribute("#outcome-entry", "href").startswith("/api/v1/log/entries?start=")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
-    assert axe_problems(page) == []
+    assert serious_violations(page) == []
     shot(page, f"complaint-answered-{lang}.png")
     page.click("#erase-contact")
     page.wait_for_selector("#no-contact")

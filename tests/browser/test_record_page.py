@@ -5,7 +5,6 @@ step's business to its record."""
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 from typing import Any
@@ -14,10 +13,9 @@ import pytest
 
 from ledger import demo
 from ledger.service.ledger import Ledger
+from tests.browser.axe import phone, serious_violations
 from web import create_app
 
-AXE = Path(__file__).parent / "vendor" / "axe-core" / "axe.min.js"
-AXE_SHA256 = "880970c081707360e64f34cea25ff91892f5bc95675b0776925b9709dd8a68bb"
 SCREENSHOTS = os.environ.get("LEDGER_SCREENSHOTS")
 CASES = {
     # (the carrier: its truck overheated once; the lab: nothing wrong)
@@ -28,34 +26,6 @@ CASES = {
         "cold": "Cold chain",
     },
 }
-
-
-def phone(browser: Any, lang: str) -> Any:
-    # axe is injected as a script tag: the site's CSP (rightly) forbids that to pages.
-    return browser.new_context(
-        viewport={"width": 360, "height": 740},
-        locale=lang,
-        extra_http_headers={"Accept-Language": lang},
-        bypass_csp=True,
-    )
-
-
-def serious_violations(page: Any) -> list[str]:
-    """axe-core's violations of impact serious or critical, as "rule: target" lines."""
-    assert hashlib.sha256(AXE.read_bytes()).hexdigest() == AXE_SHA256
-    page.add_script_tag(path=str(AXE))
-    found = page.evaluate(
-        "axe.run(document, {runOnly: {type: 'tag', values: "
-        "['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice']}})"
-    )
-    # It ran, and checked the text's contrast against WCAG AA.
-    assert any(rule["id"] == "color-contrast" for rule in found["passes"])
-    return [
-        f"{v['id']}: {node['target']}"
-        for v in found["violations"]
-        if v["impact"] in ("serious", "critical")
-        for node in v["nodes"]
-    ]
 
 
 @pytest.mark.parametrize("lang", sorted(CASES))
