@@ -1,15 +1,12 @@
 """The copied-label answer in Chinese: its reason, not only its headline, in Chinese.
 
-web/answer.py picks the sentence's English template into a variable and passes that to
-gettext, so pybabel cannot extract it and the Chinese page shows it in English (found by
-tests/browser/test_shopper_states.py's screenshots). Strict xfail until it is fixed: the
-fix makes this pass, and then the marker must go."""
+web/answer.py once picked the sentence's English template into a variable and passed that
+to gettext, so pybabel could not extract it and the Chinese page showed it in English (found
+by tests/browser/test_shopper_states.py's screenshots): the test that would have caught it."""
 
 from __future__ import annotations
 
 import re
-
-import pytest
 
 from ledger import demo
 from ledger.service.ledger import Ledger
@@ -19,7 +16,6 @@ GTIN, LOT = demo.sample_lot()
 COPIED = f"/01/{GTIN}/10/{LOT}/21/100002"
 
 
-@pytest.mark.xfail(strict=True, reason="answer.py's scan-count sentence is not extracted")
 def test_the_copied_labels_reason_is_in_chinese(demo_ledger_copy: Ledger) -> None:
     app = create_app({"TESTING": True, "LEDGER": demo_ledger_copy, "LEDGER_CLONE_MAX_CLIENTS": 1})
     app.extensions["scans"].flush_interval = 0
