@@ -16,6 +16,8 @@ from flask_babel import gettext as _
 from ledger.core.enrolment import normalise_code
 from ledger.qr import qr_svg
 from web.catalogue import current_catalogue
+from web.complaints import CATEGORY_WORDS
+from web.console_complaints import OUTCOME_WORDS
 
 bp = Blueprint("app", __name__, url_prefix="/app")
 
@@ -107,6 +109,16 @@ def words() -> dict[str, str]:
         "recall_words": _("Write the reason and what shoppers should do, in Chinese or English."),
         "recall_objects": _("Name at least one lot, bag, case or plot (one link per line)."),
         "recall_id": _("A recall ID is 1 to 64 letters, digits, '.', '_' or '-'."),
+        "complaints_none": _("No complaints concern your business."),
+        "complaints_offline": _("Complaints can only be fetched with a network."),
+        "complaint_answer": _("Sign the answer"),
+        "complaint_answered_as": _("Answered: %(outcome)s (log entry %(index)s)"),
+        "complaint_reply": _("Your reply to the shopper (public: no names or phone numbers)"),
+        "complaint_recall": _("The recall it led to (only when passed on to a recall)"),
+        "complaint_title": _("Answer to complaint %(number)s"),
+        "complaint_queued": _("Signed: it waits in the outbox"),
+        **{f"category_{k}": str(v) for k, v in CATEGORY_WORDS.items()},
+        **{f"outcome_{k}": str(v) for k, v in OUTCOME_WORDS.items()},
     }
 
 

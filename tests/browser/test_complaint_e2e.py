@@ -115,3 +115,43 @@ def test_a_complaint_sent_from_the_scan_page_and_answered(
     page.wait_for_selector("#no-contact")
     assert errors == []
     context.close()
+
+
+def test_the_producer_answers_a_complaint_from_the_app(
+    browser: Any, live_server: Any, console_errors: Any, site: Any
+) -> None:
+    """The mill's phone fetches the complaints concerning the mill (a request signed on the
+    phone), signs a refund as its answer, and the log holds it; the shopper's private page
+    shows it."""
+    from tests.browser.test_producer_app_e2e import enrol, phone_context
+
+    ledger = site.extensions["ledger"]
+    complaints = site.extensions["complaints"]
+    receipt = complaints.file(
+        "https://id.gs1.org" + demo.sample_unit_path(),
+        "quality",
+        "米有霉味 / the rice smells musty",
+    )
+    base = live_server(site)
+    context = phone_context(browser, "zh-CN")
+    page = context.new_page()
+    errors = console_errors(page)
+    enrol(page, base, ledger, actor="wuchang-mill")
+    page.click("#complaints summary")
+    page.click("#complaints-load")
+    item = page.locator(f'li[data-complaint="{receipt.number}"]')
+    item.wait_for()
+    assert "米有霉味" in item.inner_text()
+    item.locator("input[value=refunded]").check()
+    item.locator("textarea").fill("已全额退款，并检查了仓库湿度")
+    item.locator("button[type=submit]").click()
+    for _ in range(60):
+        record = complaints.with_token(receipt.number, receipt.token)
+        if record.outcome is not None:
+            break
+        page.wait_for_timeout(500)
+    assert record.outcome is not None and record.outcome.outcome == "refunded"
+    assert record.outcome.actor == "wuchang-mill"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert errors == []
+    context.close()

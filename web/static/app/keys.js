@@ -49,6 +49,14 @@ export async function enrolmentRequest(device, actor, name) {
   return { request, sig };
 }
 
+/** A signed request for the complaints that concern this device's actor (docs/COMPLAINTS.md):
+ * the server answers them only to a registered key, within minutes of `requested`. */
+export async function inboxRequest(device) {
+  const request = { key_id: device.keyId, requested: new Date().toISOString() };
+  const { sig } = await signWithPrefix(device, 'complaint-inbox', request);
+  return { request, sig };
+}
+
 /** A signed statement of `kind` (FORMAT.md 3) and its statement ID (hex SHA-256 of the
  * signed message): what goes into the outbox. */
 export async function signStatement(device, kind, payload) {

@@ -6,7 +6,7 @@ import { ApiError, getJson, postJson } from './api.js';
 import { readBatch } from './batch.js';
 import { buildPayload, defaultOf } from './builder.js';
 import { get, outbox, put, remove } from './db.js';
-import { enrolmentRequest, keySupport, newDevice, signStatement } from './keys.js';
+import { enrolmentRequest, inboxRequest, keySupport, newDevice, signStatement } from './keys.js';
 import { confirm, enqueue, enqueueAll, sync } from './outbox.js';
 import { hexEncode } from '../verify/bytes.js';
 import { sha256 } from '../verify/crypto.js';
@@ -660,6 +660,98 @@ async function signRecall(event) {
   await home();
 }
 
+// -- complaints from shoppers (docs/COMPLAINTS.md, FORMAT.md 3.9) ---------------------------
+
+async function loadComplaints() {
+  const status = $('complaints-status');
+  const list = $('complaints-list');
+  let answer;
+  try {
+    answer = await postJson('/api/v1/complaints/inbox', await inboxRequest(device));
+  } catch (error) {
+    if (error instanceof TypeError) {
+      status.textContent = say('complaints_offline');
+      return;
+    }
+    if (!(error instanceof ApiError)) throw error;
+    status.textContent = `${error.message} [${error.code}]`;
+    return;
+  }
+  const signedHere = new Set(
+    (await outbox()).filter((i) => i.statement.kind === 'complaint').map((i) => i.statement.payload.commitment),
+  );
+  list.replaceChildren();
+  status.textContent = answer.complaints.length ? '' : say('complaints_none');
+  for (const c of answer.complaints) {
+    const li = element('li', { 'data-complaint': c.complaint, 'data-state': c.status });
+    li.append(
+      element('strong', {}, say(`category_${c.category}`)),
+      ' ',
+      c.created.replace('T', ' ').slice(0, 16),
+      element('span', { class: 'reason' }, c.text),
+    );
+    if (c.outcome) {
+      li.append(element('span', { class: 'state' }, say('complaint_answered_as', {
+        outcome: say(`outcome_${c.outcome.outcome}`), index: c.outcome.entry,
+      })));
+    } else if (signedHere.has(c.commitment)) {
+      li.append(element('span', { class: 'state' }, say('complaint_queued')));
+    } else {
+      li.append(answerForm(c));
+    }
+    list.append(li);
+  }
+}
+
+/** The answer to one complaint: its outcome and a public reply, signed on this phone. */
+function answerForm(c) {
+  const form = element('form', { class: 'form complaint-answer', novalidate: true });
+  const name = `outcome-${c.complaint}`;
+  for (const outcome of ['answered', 'refunded', 'escalated']) {
+    const input = element('input', { type: 'radio', name, value: outcome, checked: outcome === 'answered' });
+    form.append(element('label', {}, input, ' ', say(`outcome_${outcome}`)));
+  }
+  const replyId = `reply-${c.complaint}`;
+  const reply = element('textarea', { id: replyId, maxlength: 1000, rows: 3, required: true });
+  const recallId = `recall-${c.complaint}`;
+  const recall = element('input', { id: recallId, maxlength: 64, autocomplete: 'off' });
+  const error = element('p', { class: 'error', role: 'alert' });
+  const sign = element('button', { type: 'submit' }, say('complaint_answer'));
+  form.append(
+    element('label', { for: replyId }, say('complaint_reply')), reply,
+    element('label', { for: recallId }, say('complaint_recall')), recall,
+    error, sign,
+  );
+  form.addEventListener('submit', (event) => signComplaintAnswer(event, c, form).catch(report));
+  return form;
+}
+
+async function signComplaintAnswer(event, c, form) {
+  event.preventDefault();
+  const error = form.querySelector('.error');
+  const outcome = form.querySelector('input[type=radio]:checked').value;
+  const reply = form.querySelector('textarea').value.trim();
+  const recall = form.querySelector('input:not([type=radio])').value.trim();
+  if (!reply) error.textContent = say('required');
+  else if (outcome === 'escalated' && recall && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(recall)) error.textContent = say('recall_id');
+  else error.textContent = '';
+  if (error.textContent) return;
+  const payload = {
+    commitment: c.commitment,
+    actor: device.actor,
+    object: c.object,
+    category: c.category,
+    outcome,
+    reply,
+  };
+  if (outcome === 'escalated' && recall) payload.recall = recall;
+  const signed = await signStatement(device, 'complaint', payload);
+  await enqueue(signed, 'complaint', { title: say('complaint_title', { number: c.complaint }), when: '' });
+  form.replaceWith(element('span', { class: 'state' }, say('complaint_queued')));
+  await renderOutbox();
+  sendAll();
+}
+
 // -- start ----------------------------------------------------------------------------------
 
 async function start() {
@@ -677,6 +769,7 @@ async function start() {
   $('correct-cancel').addEventListener('click', () => home().catch(report));
   $('recall-form').addEventListener('submit', (e) => signRecall(e).catch(report));
   $('recall-cancel').addEventListener('click', () => home().catch(report));
+  $('complaints-load').addEventListener('click', () => loadComplaints().catch(report));
   window.addEventListener('online', () => sendAll().catch(report));
   window.addEventListener('offline', () => sendAll().catch(report));
   setInterval(() => sendAll().catch(report), SYNC_MS);
