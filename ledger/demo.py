@@ -77,11 +77,23 @@ def _lot(plot: str) -> tuple[str, str]:
     return f"WC26-P{n}", f"WC26-M{n}"
 
 
+# The demo businesses' English names (FORMAT.md 3.2 name_en), shown on the English pages.
+NAMES_EN = {
+    "wuchang-coop": "Wuchang Daohuaxiang Rice Growers' Co-operative",
+    "wuchang-mill": "Wuchang Daoxiang Rice Co., Ltd.",
+    "hlj-lab": "Heilongjiang Agricultural Products Quality Inspection Centre",
+    "coldchain-express": "Cold Chain Express Co., Ltd.",
+    "harbin-warehouse": "Harbin Grain Storage Co., Ltd.",
+    "fresh-mart-sh": "Fresh Mart Shanghai",
+}
+
+
 def registrations(keys: DemoKeys) -> list[Statement]:
     """Actor registrations and their keys, signed by the operator."""
     out = []
     recallers = [{"actor": actor, **details} for actor, details in s.RECALLERS.items()]
-    for payload in [*s.actor_payloads(), *recallers]:
+    actors = [{**p, "name_en": NAMES_EN[p["actor"]]} for p in s.actor_payloads()]
+    for payload in [*actors, *recallers]:
         out.append(sign_statement("actor", payload, keys.operator))
         out.append(
             sign_statement(

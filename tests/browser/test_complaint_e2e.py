@@ -46,7 +46,7 @@ def site(demo_template: tuple[Path, Path], tmp_path: Path) -> Any:
 @pytest.mark.parametrize(
     ("lang", "words"),
     [
-        ("zh", {"report": "报告问题", "sent": "你的投诉已发送", "refunded": "已退款",
+        ("zh", {"report": "反映问题", "sent": "您的投诉已提交", "refunded": "已退款",
                 "answer": "答复"}),
         ("en", {"report": "Report a problem", "sent": "Your complaint was sent",
                 "refunded": "Refunded", "answer": "The answer"}),

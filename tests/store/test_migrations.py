@@ -34,7 +34,7 @@ LEGACY_WORDS = {
     ),
     "inspection_failed": (
         "the inspection failed: tricyclazole 2.5 MGM/KGM over the limit 1",
-        "检验不合格：tricyclazole 2.5 MGM/KGM，超过限量 1",
+        "检测不合格：tricyclazole 2.5 MGM/KGM，超过限量 1",
     ),
 }
 

@@ -74,7 +74,7 @@ def _jpeg(size: tuple[int, int] = (40, 30)) -> bytes:
 
 def test_the_scan_page_links_to_the_form_in_both_languages(site: Flask) -> None:
     client = site.test_client()
-    for lang, words in (("zh", "报告问题"), ("en", "Report a problem")):
+    for lang, words in (("zh", "反映问题"), ("en", "Report a problem")):
         scan = client.get(demo.sample_unit_path(), query_string={"lang": lang})
         link = re.search(r'id="report-problem" href="([^"]+)"', scan.text)
         assert link is not None
@@ -95,7 +95,7 @@ def test_a_complaint_is_sent_answered_in_the_console_and_shown_privately(site: F
     assert sent.status_code == 303
     private = sent.headers["Location"]
     page = shopper.get(private)
-    assert page.status_code == 200 and "你的投诉已发送" in page.text
+    assert page.status_code == 200 and "您的投诉已提交" in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>alert" not in page.text
     assert "13912345678" not in page.text  # masked before it was stored
     (row,) = _stored(site)

@@ -79,7 +79,7 @@ def test_lot_page_and_unit_without_lot_and_short_gtin(demo_client: FlaskClient) 
 
 def test_a_label_printed_with_the_wrong_lot_is_called_out(demo_client: FlaskClient) -> None:
     html = page(demo_client, "/01/06901234000122/10/WC26-M08/21/100071")
-    assert "标签上印的批次（WC26-M08）不是这件商品实际灌装的批次（WC26-M07）" in html
+    assert "标签上印的批次（WC26-M08）与这件商品实际所属的批次（WC26-M07）不符" in html
 
 
 @pytest.mark.parametrize(
@@ -235,5 +235,5 @@ def test_failed_inspection_and_pre_harvest_interval_are_shown_first(engine, oper
     html = page(client, f"/01/{ex.BAG_GTIN}/10/{ex.RICE_LOT}/21/{ex.SERIALS[0]}")
     notes = html[html.index('id="answer"') : html.index('class="journey"')]
     assert 'data-state="danger"' in notes and "检测不合格" in notes  # the answer: a failed test
-    assert "未满安全间隔期 21 天" in notes and "检验不合格" in notes and "三环唑 2.5" in notes
+    assert "未满安全间隔期 21 天" in notes and "检测不合格" in notes and "三环唑 2.5" in notes
     assert "<dt>结论</dt><dd>不合格</dd>" in html

@@ -126,9 +126,9 @@ def test_a_bundle_level_failure_is_named_for_the_page_and_every_step(
     zh = served_page(demo_client, monkeypatch, tamper, "zh")
     assert (
         verdict(zh)
-        == f"服务器验证: 未通过验证：{chinese}，因此无法核验任何环节。账本的记录可能被改动过。"
+        == f"服务器核验: 未通过核验：{chinese}，因此无法核验任何环节。账本记录可能被改动过。"
     )
-    assert set(step_lines(zh).values()) == {f"未通过验证（服务器验证）: 无法核验这一步：{chinese}"}
+    assert set(step_lines(zh).values()) == {f"未通过核验（服务器核验）: 无法核验这一步：{chinese}"}
     assert f"整份证明 · {check}:" in details(zh)
 
 

@@ -296,7 +296,7 @@ def test_an_insecure_context_reports_unsupported(
     )
     state, text = status(page)
     assert state == "unsupported"
-    assert "页面不是安全连接" in text and "服务器的核验结果" in text
+    assert "本页不是通过安全连接（https）打开的" in text and "服务器的核验结果" in text
     assert page.locator("#server-verdict").is_visible()
     assert errors == []
     context.close()

@@ -2,8 +2,8 @@
 
 const MESSAGES = {
   zh: {
-    fetching: '正在下载证明…',
-    line_checking: '正在您的手机上核验…',
+    fetching: '正在下载证明……',
+    line_checking: '正在您的手机上核验……',
     line_verified: '已在您的手机上核验全部 {steps} 个环节。',
     line_failed: '您的手机核验未通过。',
     line_unsupported: '此浏览器无法在手机上核验，以服务器的核验为准。',
@@ -21,7 +21,7 @@ const MESSAGES = {
     unsupported: '此浏览器无法在本机核验（{why}）。以下为服务器的核验结果，并非本机核验：{server}',
     error: '无法取得证明（{why}）。以下为服务器的核验结果，并非本机核验：{server}',
     script_error: '本机核验出错，未能完成（{why}）。以下为服务器的核验结果，并非本机核验：{server}',
-    why_insecure_context: '页面不是安全连接',
+    why_insecure_context: '本页不是通过安全连接（https）打开的',
     why_no_webcrypto: '缺少 WebCrypto',
     why_no_ed25519: 'WebCrypto 不支持 Ed25519',
     why_timeout: '下载超时',
@@ -54,7 +54,7 @@ const MESSAGES = {
     check_checkpoint_origin: '检查点属于另一个账本',
     check_subject: '证明中没有关于这件商品的事件',
     check_other: '不符合账本规则（{check}）',
-    report_checking: '正在核对检测报告…',
+    report_checking: '正在核对检测报告……',
     report_matches: '报告与账本记录一致',
     report_matches_page: '报告与本页所列的哈希一致（这一步的记录未经本机核验）',
     report_altered: '警告：报告与账本记录不一致，文件可能被改动过，请勿采信',
