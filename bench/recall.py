@@ -21,7 +21,8 @@ sync workers, ``bench.scan_app:create()``, a reader: it signs nothing), then:
    the time from the append to the first and to the last page that shows it, against the
    checkpoint interval (1 s) and the scan cache's checkpoint TTL (``ScanCache.checkpoint_ttl``,
    10 s: pages follow the latest checkpoint at most that often). The unaffected bag must
-   not show it.
+   not show it. Also timed, in this process: ``Ledger.recall`` (the recall's page: the
+   forward trace of all it reaches, 10,000 bags and 1,000 cases, and their holders).
 4. **Throughput** (``wrk -t1 -cC``, rounds interleaved as in bench.scan): (c) the static
    template of exactly the recalled page's bytes (the baseline), (a) one affected bag's page,
    (d) the K sampled affected pages in turn. Ratios per round against (c). Target: the
@@ -157,6 +158,18 @@ def main() -> None:
                 f"pages {first:.2f}-{last:.2f} s",
                 "MET" if within else "MISS",
             )
+        )
+        # The recall's own page: everything it reaches (a forward trace of 11,000 objects).
+        reach_times = []
+        for _ in range(1 if args.quick else 3):
+            t = time.perf_counter()
+            _recall, reach = ledger.recall(recall_id)
+            reach_times.append(time.perf_counter() - t)
+        units = sum(1 for h in reach.holdings for o in h.objects if "/21/" in o)
+        print(
+            f"  what the recall reaches (Ledger.recall): {reach.objects:,} objects, {units:,} "
+            f"units held by {len(reach.holdings)} actor(s), complete {reach.complete}; "
+            f"median {median(reach_times) * 1000:.0f} ms"
         )
         # 4. throughput of affected pages against the static template of the same bytes
         page = fetch(port, paths[0])

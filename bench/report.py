@@ -1,6 +1,6 @@
 """The regulator's spreadsheet (``Ledger.report``, CSV and XLSX) against reading its entries.
 
-    .venv/bin/python -m bench.report [--quick] [--size N] [--rounds R] [--profile]
+    .venv/bin/python -m bench.report [--quick] [--size N] [--rounds R] [--profile] [--postgres]
 
 On the supply-graph ledger of bench/supply_graph.py (default 1,000,000 entries; built and
 cached by ``python -m bench.supply_graph``), the reports of graph S's lots:
@@ -62,17 +62,21 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1_000_000)
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--profile", action="store_true", help="cProfile one report of each")
+    parser.add_argument("--postgres", action="store_true", help="the supply ledger in PostgreSQL")
     args = parser.parse_args()
     rounds = args.rounds or (5 if args.quick else 20)
     print(machine_line())
-    ledger = supply_graph.open_built(args.size)
+    ledger = supply_graph.open_built(args.size, postgres=args.postgres)
     catalogue = Catalogue.load()
     g = supply_graph.GRAPH_S
     lots = {
         "rice lot WC26-MS1": gtin_uri(s.RICE_GTIN, lot=g.rice_lot),
         "bag lot WC26-MS1 (1,000 bags)": gtin_uri(s.BAG_GTIN, lot=g.rice_lot),
     }
-    print(f"ledger of {ledger.size():,} entries; {rounds} interleaved rounds")
+    print(
+        f"{ledger.engine.dialect.name} ledger of {ledger.size():,} entries; "
+        f"{rounds} interleaved rounds"
+    )
     for name, lot in lots.items():
         query = Query(lot=lot)
         report = ledger.report(query, catalogue)

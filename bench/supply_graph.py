@@ -25,6 +25,9 @@ bench.report and bench.recall):
   real one (a trace reads rows far apart, not one contiguous range);
 * a final checkpoint.
 
+With ``--postgres`` the same ledger is built in the schema ``bench_supply_<N>`` of the
+database at ``LEDGER_BENCH_POSTGRES_URL`` (bench.common.PG_URL), kept between runs.
+
 Every statement is signed before it is appended (in a second process while the builder
 appends); every entry is appended through ``Ledger.append`` in batches (validation,
 custody, derived tables, Merkle nodes, checkpoints every second), as bench.scan_data does.
@@ -40,8 +43,12 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from bench.common import OPERATOR, OUT, producer_key
+from sqlalchemy import create_engine, text
+
+from bench import common
+from bench.common import OPERATOR, OUT, PG_URL, pg_engine, producer_key
 from bench.scan_data import filler_chunks, open_bench_ledger, season_statements
+from ledger import demo
 from ledger import samples as s
 from ledger.core.gs1 import gtin_uri, location_uri, sscc_uri
 from ledger.core.gs1_syntax import check_digit
@@ -435,9 +442,24 @@ def ledger_path(size: int) -> Path:
     return OUT / f"supply-{size}.sqlite3"
 
 
-def open_supply_ledger(path: Path) -> Ledger:
-    """The ledger at ``path`` (genesis and bench.common's registrations if new), able to sign."""
-    return open_bench_ledger(path)
+def pg_schema_name(size: int) -> str:
+    return f"bench_supply_{size}"
+
+
+def open_supply_ledger(size: int, postgres: bool = False) -> Ledger:
+    """The supply ledger of ``size`` entries as far as built (genesis and bench.common's
+    registrations if new), able to sign: SQLite in bench/out, or a PostgreSQL schema of
+    the database at bench.common.PG_URL (kept between runs like the SQLite files)."""
+    if not postgres:
+        return open_bench_ledger(ledger_path(size))
+    schema = pg_schema_name(size)
+    admin = create_engine(PG_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{schema}"'))
+    admin.dispose()
+    ledger = Ledger.create(pg_engine(schema), OPERATOR, demo.ORIGIN, checkpoint_interval=1.0)
+    ledger.append(common.registrations())
+    return ledger
 
 
 def _plan(size: int, head: int, graph: int) -> Iterator[tuple[str, int, int]]:
@@ -462,11 +484,11 @@ def _plan(size: int, head: int, graph: int) -> Iterator[tuple[str, int, int]]:
             break
 
 
-def build(size: int, quiet: bool = False) -> Path:
-    """Build (or finish building) the supply ledger of ``size`` entries; return its path."""
-    path = ledger_path(size)
+def build(size: int, quiet: bool = False, postgres: bool = False) -> str:
+    """Build (or finish building) the supply ledger of ``size`` entries; say where it is."""
+    where = f"PostgreSQL schema {pg_schema_name(size)}" if postgres else str(ledger_path(size))
     OUT.mkdir(parents=True, exist_ok=True)
-    ledger = open_supply_ledger(path)
+    ledger = open_supply_ledger(size, postgres)
     head_statements = season_statements() + registrations()
     base = 13  # genesis + bench.common's registrations
     if ledger.size() < base + len(head_statements):
@@ -478,13 +500,13 @@ def build(size: int, quiet: bool = False) -> Path:
     if have >= size:
         _final_checkpoint(ledger)
         ledger.engine.dispose()
-        return path
+        return where
     t0 = time.perf_counter()
     graph = graph_statements()
     plan = list(_plan(size, head, len(graph)))
     if not quiet:
         print(
-            f"  building {path.name}: {have:,} entries; {len(graph):,} graph events "
+            f"  building {where}: {have:,} entries; {len(graph):,} graph events "
             f"signed in {time.perf_counter() - t0:.1f} s; appending up to {size:,} ...",
             flush=True,
         )
@@ -517,7 +539,7 @@ def build(size: int, quiet: bool = False) -> Path:
     assert ledger.size() == size, (ledger.size(), size)
     _final_checkpoint(ledger)
     ledger.engine.dispose()
-    return path
+    return where
 
 
 class _rechunk:
@@ -540,9 +562,10 @@ def _final_checkpoint(ledger: Ledger) -> None:
         ledger.checkpoint()
 
 
-def open_built(size: int) -> Ledger:
+def open_built(size: int, postgres: bool = False) -> Ledger:
     """The supply ledger of ``size`` entries (built first if missing), able to sign."""
-    return open_supply_ledger(build(size, quiet=True))
+    build(size, quiet=True, postgres=postgres)
+    return open_supply_ledger(size, postgres)
 
 
 def main() -> None:
@@ -550,12 +573,12 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     ap.add_argument("--size", type=int, action="append", help="entries (default: 1,000,000)")
+    ap.add_argument("--postgres", action="store_true", help=f"in a schema of {PG_URL}")
     args = ap.parse_args()
     for size in args.size or [1_000_000]:
         t = time.perf_counter()
-        path = build(size)
-        mib = path.stat().st_size / 2**20
-        print(f"  {path} ready ({mib:,.0f} MiB) in {time.perf_counter() - t:,.0f} s", flush=True)
+        where = build(size, postgres=args.postgres)
+        print(f"  {where} ready in {time.perf_counter() - t:,.0f} s", flush=True)
 
 
 if __name__ == "__main__":

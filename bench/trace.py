@@ -1,7 +1,7 @@
 """Trace forward and backward (``Ledger.trace``) against reading the same entries by key.
 
     .venv/bin/python -m bench.trace [--quick] [--size N] [--rounds R]
-    .venv/bin/python -m bench.trace --supply [--quick] [--size N] [--profile]   # issue 9 at 1M
+    .venv/bin/python -m bench.trace --supply [--quick] [--size N] [--profile] [--postgres]
 
 On the scan ledger of bench/scan_data.py (the demo season, then filler up to N entries;
 built and cached by ``python -m bench.scan_data --size N``):
@@ -93,16 +93,20 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=None)
     parser.add_argument("--rounds", type=int, default=None)
     parser.add_argument("--profile", action="store_true", help="cProfile one trace of each")
+    parser.add_argument("--postgres", action="store_true", help="the supply ledger in PostgreSQL")
     args = parser.parse_args()
     rounds = args.rounds or (20 if args.quick else 100)
     print(machine_line())
     if args.supply:
-        ledger = supply_graph.open_built(args.size or 1_000_000)
+        ledger = supply_graph.open_built(args.size or 1_000_000, postgres=args.postgres)
         cases = supply_cases()
     else:
         ledger = open_bench_ledger(build(args.size or 10_000, quiet=True))
         cases = scan_cases(ledger)
-    print(f"ledger of {ledger.size():,} entries; {rounds} interleaved rounds")
+    print(
+        f"{ledger.engine.dialect.name} ledger of {ledger.size():,} entries; "
+        f"{rounds} interleaved rounds"
+    )
     for name, (start, direction, depth) in cases.items():
         found = ledger.trace(start, direction, depth=depth)
         indices = sorted(
@@ -155,7 +159,7 @@ TRACE_AREAS = [
     ("holders (_holders)", "ledger/service/trace.py", "_holders"),
     ("latest checkpoint and size", "ledger/service/ledger.py", "_tree_size"),
     ("all SQL via SQLAlchemy (Connection.execute)", "sqlalchemy/engine/base.py", "execute"),
-    ("  of which in the sqlite3 driver", "sqlalchemy/engine/default.py", "do_execute"),
+    ("  of which in the database driver", "sqlalchemy/engine/default.py", "do_execute"),
 ]
 
 
