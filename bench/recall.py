@@ -222,7 +222,7 @@ def main() -> None:
             if name != "static"
             else 1.0
         )
-        verdict = "" if name == "static" else ("MET" if ratio >= 0.40 else "MISS")
+        verdict = "" if name != "page" else ("MET" if ratio >= 0.40 else "MISS")
         print(
             f"  {name:7} {rate:7,.0f} /s  p99 {p99:6.1f} ms  / static {ratio:.2f}  "
             f"errors {errors}  {verdict}"
