@@ -25,7 +25,8 @@ sync workers, ``bench.scan_app:create()``, a reader: it signs nothing), then:
    forward trace of all it reaches, 10,000 bags and 1,000 cases, and their holders).
 4. **Throughput** (``wrk -t1 -cC``, rounds interleaved as in bench.scan): (c) the static
    template of exactly the recalled page's bytes (the baseline), (a) one affected bag's page,
-   (d) the K sampled affected pages in turn. Ratios per round against (c). Target: the
+   (b) the unaffected bag's page (what a scan page costs without a recall), (d) the K
+   sampled affected pages in turn. Ratios per round against (c). Target: the
    scan page at least 40% of the static template.
 
 ``--scan-ttl S`` serves with the scan cache's checkpoint TTL set to S seconds instead of
@@ -197,11 +198,18 @@ def main() -> None:
         spread = spread_script(workdir, paths)
         for url in ("/_bench/static", paths[0]):  # warm-up, not counted
             wrk(port, url, args.connections, min(2.0, seconds), script)
-        runs: dict[str, list[dict[str, float]]] = {"static": [], "page": [], "spread": []}
+        runs: dict[str, list[dict[str, float]]] = {
+            "static": [],
+            "page": [],
+            "unaffected": [],
+            "spread": [],
+        }
         for r in range(rounds):
             runs["static"].append(wrk(port, "/_bench/static", args.connections, seconds, script))
             clear_scans(path)
             runs["page"].append(wrk(port, paths[0], args.connections, seconds, script))
+            clear_scans(path)
+            runs["unaffected"].append(wrk(port, unaffected, args.connections, seconds, script))
             clear_scans(path)
             runs["spread"].append(wrk(port, paths[0], args.connections, seconds, spread))
             print(
@@ -212,7 +220,7 @@ def main() -> None:
                 flush=True,
             )
     print(f"\n  page bytes {len(page):,}")
-    for name in ("static", "page", "spread"):
+    for name in ("static", "page", "unaffected", "spread"):
         rs = runs[name]
         rate = median([x["rate"] for x in rs])
         p99 = median([x["p99"] for x in rs])
