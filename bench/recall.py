@@ -87,7 +87,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.scan_ttl is not None:
         os.environ["BENCH_SCAN_TTL"] = str(args.scan_ttl)  # read by bench.scan_app in gunicorn
-    sample = args.sample or (20 if args.quick else 100)
+    sample = args.sample or (10 if args.quick else 100)
     rounds = args.rounds or (2 if args.quick else 3)
     seconds = args.duration or (3.0 if args.quick else 6.0)
     print(machine_line())
@@ -118,7 +118,7 @@ def main() -> None:
             t1 = time.perf_counter()
             fetch(port, p)
             cold.append(time.perf_counter() - t1)
-        for _ in range(3):
+        for _ in range(2 if args.quick else 3):
             for p in [*paths, unaffected]:
                 fetch(port, p)
         print(
@@ -197,7 +197,7 @@ def main() -> None:
         assert re.search(recall_id.encode(), page)
         spread = spread_script(workdir, paths)
         for url in ("/_bench/static", paths[0]):  # warm-up, not counted
-            wrk(port, url, args.connections, min(2.0, seconds), script)
+            wrk(port, url, args.connections, 1.0 if args.quick else 2.0, script)
         runs: dict[str, list[dict[str, float]]] = {
             "static": [],
             "page": [],
