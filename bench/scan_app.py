@@ -7,7 +7,9 @@ bench/scan.py: a static Jinja template of the same bytes as the scan page.
 by bench/scan.py after fetching the scan page once: that page's HTML inside ``{% raw %}``,
 so the output has the scan page's exact size and bytes). The template is read and compiled
 once per worker; each request renders it through Flask, with the app's after_request hooks
-(security headers), as a view with no data would be. No other change to the app.
+(security headers), as a view with no data would be. ``BENCH_SCAN_TTL``, if set, replaces
+the scan cache's checkpoint TTL (``ScanCache.checkpoint_ttl``, seconds; bench.recall
+``--scan-ttl``). No other change to the app.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ from web import create_app
 
 def create() -> Flask:
     app = create_app()
+    if os.environ.get("BENCH_SCAN_TTL"):
+        app.extensions["scan_cache"].checkpoint_ttl = float(os.environ["BENCH_SCAN_TTL"])
     compiled: dict[str, Any] = {}
 
     def static_page() -> Response:

@@ -112,11 +112,21 @@ class _Lot:
     containers: dict[str, tuple[int, float]] = field(default_factory=dict)
     container_events: dict[int, Parsed] = field(default_factory=dict)
 
+    # id(event) -> (the event, kept alive so its id stays its own; the lot's units in it)
+    _units: dict[int, tuple[Event, frozenset[str]]] = field(default_factory=dict, repr=False)
+
     def holds(self, object_id: str, event: Event) -> bool:
         """Whether ``object_id`` in ``event`` is this lot or one of its units."""
-        return object_id == self.uri or any(
-            unit == object_id and lot == self.uri for unit, lot in event.unit_lots
-        )
+        return object_id == self.uri or object_id in self.units_in(event)
+
+    def units_in(self, event: Event) -> frozenset[str]:
+        """The units of this lot that ``event`` names, found once per event: asking for each
+        of a bagging event's 250 outputs in turn would read its unit list 250 times."""
+        known = self._units.get(id(event))
+        if known is None or known[0] is not event:
+            units = frozenset(unit for unit, lot in event.unit_lots if lot == self.uri)
+            known = self._units[id(event)] = (event, units)
+        return known[1]
 
     @property
     def creator(self) -> Parsed | None:
