@@ -29,7 +29,7 @@ from ledger.service.enrolments import Enrolments, EnrolmentState
 from ledger.service.holdings import Holdings, holdings
 from ledger.service.lineage import lineage
 from ledger.service.recall_reach import Reach, reach
-from ledger.service.recalls import Recall, get_recall, list_recalls
+from ledger.service.recalls import Recall, get_recall, list_recalls, newest_recall_entry
 from ledger.service.record import Record, actor_record, entries_at
 from ledger.service.reindex import reindex
 from ledger.service.report import build_report
@@ -282,6 +282,11 @@ class Ledger:
         size = self._tree_size(tree_size)
         with self.engine.connect() as conn:
             return size, list(lineage(conn, subject, size).recalls)
+
+    def newest_recall_entry(self) -> int | None:
+        """The index of the newest recall statement, if any (one indexed query)."""
+        with self.engine.connect() as conn:
+            return newest_recall_entry(conn)
 
     def recall(self, recall_id: str, tree_size: int | None = None) -> tuple[Recall, Reach]:
         """One recall and what it reaches; holders are the current ones at the log's size."""

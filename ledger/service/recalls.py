@@ -11,7 +11,7 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, func, select
 
 from ledger.core.correction import Correction, parse_correction
 from ledger.core.entries import Entry, parse_entry
@@ -167,6 +167,12 @@ def recalls_reaching(
         if r.notice.names_any(object_ids)
         or any(r.notice.covers_lot(gtin, day) for gtin, day in lots.values())
     ]
+
+
+def newest_recall_entry(conn: Connection) -> int | None:
+    """The index of the newest recall statement in the log, or None (the primary key)."""
+    found = conn.execute(select(func.max(RecallRow.entry_idx))).scalar()
+    return None if found is None else int(found)
 
 
 def list_recalls(conn: Connection, tree_size: int, *, in_force: bool | None = None) -> list[Recall]:

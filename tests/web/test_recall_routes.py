@@ -3,10 +3,16 @@ of every bag it reaches, in both languages; a clear 4xx for every malformed requ
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from flask.testing import FlaskClient
 
-from ledger import demo
+from ledger import demo, samples
+from ledger.core.statements import sign_statement
+from ledger.keystore import DEMO_PASSPHRASE, Keystore
+from ledger.service.ledger import Ledger
+from web import create_app
 
 RECALLED_BAG = "https://id.gs1.org" + demo.recalled_unit_path()
 CLEAN_BAG = "https://id.gs1.org" + demo.sample_unit_path()
@@ -82,3 +88,22 @@ def test_a_corrected_step_is_marked_on_the_scan_page(demo_client: FlaskClient) -
     page = demo_client.get(path + "?lang=en").get_data(as_text=True)
     assert "A correction was made" in page
     assert "Declared erroneous on" in page and "450" in page
+
+
+def test_a_new_recall_shows_on_the_next_scan_without_waiting_for_the_page_cache(
+    demo_ledger_copy: Ledger, demo_template: tuple[Path, Path]
+) -> None:
+    # The scan cache keeps its checkpoint 10 s, but a recall since it is shown at once
+    # (issue 9: within one checkpoint interval).
+    keys = demo.DemoKeys.load(Keystore(demo_template[1]), DEMO_PASSPHRASE)
+    ledger = demo_ledger_copy.with_operator_key(keys.operator)
+    app = create_app({"TESTING": True, "LEDGER": ledger})
+    app.extensions["scan_cache"].recall_check = 0.0
+    client = app.test_client()
+    headline = "Recalled: do not eat this product"
+    assert headline not in client.get(demo.sample_unit_path() + "?lang=en").get_data(as_text=True)
+    rice = f"https://id.gs1.org/01/{samples.RICE_GTIN}/10/WC26-M07"
+    recall = samples.recall("HLJ-SAMR-2026-099", objects=[rice])
+    ledger.append([sign_statement("recall", recall, keys.producers["hlj-samr"])])
+    ledger.checkpoint()
+    assert headline in client.get(demo.sample_unit_path() + "?lang=en").get_data(as_text=True)
