@@ -77,7 +77,10 @@ def test_a_complaint_is_kept_off_the_log_and_its_outcome_goes_on_it(
     assert answered.outcome is not None and answered.outcome.index == appended[0].index
     assert (answered.status, answered.outcome.actor) == ("refunded", "wuchang-mill")
 
-    log = b"".join(ledger.engine.connect().execute(select(LogEntry.leaf)).scalars())
+    # A connection closed when read: an open one would hold PostgreSQL's locks and stall
+    # the fixture's DROP SCHEMA (CI hung on exactly that).
+    with ledger.engine.connect() as conn:
+        log = b"".join(conn.execute(select(LogEntry.leaf)).scalars())
     for private in (PHONE.encode(), "石子".encode(), receipt.complaint_id.encode(),
                     receipt.salt.encode(), receipt.token.encode()):  # fmt: skip
         assert private not in log
