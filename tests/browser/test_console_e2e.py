@@ -86,7 +86,7 @@ def test_log_in_on_a_phone_and_register_an_actor(
 
     page.click("nav a[href='/console/actors']")
     page.wait_for_selector("#actor-harbin-rice-mill")
-    assert "加工（烘干、碾米）" in page.inner_text("#actor-harbin-rice-mill")
+    assert "加工厂（烘干、碾米）" in page.inner_text("#actor-harbin-rice-mill")
     assert fits_the_screen(page)
     # The one failed load is the rejected form, answered 422 on purpose.
     assert errors == [f"load failed: 422 {base}/console/actors/new"]
