@@ -157,7 +157,8 @@ def test_error_pages_on_a_phone(
     shoot(page, f"error-{name}", lang)
     # The switch keeps the reader on the same address, in the other language.
     other = "en-GB" if lang == "zh-CN" else "zh-CN"
-    page.click("header .lang")
+    with page.expect_navigation():
+        page.click("header .lang")
     assert page.inner_text("h1") == ERRORS[case][other]
     context.close()
 

@@ -54,6 +54,7 @@ def test_a_producers_record_on_a_phone(
     assert link is not None and link.startswith("/api/v1/log/entries?start=")
     # A figure of many entries lists them on a page of its own.
     page.click('[data-figure="lots_handled"] a')
+    page.wait_for_selector(".record-entries li")  # the click navigates: wait for the list
     assert page.locator(".record-entries li").count() == 36
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     assert serious_violations(page) == []
