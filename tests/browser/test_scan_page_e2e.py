@@ -97,8 +97,8 @@ def test_english_renders_and_verifies(
     assert page.inner_text("h1") == "Wuchang rice, Daohuaxiang, 5 kg bag"
     assert "Cold-chain transport" in page.inner_text("section.journey")
     assert page.get_attribute("html", "lang") == "en"
-    page.click("a.lang")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("a.lang")
     assert page.get_attribute("html", "lang") == "zh-CN" and "冷链运输" in page.inner_text(
         "section.journey"
     )
