@@ -110,8 +110,6 @@ class ScanView:
     variety: str
     farm: str
     steps: tuple[StepView, ...]
-    anomalies: tuple[str, ...]
-    critical: bool
     chart: Chart | None
     verified: bool
     verdict: str
@@ -438,7 +436,6 @@ def scan_view(
             ),
             lot,
         )
-    anomalies = tuple(flag_text(f, namer) for f in lineage.flags)
     product = catalogue.get(subject.key)
     band = band_of(lineage, _catalogue_band(product))
     found = excursions(lineage.steps, band, namer.names_en) if band is not None else []
@@ -468,8 +465,6 @@ def scan_view(
             _step_view(s, report, namer, lang, stored, lineage.corrections.get(s.index))
             for s in lineage.steps
         ),
-        anomalies=anomalies,
-        critical=any(f.severity == "critical" for f in lineage.flags),
         chart=_chart(lineage),
         verified=report.ok,
         verdict=proof_words.verdict(report, {s.index for s in lineage.steps}),
