@@ -31,6 +31,7 @@ SHELL_ASSETS = (
     "app/db.js",
     "app/keys.js",
     "app/outbox.js",
+    "camera.js",
     "verify/bytes.js",
     "verify/crypto.js",
     "verify/jcs.js",

@@ -4,6 +4,7 @@
 
 import { ApiError, getJson, postJson } from './api.js';
 import { readBatch } from './batch.js';
+import { readCode } from '../camera.js';
 import { buildPayload, defaultOf } from './builder.js';
 import { get, outbox, put, remove } from './db.js';
 import { enrolmentRequest, inboxRequest, keySupport, newDevice, signStatement } from './keys.js';
@@ -436,24 +437,12 @@ export function readingsFromCsv(text) {
 }
 
 async function scanInto(input, many) {
-  const detector = new BarcodeDetector({ formats: ['qr_code', 'data_matrix'] });
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: 'environment' } });
   const video = element('video', { playsinline: '', muted: '', class: 'scanner' });
-  video.srcObject = stream;
   input.after(video);
-  await video.play();
   try {
-    for (;;) {
-      const found = await detector.detect(video);
-      if (found.length) {
-        const value = found[0].rawValue.split('?')[0];
-        input.value = many && input.value ? `${input.value} ${value}` : value;
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
+    const value = await readCode(video, (text) => text.split('?')[0] || null, ['qr_code', 'data_matrix']);
+    input.value = many && input.value ? `${input.value} ${value}` : value;
   } finally {
-    stream.getTracks().forEach((track) => track.stop());
     video.remove();
   }
 }

@@ -3,6 +3,8 @@
 // The QR code holds this site's /console/devices/<code> URL; only that path is followed,
 // so a QR code pointing elsewhere cannot send the operator to another site.
 
+import { cameraReads, readCode } from "../camera.js";
+
 const button = document.getElementById("scan-button");
 const video = document.getElementById("scan-video");
 const status = document.getElementById("scan-status");
@@ -24,26 +26,9 @@ export function codeOf(text) {
 }
 
 async function scan() {
-  const detector = new BarcodeDetector({ formats: ["qr_code"] });
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
-  video.srcObject = stream;
-  video.hidden = false;
-  await video.play();
   status.textContent = button.dataset.looking || "";
-  try {
-    for (;;) {
-      const found = await detector.detect(video);
-      const code = found.map((b) => codeOf(b.rawValue)).find((c) => c);
-      if (code) {
-        input.value = code;
-        input.form.requestSubmit();
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  } finally {
-    stream.getTracks().forEach((track) => track.stop());
-  }
+  input.value = await readCode(video, codeOf);
+  input.form.requestSubmit();
 }
 
 /** Say on the page why the camera could not be used. */
@@ -52,9 +37,7 @@ function report(error) {
 }
 
 async function offerCamera() {
-  if (!("BarcodeDetector" in window) || !navigator.mediaDevices?.getUserMedia) return;
-  const formats = await BarcodeDetector.getSupportedFormats();
-  if (!formats.includes("qr_code")) return;
+  if (!(await cameraReads())) return;
   button.hidden = false;
   button.addEventListener("click", () => {
     scan().catch(report);

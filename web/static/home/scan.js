@@ -4,6 +4,8 @@
 // else by a note on the home page), so a code pointing elsewhere cannot send the shopper
 // away. Elsewhere the page says so and the typing form does the job.
 
+import { cameraReads, readCode } from "../camera.js";
+
 const button = document.getElementById("scan-button");
 const video = document.getElementById("scan-video");
 const status = document.getElementById("scan-status");
@@ -18,27 +20,10 @@ export function goUrl(text, lang) {
 }
 
 async function scan() {
-  const detector = new BarcodeDetector({ formats: ["qr_code"] });
-  const stream = await navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" } });
-  video.srcObject = stream;
-  video.hidden = false;
-  await video.play();
   status.textContent = button.dataset.looking || "";
-  try {
-    for (;;) {
-      const found = await detector.detect(video);
-      const text = found.map((code) => code.rawValue).find((value) => value && value.trim());
-      if (text) {
-        const lang = form?.elements.namedItem("lang")?.value;
-        window.location.assign(goUrl(text, lang));
-        return;
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  } finally {
-    stream.getTracks().forEach((track) => track.stop());
-    video.hidden = true;
-  }
+  const text = await readCode(video, (value) => (value && value.trim() ? value : null));
+  const lang = form?.elements.namedItem("lang")?.value;
+  window.location.assign(goUrl(text, lang));
 }
 
 function report(error) {
@@ -47,12 +32,7 @@ function report(error) {
 }
 
 async function offerCamera() {
-  let supported = "BarcodeDetector" in window && Boolean(navigator.mediaDevices?.getUserMedia);
-  if (supported) {
-    const formats = await BarcodeDetector.getSupportedFormats();
-    supported = formats.includes("qr_code");
-  }
-  if (!supported) {
+  if (!(await cameraReads())) {
     unsupported.hidden = false;
     return;
   }
