@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.core.errors import ValidationError
+from ledger.core.members import check_members
 from ledger.core.recall import OBJECT_PATTERN, check_digit_ok
 
 __all__ = [
@@ -61,18 +62,7 @@ def _bad(field: str, why: str) -> ValidationError:
 
 def parse_complaint_outcome(payload: dict[str, Any]) -> ComplaintOutcome:
     """Read a complaint payload, raising the first rule it breaks (FORMAT.md 3.9's order)."""
-    for name in sorted(REQUIRED - payload.keys()):
-        raise ValidationError(
-            f"a complaint statement needs {name!r}",
-            code="missing_field",
-            field=f"payload.{name}",
-        )
-    for name in sorted(payload.keys() - REQUIRED - OPTIONAL):
-        raise ValidationError(
-            f"{name!r} is not allowed in a complaint statement",
-            code="unknown_field",
-            field=f"payload.{name}",
-        )
+    check_members(payload, REQUIRED, "complaint", OPTIONAL)
     commit = payload["commitment"]
     if not isinstance(commit, str) or not _HEX64.fullmatch(commit):
         raise _bad("commitment", "must be a SHA-256: 64 lowercase hex digits")

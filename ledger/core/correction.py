@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ledger.core.errors import ValidationError
+from ledger.core.members import check_members
 
 __all__ = ["REASONS", "Correction", "parse_correction"]
 
@@ -41,18 +42,7 @@ def _bad(field: str, why: str) -> ValidationError:
 
 def parse_correction(payload: dict[str, Any]) -> Correction:
     """Read a correction payload, raising the first rule it breaks (FORMAT.md 3.8's order)."""
-    for name in sorted(REQUIRED - payload.keys()):
-        raise ValidationError(
-            f"a correction statement needs {name!r}",
-            code="missing_field",
-            field=f"payload.{name}",
-        )
-    for name in sorted(payload.keys() - REQUIRED - OPTIONAL):
-        raise ValidationError(
-            f"{name!r} is not allowed in a correction statement",
-            code="unknown_field",
-            field=f"payload.{name}",
-        )
+    check_members(payload, REQUIRED, "correction", OPTIONAL)
     entry = payload["entry"]
     if not isinstance(entry, int) or isinstance(entry, bool) or entry < 1:
         raise _bad("entry", "must be the index of the erroneous event's entry (1 or more)")

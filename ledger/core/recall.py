@@ -15,6 +15,7 @@ from datetime import date
 from typing import Any
 
 from ledger.core.errors import ValidationError
+from ledger.core.members import check_members
 
 __all__ = [
     "LEVELS",
@@ -181,16 +182,7 @@ def _products(value: object) -> tuple[ProductRange, ...]:
 
 def parse_recall(payload: dict[str, Any]) -> RecallNotice:
     """Read a recall payload, raising the first rule it breaks (in FORMAT.md 3.7's order)."""
-    for name in sorted(REQUIRED - payload.keys()):
-        raise ValidationError(
-            f"a recall statement needs {name!r}", code="missing_field", field=f"payload.{name}"
-        )
-    for name in sorted(payload.keys() - REQUIRED - OPTIONAL):
-        raise ValidationError(
-            f"{name!r} is not allowed in a recall statement",
-            code="unknown_field",
-            field=f"payload.{name}",
-        )
+    check_members(payload, REQUIRED, "recall", OPTIONAL)
     recall_id = payload["recall"]
     if not isinstance(recall_id, str) or not _RECALL_ID.fullmatch(recall_id):
         raise _bad(

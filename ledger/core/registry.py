@@ -19,6 +19,7 @@ from ledger.core.correction import Correction, parse_correction
 from ledger.core.errors import AuthorisationError, ConflictError, ValidationError
 from ledger.core.event_parser import parse_event
 from ledger.core.events import Event
+from ledger.core.members import check_members
 from ledger.core.recall import RECALL_ROLES, RecallNotice, parse_recall
 from ledger.core.signing import PUBLIC_KEY_SIZE, PublicKey, b64decode
 from ledger.core.statements import OPERATOR_KINDS, Statement
@@ -145,21 +146,6 @@ class RegistryView(Protocol):
         ...
 
 
-def _members(
-    payload: dict[str, Any], required: set[str], kind: str, optional: frozenset[str] = frozenset()
-) -> None:
-    for name in sorted(required - payload.keys()):
-        raise ValidationError(
-            f"a {kind} statement needs {name!r}", code="missing_field", field=f"payload.{name}"
-        )
-    for name in sorted(payload.keys() - required - optional):
-        raise ValidationError(
-            f"{name!r} is not allowed in a {kind} statement",
-            code="unknown_field",
-            field=f"payload.{name}",
-        )
-
-
 def _text(payload: dict[str, Any], name: str, max_len: int) -> str:
     value = payload[name]
     if not isinstance(value, str) or not 1 <= len(value) <= max_len or _CONTROL.search(value):
@@ -194,7 +180,7 @@ def _public_key(payload: dict[str, Any], name: str) -> PublicKey:
 
 def _genesis(statement: Statement) -> Genesis:
     payload = statement.payload
-    _members(payload, {"origin", "operator_key", "created"}, "genesis")
+    check_members(payload, {"origin", "operator_key", "created"}, "genesis")
     origin = _text(payload, "origin", 200)
     if any(c.isspace() for c in origin) or "+" in origin:
         raise ValidationError(
@@ -212,7 +198,9 @@ def _genesis(statement: Statement) -> Genesis:
 
 def _actor(statement: Statement, index: int, view: RegistryView) -> ActorRecord:
     payload = statement.payload
-    _members(payload, {"actor", "name", "roles", "region", "gln"}, "actor", frozenset({"name_en"}))
+    check_members(
+        payload, {"actor", "name", "roles", "region", "gln"}, "actor", frozenset({"name_en"})
+    )
     actor_id = _actor_id(payload)
     name = _text(payload, "name", 200)
     # The business name for English readers, where the business has one (FORMAT.md 3.2).
@@ -248,7 +236,7 @@ def _actor(statement: Statement, index: int, view: RegistryView) -> ActorRecord:
 
 def _key(statement: Statement, index: int, view: RegistryView) -> KeyRecord:
     payload = statement.payload
-    _members(payload, {"actor", "public_key"}, "key")
+    check_members(payload, {"actor", "public_key"}, "key")
     actor_id = _actor_id(payload)
     key = _public_key(payload, "public_key")
     if view.actor(actor_id) is None:
@@ -271,7 +259,7 @@ def _key(statement: Statement, index: int, view: RegistryView) -> KeyRecord:
 
 def _revoke(statement: Statement, index: int, view: RegistryView) -> Revocation:
     payload = statement.payload
-    _members(payload, {"actor", "key_id", "effective", "reason"}, "revoke")
+    check_members(payload, {"actor", "key_id", "effective", "reason"}, "revoke")
     actor_id = _actor_id(payload)
     key_id = payload["key_id"]
     if not isinstance(key_id, str) or not _KEY_ID.fullmatch(key_id):
