@@ -7,6 +7,11 @@ order as (actor_id, payload) pairs, and `actor_payloads()` the matching actor
 registrations (FORMAT.md section 3.2).
 """
 
+# size: one job, the example data of one chain: a builder per event kind of docs/EVENTS.md 9
+# (each a payload literal, most of the lines), plus the chain's recall and correction. The
+# documented examples, the demo, the tests and the published vectors all read it, so the
+# values stay in one place.
+
 from __future__ import annotations
 
 import uuid
