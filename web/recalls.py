@@ -18,10 +18,13 @@ bp = Blueprint("recalls", __name__)
 def index() -> ResponseReturnValue:
     """Every recall, those in force first."""
     lang = str(get_locale() or "zh")
-    size, found = current_app.extensions["ledger"].recalls(in_force=None)
+    ledger = current_app.extensions["ledger"]
+    size, found = ledger.recalls(in_force=None)
+    names = ledger.english_names(r.actor for r in found) if lang == "en" else {}
     return render_template(
         "recalls.html",
         recalls=found,
+        names=names,
         tree_size=size,
         lang=lang,
         other_lang_url=url_for("recalls.index", lang="en" if lang == "zh" else "zh"),
@@ -34,11 +37,16 @@ def page(recall_id: str) -> ResponseReturnValue:
     lang = str(get_locale() or "zh")
     ledger = current_app.extensions["ledger"]
     found, reached = ledger.recall(recall_id)
-    businesses = {a.gln: a.name for a in ledger.actors()}
+    actors = ledger.actors()
+    names = {a.actor: a.name for a in actors}
+    if lang == "en":  # the English business names where the registrations give them
+        names |= ledger.english_names(names)
+    businesses = {a.gln: names[a.actor] for a in actors}
     return render_template(
         "recall.html",
         recall=found,
         reach=reached,
+        names=names,
         lots=[(lot, describe(lot, lang, businesses)) for lot in reached.lots],
         deadlines=recall_deadlines(found.notice.level, lang),
         lang=lang,

@@ -18,6 +18,7 @@ from flask_babel import lazy_gettext as _l
 from ledger.core.entries import Entry
 from ledger.core.errors import NotFoundError
 from ledger.core.event_parser import parse_event
+from ledger.core.terms import term_name
 from ledger.core.timefmt import parse_entry_time
 from ledger.service.record import FIGURES, Record
 from web.console import ROLE_WORDS
@@ -244,6 +245,7 @@ def page(actor: str) -> ResponseReturnValue:
         other_lang_url=url_for("record.page", actor=actor, lang="en" if lang == "zh" else "zh"),
         record=record,
         name=display_name(record, lang),
+        region=term_name(record.region, lang),
         roles=[str(ROLE_WORDS.get(role, role)) for role in record.roles],
         since=format_date(since, "long", locale=get_locale()),
         headline=title,

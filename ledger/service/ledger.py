@@ -212,6 +212,11 @@ class Ledger:
         with self.engine.connect() as conn:
             return overview.actors(conn)
 
+    def english_names(self, actor_ids: Iterable[str]) -> dict[str, str]:
+        """The registered English business names of these actors, where they have one."""
+        with self.engine.connect() as conn:
+            return overview.english_names(conn, actor_ids)
+
     def lots(self) -> list[GS1Identifier]:
         """The lots the log's events name, the most recently mentioned first."""
         with self.engine.connect() as conn:

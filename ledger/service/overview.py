@@ -3,13 +3,15 @@ log knows. Read from the derived tables, which ``ledger reindex`` rebuilds from 
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
 from ledger.core.digital_link import CANONICAL_STEM
+from ledger.core.entries import parse_entry
 from ledger.core.gs1 import GS1Identifier, parse_identifier
-from ledger.store.models import ActorRow, KeyRow, ObjectEntry
+from ledger.store.models import ActorRow, KeyRow, LogEntry, ObjectEntry
 
 MAX_LOTS = 1000  # a console page lists at most this many lots, newest first
 
@@ -98,3 +100,18 @@ def recent_lot(conn: Connection, gtin: str) -> GS1Identifier | None:
     if rows is None:
         return None
     return parse_identifier(rows.object_id, field="object")
+
+
+def english_names(conn: Connection, actor_ids: Iterable[str]) -> dict[str, str]:
+    """Actor ID -> the English business name its registration entry carries (FORMAT.md 3.2
+    ``name_en``), for the actors that have one; read from the entries themselves."""
+    wanted = sorted(set(actor_ids))
+    if not wanted:
+        return {}
+    rows = conn.execute(
+        select(ActorRow.actor, LogEntry.leaf)
+        .join(LogEntry, LogEntry.idx == ActorRow.entry_idx)
+        .where(ActorRow.actor.in_(wanted))
+    )
+    names = {row.actor: parse_entry(row.leaf).statement.payload.get("name_en") for row in rows}
+    return {actor: name for actor, name in names.items() if isinstance(name, str)}

@@ -65,7 +65,7 @@ def test_malformed_and_unknown_requests(
     ("lang", "headline", "store"),
     [
         ("zh", "已被召回：请勿食用", "上海鲜超连锁"),
-        ("en", "Recalled: do not eat this product", "上海鲜超连锁"),
+        ("en", "Recalled: do not eat this product", "Fresh Mart Shanghai"),
     ],
 )
 def test_the_scan_page_of_a_recalled_bag_says_so_first(
@@ -107,3 +107,13 @@ def test_a_new_recall_shows_on_the_next_scan_without_waiting_for_the_page_cache(
     ledger.append([sign_statement("recall", recall, keys.producers["hlj-samr"])])
     ledger.checkpoint()
     assert headline in client.get(demo.sample_unit_path() + "?lang=en").get_data(as_text=True)
+
+
+def test_the_english_recall_pages_name_businesses_in_english(demo_client: FlaskClient) -> None:
+    page = demo_client.get(f"/recalls/{demo.RECALL_ID}?lang=en").get_data(as_text=True)
+    assert "Heilongjiang Administration for Market Regulation" in page  # the issuer
+    assert "Fresh Mart Shanghai" in page and "上海鲜超连锁" not in page  # the store
+    listed = demo_client.get("/recalls?lang=en").get_data(as_text=True)
+    assert "Heilongjiang Administration for Market Regulation" in listed
+    record = demo_client.get("/actors/wuchang-mill?lang=en").get_data(as_text=True)
+    assert "Wuchang, Harbin, Heilongjiang" in record  # the region, named in English
